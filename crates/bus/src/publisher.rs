@@ -1,0 +1,120 @@
+use crate::{BusError, Connected, connect, declare_exchange};
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::types::{AMQPValue, FieldTable, ShortString};
+use lapin::{BasicProperties, Channel, Connection};
+use tokio::sync::Mutex;
+
+/// One message to publish.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub routing_key: String,
+    pub message_id: String,
+    pub request_id: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Publishes persistent messages with confirms on a channel it (re)opens on demand.
+pub struct Publisher {
+    url: String,
+    exchange: String,
+    link: Mutex<Option<(Connection, Channel)>>,
+    connected: Connected,
+}
+
+impl Publisher {
+    pub fn new(url: &str, exchange: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            exchange: exchange.to_owned(),
+            link: Mutex::new(None),
+            connected: Connected::default(),
+        }
+    }
+
+    pub fn exchange(&self) -> &str {
+        &self.exchange
+    }
+
+    /// Whether the last attempt to talk to the broker worked.
+    pub fn connected(&self) -> Connected {
+        self.connected.clone()
+    }
+
+    async fn open(&self) -> Result<(Connection, Channel), lapin::Error> {
+        let conn = connect(&self.url).await?;
+        let channel = conn.create_channel().await?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
+        declare_exchange(&channel, &self.exchange).await?;
+        Ok((conn, channel))
+    }
+
+    /// Publishes all messages and waits until the broker confirmed every one. On any failure
+    /// the channel is dropped, so the next call reconnects; the caller retries the batch.
+    pub async fn publish_all(&self, batch: &[Outgoing]) -> Result<(), BusError> {
+        let mut link = self.link.lock().await;
+        let channel = self.ensure(&mut link).await?;
+        let result = self.publish_on(&channel, batch).await;
+        if result.is_err() {
+            *link = None;
+            self.connected.set(false);
+        }
+        result
+    }
+
+    /// Connects now if not connected, so readiness reflects the broker before the first event.
+    pub async fn ensure_connected(&self) -> Result<(), BusError> {
+        let mut link = self.link.lock().await;
+        self.ensure(&mut link).await.map(|_| ())
+    }
+
+    async fn ensure(&self, link: &mut Option<(Connection, Channel)>) -> Result<Channel, BusError> {
+        if let Some((conn, ch)) = link.as_ref()
+            && conn.status().connected()
+            && ch.status().connected()
+        {
+            return Ok(ch.clone());
+        }
+        *link = None;
+        let opened = self.open().await;
+        self.connected.set(opened.is_ok());
+        let (conn, channel) = opened?;
+        *link = Some((conn, channel.clone()));
+        Ok(channel)
+    }
+
+    async fn publish_on(&self, channel: &Channel, batch: &[Outgoing]) -> Result<(), BusError> {
+        let mut confirms = Vec::with_capacity(batch.len());
+        for msg in batch {
+            let mut headers = FieldTable::default();
+            if let Some(rid) = &msg.request_id {
+                headers.insert(
+                    "x-request-id".into(),
+                    AMQPValue::LongString(rid.as_str().into()),
+                );
+            }
+            let props = BasicProperties::default()
+                .with_delivery_mode(2)
+                .with_content_type(ShortString::from("application/json"))
+                .with_message_id(ShortString::from(msg.message_id.as_str()))
+                .with_headers(headers);
+            let confirm = channel
+                .basic_publish(
+                    self.exchange.as_str().into(),
+                    msg.routing_key.as_str().into(),
+                    BasicPublishOptions::default(),
+                    &msg.body,
+                    props,
+                )
+                .await?;
+            confirms.push(confirm);
+        }
+        for confirm in confirms {
+            if !confirm.await?.is_ack() {
+                return Err(BusError::Nacked);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,88 @@
+//! The outbox relay: the only path from a committed change to the broker.
+
+use crate::{BusError, Outgoing, Publisher};
+use chat_db::{DbError, Pool, outbox};
+use diesel_async::AsyncConnection;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+const BATCH: i64 = 256;
+
+#[derive(Debug, thiserror::Error)]
+enum RelayError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Bus(#[from] BusError),
+}
+
+impl From<diesel::result::Error> for RelayError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(DbError::Query(e))
+    }
+}
+
+/// Publishes one locked batch and deletes it in the same transaction. Returns how many rows
+/// went out; 0 means the outbox is empty (or every row is locked by another relay).
+async fn relay_batch(pool: &Pool, publisher: &Publisher) -> Result<usize, RelayError> {
+    let mut conn = chat_db::conn(pool).await?;
+    conn.transaction::<usize, RelayError, _>(async |conn| {
+            let rows = outbox::lock_batch(conn, BATCH).await?;
+            if rows.is_empty() {
+                return Ok(0);
+            }
+            let batch: Vec<Outgoing> = rows
+                .iter()
+                .map(|row| Outgoing {
+                    routing_key: row.routing_key.clone(),
+                    message_id: row.event_id.to_string(),
+                    request_id: row
+                        .payload
+                        .get("request_id")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned),
+                    body: row.payload.to_string().into_bytes(),
+                })
+                .collect();
+            publisher.publish_all(&batch).await?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            outbox::delete(conn, &ids).await?;
+            Ok(rows.len())
+    })
+    .await
+}
+
+/// Runs until cancelled: drains the outbox whenever `wake` fires, and at least every second.
+/// After a failure it backs off (up to 5 s) and tries again; rows stay until confirmed.
+pub async fn run(pool: Pool, publisher: Arc<Publisher>, wake: Arc<Notify>, cancel: CancellationToken) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match relay_batch(&pool, &publisher).await {
+            Ok(n) if n > 0 => {
+                backoff = Duration::from_millis(100);
+                continue;
+            }
+            Ok(_) => {
+                backoff = Duration::from_millis(100);
+                if cancel.is_cancelled() {
+                    return;
+                }
+                tokio::select! {
+                    _ = wake.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = cancel.cancelled() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "outbox relay failed");
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = cancel.cancelled() => return,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}

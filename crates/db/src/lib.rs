@@ -1,0 +1,101 @@
+#![doc = include_str!("../README.md")]
+
+pub mod messages;
+pub mod outbox;
+pub mod presence;
+pub mod processed;
+pub mod rooms;
+#[rustfmt::skip]
+pub mod schema;
+pub mod sessions;
+pub mod users;
+
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::{BuildError, Object, Pool as DeadPool, PoolError};
+use std::time::Duration;
+
+pub use diesel_async::AsyncPgConnection;
+
+/// The connection pool every service holds in its state.
+pub type Pool = DeadPool<AsyncPgConnection>;
+/// A connection borrowed from the pool.
+pub type Conn = Object<AsyncPgConnection>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No connection could be had in time: the database is down or overloaded.
+    #[error("no database connection: {0}")]
+    Pool(#[from] PoolError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+impl DbError {
+    /// The constraint a unique violation broke, if this is one.
+    pub fn unique_violation(&self) -> Option<&str> {
+        match self {
+            Self::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                info,
+            )) => Some(info.constraint_name().unwrap_or("")),
+            _ => None,
+        }
+    }
+}
+
+/// Builds a pool that fails fast: a request waits at most `wait` for a connection, so a database
+/// that is down turns into a quick 503 instead of a hang.
+pub fn pool(database_url: &str, max_size: usize, wait: Duration) -> Result<Pool, BuildError> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    DeadPool::builder(manager)
+        .max_size(max_size)
+        .wait_timeout(Some(wait))
+        .create_timeout(Some(wait))
+        .recycle_timeout(Some(wait))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+}
+
+/// Borrows a connection from the pool.
+pub async fn conn(pool: &Pool) -> Result<Conn, DbError> {
+    Ok(pool.get().await?)
+}
+
+/// Applies pending migrations. Runs on a blocking thread, as diesel's migration harness is
+/// synchronous (and panics inside a current-thread runtime).
+pub async fn run_migrations(database_url: &str) -> Result<Vec<String>, MigrationError> {
+    use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+    use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+    const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+    let url = database_url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        use diesel::Connection;
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+            .map_err(|e| MigrationError(e.to_string()))?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map_err(|e| MigrationError(e.to_string()))?;
+        Ok(applied.iter().map(ToString::to_string).collect())
+    })
+    .await
+    .map_err(|e| MigrationError(e.to_string()))?
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("migration failed: {0}")]
+pub struct MigrationError(String);
+
+/// `SELECT 1` for readiness probes.
+pub async fn ping(pool: &Pool) -> Result<(), DbError> {
+    use diesel_async::RunQueryDsl;
+    let mut conn = conn(pool).await?;
+    diesel::sql_query("SELECT 1").execute(&mut conn).await?;
+    Ok(())
+}
+
+#[diesel::declare_sql_function]
+extern "SQL" {
+    /// PostgreSQL's `lower(text)`, for case-insensitive comparisons that use the lower() indexes.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}

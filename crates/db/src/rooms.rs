@@ -1,0 +1,306 @@
+//! `rooms` and `room_members`, owned by rooms.
+
+use crate::DbError;
+use crate::messages::MessageRow;
+use crate::schema::{room_members, rooms};
+use chat_domain::{MemberRole, Message, RoomKind, RoomSummary};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = rooms)]
+pub struct RoomRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub name: Option<String>,
+    pub topic: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub direct_key: Option<String>,
+    pub last_seq: i64,
+    pub created_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl RoomRow {
+    pub fn kind(&self) -> RoomKind {
+        RoomKind::parse(&self.kind).unwrap_or(RoomKind::Group)
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = rooms)]
+pub struct NewRoom<'a> {
+    pub id: Uuid,
+    pub kind: &'a str,
+    pub name: Option<&'a str>,
+    pub topic: Option<&'a str>,
+    pub owner_id: Option<Uuid>,
+    pub direct_key: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = room_members)]
+pub struct MemberRow {
+    pub room_id: Uuid,
+    pub user_id: Uuid,
+    pub role: String,
+    pub joined_at: DateTime<Utc>,
+    pub last_read_seq: i64,
+    pub muted: bool,
+}
+
+impl MemberRow {
+    pub fn role(&self) -> MemberRole {
+        MemberRole::parse(&self.role).unwrap_or(MemberRole::Member)
+    }
+}
+
+/// The key that makes a direct room unique per pair, whatever the order of the two users.
+pub fn direct_key(a: Uuid, b: Uuid) -> String {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    format!("{lo}:{hi}")
+}
+
+/// Inserts a room unless one with the same direct key exists; returns it only if inserted.
+pub async fn insert_unless_exists(
+    conn: &mut AsyncPgConnection,
+    new: &NewRoom<'_>,
+) -> Result<Option<RoomRow>, DbError> {
+    Ok(diesel::insert_into(rooms::table)
+        .values(new)
+        .on_conflict_do_nothing()
+        .returning(RoomRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn find_by_direct_key(
+    conn: &mut AsyncPgConnection,
+    key: &str,
+) -> Result<Option<RoomRow>, DbError> {
+    Ok(rooms::table
+        .filter(rooms::direct_key.eq(key))
+        .filter(rooms::deleted_at.is_null())
+        .select(RoomRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<RoomRow>, DbError> {
+    Ok(rooms::table
+        .find(id)
+        .filter(rooms::deleted_at.is_null())
+        .select(RoomRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn add_members(
+    conn: &mut AsyncPgConnection,
+    room_id: Uuid,
+    members: &[(Uuid, MemberRole)],
+) -> Result<(), DbError> {
+    let rows: Vec<_> = members
+        .iter()
+        .map(|(user, role)| {
+            (
+                room_members::room_id.eq(room_id),
+                room_members::user_id.eq(*user),
+                room_members::role.eq(role.as_str()),
+            )
+        })
+        .collect();
+    diesel::insert_into(room_members::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn member(
+    conn: &mut AsyncPgConnection,
+    room_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<MemberRow>, DbError> {
+    Ok(room_members::table
+        .find((room_id, user_id))
+        .select(MemberRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn members(conn: &mut AsyncPgConnection, room_id: Uuid) -> Result<Vec<MemberRow>, DbError> {
+    Ok(room_members::table
+        .filter(room_members::room_id.eq(room_id))
+        .order(room_members::joined_at)
+        .select(MemberRow::as_select())
+        .load(conn)
+        .await?)
+}
+
+pub async fn room_ids_of(conn: &mut AsyncPgConnection, user_id: Uuid) -> Result<Vec<Uuid>, DbError> {
+    Ok(room_members::table
+        .inner_join(rooms::table)
+        .filter(room_members::user_id.eq(user_id))
+        .filter(rooms::deleted_at.is_null())
+        .select(room_members::room_id)
+        .load(conn)
+        .await?)
+}
+
+/// Takes the room's next seq: the row lock this UPDATE holds until commit is what makes
+/// concurrent sends to one room line up without gaps. `None` if the room is gone.
+pub async fn take_next_seq(conn: &mut AsyncPgConnection, room_id: Uuid) -> Result<Option<i64>, DbError> {
+    Ok(diesel::update(rooms::table.find(room_id).filter(rooms::deleted_at.is_null()))
+        .set((
+            rooms::last_seq.eq(rooms::last_seq + 1),
+            rooms::last_activity_at.eq(Utc::now()),
+        ))
+        .returning(rooms::last_seq)
+        .get_result(conn)
+        .await
+        .optional()?)
+}
+
+/// Moves a member's read watermark forward to `seq` (capped at the room's last seq). Returns
+/// the new watermark if it moved, `None` if it was already there or beyond.
+pub async fn mark_read(
+    conn: &mut AsyncPgConnection,
+    room_id: Uuid,
+    user_id: Uuid,
+    seq: i64,
+) -> Result<Option<i64>, DbError> {
+    Ok(diesel::update(
+        room_members::table
+            .filter(room_members::room_id.eq(room_id))
+            .filter(room_members::user_id.eq(user_id))
+            .filter(room_members::last_read_seq.lt(seq)),
+    )
+    .set(room_members::last_read_seq.eq(seq))
+    .returning(room_members::last_read_seq)
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
+#[derive(QueryableByName)]
+struct SummaryRow {
+    #[diesel(sql_type = sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+    name: Option<String>,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+    topic: Option<String>,
+    #[diesel(sql_type = sql_types::BigInt)]
+    last_seq: i64,
+    #[diesel(sql_type = sql_types::BigInt)]
+    last_read_seq: i64,
+    #[diesel(sql_type = sql_types::Text)]
+    my_role: String,
+    #[diesel(sql_type = sql_types::Timestamptz)]
+    last_activity_at: DateTime<Utc>,
+    #[diesel(sql_type = sql_types::BigInt)]
+    member_count: i64,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Uuid>)]
+    peer_id: Option<Uuid>,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Uuid>)]
+    lm_id: Option<Uuid>,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Uuid>)]
+    lm_sender_id: Option<Uuid>,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+    lm_body: Option<String>,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Uuid>)]
+    lm_reply_to: Option<Uuid>,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+    lm_client_msg_id: Option<String>,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Timestamptz>)]
+    lm_created_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Timestamptz>)]
+    lm_edited_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Timestamptz>)]
+    lm_deleted_at: Option<DateTime<Utc>>,
+}
+
+/// "My rooms" in one query: newest activity first, each with my unread count (the gap-free seq
+/// makes it `last_seq - last_read_seq`), member count, the direct peer and the last message.
+pub async fn summaries(conn: &mut AsyncPgConnection, user_id: Uuid) -> Result<Vec<RoomSummary>, DbError> {
+    let rows: Vec<SummaryRow> = diesel::sql_query(
+        "SELECT r.id, r.kind, r.name, r.topic, r.last_seq, m.last_read_seq, m.role AS my_role, \
+                r.last_activity_at, \
+                (SELECT count(*) FROM room_members c WHERE c.room_id = r.id) AS member_count, \
+                CASE WHEN r.kind = 'saved' THEN m.user_id \
+                     WHEN r.kind = 'direct' THEN (SELECT p.user_id FROM room_members p \
+                          WHERE p.room_id = r.id AND p.user_id <> m.user_id LIMIT 1) END AS peer_id, \
+                lm.id AS lm_id, lm.sender_id AS lm_sender_id, lm.body AS lm_body, \
+                lm.reply_to AS lm_reply_to, lm.client_msg_id AS lm_client_msg_id, \
+                lm.created_at AS lm_created_at, lm.edited_at AS lm_edited_at, \
+                lm.deleted_at AS lm_deleted_at \
+         FROM room_members m \
+         JOIN rooms r ON r.id = m.room_id AND r.deleted_at IS NULL \
+         LEFT JOIN messages lm ON lm.room_id = r.id AND lm.seq = r.last_seq \
+         WHERE m.user_id = $1 \
+         ORDER BY r.last_activity_at DESC, r.id",
+    )
+    .bind::<sql_types::Uuid, _>(user_id)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(SummaryRow::into_summary).collect())
+}
+
+impl SummaryRow {
+    fn into_summary(self) -> RoomSummary {
+        let last_message = match (self.lm_id, self.lm_sender_id, self.lm_created_at) {
+            (Some(id), Some(sender_id), Some(created_at)) => Some(Message::from(MessageRow {
+                id,
+                room_id: self.id,
+                seq: self.last_seq,
+                sender_id,
+                body: self.lm_body.unwrap_or_default(),
+                reply_to: self.lm_reply_to,
+                client_msg_id: self.lm_client_msg_id.unwrap_or_default(),
+                created_at,
+                edited_at: self.lm_edited_at,
+                deleted_at: self.lm_deleted_at,
+            })),
+            _ => None,
+        };
+        RoomSummary {
+            id: self.id,
+            kind: RoomKind::parse(&self.kind).unwrap_or(RoomKind::Group),
+            name: self.name,
+            topic: self.topic,
+            last_seq: self.last_seq,
+            last_read_seq: self.last_read_seq,
+            unread: (self.last_seq - self.last_read_seq).max(0),
+            member_count: self.member_count,
+            my_role: MemberRole::parse(&self.my_role).unwrap_or(MemberRole::Member),
+            peer_id: self.peer_id,
+            last_message,
+            last_activity_at: self.last_activity_at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn direct_keys_ignore_order() {
+        let a = Uuid::now_v7();
+        let b = Uuid::now_v7();
+        assert_eq!(direct_key(a, b), direct_key(b, a));
+        assert_ne!(direct_key(a, a), direct_key(a, b));
+    }
+}

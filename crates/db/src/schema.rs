@@ -1,0 +1,130 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    gateway_instances (id) {
+        id -> Uuid,
+        started_at -> Timestamptz,
+        heartbeat_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Uuid,
+        room_id -> Uuid,
+        seq -> Int8,
+        sender_id -> Uuid,
+        body -> Text,
+        reply_to -> Nullable<Uuid>,
+        client_msg_id -> Text,
+        created_at -> Timestamptz,
+        edited_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        event_id -> Uuid,
+        routing_key -> Text,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    processed_events (consumer, event_id) {
+        consumer -> Text,
+        event_id -> Uuid,
+        processed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        family_id -> Uuid,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    room_members (room_id, user_id) {
+        room_id -> Uuid,
+        user_id -> Uuid,
+        role -> Text,
+        joined_at -> Timestamptz,
+        last_read_seq -> Int8,
+        muted -> Bool,
+    }
+}
+
+diesel::table! {
+    rooms (id) {
+        id -> Uuid,
+        kind -> Text,
+        name -> Nullable<Text>,
+        topic -> Nullable<Text>,
+        owner_id -> Nullable<Uuid>,
+        direct_key -> Nullable<Text>,
+        last_seq -> Int8,
+        created_at -> Timestamptz,
+        last_activity_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    user_presence (user_id) {
+        user_id -> Uuid,
+        last_seen_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        username -> Text,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        telegram_chat_id -> Nullable<Int8>,
+        notifications_enabled -> Bool,
+        created_at -> Timestamptz,
+        deactivated_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    ws_sessions (id) {
+        id -> Uuid,
+        instance_id -> Uuid,
+        user_id -> Uuid,
+        connected_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(messages -> rooms (room_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(room_members -> rooms (room_id));
+diesel::joinable!(ws_sessions -> gateway_instances (instance_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    gateway_instances,
+    messages,
+    outbox,
+    processed_events,
+    refresh_tokens,
+    room_members,
+    rooms,
+    user_presence,
+    users,
+    ws_sessions,
+);

@@ -1,0 +1,134 @@
+//! What the services send each other and their clients. These are plain data: the services
+//! build them from their own rows.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A user as others see them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub created_at: DateTime<Utc>,
+    /// Whether the user has a live socket on any gateway.
+    pub online: bool,
+    /// When the user was last seen online; `None` if never.
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    /// A conversation between two users, unique per pair.
+    Direct,
+    /// "Saved messages": the direct room of a user with themself.
+    Saved,
+    /// A private group: members are added by its owner or admins.
+    Group,
+    /// A public room: listed, and anyone may join.
+    Public,
+}
+
+impl RoomKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Saved => "saved",
+            Self::Group => "group",
+            Self::Public => "public",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "direct" => Some(Self::Direct),
+            "saved" => Some(Self::Saved),
+            "group" => Some(Self::Group),
+            "public" => Some(Self::Public),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberRole {
+    Owner,
+    Admin,
+    Member,
+}
+
+impl MemberRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Admin => "admin",
+            Self::Member => "member",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "owner" => Some(Self::Owner),
+            "admin" => Some(Self::Admin),
+            "member" => Some(Self::Member),
+            _ => None,
+        }
+    }
+}
+
+/// A stored message. `seq` is its gap-free position in its room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Message {
+    pub id: Uuid,
+    pub room_id: Uuid,
+    pub seq: i64,
+    pub sender_id: Uuid,
+    pub body: String,
+    pub reply_to: Option<Uuid>,
+    pub client_msg_id: String,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RoomMember {
+    pub user_id: Uuid,
+    pub role: MemberRole,
+    /// The highest `seq` this member has read.
+    pub last_read_seq: i64,
+}
+
+/// A room with its members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Room {
+    pub id: Uuid,
+    pub kind: RoomKind,
+    pub name: Option<String>,
+    pub topic: Option<String>,
+    pub last_seq: i64,
+    pub created_at: DateTime<Utc>,
+    pub members: Vec<RoomMember>,
+}
+
+/// One line of "my rooms".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RoomSummary {
+    pub id: Uuid,
+    pub kind: RoomKind,
+    pub name: Option<String>,
+    pub topic: Option<String>,
+    pub last_seq: i64,
+    pub last_read_seq: i64,
+    pub unread: i64,
+    pub member_count: i64,
+    pub my_role: MemberRole,
+    /// For direct rooms, the other user (yourself for "Saved messages").
+    pub peer_id: Option<Uuid>,
+    pub last_message: Option<Message>,
+    pub last_activity_at: DateTime<Utc>,
+}

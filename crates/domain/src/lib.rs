@@ -1,0 +1,9 @@
+#![doc = include_str!("../README.md")]
+
+pub mod entities;
+pub mod events;
+pub mod values;
+pub mod ws;
+
+pub use entities::*;
+pub use values::*;

@@ -1,0 +1,227 @@
+//! Validated values. Each is built only through `parse`, so holding one proves it is valid.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a value was rejected; the message is shown to the user next to the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Invalid {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// 3 to 32 characters: ASCII letters, digits and underscore. Compared ignoring case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let len = raw.chars().count();
+        if !(3..=32).contains(&len) {
+            return Err(Invalid::new("username", "must be 3 to 32 characters long"));
+        }
+        if !raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(Invalid::new(
+                "username",
+                "may contain only letters, digits and underscores",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An email address in a practical shape: one `@`, a non-empty local part, a dotted domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let raw = raw.trim();
+        let invalid = || Invalid::new("email", "is not a valid email address");
+        if raw.len() > 254 || raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid());
+        }
+        let (local, domain) = raw.split_once('@').ok_or_else(invalid)?;
+        let domain_ok = !domain.contains('@')
+            && domain.contains('.')
+            && domain
+                .split('.')
+                .all(|label| !label.is_empty() && label.len() <= 63);
+        if local.is_empty() || local.len() > 64 || !domain_ok {
+            return Err(invalid());
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password: at least 8 characters and at most 72 bytes, because bcrypt silently
+/// ignores everything past the 72nd byte.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub const MAX_BYTES: usize = 72;
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        if raw.chars().count() < 8 {
+            return Err(Invalid::new("password", "must be at least 8 characters long"));
+        }
+        if raw.len() > Self::MAX_BYTES {
+            return Err(Invalid::new("password", "must be at most 72 bytes long"));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// A display name: 1 to 64 characters after trimming, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let trimmed = raw.trim();
+        let len = trimmed.chars().count();
+        if len == 0 || len > 64 {
+            return Err(Invalid::new("display_name", "must be 1 to 64 characters long"));
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err(Invalid::new(
+                "display_name",
+                "must not contain control characters",
+            ));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A message body: not blank, at most `max_chars` characters (configurable per deployment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageBody(String);
+
+impl MessageBody {
+    pub const DEFAULT_MAX_CHARS: usize = 4000;
+
+    pub fn parse(raw: &str, max_chars: usize) -> Result<Self, Invalid> {
+        if raw.trim().is_empty() {
+            return Err(Invalid::new("body", "must not be empty"));
+        }
+        if raw.chars().count() > max_chars {
+            return Err(Invalid::new(
+                "body",
+                format!("must be at most {max_chars} characters long"),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The id a client gives a message so that a retry is recognised: 1 to 64 visible ASCII
+/// characters (a UUID in practice).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientMsgId(String);
+
+impl ClientMsgId {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        if raw.is_empty() || raw.len() > 64 || !raw.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(Invalid::new(
+                "client_msg_id",
+                "must be 1 to 64 visible ASCII characters",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_the_rules() {
+        assert!(Username::parse("alice_01").is_ok());
+        assert!(Username::parse("al").is_err());
+        assert!(Username::parse(&"a".repeat(33)).is_err());
+        assert!(Username::parse("al ice").is_err());
+        assert!(Username::parse("alïce").is_err());
+    }
+
+    #[test]
+    fn emails_need_a_local_part_and_a_dotted_domain() {
+        assert!(Email::parse("a@example.com").is_ok());
+        assert!(Email::parse("a@localhost").is_err());
+        assert!(Email::parse("@example.com").is_err());
+        assert!(Email::parse("a@@example.com").is_err());
+        assert!(Email::parse("a b@example.com").is_err());
+        assert!(Email::parse("a@example..com").is_err());
+    }
+
+    #[test]
+    fn passwords_bcrypt_would_truncate_are_refused() {
+        assert!(Password::parse("short").is_err());
+        assert!(Password::parse("long enough").is_ok());
+        assert!(Password::parse(&"x".repeat(72)).is_ok());
+        assert!(Password::parse(&"x".repeat(73)).is_err());
+        // 25 three-byte characters are 75 bytes.
+        assert!(Password::parse(&"€".repeat(25)).is_err());
+        assert_eq!(
+            format!("{:?}", Password::parse("secret123").unwrap()),
+            "Password(***)"
+        );
+    }
+
+    #[test]
+    fn message_bodies_are_neither_blank_nor_too_long() {
+        assert!(MessageBody::parse("hi", 10).is_ok());
+        assert!(MessageBody::parse("   \n", 10).is_err());
+        assert!(MessageBody::parse(&"é".repeat(10), 10).is_ok());
+        assert!(MessageBody::parse(&"é".repeat(11), 10).is_err());
+    }
+
+    #[test]
+    fn client_msg_ids_are_short_visible_ascii() {
+        assert!(ClientMsgId::parse("0b9c3c9e-6f1e-4d8a-9d55-0a1b2c3d4e5f").is_ok());
+        assert!(ClientMsgId::parse("").is_err());
+        assert!(ClientMsgId::parse("has space").is_err());
+        assert!(ClientMsgId::parse(&"x".repeat(65)).is_err());
+    }
+}

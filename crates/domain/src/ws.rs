@@ -1,0 +1,131 @@
+//! The WebSocket protocol of the gateway: JSON text frames tagged by `type`.
+//! `proto/` documents these types; keep the two in step.
+
+use crate::entities::{Message, RoomKind};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The protocol version announced in `hello`.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Close codes the gateway uses besides the standard ones.
+pub mod close {
+    /// The access token expired: refresh it and reconnect.
+    pub const TOKEN_EXPIRED: u16 = 4001;
+    /// No valid credentials were given during the upgrade or in the first frame in time.
+    pub const UNAUTHORIZED: u16 = 4003;
+    /// The client did not read its frames fast enough, or sent too many.
+    pub const POLICY: u16 = 4008;
+    /// Standard: the service is restarting; reconnect.
+    pub const SERVICE_RESTART: u16 = 1012;
+}
+
+/// Frames a client sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientFrame {
+    /// Authenticate with an access token when the upgrade carried none.
+    Auth { token: String },
+    /// Store a message; answered by `ack` or by `error` carrying the same `client_msg_id`.
+    Send {
+        room_id: Uuid,
+        client_msg_id: String,
+        body: String,
+        #[serde(default)]
+        reply_to: Option<Uuid>,
+    },
+    /// "I am typing" in a room; relayed, never stored.
+    Typing { room_id: Uuid },
+    /// "I have read up to `seq`" in a room.
+    Read { room_id: Uuid, seq: i64 },
+    /// Application-level ping, answered by `pong`.
+    Ping,
+}
+
+/// Frames the gateway sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// First frame after authentication.
+    Hello {
+        user_id: Uuid,
+        session_id: Uuid,
+        protocol: u32,
+    },
+    /// A `send` was stored.
+    Ack {
+        client_msg_id: String,
+        message: Message,
+    },
+    /// Something went wrong. With `client_msg_id`, that send failed.
+    Error {
+        code: String,
+        message: String,
+        client_msg_id: Option<String>,
+    },
+    MessageCreated {
+        room_id: Uuid,
+        seq: i64,
+        message: Message,
+    },
+    RoomCreated {
+        room_id: Uuid,
+        kind: RoomKind,
+        member_ids: Vec<Uuid>,
+    },
+    Typing {
+        room_id: Uuid,
+        user_id: Uuid,
+    },
+    Read {
+        room_id: Uuid,
+        user_id: Uuid,
+        seq: i64,
+    },
+    Presence {
+        user_id: Uuid,
+        online: bool,
+    },
+    Pong,
+}
+
+impl ServerFrame {
+    pub fn error(code: &str, message: impl Into<String>, client_msg_id: Option<String>) -> Self {
+        Self::Error {
+            code: code.to_owned(),
+            message: message.into(),
+            client_msg_id,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_frames_parse_from_tagged_json() {
+        let frame: ClientFrame = serde_json::from_str(
+            r#"{"type":"send","room_id":"00000000-0000-0000-0000-000000000000","client_msg_id":"a","body":"hi"}"#,
+        )
+        .unwrap();
+        assert!(matches!(frame, ClientFrame::Send { reply_to: None, .. }));
+        assert_eq!(
+            serde_json::from_str::<ClientFrame>(r#"{"type":"ping"}"#).unwrap(),
+            ClientFrame::Ping
+        );
+    }
+
+    #[test]
+    fn unknown_frames_and_fields_are_rejected() {
+        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"launch"}"#).is_err());
+        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"ping","x":1}"#).is_err());
+    }
+
+    #[test]
+    fn server_frames_carry_their_type() {
+        let json = serde_json::to_value(ServerFrame::Pong).unwrap();
+        assert_eq!(json, serde_json::json!({"type": "pong"}));
+    }
+}

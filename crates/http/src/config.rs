@@ -1,0 +1,130 @@
+//! Typed settings from the environment. This is the only place that reads it.
+
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, thiserror::Error)]
+#[error("setting {name}: {message}")]
+pub struct ConfigError {
+    pub name: String,
+    pub message: String,
+}
+
+/// A setting that must be present.
+pub fn required(name: &str) -> Result<String, ConfigError> {
+    std::env::var(name).map_err(|_| ConfigError {
+        name: name.to_owned(),
+        message: "is required".to_owned(),
+    })
+}
+
+/// A setting with a default; an empty value counts as absent.
+pub fn or(name: &str, default: &str) -> String {
+    optional(name).unwrap_or_else(|| default.to_owned())
+}
+
+/// A setting that may be absent; an empty value counts as absent.
+pub fn optional(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A parsed setting with a default.
+pub fn parse_or<T>(name: &str, default: T) -> Result<T, ConfigError>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    match optional(name) {
+        None => Ok(default),
+        Some(raw) => raw.trim().parse().map_err(|e: T::Err| ConfigError {
+            name: name.to_owned(),
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// A comma-separated list; empty items are dropped.
+pub fn list(name: &str, default: &str) -> Vec<String> {
+    or(name, default)
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A value that must never reach a log: its Debug and Display print a placeholder.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Settings every service shares.
+#[derive(Debug, Clone)]
+pub struct Common {
+    /// PostgreSQL URL (`DATABASE_URL`).
+    pub database_url: Secret,
+    /// Connections in this process's pool (`DATABASE_POOL_SIZE`).
+    pub database_pool_size: usize,
+    /// RabbitMQ URL (`AMQP_URL`).
+    pub amqp_url: Secret,
+    /// The topic exchange for domain events (`CHAT_EXCHANGE`); tests use one per test.
+    pub exchange: String,
+    /// Files holding the public keys that verify access tokens (`JWT_PUBLIC_KEY_FILES`).
+    pub jwt_public_key_files: Vec<String>,
+    /// Origins browsers may call from (`ALLOWED_ORIGINS`): CSRF and WebSocket checks.
+    pub allowed_origins: Vec<String>,
+    /// Seconds to finish in-flight work after SIGTERM (`SHUTDOWN_TIMEOUT_SECS`).
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Common {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            database_url: Secret::new(or(
+                "DATABASE_URL",
+                "postgres://postgres@127.0.0.1:5432/chat",
+            )),
+            database_pool_size: parse_or("DATABASE_POOL_SIZE", 16)?,
+            amqp_url: Secret::new(or("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f")),
+            exchange: or("CHAT_EXCHANGE", "chat.events"),
+            jwt_public_key_files: list("JWT_PUBLIC_KEY_FILES", ""),
+            allowed_origins: list(
+                "ALLOWED_ORIGINS",
+                "http://localhost:8080,http://127.0.0.1:8080",
+            ),
+            shutdown_timeout_secs: parse_or("SHUTDOWN_TIMEOUT_SECS", 10)?,
+        })
+    }
+}
+
+/// `LOG_FORMAT=json` asks for JSON logs.
+pub fn json_logs() -> bool {
+    or("LOG_FORMAT", "text").eq_ignore_ascii_case("json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s:?}"), "Secret(***)");
+        assert_eq!(s.expose(), "hunter2");
+    }
+}

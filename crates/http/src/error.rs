@@ -1,0 +1,252 @@
+//! One error policy: every failure, including actix's own, leaves as the same JSON envelope
+//! with the right status.
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use chat_db::DbError;
+use chat_domain::Invalid;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use utoipa::ToSchema;
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Debug)]
+pub enum ApiError {
+    BadRequest(String),
+    Unauthorized(String),
+    Forbidden(String),
+    NotFound(String),
+    /// A unique value is taken; `field` names it.
+    Conflict { field: String, message: String },
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    /// Input that parsed but is not valid: a message per field.
+    Validation(BTreeMap<String, String>),
+    RateLimited { retry_after_secs: u64 },
+    /// A dependency is down or overloaded; the client may retry.
+    Unavailable(String),
+    /// Anything unexpected. The detail is logged, never sent.
+    Internal(String),
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable machine-readable code, e.g. `not_found`.
+    pub code: String,
+    /// A human-readable explanation.
+    pub message: String,
+    /// For `validation_failed` and `conflict`: a message per offending field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+impl ApiError {
+    pub fn internal(err: impl fmt::Display) -> Self {
+        Self::Internal(err.to_string())
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(format!("{what} not found"))
+    }
+
+    pub fn invalid(errors: impl IntoIterator<Item = Invalid>) -> Self {
+        Self::Validation(
+            errors
+                .into_iter()
+                .map(|e| (e.field.to_owned(), e.message))
+                .collect(),
+        )
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict { .. } => "conflict",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Validation(_) => "validation_failed",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    fn body(&self) -> ErrorBody {
+        let (message, fields) = match self {
+            Self::BadRequest(m)
+            | Self::Unauthorized(m)
+            | Self::Forbidden(m)
+            | Self::NotFound(m)
+            | Self::Unavailable(m) => (m.clone(), None),
+            Self::Conflict { field, message } => (
+                message.clone(),
+                Some(BTreeMap::from([(field.clone(), message.clone())])),
+            ),
+            Self::PayloadTooLarge => ("the request body is too large".to_owned(), None),
+            Self::UnsupportedMediaType => ("send JSON with Content-Type: application/json".to_owned(), None),
+            Self::Validation(fields) => ("some fields are not valid".to_owned(), Some(fields.clone())),
+            Self::RateLimited { retry_after_secs } => (
+                format!("too many requests; retry in {retry_after_secs} s"),
+                None,
+            ),
+            Self::Internal(_) => ("something went wrong on our side".to_owned(), None),
+        };
+        ErrorBody {
+            code: self.code().to_owned(),
+            message,
+            fields,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Internal(detail) => write!(f, "internal: {detail}"),
+            other => write!(f, "{}: {}", other.code(), other.body().message),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            // Logged once, here, where it turns into a response.
+            Self::Internal(detail) => tracing::error!(error = %detail, "internal error"),
+            Self::Unavailable(detail) => tracing::warn!(error = %detail, "dependency unavailable"),
+            _ => {}
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        if let Self::RateLimited { retry_after_secs } = self {
+            res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let Self::Unauthorized(_) = self {
+            res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        res.json(ErrorEnvelope { error: self.body() })
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::Pool(e) => Self::Unavailable(format!("database: {e}")),
+            DbError::Query(diesel::result::Error::NotFound) => Self::NotFound("not found".into()),
+            DbError::Query(e) => Self::Internal(format!("database: {e}")),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        DbError::Query(err).into()
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(err: Invalid) -> Self {
+        Self::invalid([err])
+    }
+}
+
+/// Extractor settings that route actix's own errors through the envelope.
+pub fn json_config(limit_bytes: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit_bytes)
+        .error_handler(|err, _req| json_error(err).into())
+}
+
+fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::PayloadTooLarge
+        }
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            ApiError::Validation(BTreeMap::from([("body".to_owned(), e.to_string())]))
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("malformed JSON: {e}")),
+        other => ApiError::BadRequest(other.to_string()),
+    }
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
+        ApiError::BadRequest(format!("invalid query string: {err}")).into()
+    })
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err: PathError, _req| {
+        ApiError::NotFound(format!("no such resource: {err}")).into()
+    })
+}
+
+/// The default service: unknown routes answer 404 (or 405) in the envelope.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// Registers the error-shaping extractor configs on an app.
+pub fn configure(cfg: &mut web::ServiceConfig, json_limit_bytes: usize) {
+    cfg.app_data(json_config(json_limit_bytes))
+        .app_data(query_config())
+        .app_data(path_config());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::to_bytes;
+
+    #[actix_web::test]
+    async fn internal_errors_hide_their_detail() {
+        let err = ApiError::internal("password=hunter2 leaked");
+        let res = err.error_response();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = to_bytes(res.into_body()).await.unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("\"code\":\"internal\""), "{text}");
+    }
+
+    #[actix_web::test]
+    async fn rate_limits_carry_retry_after() {
+        let res = ApiError::RateLimited { retry_after_secs: 7 }.error_response();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(res.headers().get(header::RETRY_AFTER).unwrap(), "7");
+    }
+}

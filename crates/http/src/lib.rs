@@ -1,0 +1,15 @@
+#![doc = include_str!("../README.md")]
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod health;
+pub mod openapi;
+pub mod request_id;
+pub mod server;
+pub mod shutdown;
+pub mod telemetry;
+
+pub use auth::{AuthUser, JwtVerifier};
+pub use error::{ApiError, ApiResult};
+pub use request_id::RequestId;

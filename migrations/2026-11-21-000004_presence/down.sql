@@ -1,0 +1,3 @@
+DROP TABLE user_presence;
+DROP TABLE ws_sessions;
+DROP TABLE gateway_instances;

@@ -1,0 +1,49 @@
+//! bcrypt, off the async threads, with a bound on how many hashes run at once.
+
+use chat_domain::Password;
+use chat_http::ApiError;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+pub struct Passwords {
+    cost: u32,
+    permits: Arc<Semaphore>,
+    /// Checked when the user does not exist, so that answer takes as long as a wrong password.
+    dummy_hash: String,
+}
+
+impl Passwords {
+    pub async fn new(cost: u32, max_concurrent: usize) -> anyhow::Result<Self> {
+        let dummy_hash = tokio::task::spawn_blocking(move || {
+            bcrypt::hash("dummy password for timing", cost)
+        })
+        .await??;
+        Ok(Self {
+            cost,
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            dummy_hash,
+        })
+    }
+
+    pub async fn hash(&self, password: &Password) -> Result<String, ApiError> {
+        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let cost = self.cost;
+        let plain = password.expose().to_owned();
+        tokio::task::spawn_blocking(move || bcrypt::hash(plain, cost))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)
+    }
+
+    /// Checks `plain` against `hash`, or against the dummy hash when there is no user.
+    pub async fn verify(&self, plain: &str, hash: Option<&str>) -> Result<bool, ApiError> {
+        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let known = hash.is_some();
+        let hash = hash.unwrap_or(&self.dummy_hash).to_owned();
+        let plain = plain.to_owned();
+        let ok = tokio::task::spawn_blocking(move || bcrypt::verify(plain, &hash).unwrap_or(false))
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(ok && known)
+    }
+}

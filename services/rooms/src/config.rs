@@ -1,0 +1,26 @@
+use chat_domain::MessageBody;
+use chat_http::config::{self, Common, ConfigError};
+
+/// Everything rooms reads from the environment (see `.env.example`).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub common: Common,
+    /// Address to listen on (`ROOMS_BIND`); port 0 picks a free one.
+    pub bind: String,
+    /// Longest message body in characters (`ROOMS_MAX_BODY_CHARS`).
+    pub max_body_chars: usize,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let mut common = Common::from_env()?;
+        if common.jwt_public_key_files.is_empty() {
+            common.jwt_public_key_files = vec![".run/keys/jwt-public.pem".to_owned()];
+        }
+        Ok(Self {
+            common,
+            bind: config::or("ROOMS_BIND", "127.0.0.1:8082"),
+            max_body_chars: config::parse_or("ROOMS_MAX_BODY_CHARS", MessageBody::DEFAULT_MAX_CHARS)?,
+        })
+    }
+}

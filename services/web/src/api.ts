@@ -1,0 +1,211 @@
+// The REST client. Authentication rides on the HttpOnly cookies the backend sets, so no token is
+// ever handled here: every request goes out with `credentials: 'same-origin'`, and a 401 triggers
+// one shared `POST /api/auth/refresh` followed by a single retry.
+
+import type {
+  ErrorEnvelope,
+  Message,
+  MessagePage,
+  ReadResult,
+  Room,
+  RoomSummary,
+  Session,
+  User,
+} from './protocol';
+import { uuid } from './uuid';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly fields: Record<string, string>;
+  /** Seconds, from `Retry-After` on 429. */
+  readonly retryAfter: number | null;
+
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    fields: Record<string, string> = {},
+    retryAfter: number | null = null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** `status` 0 means the request never got an HTTP answer. */
+export const isNetworkError = (e: unknown): boolean => e instanceof ApiError && e.status === 0;
+export const isUnauthorized = (e: unknown): boolean => e instanceof ApiError && e.status === 401;
+
+/** Outcome of a refresh: `unauthorized` means the session is over and the user must log in. */
+export type RefreshResult = 'ok' | 'unauthorized' | 'error';
+
+export interface RegisterInput {
+  username: string;
+  email: string;
+  password: string;
+  display_name?: string;
+}
+
+export interface MessageQuery {
+  before?: number;
+  after?: number;
+  limit?: number;
+}
+
+export interface ApiOptions {
+  fetch?: typeof fetch;
+  /** Prefix for every path; '' (same origin) in the app. */
+  baseUrl?: string;
+  /** Called when a request fails with 401 even after a refresh: the session is over. */
+  onUnauthorized?: () => void;
+}
+
+type Method = 'GET' | 'POST';
+
+const FALLBACK_MESSAGES: Record<number, string> = {
+  0: 'Cannot reach the server. Check your connection.',
+  429: 'Too many requests. Please wait a moment.',
+  502: 'The server is unavailable. Please try again.',
+  503: 'The server is unavailable. Please try again.',
+  504: 'The server did not answer in time.',
+};
+
+async function toApiError(res: Response): Promise<ApiError> {
+  const retryAfterHeader = res.headers.get('Retry-After');
+  const retryAfter = retryAfterHeader !== null && retryAfterHeader !== '' ? Number(retryAfterHeader) : null;
+  let envelope: Partial<ErrorEnvelope> | null = null;
+  try {
+    envelope = (await res.json()) as Partial<ErrorEnvelope>;
+  } catch {
+    envelope = null;
+  }
+  const err = envelope?.error;
+  if (err && typeof err.code === 'string') {
+    return new ApiError(
+      res.status,
+      err.code,
+      typeof err.message === 'string' && err.message !== '' ? err.message : err.code,
+      err.fields ?? {},
+      Number.isFinite(retryAfter) ? retryAfter : null,
+    );
+  }
+  return new ApiError(
+    res.status,
+    `http_${res.status}`,
+    FALLBACK_MESSAGES[res.status] ?? `Request failed (${res.status}).`,
+    {},
+    Number.isFinite(retryAfter) ? retryAfter : null,
+  );
+}
+
+function query(params: object): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s === '' ? '' : `?${s}`;
+}
+
+/**
+ * Runs `f` under a lock shared by every tab of this origin, where the browser has Web Locks.
+ * Refresh tokens rotate on use and reusing an old one revokes the whole family, so two tabs must
+ * not refresh with the same cookie at once; in turn, the second one sends the rotated cookie.
+ */
+function acrossTabs<T>(f: () => Promise<T>): Promise<T> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  return locks ? (locks.request('chat-auth-refresh', f) as Promise<T>) : f();
+}
+
+export function createApi(options: ApiOptions = {}) {
+  const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const base = options.baseUrl ?? '';
+  let refreshing: Promise<RefreshResult> | null = null;
+
+  async function raw(method: Method, path: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = { Accept: 'application/json', 'X-Request-Id': uuid() };
+    const init: RequestInit = { method, headers, credentials: 'same-origin' };
+    if (method === 'POST') {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body ?? {});
+    }
+    try {
+      return await doFetch(base + path, init);
+    } catch {
+      throw new ApiError(0, 'network', FALLBACK_MESSAGES[0], {}, null);
+    }
+  }
+
+  /** One refresh at a time: concurrent 401s all wait for the same call. */
+  function refresh(): Promise<RefreshResult> {
+    if (refreshing) return refreshing;
+    refreshing = (async (): Promise<RefreshResult> => {
+      try {
+        const res = await acrossTabs(() => raw('POST', '/api/auth/refresh', {}));
+        if (res.ok) return 'ok';
+        // 429 and 5xx say nothing about the session; any other 4xx means it is gone.
+        if (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 408) {
+          return 'unauthorized';
+        }
+        return 'error';
+      } catch {
+        return 'error';
+      }
+    })().finally(() => {
+      refreshing = null;
+    });
+    return refreshing;
+  }
+
+  async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+    let res = await raw(method, path, body);
+    // Auth endpoints answer 401 for bad credentials; refreshing would not help there.
+    if (res.status === 401 && !path.startsWith('/api/auth/')) {
+      const r = await refresh();
+      if (r === 'error') {
+        // The refresh itself could not be done (network, 5xx): the session may still be fine.
+        throw new ApiError(503, 'unavailable', 'Could not renew your session. Please try again.');
+      }
+      if (r === 'ok') res = await raw(method, path, body);
+      if (res.status === 401) options.onUnauthorized?.();
+    }
+    if (!res.ok) throw await toApiError(res);
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  return {
+    refresh,
+    register: (input: RegisterInput) => request<Session>('POST', '/api/auth/register', input),
+    login: (login: string, password: string) =>
+      request<Session>('POST', '/api/auth/login', { login, password }),
+    logout: () => request<void>('POST', '/api/auth/logout', {}),
+    me: () => request<User>('GET', '/api/users/me'),
+    getUser: (id: string) => request<User>('GET', `/api/users/${encodeURIComponent(id)}`),
+    searchUsers: (q: string, limit = 20) =>
+      request<{ users: User[] }>('GET', `/api/users${query({ q, exclude_me: true, limit })}`).then(
+        (r) => r.users,
+      ),
+    listRooms: () => request<{ rooms: RoomSummary[] }>('GET', '/api/rooms').then((r) => r.rooms),
+    getRoom: (id: string) => request<Room>('GET', `/api/rooms/${encodeURIComponent(id)}`),
+    openDirect: (userId: string) => request<Room>('POST', '/api/rooms/direct', { user_id: userId }),
+    getMessages: (roomId: string, q: MessageQuery = {}) =>
+      request<MessagePage>('GET', `/api/rooms/${encodeURIComponent(roomId)}/messages${query(q)}`),
+    postMessage: (roomId: string, clientMsgId: string, body: string, replyTo: string | null = null) =>
+      request<Message>('POST', `/api/rooms/${encodeURIComponent(roomId)}/messages`, {
+        client_msg_id: clientMsgId,
+        body,
+        reply_to: replyTo,
+      }),
+    markRead: (roomId: string, seq: number) =>
+      request<ReadResult>('POST', `/api/rooms/${encodeURIComponent(roomId)}/read`, { seq }),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;

@@ -1,0 +1,235 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, type Api, type MessageQuery } from './api';
+import { ChatClient, CONNECTING_GRACE_MS, TYPING_SHOW_MS } from './client';
+import type { Message, MessagePage } from './protocol';
+import { createStore, timelineItems, type Store } from './store';
+import { BOB, FakeSocket, ME, ROOM, msg, summary, user } from './testutil';
+
+/** A backend in memory: one direct room with Bob. */
+class FakeBackend {
+  messages: Message[] = [];
+  listRoomsCalls = 0;
+  queries: MessageQuery[] = [];
+  reads: number[] = [];
+  failRooms: ApiError | null = null;
+
+  add(m: Message) {
+    this.messages.push(m);
+  }
+
+  api(): Api {
+    const page = (q: MessageQuery): MessagePage => {
+      this.queries.push(q);
+      const limit = q.limit ?? 50;
+      let ms = [...this.messages].sort((a, b) => a.seq - b.seq);
+      if (q.after !== undefined) {
+        ms = ms.filter((m) => m.seq > q.after!);
+        return { messages: ms.slice(0, limit), has_more: ms.length > limit };
+      }
+      if (q.before !== undefined) ms = ms.filter((m) => m.seq < q.before!);
+      return { messages: ms.slice(-limit), has_more: ms.length > limit };
+    };
+    const last = () => this.messages.reduce((n, m) => Math.max(n, m.seq), 0);
+    return {
+      refresh: vi.fn(async () => 'ok' as const),
+      me: vi.fn(async () => user(ME)),
+      getUser: vi.fn(async (id: string) => user(id)),
+      listRooms: vi.fn(async () => {
+        this.listRoomsCalls++;
+        if (this.failRooms) throw this.failRooms;
+        return [summary(ROOM, { last_seq: last(), last_read_seq: 0, unread: 0, last_message: this.messages.at(-1) ?? null })];
+      }),
+      getRoom: vi.fn(async (id: string) => ({ id, kind: 'direct' as const, name: null, topic: null, last_seq: last(), created_at: '', members: [{ user_id: ME, role: 'member' as const, last_read_seq: 0 }, { user_id: BOB, role: 'member' as const, last_read_seq: 1 }] })),
+      getMessages: vi.fn(async (_room: string, q: MessageQuery = {}) => page(q)),
+      markRead: vi.fn(async (room_id: string, seq: number) => {
+        this.reads.push(seq);
+        return { room_id, last_read_seq: seq, unread: 0 };
+      }),
+      openDirect: vi.fn(),
+      searchUsers: vi.fn(async () => [user(BOB)]),
+      postMessage: vi.fn(),
+      register: vi.fn(),
+      login: vi.fn(),
+      logout: vi.fn(),
+    } as unknown as Api;
+  }
+}
+
+describe('ChatClient', () => {
+  let backend: FakeBackend;
+  let store: Store;
+  let client: ChatClient;
+  let expired: ReturnType<typeof vi.fn<() => void>>;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    FakeSocket.all = [];
+    backend = new FakeBackend();
+    store = createStore();
+    expired = vi.fn<() => void>();
+    client = new ChatClient({
+      api: backend.api(),
+      store,
+      me: user(ME),
+      onSessionExpired: expired,
+      url: 'ws://test/ws',
+      createSocket: (u) => new FakeSocket(u),
+      random: () => 0,
+    });
+  });
+  afterEach(() => {
+    client.stop();
+    vi.useRealTimers();
+  });
+
+  async function connect() {
+    const s = FakeSocket.latest();
+    s.open();
+    s.receive({ type: 'hello', user_id: ME, session_id: 's' });
+    await vi.advanceTimersByTimeAsync(0);
+    return s;
+  }
+
+  it('loads rooms on start and the latest page when a room is opened', async () => {
+    for (let i = 1; i <= 60; i++) backend.add(msg(i));
+    client.start();
+    await connect();
+    client.selectRoom(ROOM);
+    await vi.advanceTimersByTimeAsync(0);
+    const t = store.getState().timelines[ROOM];
+    expect(t.messages.map((m) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 11));
+    expect(t.hasMoreBefore).toBe(true);
+    expect(store.getState().users[BOB]).toBeDefined();
+    await client.loadOlder(ROOM);
+    expect(store.getState().timelines[ROOM].messages[0].seq).toBe(1);
+    expect(store.getState().timelines[ROOM].hasMoreBefore).toBe(false);
+    expect(backend.queries.at(-1)).toEqual({ before: 11, limit: 50 });
+  });
+
+  it('after a reconnect refetches rooms and the open room after its last seq, without duplicates', async () => {
+    backend.add(msg(1));
+    backend.add(msg(2));
+    client.start();
+    const s1 = await connect();
+    client.selectRoom(ROOM);
+    await vi.advanceTimersByTimeAsync(0);
+    const roomsBefore = backend.listRoomsCalls;
+
+    s1.drop(1006);
+    backend.add(msg(3)); // missed while away
+    backend.add(msg(4));
+    await vi.advanceTimersByTimeAsync(250); // backoff with random() = 0
+    const s2 = await connect();
+    expect(s2).not.toBe(s1);
+    expect(backend.listRoomsCalls).toBeGreaterThan(roomsBefore);
+    expect(backend.queries.at(-1)).toMatchObject({ after: 2 });
+    // The live frame for a message the resync already brought changes nothing.
+    s2.receive({ type: 'message_created', room_id: ROOM, seq: 4, message: msg(4) });
+    expect(store.getState().timelines[ROOM].messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('fetches the gap when a live message skips seqs', async () => {
+    backend.add(msg(1));
+    client.start();
+    const s = await connect();
+    client.selectRoom(ROOM);
+    await vi.advanceTimersByTimeAsync(0);
+    backend.add(msg(2));
+    backend.add(msg(3));
+    s.receive({ type: 'message_created', room_id: ROOM, seq: 3, message: msg(3) });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(backend.queries.at(-1)).toMatchObject({ after: 1 });
+    expect(store.getState().timelines[ROOM].messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('sends: pending at once, queued while offline, sent on ack with the echo deduped', async () => {
+    client.start();
+    client.selectRoom(ROOM);
+    const id = client.sendMessage(ROOM, 'hi bob')!;
+    expect(timelineItems(store.getState().timelines[ROOM]).map((i) => i.status)).toEqual(['pending']);
+    const s = await connect();
+    expect(s.sent).toContainEqual({ type: 'send', room_id: ROOM, client_msg_id: id, body: 'hi bob', reply_to: null });
+    const stored = msg(1, { sender_id: ME, client_msg_id: id, body: 'hi bob' });
+    s.receive({ type: 'ack', client_msg_id: id, message: stored });
+    s.receive({ type: 'message_created', room_id: ROOM, seq: 1, message: stored });
+    const items = timelineItems(store.getState().timelines[ROOM]);
+    expect(items.map((i) => [i.status, i.seq])).toEqual([['sent', 1]]);
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(timelineItems(store.getState().timelines[ROOM])[0].status).toBe('sent');
+  });
+
+  it('marks a send failed on an error frame, and Retry resends the same id', async () => {
+    client.start();
+    const s = await connect();
+    const id = client.sendMessage(ROOM, 'hi')!;
+    s.receive({ type: 'error', code: 'rate_limited', message: 'Slow down', client_msg_id: id });
+    expect(timelineItems(store.getState().timelines[ROOM])[0]).toMatchObject({ status: 'failed', error: 'Slow down' });
+    client.retry(id);
+    expect(timelineItems(store.getState().timelines[ROOM])[0].status).toBe('pending');
+    const sends = s.sent.filter((f) => (f as { type: string }).type === 'send') as { client_msg_id: string }[];
+    expect(sends.map((f) => f.client_msg_id)).toEqual([id, id]);
+  });
+
+  it('shows "connecting" only after the drop lasts 2 s', async () => {
+    client.start();
+    const s = await connect();
+    expect(store.getState().connection).toBe('online');
+    s.drop(1006);
+    expect(store.getState().connection).toBe('connecting');
+    await vi.advanceTimersByTimeAsync(CONNECTING_GRACE_MS - 1);
+    expect(store.getState().connection).toBe('connecting');
+    FakeSocket.latest().drop(1006); // the first retry fails too
+    await vi.advanceTimersByTimeAsync(1);
+    expect(store.getState().connection).toBe('offline');
+    await vi.advanceTimersByTimeAsync(1000);
+    await connect();
+    expect(store.getState().connection).toBe('online');
+  });
+
+  it('shows typing for 4 s and refetches rooms on room_created', async () => {
+    client.start();
+    const s = await connect();
+    const calls = backend.listRoomsCalls;
+    s.receive({ type: 'typing', room_id: ROOM, user_id: BOB });
+    expect(Object.keys(store.getState().typing[ROOM])).toEqual([BOB]);
+    await vi.advanceTimersByTimeAsync(TYPING_SHOW_MS);
+    expect(store.getState().typing[ROOM]).toEqual({});
+    s.receive({ type: 'room_created', room_id: 'r-2', kind: 'direct', member_ids: [ME, BOB] });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(backend.listRoomsCalls).toBe(calls + 1);
+  });
+
+  it('sends typing at most every 3 s', async () => {
+    client.start();
+    const s = await connect();
+    client.typing(ROOM);
+    client.typing(ROOM);
+    await vi.advanceTimersByTimeAsync(2999);
+    client.typing(ROOM);
+    await vi.advanceTimersByTimeAsync(1);
+    client.typing(ROOM);
+    expect(s.sent.filter((f) => (f as { type: string }).type === 'typing')).toHaveLength(2);
+  });
+
+  it('marks read once per new highest seq', async () => {
+    backend.add(msg(1));
+    backend.add(msg(2));
+    client.start();
+    await connect();
+    client.markRead(ROOM, 2);
+    client.markRead(ROOM, 2);
+    await vi.advanceTimersByTimeAsync(0);
+    client.markRead(ROOM, 2);
+    client.markRead(ROOM, 1);
+    expect(backend.reads).toEqual([2]);
+    expect(store.getState().rooms[0].last_read_seq).toBe(2);
+  });
+
+  it('hands over to the login screen when the session is gone', async () => {
+    backend.failRooms = new ApiError(401, 'unauthorized', 'expired');
+    client.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(expired).toHaveBeenCalledTimes(1);
+    expect(client.socket.state).toBe('stopped');
+  });
+});

@@ -1,0 +1,423 @@
+// The controller: glues the REST client, the reconnecting socket and the outbox to the store.
+// Components call its methods and read the store; they never talk to the network themselves.
+
+import { isUnauthorized, type Api, type RefreshResult } from './api';
+import { Outbox } from './outbox';
+import type { Message, ServerFrame, User } from './protocol';
+import { lastSeq, type Store } from './store';
+import { ReconnectingSocket, gatewayUrl, type Timers, type WebSocketLike } from './ws';
+
+export const PAGE_SIZE = 50;
+const SYNC_PAGE_SIZE = 100;
+/** Catching up more than this many pages after a reconnect reloads the room instead. */
+const MAX_SYNC_PAGES = 10;
+export const TYPING_SHOW_MS = 4_000;
+export const TYPING_SEND_EVERY_MS = 3_000;
+/** The connection indicator stays quiet for drops shorter than this. */
+export const CONNECTING_GRACE_MS = 2_000;
+const NOTICE_MS = 6_000;
+
+const realTimers: Timers = {
+  setTimeout: (f, ms) => globalThis.setTimeout(f, ms),
+  clearTimeout: (id) => globalThis.clearTimeout(id as ReturnType<typeof setTimeout>),
+  setInterval: (f, ms) => globalThis.setInterval(f, ms),
+  clearInterval: (id) => globalThis.clearInterval(id as ReturnType<typeof setInterval>),
+  now: () => Date.now(),
+};
+
+export interface ChatClientOptions {
+  api: Api;
+  store: Store;
+  me: User;
+  /** Called once when the session turns out to be over. */
+  onSessionExpired: () => void;
+  url?: string | (() => string);
+  createSocket?: (url: string) => WebSocketLike;
+  timers?: Timers;
+  random?: () => number;
+}
+
+export class ChatClient {
+  readonly socket: ReconnectingSocket;
+  readonly outbox: Outbox;
+  private readonly api: Api;
+  private readonly store: Store;
+  private readonly me: User;
+  private readonly t: Timers;
+  private readonly onSessionExpired: () => void;
+  private stopped = false;
+  private graceTimer: unknown = null;
+  private noticeTimer: unknown = null;
+  private roomsInFlight: Promise<void> | null = null;
+  private roomsAgain = false;
+  private readonly usersInFlight = new Set<string>();
+  private readonly roomFetches = new Map<string, Promise<void>>();
+  /** room id -> seq after which a hole was seen; the next sync fetches from there. */
+  private readonly gapFrom = new Map<string, number>();
+  private readonly syncAgain = new Set<string>();
+  private readonly olderInFlight = new Set<string>();
+  private readonly detailsFetched = new Set<string>();
+  private readonly lastTypingSent = new Map<string, number>();
+  private readonly readSent = new Map<string, number>();
+
+  constructor(o: ChatClientOptions) {
+    this.api = o.api;
+    this.store = o.store;
+    this.me = o.me;
+    this.t = o.timers ?? realTimers;
+    this.onSessionExpired = o.onSessionExpired;
+    this.store.dispatch({ type: 'me', user: o.me });
+    this.socket = new ReconnectingSocket({
+      url: o.url ?? (() => gatewayUrl()),
+      createSocket: o.createSocket,
+      timers: this.t,
+      random: o.random,
+      onFrame: (f) => this.onFrame(f),
+      onOpen: () => this.onOpen(),
+      onClose: () => this.onClose(),
+      refreshAuth: () => this.api.refresh(),
+      checkAuth: () => this.checkAuth(),
+      onUnauthorized: () => this.expire(),
+    });
+    this.outbox = new Outbox({
+      write: (frame) => this.socket.send(frame),
+      dispatch: (a) => this.store.dispatch(a),
+      senderId: () => this.me.id,
+      timers: this.t,
+    });
+  }
+
+  start(): void {
+    this.store.dispatch({ type: 'connection', status: 'connecting' });
+    this.startGrace();
+    this.socket.start();
+    void this.refreshRooms();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.socket.stop();
+    this.outbox.clear();
+    this.clearGrace();
+    if (this.noticeTimer !== null) this.t.clearTimeout(this.noticeTimer);
+  }
+
+  // ---- connection ---------------------------------------------------------
+
+  private onOpen(): void {
+    this.clearGrace();
+    this.store.dispatch({ type: 'connection', status: 'online' });
+    this.outbox.flush();
+    // Anything may have happened while we were away: rooms, and messages of the open room.
+    void this.refreshRooms();
+    const open = this.store.getState().selectedRoomId;
+    if (open) void this.syncRoom(open);
+  }
+
+  private onClose(): void {
+    this.outbox.disconnected();
+    this.store.dispatch({ type: 'connection', status: 'connecting' });
+    this.startGrace();
+  }
+
+  private startGrace(): void {
+    if (this.graceTimer !== null) return;
+    this.graceTimer = this.t.setTimeout(() => {
+      this.graceTimer = null;
+      if (!this.socket.isOpen && !this.stopped) this.store.dispatch({ type: 'connection', status: 'offline' });
+    }, CONNECTING_GRACE_MS);
+  }
+
+  private clearGrace(): void {
+    if (this.graceTimer !== null) {
+      this.t.clearTimeout(this.graceTimer);
+      this.graceTimer = null;
+    }
+  }
+
+  /** After a failed upgrade: is the session still good? `me` refreshes it on 401 by itself. */
+  private async checkAuth(): Promise<RefreshResult> {
+    try {
+      await this.api.me();
+      return 'ok';
+    } catch (e) {
+      return isUnauthorized(e) ? 'unauthorized' : 'error';
+    }
+  }
+
+  private expire(): void {
+    if (this.stopped) return;
+    this.stop();
+    this.onSessionExpired();
+  }
+
+  private handleError(e: unknown): void {
+    if (isUnauthorized(e)) {
+      this.expire();
+      return;
+    }
+    this.notice(e instanceof Error ? e.message : 'Something went wrong.');
+  }
+
+  notice(message: string | null): void {
+    if (this.noticeTimer !== null) this.t.clearTimeout(this.noticeTimer);
+    this.noticeTimer = null;
+    this.store.dispatch({ type: 'notice', message });
+    if (message !== null) {
+      this.noticeTimer = this.t.setTimeout(() => {
+        this.noticeTimer = null;
+        this.store.dispatch({ type: 'notice', message: null });
+      }, NOTICE_MS);
+    }
+  }
+
+  // ---- frames -------------------------------------------------------------
+
+  private onFrame(f: ServerFrame): void {
+    switch (f.type) {
+      case 'hello':
+      case 'pong':
+        return;
+      case 'ack':
+        this.receive(f.message);
+        return;
+      case 'message_created':
+        this.receive(f.message);
+        return;
+      case 'error':
+        if (f.client_msg_id !== null) this.outbox.failed(f.client_msg_id, f.message);
+        else this.notice(f.message);
+        return;
+      case 'room_created':
+        void this.refreshRooms();
+        return;
+      case 'typing': {
+        if (f.user_id === this.me.id) return;
+        const until = this.t.now() + TYPING_SHOW_MS;
+        this.store.dispatch({ type: 'typing', room_id: f.room_id, user_id: f.user_id, until });
+        this.t.setTimeout(
+          () => this.store.dispatch({ type: 'typing_clear', room_id: f.room_id, user_id: f.user_id, until }),
+          TYPING_SHOW_MS,
+        );
+        void this.ensureUser(f.user_id);
+        return;
+      }
+      case 'read':
+        this.store.dispatch({ type: 'read_receipt', room_id: f.room_id, user_id: f.user_id, seq: f.seq });
+        return;
+      case 'presence':
+        this.store.dispatch({ type: 'presence', user_id: f.user_id, online: f.online });
+        return;
+    }
+  }
+
+  private receive(m: Message): void {
+    const state = this.store.getState();
+    const t = state.timelines[m.room_id];
+    const top = lastSeq(t);
+    this.outbox.confirmed(m);
+    this.store.dispatch({ type: 'message_received', message: m });
+    void this.ensureUser(m.sender_id);
+    // A hole between what we hold and this message: fetch what is missing.
+    if (t?.loaded && top !== null && m.seq > top + 1) {
+      this.gapFrom.set(m.room_id, Math.min(this.gapFrom.get(m.room_id) ?? top, top));
+      void this.syncRoom(m.room_id);
+    }
+    if (!state.rooms.some((r) => r.id === m.room_id)) void this.refreshRooms();
+  }
+
+  // ---- rooms and messages -------------------------------------------------
+
+  /** Refetches the room list; calls made while one is in flight are folded into one more. */
+  refreshRooms(): Promise<void> {
+    if (this.roomsInFlight) {
+      this.roomsAgain = true;
+      return this.roomsInFlight;
+    }
+    this.roomsInFlight = (async () => {
+      do {
+        this.roomsAgain = false;
+        try {
+          const rooms = await this.api.listRooms();
+          if (this.stopped) return;
+          this.store.dispatch({ type: 'rooms_loaded', rooms });
+          for (const r of rooms) if (r.peer_id) void this.ensureUser(r.peer_id);
+        } catch (e) {
+          this.handleError(e);
+          return;
+        }
+      } while (this.roomsAgain && !this.stopped);
+    })().finally(() => {
+      this.roomsInFlight = null;
+    });
+    return this.roomsInFlight;
+  }
+
+  async ensureUser(id: string): Promise<void> {
+    if (this.store.getState().users[id] || this.usersInFlight.has(id)) return;
+    this.usersInFlight.add(id);
+    try {
+      const u = await this.api.getUser(id);
+      if (!this.stopped) this.store.dispatch({ type: 'users', users: [u] });
+    } catch {
+      // A name we cannot fetch stays a placeholder; try again a little later.
+      this.t.setTimeout(() => this.usersInFlight.delete(id), 30_000);
+      return;
+    }
+    this.usersInFlight.delete(id);
+  }
+
+  /** The user directory; found users also fill the name cache. */
+  async searchUsers(q: string, limit = 20): Promise<User[]> {
+    const users = await this.api.searchUsers(q, limit);
+    if (!this.stopped) this.store.dispatch({ type: 'users', users });
+    return users;
+  }
+
+  selectRoom(roomId: string | null): void {
+    this.store.dispatch({ type: 'select_room', room_id: roomId });
+    if (roomId === null) return;
+    void this.syncRoom(roomId);
+    if (!this.detailsFetched.has(roomId)) {
+      this.detailsFetched.add(roomId);
+      this.api.getRoom(roomId).then(
+        (room) => {
+          if (!this.stopped) this.store.dispatch({ type: 'room_detail', room });
+          for (const m of room.members) void this.ensureUser(m.user_id);
+        },
+        () => this.detailsFetched.delete(roomId),
+      );
+    }
+  }
+
+  /** Loads the latest page of a room, or catches up after the newest message we hold. */
+  syncRoom(roomId: string): Promise<void> {
+    const running = this.roomFetches.get(roomId);
+    if (running) {
+      // What happened since that fetch started may not be in it: run once more after it.
+      this.syncAgain.add(roomId);
+      return running;
+    }
+    const p = (async () => {
+      do {
+        this.syncAgain.delete(roomId);
+        await this.doSync(roomId);
+      } while (this.syncAgain.has(roomId) && !this.stopped);
+    })()
+      .catch((e: unknown) => this.handleError(e))
+      .finally(() => this.roomFetches.delete(roomId));
+    this.roomFetches.set(roomId, p);
+    return p;
+  }
+
+  private async doSync(roomId: string): Promise<void> {
+    const t = this.store.getState().timelines[roomId];
+    const top = lastSeq(t);
+    const gap = this.gapFrom.get(roomId);
+    this.gapFrom.delete(roomId);
+    if (!t?.loaded || top === null) {
+      await this.loadLatest(roomId);
+      return;
+    }
+    let cursor = gap !== undefined ? Math.min(gap, top) : top;
+    for (let i = 0; i < MAX_SYNC_PAGES; i++) {
+      const page = await this.api.getMessages(roomId, { after: cursor, limit: SYNC_PAGE_SIZE });
+      if (this.stopped) return;
+      this.store.dispatch({ type: 'messages_loaded', room_id: roomId, messages: page.messages, direction: 'after', has_more: page.has_more });
+      this.ensureSenders(page.messages);
+      if (!page.has_more || page.messages.length === 0) return;
+      cursor = page.messages[page.messages.length - 1].seq;
+    }
+    // Too far behind: start the room over from its latest page.
+    this.store.dispatch({ type: 'timeline_reset', room_id: roomId });
+    await this.loadLatest(roomId);
+  }
+
+  private async loadLatest(roomId: string): Promise<void> {
+    const page = await this.api.getMessages(roomId, { limit: PAGE_SIZE });
+    if (this.stopped) return;
+    this.store.dispatch({ type: 'messages_loaded', room_id: roomId, messages: page.messages, direction: 'latest', has_more: page.has_more });
+    this.ensureSenders(page.messages);
+  }
+
+  /** Loads the page before the oldest message held. Resolves false when there was nothing to do. */
+  async loadOlder(roomId: string): Promise<boolean> {
+    const t = this.store.getState().timelines[roomId];
+    if (!t?.loaded || !t.hasMoreBefore || t.messages.length === 0 || this.olderInFlight.has(roomId)) return false;
+    this.olderInFlight.add(roomId);
+    try {
+      const page = await this.api.getMessages(roomId, { before: t.messages[0].seq, limit: PAGE_SIZE });
+      if (this.stopped) return false;
+      this.store.dispatch({ type: 'messages_loaded', room_id: roomId, messages: page.messages, direction: 'before', has_more: page.has_more });
+      this.ensureSenders(page.messages);
+      return true;
+    } catch (e) {
+      this.handleError(e);
+      return false;
+    } finally {
+      this.olderInFlight.delete(roomId);
+    }
+  }
+
+  private ensureSenders(messages: Message[]): void {
+    const ids = new Set(messages.map((m) => m.sender_id));
+    for (const id of ids) void this.ensureUser(id);
+  }
+
+  /** Opens (creating if needed) the direct room with a user, or "Saved messages" for oneself. */
+  async openDirect(userId: string): Promise<string | null> {
+    try {
+      const room = await this.api.openDirect(userId);
+      if (this.stopped) return null;
+      this.store.dispatch({ type: 'room_detail', room });
+      this.detailsFetched.add(room.id);
+      if (!this.store.getState().rooms.some((r) => r.id === room.id)) await this.refreshRooms();
+      this.selectRoom(room.id);
+      return room.id;
+    } catch (e) {
+      this.handleError(e);
+      return null;
+    }
+  }
+
+  openSaved(): Promise<string | null> {
+    return this.openDirect(this.me.id);
+  }
+
+  // ---- sending ------------------------------------------------------------
+
+  sendMessage(roomId: string, body: string): string | null {
+    if (body.trim() === '') return null;
+    this.lastTypingSent.delete(roomId);
+    return this.outbox.send(roomId, body, null);
+  }
+
+  retry(clientMsgId: string): void {
+    this.outbox.retry(clientMsgId);
+  }
+
+  /** Call on every keystroke; sends at most one typing frame per room every 3 s. */
+  typing(roomId: string): void {
+    const now = this.t.now();
+    const last = this.lastTypingSent.get(roomId);
+    if (last !== undefined && now - last < TYPING_SEND_EVERY_MS) return;
+    if (this.socket.send({ type: 'typing', room_id: roomId })) this.lastTypingSent.set(roomId, now);
+  }
+
+  /** Marks a room read up to `seq` unless that is already known or already asked for. */
+  markRead(roomId: string, seq: number): void {
+    const room = this.store.getState().rooms.find((r) => r.id === roomId);
+    if (room && room.last_read_seq >= seq && room.unread === 0) return;
+    if ((this.readSent.get(roomId) ?? 0) >= seq) return;
+    this.readSent.set(roomId, seq);
+    this.api.markRead(roomId, seq).then(
+      (result) => {
+        if (!this.stopped) this.store.dispatch({ type: 'read_marked', result });
+      },
+      (e: unknown) => {
+        if (this.readSent.get(roomId) === seq) this.readSent.delete(roomId);
+        if (isUnauthorized(e)) this.expire();
+      },
+    );
+  }
+}

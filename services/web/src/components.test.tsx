@@ -1,0 +1,88 @@
+// Renders the real components to static HTML (no DOM needed) to check what the end-to-end tests
+// will look for: test ids, message status attributes, and that message text is escaped.
+
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import { createApi } from './api';
+import { ChatClient } from './client';
+import { AuthScreen } from './components/AuthScreen';
+import { ChatView } from './components/ChatView';
+import { Sidebar } from './components/Sidebar';
+import { ChatContext } from './context';
+import { createStore } from './store';
+import { BOB, FakeSocket, ME, ROOM, msg, summary, user } from './testutil';
+
+function renderChat() {
+  const store = createStore();
+  const api = createApi({ fetch: (() => new Promise(() => {})) as unknown as typeof fetch });
+  const client = new ChatClient({ api, store, me: user(ME), onSessionExpired: () => {}, url: 'ws://x/ws', createSocket: (u) => new FakeSocket(u) });
+  store.dispatch({ type: 'users', users: [user(BOB, { display_name: 'Bob Stone' })] });
+  store.dispatch({
+    type: 'rooms_loaded',
+    rooms: [
+      summary('r-saved', { kind: 'saved', peer_id: null, last_message: msg(1, { room_id: 'r-saved', sender_id: ME, body: 'note' }) }),
+      summary(ROOM, { last_seq: 2, unread: 2, last_message: msg(2) }),
+    ],
+  });
+  store.dispatch({ type: 'select_room', room_id: ROOM });
+  store.dispatch({
+    type: 'messages_loaded',
+    room_id: ROOM,
+    messages: [msg(1, { body: '<script>alert(1)</script>' }), msg(2, { sender_id: ME, client_msg_id: 'c-0' })],
+    direction: 'latest',
+    has_more: false,
+  });
+  store.dispatch({ type: 'send_pending', pending: { client_msg_id: 'c-1', room_id: ROOM, sender_id: ME, body: 'on its way', reply_to: null, created_at: '2024-01-01T12:00:10Z' } });
+  store.dispatch({ type: 'send_pending', pending: { client_msg_id: 'c-2', room_id: ROOM, sender_id: ME, body: 'lost', reply_to: null, created_at: '2024-01-01T12:00:11Z' } });
+  store.dispatch({ type: 'send_failed', room_id: ROOM, client_msg_id: 'c-2', error: 'No answer from the server.' });
+  store.dispatch({ type: 'typing', room_id: ROOM, user_id: BOB, until: Date.now() + 4000 });
+  return renderToStaticMarkup(
+    <ChatContext.Provider value={{ store, client }}>
+      <Sidebar onLogout={() => {}} />
+      <ChatView />
+    </ChatContext.Provider>,
+  );
+}
+
+const testIds = (html: string) => [...html.matchAll(/data-testid="([^"]+)"/g)].map((m) => m[1]);
+const count = (xs: string[], x: string) => xs.filter((y) => y === x).length;
+
+describe('components', () => {
+  it('render the sidebar with Saved messages first, then rooms by peer name with unread badges', () => {
+    const html = renderChat();
+    const ids = testIds(html);
+    for (const id of ['room-list', 'new-chat', 'logout', 'connection-state', 'message-list', 'composer', 'send', 'typing-indicator']) {
+      expect(ids, id).toContain(id);
+    }
+    const rooms = [...html.matchAll(/data-testid="room-item"[^>]*data-kind="(\w+)"[^>]*>.*?data-testid="room-name">([^<]*)</g)].map((m) => [m[1], m[2]]);
+    expect(rooms).toEqual([
+      ['saved', 'Saved messages'],
+      ['direct', 'Bob Stone'],
+    ]);
+    expect(html).toMatch(/data-testid="unread-badge"[^>]*>2</);
+  });
+
+  it('render messages with seq, status and ownership, escaping their text', () => {
+    const html = renderChat();
+    const messages = [...html.matchAll(/<div class="message [^"]*" data-testid="message"([^>]*)>/g)].map((m) => m[1]);
+    expect(messages).toHaveLength(4);
+    expect(messages[0]).toMatch(/data-seq="1" data-status="sent" data-own="false"/);
+    expect(messages[1]).toMatch(/data-seq="2" data-status="sent" data-own="true"/);
+    expect(messages[2]).toMatch(/^ data-status="pending" data-own="true"/);
+    expect(messages[3]).toMatch(/^ data-status="failed" data-own="true"/);
+    expect(count(testIds(html), 'retry')).toBe(1);
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toMatch(/data-testid="typing-indicator"[^>]*>Bob Stone is typing…</);
+  });
+
+  it('render the login and register forms with their fields', () => {
+    const api = createApi();
+    const login = testIds(renderToStaticMarkup(<AuthScreen api={api} notice={null} onAuthed={() => {}} />));
+    expect(login).toEqual(expect.arrayContaining(['login-form', 'login', 'password', 'login-submit']));
+    expect(login).not.toContain('register-form');
+    const register = testIds(renderToStaticMarkup(<AuthScreen api={api} notice={null} onAuthed={() => {}} initialMode="register" />));
+    expect(register).toEqual(expect.arrayContaining(['register-form', 'username', 'email', 'password', 'display-name', 'register-submit']));
+    expect(register).not.toContain('login-form');
+  });
+});

@@ -1,0 +1,80 @@
+import { useEffect, useRef, useState } from 'react';
+import { useChat, useClient } from '../context';
+import { userName } from '../format';
+import type { User } from '../protocol';
+import { Avatar } from './Avatar';
+
+const DEBOUNCE_MS = 200;
+
+export function UserDirectory({ onClose, onPick }: { onClose: () => void; onPick: (userId: string) => void }) {
+  const client = useClient();
+  const presence = useChat((s) => s.presence);
+  const [q, setQ] = useState('');
+  const [users, setUsers] = useState<User[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+
+  useEffect(() => input.current?.focus(), []);
+
+  useEffect(() => {
+    let cancelled = false;
+    const timer = setTimeout(() => {
+      client.searchUsers(q.trim(), 20).then(
+        (found) => {
+          if (cancelled) return;
+          setUsers(found);
+          setError(null);
+        },
+        (e: unknown) => {
+          if (!cancelled) setError(e instanceof Error ? e.message : 'Search failed.');
+        },
+      );
+    }, q === '' ? 0 : DEBOUNCE_MS);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [q, client]);
+
+  return (
+    <section className="directory" aria-label="New chat">
+      <div className="directory-header">
+        <button type="button" className="btn btn-ghost btn-icon" aria-label="Back to chats" data-testid="new-chat-close" onClick={onClose}>
+          ←
+        </button>
+        <input
+          ref={input}
+          type="search"
+          className="search"
+          placeholder="Search people"
+          aria-label="Search people"
+          data-testid="user-search"
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') onClose();
+          }}
+        />
+      </div>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <ul className="user-list" data-testid="user-list" aria-label="People">
+        {users?.map((u) => (
+          <li key={u.id}>
+            <button type="button" className="user-item" data-testid="user-item" data-user-id={u.id} onClick={() => onPick(u.id)}>
+              <Avatar id={u.id} name={userName(u)} online={presence[u.id] ?? u.online} />
+              <span className="user-text">
+                <span className="user-name">{userName(u)}</span>
+                <span className="user-username">@{u.username}</span>
+              </span>
+            </button>
+          </li>
+        ))}
+        {users !== null && users.length === 0 && <li className="room-list-empty">No one found.</li>}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,89 @@
+// Pure display helpers: names, previews, times. No React, no state.
+
+import type { RoomSummary, User } from './protocol';
+
+export const SAVED_MESSAGES = 'Saved messages';
+
+export function userName(u: User | undefined): string {
+  if (!u) return '…';
+  return u.display_name.trim() !== '' ? u.display_name : u.username;
+}
+
+export function roomTitle(room: Pick<RoomSummary, 'kind' | 'name' | 'peer_id'>, users: Record<string, User>): string {
+  if (room.kind === 'saved') return SAVED_MESSAGES;
+  if (room.kind === 'direct') {
+    if (room.peer_id) return userName(users[room.peer_id]);
+    return room.name ?? 'Direct chat';
+  }
+  return room.name && room.name.trim() !== '' ? room.name : 'Untitled room';
+}
+
+export function firstLine(body: string, max = 80): string {
+  const line = body.split('\n', 1)[0].trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+export function roomPreview(room: RoomSummary, meId: string | null, users: Record<string, User>): string {
+  const m = room.last_message;
+  if (!m) return 'No messages yet';
+  const text = m.deleted ? 'Message deleted' : firstLine(m.body);
+  if (room.kind === 'saved') return text;
+  if (m.sender_id === meId) return `You: ${text}`;
+  if (room.kind === 'group' || room.kind === 'public') return `${userName(users[m.sender_id])}: ${text}`;
+  return text;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** "14:05" in local time. */
+export function formatTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Time for today, weekday for the last week, else the date. */
+export function formatShortDate(iso: string, now: Date = new Date()): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const startOfToday = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
+  if (d.getTime() >= startOfToday) return formatTime(iso);
+  if (d.getTime() >= startOfToday - 6 * 86_400_000) return d.toLocaleDateString(undefined, { weekday: 'short' });
+  return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
+}
+
+export function formatDay(iso: string, now: Date = new Date()): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const startOfToday = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
+  if (d.getTime() >= startOfToday) return 'Today';
+  if (d.getTime() >= startOfToday - 86_400_000) return 'Yesterday';
+  return d.toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+}
+
+export function dayKey(iso: string): string {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+export function typingText(names: string[]): string {
+  if (names.length === 0) return '';
+  if (names.length === 1) return `${names[0]} is typing…`;
+  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+  return `${names.length} people are typing…`;
+}
+
+export function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  if (parts.length === 0 || name === '…') return '?';
+  const a = Array.from(parts[0])[0] ?? '';
+  const b = parts.length > 1 ? (Array.from(parts[parts.length - 1])[0] ?? '') : '';
+  return (a + b).toUpperCase();
+}
+
+/** One of 8 avatar colour classes, stable per id (CSS classes, so the CSP needs no inline style). */
+export function avatarClass(id: string): string {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
+  return `av-${Math.abs(h) % 8}`;
+}

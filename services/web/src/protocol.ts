@@ -1,0 +1,236 @@
+// Wire types shared with the backend: REST payloads (docs/API.md) and WebSocket frames (/ws).
+// Field names are snake_case on the wire and kept that way here so nothing is renamed twice.
+
+export type Uuid = string;
+/** RFC 3339 timestamp in UTC. */
+export type Timestamp = string;
+
+export interface User {
+  id: Uuid;
+  username: string;
+  display_name: string;
+  created_at: Timestamp;
+  online: boolean;
+  last_seen_at: Timestamp | null;
+}
+
+export interface Session {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  user: User;
+}
+
+export type RoomKind = 'direct' | 'saved' | 'group' | 'public';
+export type MemberRole = 'owner' | 'admin' | 'member';
+
+export interface RoomMember {
+  user_id: Uuid;
+  role: MemberRole;
+  last_read_seq: number;
+}
+
+export interface Room {
+  id: Uuid;
+  kind: RoomKind;
+  name: string | null;
+  topic: string | null;
+  last_seq: number;
+  created_at: Timestamp;
+  members: RoomMember[];
+}
+
+export interface Message {
+  id: Uuid;
+  room_id: Uuid;
+  seq: number;
+  sender_id: Uuid;
+  body: string;
+  reply_to: Uuid | null;
+  client_msg_id: string | null;
+  created_at: Timestamp;
+  edited_at: Timestamp | null;
+  deleted: boolean;
+}
+
+export interface RoomSummary {
+  id: Uuid;
+  kind: RoomKind;
+  name: string | null;
+  topic: string | null;
+  last_seq: number;
+  last_read_seq: number;
+  unread: number;
+  member_count: number;
+  my_role: MemberRole;
+  peer_id: Uuid | null;
+  last_message: Message | null;
+  last_activity_at: Timestamp;
+}
+
+export interface MessagePage {
+  messages: Message[];
+  has_more: boolean;
+}
+
+export interface ReadResult {
+  room_id: Uuid;
+  last_read_seq: number;
+  unread: number;
+}
+
+export interface ErrorEnvelope {
+  error: {
+    code: string;
+    message: string;
+    fields?: Record<string, string>;
+  };
+}
+
+// ---------------------------------------------------------------------------
+// WebSocket frames
+
+export interface SendFrame {
+  type: 'send';
+  room_id: Uuid;
+  client_msg_id: string;
+  body: string;
+  reply_to: Uuid | null;
+}
+export interface TypingOutFrame {
+  type: 'typing';
+  room_id: Uuid;
+}
+export interface ReadOutFrame {
+  type: 'read';
+  room_id: Uuid;
+  seq: number;
+}
+export interface PingFrame {
+  type: 'ping';
+}
+export type ClientFrame = SendFrame | TypingOutFrame | ReadOutFrame | PingFrame;
+
+export interface HelloFrame {
+  type: 'hello';
+  user_id: Uuid;
+  session_id: string;
+}
+export interface AckFrame {
+  type: 'ack';
+  client_msg_id: string;
+  message: Message;
+}
+export interface ErrorFrame {
+  type: 'error';
+  code: string;
+  message: string;
+  client_msg_id: string | null;
+}
+export interface MessageCreatedFrame {
+  type: 'message_created';
+  room_id: Uuid;
+  seq: number;
+  message: Message;
+}
+export interface RoomCreatedFrame {
+  type: 'room_created';
+  room_id: Uuid;
+  kind: RoomKind;
+  member_ids: Uuid[];
+}
+export interface TypingFrame {
+  type: 'typing';
+  room_id: Uuid;
+  user_id: Uuid;
+}
+export interface ReadFrame {
+  type: 'read';
+  room_id: Uuid;
+  user_id: Uuid;
+  seq: number;
+}
+export interface PresenceFrame {
+  type: 'presence';
+  user_id: Uuid;
+  online: boolean;
+}
+export interface PongFrame {
+  type: 'pong';
+}
+export type ServerFrame =
+  | HelloFrame
+  | AckFrame
+  | ErrorFrame
+  | MessageCreatedFrame
+  | RoomCreatedFrame
+  | TypingFrame
+  | ReadFrame
+  | PresenceFrame
+  | PongFrame;
+
+/** WebSocket close code the gateway uses when the access token has expired. */
+export const CLOSE_TOKEN_EXPIRED = 4001;
+/** Close code for an upgrade that carried no valid credentials. */
+export const CLOSE_UNAUTHORIZED = 4003;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+export function isMessage(v: unknown): v is Message {
+  return (
+    isObj(v) &&
+    isStr(v.id) &&
+    isStr(v.room_id) &&
+    isNum(v.seq) &&
+    isStr(v.sender_id) &&
+    isStr(v.body) &&
+    isStr(v.created_at)
+  );
+}
+
+/**
+ * Parses one text frame from the gateway. Returns null for anything malformed or of a type this
+ * client does not know, so a newer server can add frame types without breaking older clients.
+ */
+export function parseServerFrame(text: string): ServerFrame | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isObj(v) || !isStr(v.type)) return null;
+  switch (v.type) {
+    case 'hello':
+      return isStr(v.user_id) ? (v as unknown as HelloFrame) : null;
+    case 'ack':
+      return isStr(v.client_msg_id) && isMessage(v.message) ? (v as unknown as AckFrame) : null;
+    case 'error':
+      return isStr(v.code)
+        ? {
+            type: 'error',
+            code: v.code,
+            message: isStr(v.message) ? v.message : v.code,
+            client_msg_id: isStr(v.client_msg_id) ? v.client_msg_id : null,
+          }
+        : null;
+    case 'message_created':
+      return isMessage(v.message) ? (v as unknown as MessageCreatedFrame) : null;
+    case 'room_created':
+      return isStr(v.room_id) ? (v as unknown as RoomCreatedFrame) : null;
+    case 'typing':
+      return isStr(v.room_id) && isStr(v.user_id) ? (v as unknown as TypingFrame) : null;
+    case 'read':
+      return isStr(v.room_id) && isStr(v.user_id) && isNum(v.seq) ? (v as unknown as ReadFrame) : null;
+    case 'presence':
+      return isStr(v.user_id) && typeof v.online === 'boolean' ? (v as unknown as PresenceFrame) : null;
+    case 'pong':
+      return { type: 'pong' };
+    default:
+      return null;
+  }
+}

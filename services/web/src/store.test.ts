@@ -1,0 +1,265 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyMessageToRoom,
+  createStore,
+  initialState,
+  mergeMessages,
+  peersReadSeq,
+  reducer,
+  sortRooms,
+  timelineItems,
+  totalUnread,
+  type Action,
+  type ChatState,
+} from './store';
+import { BOB, ME, ROOM, msg, summary, user } from './testutil';
+
+function run(actions: Action[], from: ChatState = initialState): ChatState {
+  return actions.reduce(reducer, from);
+}
+
+const withMe = (): ChatState => run([{ type: 'me', user: user(ME) }]);
+
+describe('mergeMessages', () => {
+  it('sorts by seq whatever the arrival order', () => {
+    const out = mergeMessages([], [msg(3), msg(1), msg(2)]);
+    expect(out.map((m) => m.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('interleaves a later page with what is held', () => {
+    const out = mergeMessages([msg(2), msg(5)], [msg(4), msg(1), msg(3)]);
+    expect(out.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('keeps one copy of a message seen twice', () => {
+    const out = mergeMessages([msg(1), msg(2)], [msg(2), msg(2), msg(3)]);
+    expect(out.map((m) => m.id)).toEqual([msg(1).id, msg(2).id, msg(3).id]);
+  });
+
+  it('returns the same array when nothing new arrives', () => {
+    const held = [msg(1), msg(2)];
+    expect(mergeMessages(held, [msg(1), { ...msg(2) }])).toBe(held);
+    expect(mergeMessages(held, [])).toBe(held);
+  });
+
+  it('replaces a message whose content changed (edit)', () => {
+    const edited = { ...msg(2), body: 'fixed', edited_at: '2024-01-02T00:00:00Z' };
+    const out = mergeMessages([msg(1), msg(2)], [edited]);
+    expect(out).toHaveLength(2);
+    expect(out[1].body).toBe('fixed');
+  });
+
+  it('lets the server decide which message holds a seq', () => {
+    const other = { ...msg(2), id: 'm-other' };
+    const out = mergeMessages([msg(1), msg(2)], [other]);
+    expect(out.map((m) => m.id)).toEqual([msg(1).id, 'm-other']);
+  });
+});
+
+describe('pending sends', () => {
+  const pending = (id = 'c-1', body = 'hi'): Action => ({
+    type: 'send_pending',
+    pending: { client_msg_id: id, room_id: ROOM, sender_id: ME, body, reply_to: null, created_at: '2024-01-01T13:00:00Z' },
+  });
+  const stored = (seq: number, cmid = 'c-1') => msg(seq, { sender_id: ME, client_msg_id: cmid, body: 'hi' });
+
+  it('shows a send at once as pending, after the confirmed messages', () => {
+    const s = run([{ type: 'messages_loaded', room_id: ROOM, messages: [msg(1)], direction: 'latest', has_more: false }, pending()], withMe());
+    const items = timelineItems(s.timelines[ROOM]);
+    expect(items.map((i) => [i.status, i.seq])).toEqual([
+      ['sent', 1],
+      ['pending', null],
+    ]);
+  });
+
+  it('turns pending into sent on ack, keeping the same key', () => {
+    let s = run([pending()], withMe());
+    const before = timelineItems(s.timelines[ROOM])[0];
+    s = reducer(s, { type: 'message_received', message: stored(7) });
+    const items = timelineItems(s.timelines[ROOM]);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ status: 'sent', seq: 7, key: before.key });
+    expect(s.timelines[ROOM].pending).toEqual([]);
+  });
+
+  it('dedupes the ack and the message_created echo of the same send', () => {
+    const s = run([pending(), { type: 'message_received', message: stored(7) }, { type: 'message_received', message: stored(7) }], withMe());
+    expect(timelineItems(s.timelines[ROOM])).toHaveLength(1);
+  });
+
+  it('settles a pending send when a fetch brings its message (ack lost)', () => {
+    const s = run([pending(), { type: 'messages_loaded', room_id: ROOM, messages: [stored(3)], direction: 'after', has_more: false }], withMe());
+    expect(s.timelines[ROOM].pending).toEqual([]);
+    expect(s.timelines[ROOM].messages.map((m) => m.seq)).toEqual([3]);
+  });
+
+  it('does not settle on the same client_msg_id from another sender', () => {
+    const s = run([pending(), { type: 'message_received', message: msg(3, { sender_id: BOB, client_msg_id: 'c-1' }) }], withMe());
+    expect(s.timelines[ROOM].pending).toHaveLength(1);
+  });
+
+  it('goes pending -> failed -> pending (retry) -> sent', () => {
+    let s = run([pending()], withMe());
+    s = reducer(s, { type: 'send_failed', room_id: ROOM, client_msg_id: 'c-1', error: 'rate limited' });
+    expect(timelineItems(s.timelines[ROOM])[0]).toMatchObject({ status: 'failed', error: 'rate limited' });
+    s = reducer(s, { type: 'send_retry', room_id: ROOM, client_msg_id: 'c-1' });
+    expect(timelineItems(s.timelines[ROOM])[0]).toMatchObject({ status: 'pending', error: null });
+    s = reducer(s, { type: 'message_received', message: stored(1) });
+    expect(timelineItems(s.timelines[ROOM]).map((i) => i.status)).toEqual(['sent']);
+  });
+
+  it('keeps pending sends in the order they were written', () => {
+    const s = run([pending('c-1', 'a'), pending('c-2', 'b'), pending('c-1', 'a')], withMe());
+    expect(timelineItems(s.timelines[ROOM]).map((i) => i.body)).toEqual(['a', 'b']);
+  });
+
+  it('keeps pending sends across a timeline reset', () => {
+    const s = run(
+      [{ type: 'messages_loaded', room_id: ROOM, messages: [msg(1)], direction: 'latest', has_more: false }, pending(), { type: 'timeline_reset', room_id: ROOM }],
+      withMe(),
+    );
+    expect(s.timelines[ROOM].messages).toEqual([]);
+    expect(s.timelines[ROOM].loaded).toBe(false);
+    expect(s.timelines[ROOM].pending).toHaveLength(1);
+  });
+});
+
+describe('pages', () => {
+  it('records whether older history exists from latest and before pages', () => {
+    let s = run([{ type: 'messages_loaded', room_id: ROOM, messages: [msg(51), msg(52)], direction: 'latest', has_more: true }], withMe());
+    expect(s.timelines[ROOM]).toMatchObject({ loaded: true, hasMoreBefore: true });
+    s = reducer(s, { type: 'messages_loaded', room_id: ROOM, messages: [msg(49), msg(50)], direction: 'before', has_more: false });
+    expect(s.timelines[ROOM].hasMoreBefore).toBe(false);
+    expect(s.timelines[ROOM].messages.map((m) => m.seq)).toEqual([49, 50, 51, 52]);
+    // A catch-up page says nothing about older history.
+    s = reducer(s, { type: 'messages_loaded', room_id: ROOM, messages: [msg(53)], direction: 'after', has_more: true });
+    expect(s.timelines[ROOM].hasMoreBefore).toBe(false);
+  });
+});
+
+describe('unread counting', () => {
+  const loaded = (over = {}) => run([{ type: 'rooms_loaded', rooms: [summary(ROOM, { last_seq: 4, last_read_seq: 4, ...over })] }], withMe());
+
+  it('counts a new message from someone else', () => {
+    const s = reducer(loaded(), { type: 'message_received', message: msg(5) });
+    expect(s.rooms[0]).toMatchObject({ unread: 1, last_seq: 5 });
+    expect(s.rooms[0].last_message?.seq).toBe(5);
+  });
+
+  it('counts a replayed frame once', () => {
+    const s = run([{ type: 'message_received', message: msg(5) }, { type: 'message_received', message: msg(5) }], loaded());
+    expect(s.rooms[0].unread).toBe(1);
+  });
+
+  it('does not count a message the room list already counted', () => {
+    const s = reducer(loaded({ last_seq: 5, unread: 1 }), { type: 'message_received', message: msg(5) });
+    expect(s.rooms[0].unread).toBe(1);
+  });
+
+  it('does not count own messages, and treats them as read', () => {
+    const s = reducer(loaded(), { type: 'message_received', message: msg(5, { sender_id: ME }) });
+    expect(s.rooms[0]).toMatchObject({ unread: 0, last_read_seq: 5, last_seq: 5 });
+  });
+
+  it('counts every new message of a catch-up page', () => {
+    const s = reducer(loaded(), { type: 'messages_loaded', room_id: ROOM, messages: [msg(7), msg(5), msg(6, { sender_id: ME })], direction: 'after', has_more: false });
+    expect(s.rooms[0]).toMatchObject({ unread: 2, last_seq: 7 });
+  });
+
+  it('takes the server count after marking read', () => {
+    let s = run([{ type: 'message_received', message: msg(5) }, { type: 'message_received', message: msg(6) }], loaded());
+    expect(s.rooms[0].unread).toBe(2);
+    s = reducer(s, { type: 'read_marked', result: { room_id: ROOM, last_read_seq: 6, unread: 0 } });
+    expect(s.rooms[0]).toMatchObject({ unread: 0, last_read_seq: 6 });
+    expect(totalUnread(s)).toBe(0);
+  });
+
+  it('lowers unread when I read on another device', () => {
+    let s = run([5, 6, 7].map((n): Action => ({ type: 'message_received', message: msg(n) })), loaded());
+    s = reducer(s, { type: 'read_receipt', room_id: ROOM, user_id: ME, seq: 6 });
+    expect(s.rooms[0]).toMatchObject({ unread: 1, last_read_seq: 6 });
+    // An older receipt changes nothing.
+    expect(reducer(s, { type: 'read_receipt', room_id: ROOM, user_id: ME, seq: 5 }).rooms[0].unread).toBe(1);
+  });
+
+  it('keeps a live message that is newer than a room list fetched before it', () => {
+    let s = reducer(loaded(), { type: 'message_received', message: msg(5) });
+    s = reducer(s, { type: 'rooms_loaded', rooms: [summary(ROOM, { last_seq: 4, last_read_seq: 4 })] });
+    expect(s.rooms[0]).toMatchObject({ last_seq: 5, unread: 1 });
+  });
+
+  it('sums unread over rooms', () => {
+    const s = run([{ type: 'rooms_loaded', rooms: [summary('a', { unread: 2 }), summary('b', { unread: 3 })] }], withMe());
+    expect(totalUnread(s)).toBe(5);
+  });
+
+  it('applyMessageToRoom ignores an older message', () => {
+    const room = summary(ROOM, { last_seq: 9, last_message: msg(9) });
+    expect(applyMessageToRoom(room, msg(3), ME)).toBe(room);
+  });
+});
+
+describe('rooms', () => {
+  it('sorts newest activity first and moves a room up on a new message', () => {
+    const a = summary('a', { last_activity_at: '2024-01-01T10:00:00Z' });
+    const b = summary('b', { last_activity_at: '2024-01-01T11:00:00Z' });
+    expect(sortRooms([a, b]).map((r) => r.id)).toEqual(['b', 'a']);
+    let s = run([{ type: 'rooms_loaded', rooms: [a, b] }], withMe());
+    s = reducer(s, { type: 'message_received', message: msg(1, { room_id: 'a', created_at: '2024-01-01T12:00:00Z' }) });
+    expect(s.rooms.map((r) => r.id)).toEqual(['a', 'b']);
+  });
+});
+
+describe('receipts, typing, presence', () => {
+  it('tracks the highest seq read by others', () => {
+    const s = run(
+      [
+        { type: 'room_detail', room: { id: ROOM, kind: 'direct', name: null, topic: null, last_seq: 9, created_at: '', members: [{ user_id: ME, role: 'member', last_read_seq: 9 }, { user_id: BOB, role: 'member', last_read_seq: 3 }] } },
+        { type: 'read_receipt', room_id: ROOM, user_id: BOB, seq: 5 },
+        { type: 'read_receipt', room_id: ROOM, user_id: BOB, seq: 4 },
+      ],
+      withMe(),
+    );
+    expect(peersReadSeq(s, ROOM, ME)).toBe(5);
+  });
+
+  it('clears typing only with the timer of the latest typing frame', () => {
+    let s = run([{ type: 'typing', room_id: ROOM, user_id: BOB, until: 100 }, { type: 'typing', room_id: ROOM, user_id: BOB, until: 200 }], withMe());
+    s = reducer(s, { type: 'typing_clear', room_id: ROOM, user_id: BOB, until: 100 });
+    expect(s.typing[ROOM]).toEqual({ [BOB]: 200 });
+    s = reducer(s, { type: 'typing_clear', room_id: ROOM, user_id: BOB, until: 200 });
+    expect(s.typing[ROOM]).toEqual({});
+  });
+
+  it('stops showing typing once that user’s message arrives, and ignores my own typing', () => {
+    let s = run([{ type: 'typing', room_id: ROOM, user_id: BOB, until: 100 }, { type: 'typing', room_id: ROOM, user_id: ME, until: 100 }], withMe());
+    expect(Object.keys(s.typing[ROOM])).toEqual([BOB]);
+    s = reducer(s, { type: 'message_received', message: msg(1) });
+    expect(s.typing[ROOM]).toEqual({});
+  });
+
+  it('takes presence from user records and then from presence frames', () => {
+    let s = run([{ type: 'users', users: [user(BOB, { online: true })] }], withMe());
+    expect(s.presence[BOB]).toBe(true);
+    s = reducer(s, { type: 'presence', user_id: BOB, online: false });
+    expect(s.presence[BOB]).toBe(false);
+    // A later user fetch does not override the live presence.
+    s = reducer(s, { type: 'users', users: [user(BOB, { online: true })] });
+    expect(s.presence[BOB]).toBe(false);
+  });
+});
+
+describe('createStore', () => {
+  it('notifies subscribers only when the state changes', () => {
+    const store = createStore();
+    let calls = 0;
+    const unsubscribe = store.subscribe(() => calls++);
+    store.dispatch({ type: 'connection', status: 'online' });
+    store.dispatch({ type: 'connection', status: 'online' });
+    expect(calls).toBe(1);
+    unsubscribe();
+    store.dispatch({ type: 'connection', status: 'offline' });
+    expect(calls).toBe(1);
+    expect(store.getState().connection).toBe('offline');
+  });
+});

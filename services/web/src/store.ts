@@ -1,0 +1,452 @@
+// All chat state lives here, in one plain reducer: rooms, message timelines (confirmed and
+// pending sends), read receipts, typing, presence and the user cache. Components read it through
+// `useSyncExternalStore`; the controller in client.ts is the only code that dispatches.
+
+import type { Message, ReadResult, Room, RoomSummary, User } from './protocol';
+
+export type MessageStatus = 'pending' | 'sent' | 'failed';
+
+/** A message the user sent that the server has not confirmed yet. */
+export interface PendingMessage {
+  client_msg_id: string;
+  room_id: string;
+  sender_id: string;
+  body: string;
+  reply_to: string | null;
+  created_at: string;
+  status: 'pending' | 'failed';
+  error: string | null;
+}
+
+export interface Timeline {
+  /** Confirmed messages, ascending by seq, unique by id and by seq. */
+  messages: Message[];
+  /** Own sends not confirmed yet, in the order they were written. */
+  pending: PendingMessage[];
+  /** True once the latest page was fetched (a timeline may hold live messages before that). */
+  loaded: boolean;
+  /** Whether older messages exist before `messages[0]`. */
+  hasMoreBefore: boolean;
+}
+
+/** One row of the rendered timeline. `key` stays the same from pending to sent. */
+export interface TimelineItem {
+  key: string;
+  id: string | null;
+  seq: number | null;
+  room_id: string;
+  sender_id: string;
+  body: string;
+  created_at: string;
+  client_msg_id: string | null;
+  deleted: boolean;
+  status: MessageStatus;
+  error: string | null;
+}
+
+/** connecting: the socket is not open yet (quiet); offline: that has lasted past the grace time. */
+export type ConnectionStatus = 'connecting' | 'offline' | 'online';
+
+export interface ChatState {
+  me: User | null;
+  users: Record<string, User>;
+  rooms: RoomSummary[];
+  roomsLoaded: boolean;
+  timelines: Record<string, Timeline>;
+  /** room id -> user id -> highest seq that user has read. */
+  receipts: Record<string, Record<string, number>>;
+  /** room id -> user id -> time (ms) until which "typing" is shown. */
+  typing: Record<string, Record<string, number>>;
+  presence: Record<string, boolean>;
+  connection: ConnectionStatus;
+  selectedRoomId: string | null;
+  /** Last error not tied to one message (shown as a banner). */
+  notice: string | null;
+}
+
+export const initialState: ChatState = {
+  me: null,
+  users: {},
+  rooms: [],
+  roomsLoaded: false,
+  timelines: {},
+  receipts: {},
+  typing: {},
+  presence: {},
+  connection: 'connecting',
+  selectedRoomId: null,
+  notice: null,
+};
+
+export type Action =
+  | { type: 'reset' }
+  | { type: 'me'; user: User }
+  | { type: 'users'; users: User[] }
+  | { type: 'rooms_loaded'; rooms: RoomSummary[] }
+  | { type: 'room_detail'; room: Room }
+  | { type: 'select_room'; room_id: string | null }
+  | {
+      type: 'messages_loaded';
+      room_id: string;
+      messages: Message[];
+      /** latest: the newest page; before: an older page; after: catching up. */
+      direction: 'latest' | 'before' | 'after';
+      has_more: boolean;
+    }
+  | { type: 'timeline_reset'; room_id: string }
+  | { type: 'message_received'; message: Message }
+  | { type: 'send_pending'; pending: Omit<PendingMessage, 'status' | 'error'> }
+  | { type: 'send_retry'; room_id: string; client_msg_id: string }
+  | { type: 'send_failed'; room_id: string; client_msg_id: string; error: string }
+  | { type: 'typing'; room_id: string; user_id: string; until: number }
+  | { type: 'typing_clear'; room_id: string; user_id: string; until: number }
+  | { type: 'read_receipt'; room_id: string; user_id: string; seq: number }
+  | { type: 'read_marked'; result: ReadResult }
+  | { type: 'presence'; user_id: string; online: boolean }
+  | { type: 'connection'; status: ConnectionStatus }
+  | { type: 'notice'; message: string | null };
+
+export const emptyTimeline: Timeline = { messages: [], pending: [], loaded: false, hasMoreBefore: false };
+
+/**
+ * Merges messages into an ascending list. A message with a known id replaces the stored one (it
+ * may have been edited); a message whose seq is already taken by another id is the server's later
+ * word and replaces it too. Returns `existing` itself when nothing changed.
+ */
+export function mergeMessages(existing: Message[], incoming: Message[]): Message[] {
+  if (incoming.length === 0) return existing;
+  const bySeq = new Map<number, Message>();
+  for (const m of existing) bySeq.set(m.seq, m);
+  let changed = false;
+  const idToSeq = new Map<string, number>();
+  for (const m of existing) idToSeq.set(m.id, m.seq);
+  for (const m of incoming) {
+    const oldSeq = idToSeq.get(m.id);
+    if (oldSeq !== undefined && oldSeq !== m.seq) bySeq.delete(oldSeq);
+    const old = bySeq.get(m.seq);
+    if (old && sameMessage(old, m)) continue;
+    bySeq.set(m.seq, m);
+    idToSeq.set(m.id, m.seq);
+    changed = true;
+  }
+  if (!changed) return existing;
+  return Array.from(bySeq.values()).sort((a, b) => a.seq - b.seq);
+}
+
+function sameMessage(a: Message, b: Message): boolean {
+  return (
+    a.id === b.id &&
+    a.seq === b.seq &&
+    a.body === b.body &&
+    a.edited_at === b.edited_at &&
+    a.deleted === b.deleted
+  );
+}
+
+/** Drops pending sends that the given confirmed messages stand for. */
+function settlePending(pending: PendingMessage[], confirmed: Message[]): PendingMessage[] {
+  if (pending.length === 0) return pending;
+  const done = new Set<string>();
+  for (const m of confirmed) {
+    if (m.client_msg_id !== null) done.add(`${m.sender_id}\u0000${m.client_msg_id}`);
+  }
+  const left = pending.filter((p) => !done.has(`${p.sender_id}\u0000${p.client_msg_id}`));
+  return left.length === pending.length ? pending : left;
+}
+
+function time(t: string | null | undefined): number {
+  const n = t ? Date.parse(t) : NaN;
+  return Number.isNaN(n) ? 0 : n;
+}
+
+/** Newest activity first; ties broken by id so the order is stable. */
+export function sortRooms(rooms: RoomSummary[]): RoomSummary[] {
+  return [...rooms].sort(
+    (a, b) => time(b.last_activity_at) - time(a.last_activity_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+}
+
+/**
+ * Applies a new message to its room summary. Unread grows only for a message from someone else
+ * that is newer than anything the summary knew (so a replayed frame, or a frame for a message the
+ * room list already counted, changes nothing).
+ */
+export function applyMessageToRoom(room: RoomSummary, m: Message, meId: string | null): RoomSummary {
+  const isNew = m.seq > room.last_seq;
+  const newerPreview = room.last_message === null || m.seq >= room.last_message.seq;
+  if (!isNew && !newerPreview) return room;
+  const next: RoomSummary = { ...room };
+  if (newerPreview) next.last_message = m;
+  if (isNew) {
+    next.last_seq = m.seq;
+    if (time(m.created_at) > time(room.last_activity_at)) next.last_activity_at = m.created_at;
+    if (m.sender_id === meId) {
+      // Writing in a room means having read it, when nothing else was waiting.
+      if (room.unread === 0) next.last_read_seq = Math.max(room.last_read_seq, m.seq);
+    } else if (m.seq > room.last_read_seq) {
+      next.unread = room.unread + 1;
+    }
+  }
+  return next;
+}
+
+function updateTimeline(state: ChatState, roomId: string, f: (t: Timeline) => Timeline): ChatState {
+  const old = state.timelines[roomId] ?? emptyTimeline;
+  const next = f(old);
+  if (next === old) return state;
+  return { ...state, timelines: { ...state.timelines, [roomId]: next } };
+}
+
+function updateRoom(state: ChatState, roomId: string, f: (r: RoomSummary) => RoomSummary): ChatState {
+  const i = state.rooms.findIndex((r) => r.id === roomId);
+  if (i < 0) return state;
+  const next = f(state.rooms[i]);
+  if (next === state.rooms[i]) return state;
+  const rooms = [...state.rooms];
+  rooms[i] = next;
+  return { ...state, rooms: sortRooms(rooms) };
+}
+
+function setReceipt(state: ChatState, roomId: string, userId: string, seq: number): ChatState {
+  const room = state.receipts[roomId] ?? {};
+  if ((room[userId] ?? 0) >= seq) return state;
+  return { ...state, receipts: { ...state.receipts, [roomId]: { ...room, [userId]: seq } } };
+}
+
+export function reducer(state: ChatState, action: Action): ChatState {
+  switch (action.type) {
+    case 'reset':
+      return initialState;
+
+    case 'me':
+      return { ...state, me: action.user, users: { ...state.users, [action.user.id]: action.user } };
+
+    case 'users': {
+      if (action.users.length === 0) return state;
+      const users = { ...state.users };
+      const presence = { ...state.presence };
+      for (const u of action.users) {
+        users[u.id] = u;
+        if (!(u.id in presence)) presence[u.id] = u.online;
+      }
+      return { ...state, users, presence };
+    }
+
+    case 'rooms_loaded': {
+      // A message that arrived live may be newer than the list that was in flight: keep it.
+      const known = new Map(state.rooms.map((r) => [r.id, r]));
+      const rooms = action.rooms.map((r) => {
+        const old = known.get(r.id);
+        const live = old?.last_message;
+        return live && live.seq > r.last_seq ? applyMessageToRoom(r, live, state.me?.id ?? null) : r;
+      });
+      return { ...state, rooms: sortRooms(rooms), roomsLoaded: true };
+    }
+
+    case 'room_detail': {
+      let s = state;
+      for (const m of action.room.members) s = setReceipt(s, action.room.id, m.user_id, m.last_read_seq);
+      return s;
+    }
+
+    case 'select_room':
+      return state.selectedRoomId === action.room_id ? state : { ...state, selectedRoomId: action.room_id };
+
+    case 'messages_loaded': {
+      const meId = state.me?.id ?? null;
+      let s = updateTimeline(state, action.room_id, (t) => {
+        const messages = mergeMessages(t.messages, action.messages);
+        const pending = settlePending(t.pending, action.messages);
+        let { loaded, hasMoreBefore } = t;
+        if (action.direction === 'latest') {
+          // Live messages held before the first load may leave a gap below them; the page fixes it.
+          loaded = true;
+          hasMoreBefore = action.has_more;
+        } else if (action.direction === 'before') {
+          hasMoreBefore = action.has_more;
+        }
+        if (messages === t.messages && pending === t.pending && loaded === t.loaded && hasMoreBefore === t.hasMoreBefore) {
+          return t;
+        }
+        return { messages, pending, loaded, hasMoreBefore };
+      });
+      const ordered = [...action.messages].sort((a, b) => a.seq - b.seq);
+      return updateRoom(s, action.room_id, (r) => ordered.reduce((acc, m) => applyMessageToRoom(acc, m, meId), r));
+    }
+
+    case 'timeline_reset':
+      return updateTimeline(state, action.room_id, (t) => ({ ...emptyTimeline, pending: t.pending }));
+
+    case 'message_received': {
+      const m = action.message;
+      let s = updateTimeline(state, m.room_id, (t) => {
+        const messages = mergeMessages(t.messages, [m]);
+        const pending = settlePending(t.pending, [m]);
+        return messages === t.messages && pending === t.pending ? t : { ...t, messages, pending };
+      });
+      s = updateRoom(s, m.room_id, (r) => applyMessageToRoom(r, m, state.me?.id ?? null));
+      // Whoever sent a message has stopped typing.
+      const typingRoom = s.typing[m.room_id];
+      if (typingRoom && m.sender_id in typingRoom) {
+        const rest = { ...typingRoom };
+        delete rest[m.sender_id];
+        s = { ...s, typing: { ...s.typing, [m.room_id]: rest } };
+      }
+      // The sender has read their own message.
+      return setReceipt(s, m.room_id, m.sender_id, m.seq);
+    }
+
+    case 'send_pending':
+      return updateTimeline(state, action.pending.room_id, (t) => {
+        if (t.pending.some((p) => p.client_msg_id === action.pending.client_msg_id)) return t;
+        return { ...t, pending: [...t.pending, { ...action.pending, status: 'pending', error: null }] };
+      });
+
+    case 'send_retry':
+    case 'send_failed': {
+      const status = action.type === 'send_retry' ? 'pending' : 'failed';
+      const error = action.type === 'send_failed' ? action.error : null;
+      return updateTimeline(state, action.room_id, (t) => {
+        const i = t.pending.findIndex((p) => p.client_msg_id === action.client_msg_id);
+        if (i < 0) return t;
+        const pending = [...t.pending];
+        pending[i] = { ...pending[i], status, error };
+        return { ...t, pending };
+      });
+    }
+
+    case 'typing': {
+      if (action.user_id === state.me?.id) return state;
+      const room = state.typing[action.room_id] ?? {};
+      return { ...state, typing: { ...state.typing, [action.room_id]: { ...room, [action.user_id]: action.until } } };
+    }
+
+    case 'typing_clear': {
+      const room = state.typing[action.room_id];
+      // Only the timer of the latest typing frame clears it.
+      if (!room || room[action.user_id] !== action.until) return state;
+      const rest = { ...room };
+      delete rest[action.user_id];
+      return { ...state, typing: { ...state.typing, [action.room_id]: rest } };
+    }
+
+    case 'read_receipt': {
+      let s = setReceipt(state, action.room_id, action.user_id, action.seq);
+      if (action.user_id === state.me?.id) {
+        // Read on another device or tab.
+        s = updateRoom(s, action.room_id, (r) => {
+          if (action.seq <= r.last_read_seq) return r;
+          return { ...r, last_read_seq: action.seq, unread: Math.min(r.unread, Math.max(0, r.last_seq - action.seq)) };
+        });
+      }
+      return s;
+    }
+
+    case 'read_marked': {
+      const { room_id, last_read_seq, unread } = action.result;
+      let s = updateRoom(state, room_id, (r) =>
+        r.last_read_seq === last_read_seq && r.unread === unread
+          ? r
+          : { ...r, last_read_seq: Math.max(r.last_read_seq, last_read_seq), unread },
+      );
+      if (state.me) s = setReceipt(s, room_id, state.me.id, last_read_seq);
+      return s;
+    }
+
+    case 'presence':
+      return state.presence[action.user_id] === action.online
+        ? state
+        : { ...state, presence: { ...state.presence, [action.user_id]: action.online } };
+
+    case 'connection':
+      return state.connection === action.status ? state : { ...state, connection: action.status };
+
+    case 'notice':
+      return state.notice === action.message ? state : { ...state, notice: action.message };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Selectors
+
+const timelineCache = new WeakMap<Timeline, TimelineItem[]>();
+
+/** Confirmed messages by seq, then pending sends; the same array for the same timeline. */
+export function timelineItems(t: Timeline): TimelineItem[] {
+  const cached = timelineCache.get(t);
+  if (cached) return cached;
+  const items: TimelineItem[] = t.messages.map((m) => ({
+    key: m.client_msg_id !== null ? `c:${m.sender_id}:${m.client_msg_id}` : `m:${m.id}`,
+    id: m.id,
+    seq: m.seq,
+    room_id: m.room_id,
+    sender_id: m.sender_id,
+    body: m.body,
+    created_at: m.created_at,
+    client_msg_id: m.client_msg_id,
+    deleted: m.deleted,
+    status: 'sent',
+    error: null,
+  }));
+  for (const p of t.pending) {
+    items.push({
+      key: `c:${p.sender_id}:${p.client_msg_id}`,
+      id: null,
+      seq: null,
+      room_id: p.room_id,
+      sender_id: p.sender_id,
+      body: p.body,
+      created_at: p.created_at,
+      client_msg_id: p.client_msg_id,
+      deleted: false,
+      status: p.status,
+      error: p.error,
+    });
+  }
+  timelineCache.set(t, items);
+  return items;
+}
+
+export function lastSeq(t: Timeline | undefined): number | null {
+  return t && t.messages.length > 0 ? t.messages[t.messages.length - 1].seq : null;
+}
+
+export function totalUnread(state: ChatState): number {
+  return state.rooms.reduce((n, r) => n + r.unread, 0);
+}
+
+/** Highest seq read by any member other than `meId` (for "read" ticks on own messages). */
+export function peersReadSeq(state: ChatState, roomId: string, meId: string | null): number {
+  const r = state.receipts[roomId];
+  if (!r) return 0;
+  let max = 0;
+  for (const [uid, seq] of Object.entries(r)) if (uid !== meId && seq > max) max = seq;
+  return max;
+}
+
+// ---------------------------------------------------------------------------
+// A minimal external store for useSyncExternalStore.
+
+export interface Store {
+  getState(): ChatState;
+  dispatch(action: Action): void;
+  subscribe(listener: () => void): () => void;
+}
+
+export function createStore(initial: ChatState = initialState): Store {
+  let state = initial;
+  const listeners = new Set<() => void>();
+  return {
+    getState: () => state,
+    dispatch(action) {
+      const next = reducer(state, action);
+      if (next === state) return;
+      state = next;
+      for (const l of [...listeners]) l();
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
