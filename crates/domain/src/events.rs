@@ -27,6 +27,8 @@ pub enum EventPayload {
         kind: RoomKind,
         member_ids: Vec<Uuid>,
     },
+    /// A member is typing. Ephemeral: published directly by a gateway, never stored.
+    Typing { room_id: Uuid, user_id: Uuid },
     /// A member's read watermark moved forward.
     ReadUpTo {
         room_id: Uuid,
@@ -42,6 +44,7 @@ impl EventPayload {
             Self::MessageCreated { .. } => "room.message.created",
             Self::RoomCreated { .. } => "room.created",
             Self::ReadUpTo { .. } => "room.read",
+            Self::Typing { .. } => "room.typing",
         }
     }
 
@@ -49,7 +52,8 @@ impl EventPayload {
         match self {
             Self::MessageCreated { room_id, .. }
             | Self::RoomCreated { room_id, .. }
-            | Self::ReadUpTo { room_id, .. } => *room_id,
+            | Self::ReadUpTo { room_id, .. }
+            | Self::Typing { room_id, .. } => *room_id,
         }
     }
 }

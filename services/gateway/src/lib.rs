@@ -1,1 +1,133 @@
 #![doc = include_str!("../README.md")]
+
+pub mod config;
+mod events;
+mod hub;
+mod presence;
+mod rooms_client;
+mod socket;
+
+pub use config::Config;
+
+use actix_web::{App, HttpResponse, HttpServer, middleware, web};
+use chat_bus::{Connected, Publisher, QueueSpec};
+use chat_db::Pool;
+use chat_http::JwtVerifier;
+use chat_http::health::{self, Draining};
+use chat_http::server::{Service, listen};
+use hub::Hub;
+use rooms_client::RoomsClient;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Shared by every socket.
+pub struct AppState {
+    pub config: Config,
+    /// PostgreSQL, for presence only: the gateway keeps no message state.
+    pub pool: Pool,
+    /// Verifies access tokens with the public keys.
+    pub verifier: JwtVerifier,
+    /// The local sockets and their rooms.
+    hub: Hub,
+    /// Calls to the rooms service on behalf of connected users.
+    rooms: RoomsClient,
+    /// Publishes ephemeral typing notices.
+    publisher: Publisher,
+    /// Whether this instance's event queue is consuming.
+    consuming: Connected,
+    /// Cancelled on shutdown: every socket then closes with 1012.
+    pub cancel: CancellationToken,
+    /// Set on shutdown; `/readyz` then answers 503.
+    pub draining: Draining,
+}
+
+pub async fn build(config: Config) -> anyhow::Result<Service> {
+    let verifier = JwtVerifier::from_files(&config.common.jwt_public_key_files)
+        .map_err(|e| anyhow::anyhow!("verifying keys: {e}"))?;
+    let pool = chat_db::pool(
+        config.common.database_url.expose(),
+        config.common.database_pool_size,
+        Duration::from_secs(3),
+    )?;
+    {
+        let mut conn = chat_db::conn(&pool).await?;
+        chat_db::presence::register_instance(&mut conn, config.instance_id).await?;
+    }
+    let cancel = CancellationToken::new();
+    let tasks = TaskTracker::new();
+    let draining = Draining::default();
+    let shutdown_timeout = Duration::from_secs(config.common.shutdown_timeout_secs);
+    let (listener, port) = listen(&config.bind)?;
+    let state = Arc::new(AppState {
+        rooms: RoomsClient::new(&config.rooms_url)?,
+        publisher: Publisher::new(config.common.amqp_url.expose(), &config.common.exchange),
+        consuming: Connected::default(),
+        hub: Hub::default(),
+        verifier,
+        pool: pool.clone(),
+        cancel: cancel.clone(),
+        draining: draining.clone(),
+        config,
+    });
+    {
+        let state = state.clone();
+        tasks.spawn(async move {
+            let hub_state = state.clone();
+            chat_bus::consume(
+                state.config.common.amqp_url.expose().to_owned(),
+                state.config.common.exchange.clone(),
+                QueueSpec::Exclusive { bindings: vec!["room.#".to_owned()] },
+                state.consuming.clone(),
+                state.cancel.clone(),
+                move |delivery| {
+                    let outcome = events::handle(&hub_state.hub, &delivery);
+                    std::future::ready(outcome)
+                },
+            )
+            .await;
+        });
+    }
+    tasks.spawn(presence::heartbeat(
+        pool,
+        state.config.instance_id,
+        Duration::from_secs(state.config.heartbeat_secs),
+        state.config.presence_fresh_secs,
+        cancel.clone(),
+    ));
+    let data = web::Data::from(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(middleware::from_fn(chat_http::request_id::middleware))
+            .app_data(data.clone())
+            .configure(|cfg| chat_http::error::configure(cfg, 4096))
+            .route("/ws", web::get().to(socket::upgrade))
+            .route("/livez", web::get().to(health::livez))
+            .route("/readyz", web::get().to(readyz))
+            .default_service(web::to(chat_http::error::not_found))
+    })
+    .disable_signals()
+    .shutdown_timeout(shutdown_timeout.as_secs())
+    .listen(listener)?
+    .run();
+    tracing::info!(port, "gateway listening");
+    Ok(Service {
+        port,
+        server,
+        draining,
+        cancel,
+        tasks,
+        shutdown_timeout,
+    })
+}
+
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let db = chat_db::ping(&state.pool).await.map_err(|e| e.to_string());
+    let broker = if state.consuming.get() {
+        Ok(())
+    } else {
+        Err("not consuming events".to_owned())
+    };
+    health::readiness(&state.draining, vec![("database", db), ("broker", broker)])
+}

@@ -1,0 +1,57 @@
+use chat_http::config::{self, Common, ConfigError};
+use uuid::Uuid;
+
+/// Everything the gateway reads from the environment (see `.env.example`).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub common: Common,
+    /// Address to listen on (`GATEWAY_BIND`); port 0 picks a free one.
+    pub bind: String,
+    /// Base URL of the rooms service (`GATEWAY_ROOMS_URL`).
+    pub rooms_url: String,
+    /// This instance's id for presence (`GATEWAY_INSTANCE_ID`); random by default.
+    pub instance_id: Uuid,
+    /// Largest frame a client may send, in bytes (`GATEWAY_MAX_FRAME_BYTES`).
+    pub max_frame_bytes: usize,
+    /// Frames queued for one socket before it counts as too slow (`GATEWAY_OUTBOUND_QUEUE`).
+    pub outbound_queue: usize,
+    /// Seconds between server pings (`GATEWAY_PING_SECS`).
+    pub ping_secs: u64,
+    /// Seconds without any frame from the client before it is dropped (`GATEWAY_IDLE_TIMEOUT_SECS`).
+    pub idle_timeout_secs: u64,
+    /// Seconds a client without credentials at the upgrade has to send `auth` (`GATEWAY_AUTH_TIMEOUT_SECS`).
+    pub auth_timeout_secs: u64,
+    /// Seconds between presence heartbeats of this instance (`GATEWAY_HEARTBEAT_SECS`).
+    pub heartbeat_secs: u64,
+    /// Seconds after which an instance that stopped heartbeating is removed (`PRESENCE_FRESH_SECS`).
+    pub presence_fresh_secs: i64,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let mut common = Common::from_env()?;
+        if common.jwt_public_key_files.is_empty() {
+            common.jwt_public_key_files = vec![".run/keys/jwt-public.pem".to_owned()];
+        }
+        let instance_id = match config::optional("GATEWAY_INSTANCE_ID") {
+            Some(raw) => raw.parse().map_err(|e: uuid::Error| ConfigError {
+                name: "GATEWAY_INSTANCE_ID".into(),
+                message: e.to_string(),
+            })?,
+            None => Uuid::new_v4(),
+        };
+        Ok(Self {
+            common,
+            bind: config::or("GATEWAY_BIND", "127.0.0.1:8083"),
+            rooms_url: config::or("GATEWAY_ROOMS_URL", "http://127.0.0.1:8082"),
+            instance_id,
+            max_frame_bytes: config::parse_or("GATEWAY_MAX_FRAME_BYTES", 64 * 1024)?,
+            outbound_queue: config::parse_or("GATEWAY_OUTBOUND_QUEUE", 256)?,
+            ping_secs: config::parse_or("GATEWAY_PING_SECS", 20)?,
+            idle_timeout_secs: config::parse_or("GATEWAY_IDLE_TIMEOUT_SECS", 60)?,
+            auth_timeout_secs: config::parse_or("GATEWAY_AUTH_TIMEOUT_SECS", 5)?,
+            heartbeat_secs: config::parse_or("GATEWAY_HEARTBEAT_SECS", 10)?,
+            presence_fresh_secs: config::parse_or("PRESENCE_FRESH_SECS", 30)?,
+        })
+    }
+}

@@ -1,0 +1,64 @@
+//! From the broker to the sockets: each instance reads every room event from its own
+//! exclusive queue and offers it to the local sockets of that room's members.
+
+use crate::AppState;
+use crate::hub::Hub;
+use chat_bus::{Delivery, Handled, Outgoing};
+use chat_domain::events::{Event, EventPayload};
+use chat_domain::ws::ServerFrame;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Turns one event into frames for the local sockets.
+pub fn dispatch(hub: &Hub, event: Event) {
+    let (room_id, frame, skip) = match event.payload {
+        EventPayload::MessageCreated { room_id, message } => (
+            room_id,
+            ServerFrame::MessageCreated { room_id, seq: message.seq, message },
+            None,
+        ),
+        EventPayload::RoomCreated { room_id, kind, member_ids } => {
+            hub.join_users(&member_ids, room_id);
+            (room_id, ServerFrame::RoomCreated { room_id, kind, member_ids }, None)
+        }
+        EventPayload::ReadUpTo { room_id, user_id, seq } => {
+            (room_id, ServerFrame::Read { room_id, user_id, seq }, None)
+        }
+        EventPayload::Typing { room_id, user_id } => {
+            (room_id, ServerFrame::Typing { room_id, user_id }, Some(user_id))
+        }
+    };
+    let text: Arc<str> = Arc::from(serde_json::to_string(&frame).unwrap_or_default());
+    let delivered = hub.deliver(room_id, &text, skip);
+    tracing::debug!(event.id = %event.id, request.id = ?event.request_id, room.id = %room_id, delivered, "event delivered");
+}
+
+/// The consumer's handler: unreadable events are dropped (the gateway's queue has no
+/// dead-letter queue; the rooms service is the source of truth and clients resync).
+pub fn handle(hub: &Hub, delivery: &Delivery) -> Handled {
+    match serde_json::from_slice::<Event>(&delivery.data) {
+        Ok(event) => {
+            dispatch(hub, event);
+            Handled::Ack
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "unreadable event dropped");
+            Handled::Ack
+        }
+    }
+}
+
+/// Typing is ephemeral: published straight to the exchange for every gateway, never stored.
+pub async fn publish_typing(state: &AppState, room_id: Uuid, user_id: Uuid) {
+    let event = Event::new(EventPayload::Typing { room_id, user_id }, None);
+    let body = serde_json::to_vec(&event).unwrap_or_default();
+    let out = Outgoing {
+        routing_key: event.payload.routing_key().to_owned(),
+        message_id: event.id.to_string(),
+        request_id: None,
+        body,
+    };
+    if let Err(e) = state.publisher.publish_all(&[out]).await {
+        tracing::debug!(error = %e, "typing notice not published");
+    }
+}

@@ -1,0 +1,165 @@
+//! Who is connected here and to which rooms. Delivery never waits: a frame is serialised
+//! once per event and offered to each socket's bounded queue; a socket whose queue is full is
+//! kicked instead of slowing the others. The lock is never held across an await.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+pub type ConnId = Uuid;
+
+/// One socket as the hub sees it.
+struct Conn {
+    user_id: Uuid,
+    tx: mpsc::Sender<Arc<str>>,
+    /// Cancelled when the socket must go (too slow).
+    kick: CancellationToken,
+}
+
+#[derive(Default)]
+struct Inner {
+    conns: HashMap<ConnId, Conn>,
+    by_user: HashMap<Uuid, HashSet<ConnId>>,
+    by_room: HashMap<Uuid, HashSet<ConnId>>,
+    rooms_of: HashMap<ConnId, HashSet<Uuid>>,
+}
+
+#[derive(Default)]
+pub struct Hub {
+    inner: RwLock<Inner>,
+}
+
+impl Hub {
+    /// Registers a socket before its rooms are known, so membership events that arrive while
+    /// they are being fetched still reach it.
+    pub fn add(&self, id: ConnId, user_id: Uuid, tx: mpsc::Sender<Arc<str>>, kick: CancellationToken) {
+        let mut inner = self.write();
+        inner.conns.insert(id, Conn { user_id, tx, kick });
+        inner.by_user.entry(user_id).or_default().insert(id);
+        inner.rooms_of.entry(id).or_default();
+    }
+
+    /// Removes a socket; returns true if it was the user's last one here.
+    pub fn remove(&self, id: ConnId) -> bool {
+        let mut inner = self.write();
+        let Some(conn) = inner.conns.remove(&id) else {
+            return false;
+        };
+        for room in inner.rooms_of.remove(&id).unwrap_or_default() {
+            if let Some(set) = inner.by_room.get_mut(&room) {
+                set.remove(&id);
+                if set.is_empty() {
+                    inner.by_room.remove(&room);
+                }
+            }
+        }
+        let last = match inner.by_user.get_mut(&conn.user_id) {
+            Some(set) => {
+                set.remove(&id);
+                set.is_empty()
+            }
+            None => true,
+        };
+        if last {
+            inner.by_user.remove(&conn.user_id);
+        }
+        last
+    }
+
+    /// Subscribes one socket to rooms.
+    pub fn join_conn(&self, id: ConnId, rooms: &[Uuid]) {
+        let mut inner = self.write();
+        if !inner.conns.contains_key(&id) {
+            return;
+        }
+        for room in rooms {
+            inner.by_room.entry(*room).or_default().insert(id);
+            inner.rooms_of.entry(id).or_default().insert(*room);
+        }
+    }
+
+    /// Subscribes every socket of these users to a room (they just became members).
+    pub fn join_users(&self, users: &[Uuid], room: Uuid) {
+        let conns: Vec<ConnId> = {
+            let inner = self.read();
+            users
+                .iter()
+                .filter_map(|u| inner.by_user.get(u))
+                .flatten()
+                .copied()
+                .collect()
+        };
+        for conn in conns {
+            self.join_conn(conn, &[room]);
+        }
+    }
+
+    pub fn is_subscribed(&self, id: ConnId, room: Uuid) -> bool {
+        self.read().rooms_of.get(&id).is_some_and(|r| r.contains(&room))
+    }
+
+    /// Offers a frame to every socket in the room, optionally skipping one user. Returns how
+    /// many sockets got it.
+    pub fn deliver(&self, room: Uuid, frame: &Arc<str>, skip_user: Option<Uuid>) -> usize {
+        let inner = self.read();
+        let Some(conns) = inner.by_room.get(&room) else {
+            return 0;
+        };
+        let mut delivered = 0;
+        for id in conns {
+            let Some(conn) = inner.conns.get(id) else { continue };
+            if Some(conn.user_id) == skip_user {
+                continue;
+            }
+            match conn.tx.try_send(frame.clone()) {
+                Ok(()) => delivered += 1,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    tracing::warn!(conn.id = %id, user.id = %conn.user_id, "socket too slow: kicked");
+                    conn.kick.cancel();
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+        delivered
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_reach_members_only_and_slow_sockets_are_kicked() {
+        let hub = Hub::default();
+        let (alice, bob, room) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let (tx_a, mut rx_a) = mpsc::channel(1);
+        let (tx_b, mut rx_b) = mpsc::channel(1);
+        let (kick_a, kick_b) = (CancellationToken::new(), CancellationToken::new());
+        let (ca, cb) = (Uuid::new_v4(), Uuid::new_v4());
+        hub.add(ca, alice, tx_a, kick_a.clone());
+        hub.add(cb, bob, tx_b, kick_b.clone());
+        hub.join_users(&[alice], room);
+        let frame: Arc<str> = Arc::from("{}");
+        assert_eq!(hub.deliver(room, &frame, None), 1);
+        assert!(rx_a.try_recv().is_ok());
+        assert!(rx_b.try_recv().is_err());
+        // Alice stops reading: her queue of one fills and the next frame kicks her.
+        hub.deliver(room, &frame, None);
+        assert!(!kick_a.is_cancelled());
+        hub.deliver(room, &frame, None);
+        assert!(kick_a.is_cancelled());
+        assert!(!kick_b.is_cancelled());
+        assert!(hub.remove(ca));
+        assert_eq!(hub.deliver(room, &frame, None), 0);
+    }
+}

@@ -1,0 +1,294 @@
+//! One WebSocket: authentication, the read loop, the bounded outbound queue, heartbeats and
+//! the way it ends (token expiry, slow reader, shutdown, idle peer).
+
+use crate::AppState;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use chat_domain::ws::{ClientFrame, PROTOCOL_VERSION, ServerFrame, close};
+use chat_http::auth::{Claims, TokenError, token_of};
+use chat_http::{ApiError, RequestId};
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// Frames a client may send per second before it is cut off.
+const MAX_FRAMES_PER_SEC: u32 = 30;
+/// At most one typing notice per room per this long.
+const TYPING_EVERY: Duration = Duration::from_secs(2);
+/// A socket that cannot take a frame for this long is too slow.
+const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn frame(f: &ServerFrame) -> Arc<str> {
+    Arc::from(serde_json::to_string(f).unwrap_or_default())
+}
+
+fn reason(code: u16, text: &str) -> CloseReason {
+    CloseReason {
+        code: CloseCode::from(code),
+        description: Some(text.to_owned()),
+    }
+}
+
+/// `GET /ws`: checks the Origin and any credentials the upgrade carries, then hands the socket
+/// to its own task.
+pub async fn upgrade(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    // Browsers always send Origin; a missing one is a non-browser client, which CSRF-style
+    // attacks cannot forge.
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or_default();
+        if !state.config.common.allowed_origins.iter().any(|a| a == origin) {
+            return Err(ApiError::Forbidden("this Origin may not open a socket".into()));
+        }
+    }
+    let pre_auth = match token_of(&req) {
+        Some((token, _)) => match state.verifier.verify(&token) {
+            Ok(claims) => Some((claims, token)),
+            Err(TokenError::Expired) => {
+                return Err(ApiError::Unauthorized("the access token has expired".into()));
+            }
+            Err(TokenError::Invalid) => {
+                return Err(ApiError::Unauthorized("the access token is not valid".into()));
+            }
+        },
+        None => None,
+    };
+    if state.cancel.is_cancelled() {
+        return Err(ApiError::Unavailable("the gateway is shutting down".into()));
+    }
+    let (response, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|e| ApiError::BadRequest(format!("not a WebSocket upgrade: {e}")))?;
+    let stream = stream
+        .max_frame_size(state.config.max_frame_bytes)
+        .aggregate_continuations()
+        .max_continuation_size(state.config.max_frame_bytes);
+    let state = state.into_inner();
+    actix_web::rt::spawn(async move {
+        run(state, session, stream, pre_auth, request_id.0).await;
+    });
+    Ok(response)
+}
+
+/// Waits for an `auth` frame when the upgrade carried no credentials.
+async fn first_frame_auth(
+    state: &AppState,
+    session: &mut Session,
+    stream: &mut AggregatedMessageStream,
+) -> Option<(Claims, String)> {
+    let deadline = Duration::from_secs(state.config.auth_timeout_secs);
+    let first = tokio::time::timeout(deadline, async {
+        loop {
+            match stream.next().await {
+                Some(Ok(AggregatedMessage::Text(text))) => return Some(text),
+                Some(Ok(AggregatedMessage::Ping(p))) => {
+                    let _ = session.pong(&p).await;
+                }
+                Some(Ok(AggregatedMessage::Pong(_))) => {}
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .ok()
+    .flatten()?;
+    match serde_json::from_str::<ClientFrame>(&first) {
+        Ok(ClientFrame::Auth { token }) => state.verifier.verify(&token).ok().map(|c| (c, token)),
+        _ => None,
+    }
+}
+
+struct Conn {
+    id: Uuid,
+    user_id: Uuid,
+    token: String,
+    expires_at: i64,
+    tx: mpsc::Sender<Arc<str>>,
+    typing_at: HashMap<Uuid, Instant>,
+    window_start: Instant,
+    frames_in_window: u32,
+}
+
+async fn run(
+    state: Arc<AppState>,
+    mut session: Session,
+    mut stream: AggregatedMessageStream,
+    pre_auth: Option<(Claims, String)>,
+    request_id: String,
+) {
+    let auth = match pre_auth {
+        Some(a) => Some(a),
+        None => first_frame_auth(&state, &mut session, &mut stream).await,
+    };
+    let Some((claims, token)) = auth else {
+        let _ = session
+            .close(Some(reason(close::UNAUTHORIZED, "authentication required")))
+            .await;
+        return;
+    };
+    let (tx, mut rx) = mpsc::channel::<Arc<str>>(state.config.outbound_queue);
+    let kick = CancellationToken::new();
+    let mut conn = Conn {
+        id: Uuid::new_v4(),
+        user_id: claims.sub,
+        token,
+        expires_at: claims.exp,
+        tx: tx.clone(),
+        typing_at: HashMap::new(),
+        window_start: Instant::now(),
+        frames_in_window: 0,
+    };
+    let span = tracing::info_span!("socket", conn.id = %conn.id, user.id = %conn.user_id, request.id = %request_id);
+    let _enter = span.enter();
+    state.hub.add(conn.id, conn.user_id, tx, kick.clone());
+    crate::presence::connected(&state, conn.id, conn.user_id).await;
+    tracing::info!("socket open");
+
+    let hello = frame(&ServerFrame::Hello {
+        user_id: conn.user_id,
+        session_id: conn.id,
+        protocol: PROTOCOL_VERSION,
+    });
+    let mut ended: Option<CloseReason> = None;
+    if session.text(&*hello).await.is_err() {
+        ended = Some(reason(1000, "closed"));
+    }
+    match state.rooms.room_ids(&conn.token, &request_id).await {
+        Ok(rooms) => state.hub.join_conn(conn.id, &rooms),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot load the user's rooms");
+            ended = Some(reason(1013, "try again later"));
+        }
+    }
+
+    let mut ping = tokio::time::interval(Duration::from_secs(state.config.ping_secs));
+    ping.tick().await;
+    let idle_timeout = Duration::from_secs(state.config.idle_timeout_secs);
+    let mut last_heard = Instant::now();
+    while ended.is_none() {
+        let expires_in = Duration::from_secs((conn.expires_at - chrono::Utc::now().timestamp()).max(0) as u64);
+        tokio::select! {
+            incoming = stream.next() => {
+                last_heard = Instant::now();
+                match incoming {
+                    Some(Ok(AggregatedMessage::Text(text))) => {
+                        ended = on_text(&state, &mut conn, &request_id, &text);
+                    }
+                    Some(Ok(AggregatedMessage::Binary(_))) => {
+                        push(&conn.tx, &ServerFrame::error("unsupported", "send JSON text frames", None));
+                    }
+                    Some(Ok(AggregatedMessage::Ping(p))) => {
+                        let _ = session.pong(&p).await;
+                    }
+                    Some(Ok(AggregatedMessage::Pong(_))) => {}
+                    Some(Ok(AggregatedMessage::Close(_))) | None => ended = Some(reason(1000, "bye")),
+                    Some(Err(e)) => {
+                        tracing::info!(error = %e, "protocol error");
+                        ended = Some(reason(1009, "frame too large or malformed"));
+                    }
+                }
+            }
+            out = rx.recv() => {
+                let Some(out) = out else { break };
+                match tokio::time::timeout(SEND_TIMEOUT, session.text(&*out)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => ended = Some(reason(1000, "closed")),
+                    Err(_) => ended = Some(reason(close::POLICY, "too slow")),
+                }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > idle_timeout {
+                    ended = Some(reason(1001, "idle"));
+                } else if session.ping(b"").await.is_err() {
+                    ended = Some(reason(1000, "closed"));
+                }
+            }
+            () = tokio::time::sleep(expires_in) => {
+                ended = Some(reason(close::TOKEN_EXPIRED, "token expired: refresh and reconnect"));
+            }
+            () = kick.cancelled() => ended = Some(reason(close::POLICY, "too slow")),
+            () = state.cancel.cancelled() => ended = Some(reason(close::SERVICE_RESTART, "service restart")),
+        }
+    }
+    state.hub.remove(conn.id);
+    crate::presence::disconnected(&state, conn.id, conn.user_id).await;
+    let why = ended.unwrap_or_else(|| reason(1000, "bye"));
+    tracing::info!(close.code = u16::from(why.code), "socket closed");
+    let _ = session.close(Some(why)).await;
+}
+
+/// Offers a frame to this socket's own queue.
+fn push(tx: &mpsc::Sender<Arc<str>>, f: &ServerFrame) {
+    let _ = tx.try_send(frame(f));
+}
+
+/// Handles one text frame. Returns a close reason when the socket must end.
+fn on_text(state: &Arc<AppState>, conn: &mut Conn, request_id: &str, text: &str) -> Option<CloseReason> {
+    if conn.window_start.elapsed() >= Duration::from_secs(1) {
+        conn.window_start = Instant::now();
+        conn.frames_in_window = 0;
+    }
+    conn.frames_in_window += 1;
+    if conn.frames_in_window > MAX_FRAMES_PER_SEC {
+        return Some(reason(close::POLICY, "too many frames"));
+    }
+    let parsed = match serde_json::from_str::<ClientFrame>(text) {
+        Ok(f) => f,
+        Err(e) => {
+            push(&conn.tx, &ServerFrame::error("bad_frame", format!("unreadable frame: {e}"), None));
+            return None;
+        }
+    };
+    match parsed {
+        ClientFrame::Ping => push(&conn.tx, &ServerFrame::Pong),
+        ClientFrame::Auth { token } => match state.verifier.verify(&token) {
+            Ok(claims) if claims.sub == conn.user_id => {
+                conn.token = token;
+                conn.expires_at = claims.exp;
+            }
+            _ => push(&conn.tx, &ServerFrame::error("unauthorized", "that token is not valid for this socket", None)),
+        },
+        ClientFrame::Send { room_id, client_msg_id, body, reply_to } => {
+            let (state, tx, token, rid) = (state.clone(), conn.tx.clone(), conn.token.clone(), request_id.to_owned());
+            actix_web::rt::spawn(async move {
+                let answer = match state.rooms.send(&token, &rid, room_id, &client_msg_id, &body, reply_to).await {
+                    Ok(message) => ServerFrame::Ack { client_msg_id, message },
+                    Err(e) => ServerFrame::error(e.code(), e.to_string(), Some(client_msg_id)),
+                };
+                push(&tx, &answer);
+            });
+        }
+        ClientFrame::Read { room_id, seq } => {
+            let (state, tx, token, rid) = (state.clone(), conn.tx.clone(), conn.token.clone(), request_id.to_owned());
+            actix_web::rt::spawn(async move {
+                if let Err(e) = state.rooms.read(&token, &rid, room_id, seq).await {
+                    push(&tx, &ServerFrame::error(e.code(), e.to_string(), None));
+                }
+            });
+        }
+        ClientFrame::Typing { room_id } => {
+            if !state.hub.is_subscribed(conn.id, room_id) {
+                push(&conn.tx, &ServerFrame::error("not_found", "room not found", None));
+                return None;
+            }
+            let now = Instant::now();
+            if conn.typing_at.get(&room_id).is_some_and(|at| now.duration_since(*at) < TYPING_EVERY) {
+                return None;
+            }
+            conn.typing_at.insert(room_id, now);
+            let (state, user_id) = (state.clone(), conn.user_id);
+            actix_web::rt::spawn(async move {
+                crate::events::publish_typing(&state, room_id, user_id).await;
+            });
+        }
+    }
+    None
+}

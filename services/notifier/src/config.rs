@@ -1,0 +1,36 @@
+use chat_http::config::{self, Common, ConfigError, Secret};
+
+/// Everything the notifier reads from the environment (see `.env.example`).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub common: Common,
+    /// Address of the health and metrics endpoints (`NOTIFIER_BIND`).
+    pub bind: String,
+    /// The durable queue all notifier instances share (`NOTIFIER_QUEUE`).
+    pub queue: String,
+    /// Deliveries in flight per instance (`NOTIFIER_PREFETCH`).
+    pub prefetch: u16,
+    /// The bot token (`TELEGRAM_BOT_TOKEN`); without one, notifications are only logged.
+    pub telegram_token: Option<Secret>,
+    /// The Bot API base URL (`TELEGRAM_API_URL`); tests point it at a fake server.
+    pub telegram_api_url: Option<String>,
+    /// Where the web app is, for links in notifications (`PUBLIC_URL`).
+    pub public_url: String,
+    /// Seconds a gateway heartbeat stays fresh for presence (`PRESENCE_FRESH_SECS`).
+    pub presence_fresh_secs: i64,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            common: Common::from_env()?,
+            bind: config::or("NOTIFIER_BIND", "127.0.0.1:8084"),
+            queue: config::or("NOTIFIER_QUEUE", "notifier.messages"),
+            prefetch: config::parse_or("NOTIFIER_PREFETCH", 32)?,
+            telegram_token: config::optional("TELEGRAM_BOT_TOKEN").map(Secret::new),
+            telegram_api_url: config::optional("TELEGRAM_API_URL"),
+            public_url: config::or("PUBLIC_URL", "http://localhost:8080"),
+            presence_fresh_secs: config::parse_or("PRESENCE_FRESH_SECS", 30)?,
+        })
+    }
+}
