@@ -1,1 +1,59 @@
 #![doc = include_str!("../README.md")]
+
+mod db;
+mod http;
+mod keys;
+mod tap;
+mod ws;
+
+pub use db::TestDb;
+pub use http::{Http, Reply};
+pub use tap::EventTap;
+pub use keys::{Keys, keys, mint_token};
+pub use ws::WsClient;
+
+use chat_http::config::{Common, Secret};
+
+/// The broker every test talks to.
+pub fn amqp_url() -> String {
+    std::env::var("TEST_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+}
+
+/// A fresh exchange name, so each test sees only its own events.
+pub fn test_exchange() -> String {
+    format!("test.{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Origins the services accept in tests.
+pub const TEST_ORIGIN: &str = "http://localhost:8080";
+
+/// Shared settings for a service under test.
+pub fn common_config(db: &TestDb, exchange: &str) -> Common {
+    Common {
+        database_url: Secret::new(db.url.clone()),
+        database_pool_size: 8,
+        amqp_url: Secret::new(amqp_url()),
+        exchange: exchange.to_owned(),
+        jwt_public_key_files: vec![keys().public_file.clone()],
+        allowed_origins: vec![TEST_ORIGIN.to_owned()],
+        shutdown_timeout_secs: 5,
+    }
+}
+
+/// Polls `check` until it returns `Some` or `timeout` passes.
+pub async fn eventually<T, F, Fut>(timeout: std::time::Duration, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return Some(v);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

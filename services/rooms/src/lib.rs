@@ -97,7 +97,9 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
 
 /// Every route of the service, in one place.
 fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(handlers::list_rooms::list_rooms)
+    // Literal paths first: `/api/rooms/{id}` would otherwise swallow them.
+    cfg.route("/api/rooms/openapi.json", web::get().to(openapi_json))
+        .service(handlers::list_rooms::list_rooms)
         .service(handlers::room_ids::room_ids)
         .service(handlers::open_direct::open_direct)
         .service(handlers::get_room::get_room)
@@ -105,8 +107,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(handlers::send_message::send_message)
         .service(handlers::mark_read::mark_read)
         .route("/livez", web::get().to(health::livez))
-        .route("/readyz", web::get().to(readyz))
-        .route("/api/rooms/openapi.json", web::get().to(openapi_json));
+        .route("/readyz", web::get().to(readyz));
 }
 
 async fn openapi_json() -> HttpResponse {

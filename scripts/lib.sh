@@ -1,0 +1,160 @@
+# shellcheck shell=bash
+# Shared by scripts/up, scripts/down and scripts/seed: settings, logging, process control.
+# Sourced, never run; the caller has `set -euo pipefail`.
+
+CHAT_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# .env at the repo root, if any; `set -a` exports what it assigns. What the caller exported
+# wins over .env (as with docker compose), so `CHAT_PROFILE=debug scripts/up` does what it says.
+if [[ -f "$CHAT_REPO/.env" ]]; then
+    __chat_caller_env="$(declare -px | grep -v '^declare -[a-z]*r')"
+    set -a
+    # shellcheck disable=SC1091
+    source "$CHAT_REPO/.env"
+    set +a
+    eval "$__chat_caller_env"
+    unset __chat_caller_env
+fi
+
+: "${CHAT_HTTP_PORT:=8080}"
+: "${CHAT_PORT_BASE:=8081}"
+: "${CHAT_GATEWAYS:=1}"
+: "${CHAT_RUN_DIR:=$CHAT_REPO/.run}"
+: "${CHAT_DB_NAME:=chat}"
+: "${CHAT_EXCHANGE:=chat.events}"
+: "${NOTIFIER_QUEUE:=notifier.messages}"
+: "${CHAT_PROFILE:=release}"
+: "${CARGO_TARGET_DIR:=/var/tmp/chat-target}"
+: "${CHAT_SEED:=1}"
+: "${CHAT_SKIP_WEB:=0}"
+: "${DATABASE_URL:=postgres://postgres@127.0.0.1:5432/$CHAT_DB_NAME}"
+: "${AMQP_URL:=amqp://guest:guest@127.0.0.1:5672/%2f}"
+: "${RUST_LOG:=info}"
+: "${LOG_FORMAT:=json}"
+export CHAT_HTTP_PORT CHAT_PORT_BASE CHAT_GATEWAYS CHAT_RUN_DIR CHAT_DB_NAME CHAT_EXCHANGE \
+    NOTIFIER_QUEUE CHAT_PROFILE CARGO_TARGET_DIR CHAT_SEED CHAT_SKIP_WEB DATABASE_URL AMQP_URL \
+    RUST_LOG LOG_FORMAT
+
+# A relative run dir would break once a process changes directory.
+case "$CHAT_RUN_DIR" in
+    /*) ;;
+    *) CHAT_RUN_DIR="$CHAT_REPO/$CHAT_RUN_DIR" ;;
+esac
+
+PIDS_DIR="$CHAT_RUN_DIR/pids"
+LOGS_DIR="$CHAT_RUN_DIR/logs"
+# shellcheck disable=SC2034 # used by scripts/up
+KEYS_DIR="$CHAT_RUN_DIR/keys"
+# shellcheck disable=SC2034 # used by scripts/up
+NGINX_DIR="$CHAT_RUN_DIR/nginx"
+
+step() { printf '==> %s\n' "$*"; }
+info() { printf '    %s\n' "$*"; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+die() {
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+# Ports: auth, rooms, gateway #1, notifier, then gateway #2, #3, ... after the notifier, so
+# adding gateways never moves the other services.
+auth_port() { echo $((CHAT_PORT_BASE)); }
+rooms_port() { echo $((CHAT_PORT_BASE + 1)); }
+notifier_port() { echo $((CHAT_PORT_BASE + 3)); }
+gateway_port() { # $1 = instance number, from 1
+    if (($1 == 1)); then
+        echo $((CHAT_PORT_BASE + 2))
+    else
+        echo $((CHAT_PORT_BASE + 2 + $1))
+    fi
+}
+
+# The program a pid file's process must be running, so a pid reused by an unrelated
+# process after a crash is never signalled.
+program_of() { # $1 = service name as used for pid and log files
+    case "$1" in
+        nginx) echo nginx ;;
+        auth) echo chat-auth ;;
+        rooms) echo chat-rooms ;;
+        notifier) echo chat-notifier ;;
+        gateway-*) echo chat-gateway ;;
+        *) echo "chat-$1" ;;
+    esac
+}
+
+# True when the pid file names a live process of ours (its own session and process group
+# leader, as start_service makes it, running the expected program).
+pidfile_alive() { # $1 = name
+    local file="$PIDS_DIR/$1.pid" pid pgid exe
+    [[ -f "$file" ]] || return 1
+    pid="$(tr -dc '0-9' <"$file")"
+    [[ -n "$pid" ]] || return 1
+    kill -0 "$pid" 2>/dev/null || return 1
+    pgid="$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ')"
+    [[ "$pgid" == "$pid" ]] || return 1
+    exe="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
+    [[ "$(basename "${exe% (deleted)}")" == "$(program_of "$1")" ]]
+}
+
+# SIGTERM to the whole process group (nginx's workers too), up to 15 s for a graceful stop
+# (the services drain in-flight requests), then SIGKILL. Removes the pid file either way.
+stop_service() { # $1 = name
+    local file="$PIDS_DIR/$1.pid" pid waited=0
+    [[ -f "$file" ]] || return 0
+    if pidfile_alive "$1"; then
+        pid="$(tr -dc '0-9' <"$file")"
+        info "stopping $1 (pid $pid)"
+        kill -TERM -- "-$pid" 2>/dev/null || true
+        while kill -0 "$pid" 2>/dev/null && ((waited < 150)); do
+            sleep 0.1
+            waited=$((waited + 1))
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            warn "$1 (pid $pid) ignored SIGTERM for 15 s; killing it"
+            kill -KILL -- "-$pid" 2>/dev/null || true
+            while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+        fi
+    else
+        info "$1 was not running (stale pid file)"
+    fi
+    rm -f "$file"
+}
+
+# Everything a previous `scripts/up` of this run dir started: nginx first so no new requests
+# arrive, then the gateways, the notifier, rooms and auth last.
+stop_all() {
+    local file name names=()
+    [[ -d "$PIDS_DIR" ]] || return 0
+    for file in "$PIDS_DIR"/*.pid; do
+        [[ -e "$file" ]] || continue
+        names+=("$(basename "$file" .pid)")
+    done
+    for name in nginx $(printf '%s\n' "${names[@]}" | grep '^gateway-' || true) notifier rooms auth; do
+        stop_service "$name"
+    done
+    # Anything else left in pids/ (a name this version does not know).
+    for file in "$PIDS_DIR"/*.pid; do
+        [[ -e "$file" ]] || continue
+        stop_service "$(basename "$file" .pid)"
+    done
+}
+
+# Starts "$@" detached in its own session (so it outlives the terminal and its whole process
+# group can be signalled), output appended to logs/<name>.log, pid in pids/<name>.pid.
+start_service() { # $1 = name, rest = command
+    local name="$1"
+    shift
+    mkdir -p "$PIDS_DIR" "$LOGS_DIR"
+    printf '\n---- %s starting %s\n' "$(date -u +%FT%TZ)" "$name" >>"$LOGS_DIR/$name.log"
+    setsid nohup "$@" >>"$LOGS_DIR/$name.log" 2>&1 </dev/null &
+    echo "$!" >"$PIDS_DIR/$name.pid"
+    info "started $name (pid $!)"
+}
+
+http_status() { # $1 = URL; prints the status code, 000 when nothing answers
+    curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" || true
+}
+
+port_in_use() { # $1 = port on 127.0.0.1
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
