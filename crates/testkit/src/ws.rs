@@ -87,6 +87,20 @@ impl WsClient {
         }
     }
 
+    /// Reads frames for `window` and fails if one has `type == kind`.
+    pub async fn expect_none(&mut self, kind: &str, window: Duration) {
+        let deadline = tokio::time::Instant::now() + window;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_json(left).await {
+                Some(Ok(v)) if v["type"] == kind => panic!("unexpected {kind} frame: {v}"),
+                Some(Ok(_)) => continue,
+                Some(Err(closed)) => panic!("socket closed: {closed:?}"),
+                None => return,
+            }
+        }
+    }
+
     /// Waits for the socket to be closed by the server and returns the close.
     pub async fn expect_close(&mut self, timeout: Duration) -> Closed {
         let deadline = tokio::time::Instant::now() + timeout;
