@@ -76,7 +76,10 @@ async fn declare(
                 .await?;
             let mut args = FieldTable::default();
             // Rejected deliveries go through the default exchange straight to `<name>.dead`.
-            args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("".into()));
+            args.insert(
+                "x-dead-letter-exchange".into(),
+                AMQPValue::LongString("".into()),
+            );
             args.insert(
                 "x-dead-letter-routing-key".into(),
                 AMQPValue::LongString(dead.as_str().into()),

@@ -41,7 +41,10 @@ pub(crate) async fn connect(url: &str) -> Result<Connection, lapin::Error> {
 }
 
 /// Declares the durable topic exchange that carries every domain event.
-pub(crate) async fn declare_exchange(channel: &Channel, exchange: &str) -> Result<(), lapin::Error> {
+pub(crate) async fn declare_exchange(
+    channel: &Channel,
+    exchange: &str,
+) -> Result<(), lapin::Error> {
     channel
         .exchange_declare(
             exchange.into(),

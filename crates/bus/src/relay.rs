@@ -29,34 +29,39 @@ impl From<diesel::result::Error> for RelayError {
 async fn relay_batch(pool: &Pool, publisher: &Publisher) -> Result<usize, RelayError> {
     let mut conn = chat_db::conn(pool).await?;
     conn.transaction::<usize, RelayError, _>(async |conn| {
-            let rows = outbox::lock_batch(conn, BATCH).await?;
-            if rows.is_empty() {
-                return Ok(0);
-            }
-            let batch: Vec<Outgoing> = rows
-                .iter()
-                .map(|row| Outgoing {
-                    routing_key: row.routing_key.clone(),
-                    message_id: row.event_id.to_string(),
-                    request_id: row
-                        .payload
-                        .get("request_id")
-                        .and_then(|v| v.as_str())
-                        .map(str::to_owned),
-                    body: row.payload.to_string().into_bytes(),
-                })
-                .collect();
-            publisher.publish_all(&batch).await?;
-            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            outbox::delete(conn, &ids).await?;
-            Ok(rows.len())
+        let rows = outbox::lock_batch(conn, BATCH).await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let batch: Vec<Outgoing> = rows
+            .iter()
+            .map(|row| Outgoing {
+                routing_key: row.routing_key.clone(),
+                message_id: row.event_id.to_string(),
+                request_id: row
+                    .payload
+                    .get("request_id")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned),
+                body: row.payload.to_string().into_bytes(),
+            })
+            .collect();
+        publisher.publish_all(&batch).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        outbox::delete(conn, &ids).await?;
+        Ok(rows.len())
     })
     .await
 }
 
 /// Runs until cancelled: drains the outbox whenever `wake` fires, and at least every second.
 /// After a failure it backs off (up to 5 s) and tries again; rows stay until confirmed.
-pub async fn run(pool: Pool, publisher: Arc<Publisher>, wake: Arc<Notify>, cancel: CancellationToken) {
+pub async fn run(
+    pool: Pool,
+    publisher: Arc<Publisher>,
+    wake: Arc<Notify>,
+    cancel: CancellationToken,
+) {
     let mut backoff = Duration::from_millis(100);
     loop {
         match relay_batch(&pool, &publisher).await {

@@ -53,7 +53,10 @@ pub struct NewMessage<'a> {
     pub client_msg_id: &'a str,
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, new: &NewMessage<'_>) -> Result<MessageRow, DbError> {
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    new: &NewMessage<'_>,
+) -> Result<MessageRow, DbError> {
     Ok(diesel::insert_into(messages::table)
         .values(new)
         .returning(MessageRow::as_returning())

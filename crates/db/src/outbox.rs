@@ -28,9 +28,8 @@ struct NewOutboxRow<'a> {
 
 /// Records an event; call inside the transaction that makes the change.
 pub async fn push(conn: &mut AsyncPgConnection, event: &Event) -> Result<(), DbError> {
-    let payload = serde_json::to_value(event).map_err(|e| {
-        DbError::Query(diesel::result::Error::SerializationError(Box::new(e)))
-    })?;
+    let payload = serde_json::to_value(event)
+        .map_err(|e| DbError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
     diesel::insert_into(outbox::table)
         .values(NewOutboxRow {
             event_id: event.id,
@@ -44,7 +43,10 @@ pub async fn push(conn: &mut AsyncPgConnection, event: &Event) -> Result<(), DbE
 
 /// The oldest pending rows, locked so that relays of other instances skip them. Call inside a
 /// transaction and delete what was published before committing.
-pub async fn lock_batch(conn: &mut AsyncPgConnection, limit: i64) -> Result<Vec<OutboxRow>, DbError> {
+pub async fn lock_batch(
+    conn: &mut AsyncPgConnection,
+    limit: i64,
+) -> Result<Vec<OutboxRow>, DbError> {
     Ok(outbox::table
         .order(outbox::id)
         .limit(limit)

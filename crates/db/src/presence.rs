@@ -27,10 +27,11 @@ pub async fn heartbeat(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), DbE
 /// Removes an instance with its sessions (clean shutdown, or a stale one found by a peer).
 /// Returns the users whose sessions were removed, after stamping their last seen.
 pub async fn remove_instance(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Vec<Uuid>, DbError> {
-    let users: Vec<Uuid> = diesel::delete(ws_sessions::table.filter(ws_sessions::instance_id.eq(id)))
-        .returning(ws_sessions::user_id)
-        .get_results(conn)
-        .await?;
+    let users: Vec<Uuid> =
+        diesel::delete(ws_sessions::table.filter(ws_sessions::instance_id.eq(id)))
+            .returning(ws_sessions::user_id)
+            .get_results(conn)
+            .await?;
     diesel::delete(gateway_instances::table.filter(gateway_instances::id.eq(id)))
         .execute(conn)
         .await?;
@@ -85,7 +86,12 @@ async fn touch_last_seen(conn: &mut AsyncPgConnection, users: &[Uuid]) -> Result
     let now = Utc::now();
     let rows: Vec<_> = users
         .iter()
-        .map(|u| (user_presence::user_id.eq(*u), user_presence::last_seen_at.eq(now)))
+        .map(|u| {
+            (
+                user_presence::user_id.eq(*u),
+                user_presence::last_seen_at.eq(now),
+            )
+        })
         .collect();
     diesel::insert_into(user_presence::table)
         .values(rows)

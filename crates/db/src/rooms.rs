@@ -138,7 +138,10 @@ pub async fn member(
         .optional()?)
 }
 
-pub async fn members(conn: &mut AsyncPgConnection, room_id: Uuid) -> Result<Vec<MemberRow>, DbError> {
+pub async fn members(
+    conn: &mut AsyncPgConnection,
+    room_id: Uuid,
+) -> Result<Vec<MemberRow>, DbError> {
     Ok(room_members::table
         .filter(room_members::room_id.eq(room_id))
         .order(room_members::joined_at)
@@ -147,7 +150,10 @@ pub async fn members(conn: &mut AsyncPgConnection, room_id: Uuid) -> Result<Vec<
         .await?)
 }
 
-pub async fn room_ids_of(conn: &mut AsyncPgConnection, user_id: Uuid) -> Result<Vec<Uuid>, DbError> {
+pub async fn room_ids_of(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> Result<Vec<Uuid>, DbError> {
     Ok(room_members::table
         .inner_join(rooms::table)
         .filter(room_members::user_id.eq(user_id))
@@ -159,16 +165,23 @@ pub async fn room_ids_of(conn: &mut AsyncPgConnection, user_id: Uuid) -> Result<
 
 /// Takes the room's next seq: the row lock this UPDATE holds until commit is what makes
 /// concurrent sends to one room line up without gaps. `None` if the room is gone.
-pub async fn take_next_seq(conn: &mut AsyncPgConnection, room_id: Uuid) -> Result<Option<i64>, DbError> {
-    Ok(diesel::update(rooms::table.find(room_id).filter(rooms::deleted_at.is_null()))
-        .set((
-            rooms::last_seq.eq(rooms::last_seq + 1),
-            rooms::last_activity_at.eq(Utc::now()),
-        ))
-        .returning(rooms::last_seq)
-        .get_result(conn)
-        .await
-        .optional()?)
+pub async fn take_next_seq(
+    conn: &mut AsyncPgConnection,
+    room_id: Uuid,
+) -> Result<Option<i64>, DbError> {
+    Ok(diesel::update(
+        rooms::table
+            .find(room_id)
+            .filter(rooms::deleted_at.is_null()),
+    )
+    .set((
+        rooms::last_seq.eq(rooms::last_seq + 1),
+        rooms::last_activity_at.eq(Utc::now()),
+    ))
+    .returning(rooms::last_seq)
+    .get_result(conn)
+    .await
+    .optional()?)
 }
 
 /// Moves a member's read watermark forward to `seq` (capped at the room's last seq). Returns
@@ -234,7 +247,10 @@ struct SummaryRow {
 
 /// "My rooms" in one query: newest activity first, each with my unread count (the gap-free seq
 /// makes it `last_seq - last_read_seq`), member count, the direct peer and the last message.
-pub async fn summaries(conn: &mut AsyncPgConnection, user_id: Uuid) -> Result<Vec<RoomSummary>, DbError> {
+pub async fn summaries(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> Result<Vec<RoomSummary>, DbError> {
     let rows: Vec<SummaryRow> = diesel::sql_query(
         "SELECT r.id, r.kind, r.name, r.topic, r.last_seq, m.last_read_seq, m.role AS my_role, \
                 r.last_activity_at, \

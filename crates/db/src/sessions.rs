@@ -30,7 +30,10 @@ pub struct NewRefreshToken<'a> {
     pub expires_at: DateTime<Utc>,
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, new: &NewRefreshToken<'_>) -> Result<(), DbError> {
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    new: &NewRefreshToken<'_>,
+) -> Result<(), DbError> {
     diesel::insert_into(refresh_tokens::table)
         .values(new)
         .execute(conn)
@@ -65,7 +68,10 @@ pub async fn consume(conn: &mut AsyncPgConnection, id: Uuid) -> Result<bool, DbE
     Ok(updated == 1)
 }
 
-pub async fn revoke_family(conn: &mut AsyncPgConnection, family_id: Uuid) -> Result<usize, DbError> {
+pub async fn revoke_family(
+    conn: &mut AsyncPgConnection,
+    family_id: Uuid,
+) -> Result<usize, DbError> {
     Ok(diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))

@@ -82,7 +82,10 @@ impl Password {
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         if raw.chars().count() < 8 {
-            return Err(Invalid::new("password", "must be at least 8 characters long"));
+            return Err(Invalid::new(
+                "password",
+                "must be at least 8 characters long",
+            ));
         }
         if raw.len() > Self::MAX_BYTES {
             return Err(Invalid::new("password", "must be at most 72 bytes long"));
@@ -110,7 +113,10 @@ impl DisplayName {
         let trimmed = raw.trim();
         let len = trimmed.chars().count();
         if len == 0 || len > 64 {
-            return Err(Invalid::new("display_name", "must be 1 to 64 characters long"));
+            return Err(Invalid::new(
+                "display_name",
+                "must be 1 to 64 characters long",
+            ));
         }
         if trimmed.chars().any(char::is_control) {
             return Err(Invalid::new(

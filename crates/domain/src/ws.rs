@@ -40,7 +40,7 @@ pub enum ClientFrame {
     /// "I have read up to `seq`" in a room.
     Read { room_id: Uuid, seq: i64 },
     /// Application-level ping, answered by `pong`.
-    Ping,
+    Ping {},
 }
 
 /// Frames the gateway sends.
@@ -113,7 +113,7 @@ mod tests {
         assert!(matches!(frame, ClientFrame::Send { reply_to: None, .. }));
         assert_eq!(
             serde_json::from_str::<ClientFrame>(r#"{"type":"ping"}"#).unwrap(),
-            ClientFrame::Ping
+            ClientFrame::Ping {}
         );
     }
 

@@ -146,7 +146,10 @@ impl Stack {
     }
 
     pub async fn direct(&self, token: &str, peer: Uuid) -> String {
-        let reply = self.rooms.post("/api/rooms/direct", Some(token), &json!({"user_id": peer})).await;
+        let reply = self
+            .rooms
+            .post("/api/rooms/direct", Some(token), &json!({"user_id": peer}))
+            .await;
         assert_eq!(reply.status, 200, "{:?}", reply.body);
         reply.body["id"].as_str().unwrap().to_owned()
     }

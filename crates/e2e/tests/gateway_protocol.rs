@@ -1,7 +1,7 @@
 //! The gateway's handshake, frames and ways of closing.
 
-use chat_testkit::{TEST_ORIGIN, WsClient, mint_token};
 use chat_e2e::stack::{Stack, WAIT};
+use chat_testkit::{TEST_ORIGIN, WsClient, mint_token};
 use serde_json::json;
 use std::time::Duration;
 use uuid::Uuid;
@@ -11,12 +11,29 @@ async fn foreign_origins_and_bad_tokens_are_refused_at_the_upgrade() {
     let stack = Stack::start(1).await;
     let (_, token) = stack.user("alice").await;
     let url = &stack.gateways[0];
-    assert_eq!(WsClient::connect(url, Some(&token), Some("https://evil.example")).await.err(), Some(403));
-    assert_eq!(WsClient::connect(url, Some("garbage"), Some(TEST_ORIGIN)).await.err(), Some(401));
+    assert_eq!(
+        WsClient::connect(url, Some(&token), Some("https://evil.example"))
+            .await
+            .err(),
+        Some(403)
+    );
+    assert_eq!(
+        WsClient::connect(url, Some("garbage"), Some(TEST_ORIGIN))
+            .await
+            .err(),
+        Some(401)
+    );
     let expired = mint_token(Uuid::new_v4(), "x", -60);
-    assert_eq!(WsClient::connect(url, Some(&expired), Some(TEST_ORIGIN)).await.err(), Some(401));
+    assert_eq!(
+        WsClient::connect(url, Some(&expired), Some(TEST_ORIGIN))
+            .await
+            .err(),
+        Some(401)
+    );
     // Non-browser clients send no Origin and are let in.
-    let mut ws = WsClient::connect(url, Some(&token), None).await.expect("no Origin is fine");
+    let mut ws = WsClient::connect(url, Some(&token), None)
+        .await
+        .expect("no Origin is fine");
     ws.expect("hello", WAIT, |_| true).await;
 }
 
@@ -24,12 +41,16 @@ async fn foreign_origins_and_bad_tokens_are_refused_at_the_upgrade() {
 async fn a_socket_may_authenticate_with_its_first_frame_or_is_closed() {
     let stack = Stack::start(1).await;
     let (alice, token) = stack.user("alice").await;
-    let mut ws = WsClient::connect(&stack.gateways[0], None, Some(TEST_ORIGIN)).await.unwrap();
+    let mut ws = WsClient::connect(&stack.gateways[0], None, Some(TEST_ORIGIN))
+        .await
+        .unwrap();
     ws.send_json(&json!({"type": "auth", "token": token})).await;
     let hello = ws.expect("hello", WAIT, |_| true).await;
     assert_eq!(hello["user_id"], alice.to_string());
 
-    let mut silent = WsClient::connect(&stack.gateways[0], None, Some(TEST_ORIGIN)).await.unwrap();
+    let mut silent = WsClient::connect(&stack.gateways[0], None, Some(TEST_ORIGIN))
+        .await
+        .unwrap();
     let closed = silent.expect_close(WAIT).await;
     assert_eq!(closed.code, 4003);
 }
@@ -49,7 +70,8 @@ async fn a_fresh_token_on_the_open_socket_keeps_it_alive() {
     let stack = Stack::start(1).await;
     let (alice, _) = stack.user("alice").await;
     let mut ws = stack.socket(0, &mint_token(alice, "alice", 2)).await;
-    ws.send_json(&json!({"type": "auth", "token": mint_token(alice, "alice", 60)})).await;
+    ws.send_json(&json!({"type": "auth", "token": mint_token(alice, "alice", 60)}))
+        .await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     ws.send_json(&json!({"type": "ping"})).await;
     ws.expect("pong", WAIT, |_| true).await;
@@ -61,9 +83,15 @@ async fn malformed_frames_get_error_frames_and_pings_get_pongs() {
     let (_, token) = stack.user("alice").await;
     let mut ws = stack.socket(0, &token).await;
     ws.send_text("{not json").await;
-    assert_eq!(ws.expect("error", WAIT, |_| true).await["code"], "bad_frame");
+    assert_eq!(
+        ws.expect("error", WAIT, |_| true).await["code"],
+        "bad_frame"
+    );
     ws.send_json(&json!({"type": "launch_rockets"})).await;
-    assert_eq!(ws.expect("error", WAIT, |_| true).await["code"], "bad_frame");
+    assert_eq!(
+        ws.expect("error", WAIT, |_| true).await["code"],
+        "bad_frame"
+    );
     ws.send_json(&json!({"type": "ping"})).await;
     ws.expect("pong", WAIT, |_| true).await;
 }
@@ -113,7 +141,9 @@ async fn presence_follows_the_sockets() {
                 let auth = auth.clone();
                 let bob_token = bob_token.clone();
                 async move {
-                    let reply = auth.get(&format!("/api/users/{alice}"), Some(&bob_token)).await;
+                    let reply = auth
+                        .get(&format!("/api/users/{alice}"), Some(&bob_token))
+                        .await;
                     (reply.body["online"] == expected).then_some(reply.body)
                 }
             })
@@ -122,8 +152,16 @@ async fn presence_follows_the_sockets() {
     };
     assert!(online(false).await.is_some());
     let ws = stack.socket(0, &token).await;
-    assert!(online(true).await.is_some(), "online while a socket is open");
+    assert!(
+        online(true).await.is_some(),
+        "online while a socket is open"
+    );
     drop(ws);
-    let after = online(false).await.expect("offline after the socket closes");
-    assert!(after["last_seen_at"].is_string(), "last seen is kept: {after}");
+    let after = online(false)
+        .await
+        .expect("offline after the socket closes");
+    assert!(
+        after["last_seen_at"].is_string(),
+        "last seen is kept: {after}"
+    );
 }

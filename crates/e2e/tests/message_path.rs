@@ -24,7 +24,10 @@ async fn a_message_sent_over_the_socket_is_acked_delivered_live_stored_and_seen_
     assert_eq!(live["seq"], 1);
     assert_eq!(live["message"]["id"], ack["message"]["id"]);
 
-    let history = stack.rooms.get(&format!("/api/rooms/{room}/messages"), Some(&bob_token)).await;
+    let history = stack
+        .rooms
+        .get(&format!("/api/rooms/{room}/messages"), Some(&bob_token))
+        .await;
     assert_eq!(history.body["messages"][0]["body"], "hello bob");
 
     // The notifier consumed the event from its durable queue and acknowledged it.
@@ -32,13 +35,20 @@ async fn a_message_sent_over_the_socket_is_acked_delivered_live_stored_and_seen_
         let url = stack.db.url.clone();
         async move {
             use chat_db::schema::processed_events::dsl::*;
-            let mut conn = <chat_db::AsyncPgConnection as diesel_async::AsyncConnection>::establish(&url).await.ok()?;
+            let mut conn =
+                <chat_db::AsyncPgConnection as diesel_async::AsyncConnection>::establish(&url)
+                    .await
+                    .ok()?;
             let n: i64 = processed_events.count().get_result(&mut conn).await.ok()?;
             (n >= 1).then_some(n)
         }
     })
     .await;
-    assert_eq!(event_count, Some(1), "the notifier handles each message event once");
+    assert_eq!(
+        event_count,
+        Some(1),
+        "the notifier handles each message event once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,7 +63,10 @@ async fn a_repeated_client_msg_id_gets_the_same_ack_and_no_second_message() {
     a.send_json(&send_frame(&room, "dup", "once")).await;
     let second = a.expect("ack", WAIT, |_| true).await;
     assert_eq!(first["message"]["id"], second["message"]["id"]);
-    let history = stack.rooms.get(&format!("/api/rooms/{room}/messages"), Some(&alice_token)).await;
+    let history = stack
+        .rooms
+        .get(&format!("/api/rooms/{room}/messages"), Some(&alice_token))
+        .await;
     assert_eq!(history.body["messages"].as_array().unwrap().len(), 1);
 }
 
@@ -65,8 +78,10 @@ async fn a_room_created_while_connected_delivers_at_once() {
     let mut a = stack.socket(0, &alice_token).await;
     let mut b = stack.socket(0, &bob_token).await;
     let room = stack.direct(&alice_token, bob).await;
-    b.expect("room_created", WAIT, |f| f["room_id"] == room.as_str()).await;
-    a.expect("room_created", WAIT, |f| f["room_id"] == room.as_str()).await;
+    b.expect("room_created", WAIT, |f| f["room_id"] == room.as_str())
+        .await;
+    a.expect("room_created", WAIT, |f| f["room_id"] == room.as_str())
+        .await;
     a.send_json(&send_frame(&room, "n-1", "new room")).await;
     let live = b.expect("message_created", WAIT, |_| true).await;
     assert_eq!(live["message"]["body"], "new room");
@@ -80,14 +95,19 @@ async fn users_on_two_gateway_instances_chat_and_see_typing_and_receipts() {
     let room = stack.direct(&alice_token, bob).await;
     let mut a = stack.socket(0, &alice_token).await;
     let mut b = stack.socket(1, &bob_token).await;
-    a.send_json(&send_frame(&room, "x-1", "across instances")).await;
+    a.send_json(&send_frame(&room, "x-1", "across instances"))
+        .await;
     let live = b.expect("message_created", WAIT, |_| true).await;
     assert_eq!(live["message"]["body"], "across instances");
-    b.send_json(&json!({"type": "typing", "room_id": room})).await;
+    b.send_json(&json!({"type": "typing", "room_id": room}))
+        .await;
     let typing = a.expect("typing", WAIT, |_| true).await;
     assert_eq!(typing["user_id"], bob.to_string());
-    b.send_json(&json!({"type": "read", "room_id": room, "seq": 1})).await;
-    let read = a.expect("read", WAIT, |f| f["user_id"] == bob.to_string().as_str()).await;
+    b.send_json(&json!({"type": "read", "room_id": room, "seq": 1}))
+        .await;
+    let read = a
+        .expect("read", WAIT, |f| f["user_id"] == bob.to_string().as_str())
+        .await;
     assert_eq!(read["seq"], 1);
     let _ = alice;
 }
@@ -102,12 +122,14 @@ async fn typing_reaches_the_other_members_but_not_the_typist_or_outsiders() {
     let mut a = stack.socket(0, &alice_token).await;
     let mut b = stack.socket(0, &bob_token).await;
     let mut e = stack.socket(0, &eve_token).await;
-    a.send_json(&json!({"type": "typing", "room_id": room})).await;
+    a.send_json(&json!({"type": "typing", "room_id": room}))
+        .await;
     b.expect("typing", WAIT, |_| true).await;
     // The typist and outsiders are not told.
     a.expect_none("typing", Duration::from_millis(500)).await;
     e.expect_none("typing", Duration::from_millis(200)).await;
-    e.send_json(&json!({"type": "typing", "room_id": room})).await;
+    e.send_json(&json!({"type": "typing", "room_id": room}))
+        .await;
     let refused = e.expect("error", WAIT, |_| true).await;
     assert_eq!(refused["code"], "not_found");
     // Outsiders cannot type into a room.

@@ -21,12 +21,17 @@ pub enum ApiError {
     Forbidden(String),
     NotFound(String),
     /// A unique value is taken; `field` names it.
-    Conflict { field: String, message: String },
+    Conflict {
+        field: String,
+        message: String,
+    },
     PayloadTooLarge,
     UnsupportedMediaType,
     /// Input that parsed but is not valid: a message per field.
     Validation(BTreeMap<String, String>),
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     /// A dependency is down or overloaded; the client may retry.
     Unavailable(String),
     /// Anything unexpected. The detail is logged, never sent.
@@ -96,8 +101,13 @@ impl ApiError {
                 Some(BTreeMap::from([(field.clone(), message.clone())])),
             ),
             Self::PayloadTooLarge => ("the request body is too large".to_owned(), None),
-            Self::UnsupportedMediaType => ("send JSON with Content-Type: application/json".to_owned(), None),
-            Self::Validation(fields) => ("some fields are not valid".to_owned(), Some(fields.clone())),
+            Self::UnsupportedMediaType => (
+                "send JSON with Content-Type: application/json".to_owned(),
+                None,
+            ),
+            Self::Validation(fields) => {
+                ("some fields are not valid".to_owned(), Some(fields.clone()))
+            }
             Self::RateLimited { retry_after_secs } => (
                 format!("too many requests; retry in {retry_after_secs} s"),
                 None,
@@ -245,7 +255,10 @@ mod tests {
 
     #[actix_web::test]
     async fn rate_limits_carry_retry_after() {
-        let res = ApiError::RateLimited { retry_after_secs: 7 }.error_response();
+        let res = ApiError::RateLimited {
+            retry_after_secs: 7,
+        }
+        .error_response();
         assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(res.headers().get(header::RETRY_AFTER).unwrap(), "7");
     }

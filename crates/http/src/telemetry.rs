@@ -5,7 +5,9 @@ use tracing_subscriber::EnvFilter;
 /// Installs the global subscriber once; later calls (tests) are ignored.
 pub fn init(json: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(true);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(true);
     let _already_set = if json {
         builder
             .json()

@@ -10,7 +10,8 @@ pub struct TestDb {
 }
 
 fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 fn url_for(db: &str) -> String {
@@ -116,6 +117,8 @@ impl TestDb {
 
     /// A connection to this test's database.
     pub async fn conn(&self) -> AsyncPgConnection {
-        AsyncPgConnection::establish(&self.url).await.expect("connect to test database")
+        AsyncPgConnection::establish(&self.url)
+            .await
+            .expect("connect to test database")
     }
 }

@@ -8,15 +8,16 @@ mod ws;
 
 pub use db::TestDb;
 pub use http::{Http, Reply};
-pub use tap::EventTap;
 pub use keys::{Keys, keys, mint_token};
+pub use tap::EventTap;
 pub use ws::WsClient;
 
 use chat_http::config::{Common, Secret};
 
 /// The broker every test talks to.
 pub fn amqp_url() -> String {
-    std::env::var("TEST_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+    std::env::var("TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
 }
 
 /// A fresh exchange name, so each test sees only its own events.

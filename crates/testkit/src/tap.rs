@@ -1,5 +1,7 @@
 use futures_util::StreamExt;
-use lapin::options::{BasicConsumeOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::options::{
+    BasicConsumeOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+};
 use lapin::types::FieldTable;
 use lapin::{Connection, ConnectionProperties, Consumer, ExchangeKind};
 use serde_json::Value;
@@ -20,7 +22,10 @@ impl EventTap {
         ch.exchange_declare(
             exchange.into(),
             ExchangeKind::Topic,
-            ExchangeDeclareOptions { durable: true, ..Default::default() },
+            ExchangeDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
             FieldTable::default(),
         )
         .await
@@ -28,29 +33,48 @@ impl EventTap {
         let q = ch
             .queue_declare(
                 "".into(),
-                QueueDeclareOptions { exclusive: true, auto_delete: true, ..Default::default() },
+                QueueDeclareOptions {
+                    exclusive: true,
+                    auto_delete: true,
+                    ..Default::default()
+                },
                 FieldTable::default(),
             )
             .await
             .expect("declare queue");
-        ch.queue_bind(q.name().clone(), exchange.into(), binding.into(), QueueBindOptions::default(), FieldTable::default())
-            .await
-            .expect("bind");
+        ch.queue_bind(
+            q.name().clone(),
+            exchange.into(),
+            binding.into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .expect("bind");
         let consumer = ch
             .basic_consume(
                 q.name().clone(),
                 "tap".into(),
-                BasicConsumeOptions { no_ack: true, ..Default::default() },
+                BasicConsumeOptions {
+                    no_ack: true,
+                    ..Default::default()
+                },
                 FieldTable::default(),
             )
             .await
             .expect("consume");
-        Self { _conn: conn, consumer }
+        Self {
+            _conn: conn,
+            consumer,
+        }
     }
 
     /// The next event, or `None` if none arrives within `timeout`.
     pub async fn next(&mut self, timeout: Duration) -> Option<Value> {
-        let delivery = tokio::time::timeout(timeout, self.consumer.next()).await.ok()??.ok()?;
+        let delivery = tokio::time::timeout(timeout, self.consumer.next())
+            .await
+            .ok()??
+            .ok()?;
         Some(serde_json::from_slice(&delivery.data).expect("event is JSON"))
     }
 }

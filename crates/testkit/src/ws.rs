@@ -2,9 +2,9 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use std::time::Duration;
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// A WebSocket test client that reads JSON frames with timeouts.
@@ -22,16 +22,28 @@ pub struct Closed {
 impl WsClient {
     /// Connects with an optional bearer token and Origin. Fails with the HTTP status if the
     /// upgrade is refused.
-    pub async fn connect(url: &str, token: Option<&str>, origin: Option<&str>) -> Result<Self, u16> {
+    pub async fn connect(
+        url: &str,
+        token: Option<&str>,
+        origin: Option<&str>,
+    ) -> Result<Self, u16> {
         let mut req = url.into_client_request().expect("ws url");
         if let Some(t) = token {
-            req.headers_mut()
-                .insert("authorization", HeaderValue::from_str(&format!("Bearer {t}")).expect("header"));
+            req.headers_mut().insert(
+                "authorization",
+                HeaderValue::from_str(&format!("Bearer {t}")).expect("header"),
+            );
         }
         if let Some(o) = origin {
-            req.headers_mut().insert("origin", HeaderValue::from_str(o).expect("header"));
+            req.headers_mut()
+                .insert("origin", HeaderValue::from_str(o).expect("header"));
         }
-        match tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(req)).await {
+        match tokio::time::timeout(
+            Duration::from_secs(10),
+            tokio_tungstenite::connect_async(req),
+        )
+        .await
+        {
             Ok(Ok((stream, _))) => Ok(Self { stream }),
             Ok(Err(tokio_tungstenite::tungstenite::Error::Http(res))) => Err(res.status().as_u16()),
             Ok(Err(e)) => panic!("websocket connect failed: {e}"),
@@ -47,17 +59,24 @@ impl WsClient {
     }
 
     pub async fn send_text(&mut self, text: &str) {
-        self.stream.send(Message::text(text.to_owned())).await.expect("send frame");
+        self.stream
+            .send(Message::text(text.to_owned()))
+            .await
+            .expect("send frame");
     }
 
     /// The next JSON frame, `Err` with the close if the socket ended, or `None` on timeout.
     pub async fn next_json(&mut self, timeout: Duration) -> Option<Result<Value, Closed>> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let next = tokio::time::timeout_at(deadline, self.stream.next()).await.ok()?;
+            let next = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .ok()?;
             match next {
                 Some(Ok(Message::Text(t))) => {
-                    return Some(Ok(serde_json::from_str(t.as_str()).expect("server sent invalid JSON")));
+                    return Some(Ok(
+                        serde_json::from_str(t.as_str()).expect("server sent invalid JSON")
+                    ));
                 }
                 Some(Ok(Message::Close(frame))) => {
                     return Some(Err(Closed {
@@ -67,14 +86,22 @@ impl WsClient {
                 }
                 Some(Ok(_)) => continue,
                 Some(Err(_)) | None => {
-                    return Some(Err(Closed { code: 1006, reason: "connection lost".into() }));
+                    return Some(Err(Closed {
+                        code: 1006,
+                        reason: "connection lost".into(),
+                    }));
                 }
             }
         }
     }
 
     /// Reads frames until one has `type == kind` (and passes `pred`); panics after `timeout`.
-    pub async fn expect(&mut self, kind: &str, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Value {
+    pub async fn expect(
+        &mut self,
+        kind: &str,
+        timeout: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());

@@ -112,10 +112,12 @@ fn routes(cfg: &mut web::ServiceConfig) {
         )
         // Swagger UI for every service: each document is fetched from its own service
         // through nginx, so "try it out" calls the real endpoints on the same origin.
-        .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new([
-            Url::new("auth", "/api/auth/openapi.json"),
-            Url::new("rooms", "/api/rooms/openapi.json"),
-        ])));
+        .service(
+            SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new([
+                Url::new("auth", "/api/auth/openapi.json"),
+                Url::new("rooms", "/api/rooms/openapi.json"),
+            ])),
+        );
 }
 
 async fn openapi_json() -> HttpResponse {

@@ -14,10 +14,9 @@ pub struct Passwords {
 
 impl Passwords {
     pub async fn new(cost: u32, max_concurrent: usize) -> anyhow::Result<Self> {
-        let dummy_hash = tokio::task::spawn_blocking(move || {
-            bcrypt::hash("dummy password for timing", cost)
-        })
-        .await??;
+        let dummy_hash =
+            tokio::task::spawn_blocking(move || bcrypt::hash("dummy password for timing", cost))
+                .await??;
         Ok(Self {
             cost,
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),

@@ -3,15 +3,15 @@
 
 use crate::AppState;
 use crate::tokens::new_refresh_token;
+use actix_web::HttpResponse;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
+use chat_db::AsyncPgConnection;
 use chat_db::sessions::{self, NewRefreshToken};
 use chat_db::users::UserRow;
-use chat_db::AsyncPgConnection;
 use chat_domain::User;
-use chat_http::auth::{ACCESS_COOKIE, REFRESH_COOKIE};
 use chat_http::ApiError;
+use chat_http::auth::{ACCESS_COOKIE, REFRESH_COOKIE};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -31,7 +31,11 @@ pub struct Session {
     pub user: User,
 }
 
-pub fn public_user(row: &UserRow, online: bool, last_seen_at: Option<chrono::DateTime<chrono::Utc>>) -> User {
+pub fn public_user(
+    row: &UserRow,
+    online: bool,
+    last_seen_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> User {
     User {
         id: row.id,
         username: row.username.clone(),
@@ -62,12 +66,20 @@ pub async fn issue(
             user_id: user.id,
             family_id: family.unwrap_or_else(Uuid::now_v7),
             token_hash: &hash,
-            expires_at: chrono::Utc::now() + chrono::Duration::seconds(state.config.refresh_ttl_secs),
+            expires_at: chrono::Utc::now()
+                + chrono::Duration::seconds(state.config.refresh_ttl_secs),
         },
     )
     .await?;
     let cookies = [
-        cookie(ACCESS_COOKIE, &access_token, "/", SameSite::Lax, state.config.access_ttl_secs, state.config.cookie_secure),
+        cookie(
+            ACCESS_COOKIE,
+            &access_token,
+            "/",
+            SameSite::Lax,
+            state.config.access_ttl_secs,
+            state.config.cookie_secure,
+        ),
         cookie(
             REFRESH_COOKIE,
             &refresh_token,
@@ -90,7 +102,14 @@ pub async fn issue(
     }))
 }
 
-fn cookie(name: &'static str, value: &str, path: &'static str, same_site: SameSite, max_age: i64, secure: bool) -> Cookie<'static> {
+fn cookie(
+    name: &'static str,
+    value: &str,
+    path: &'static str,
+    same_site: SameSite,
+    max_age: i64,
+    secure: bool,
+) -> Cookie<'static> {
     Cookie::build(name, value.to_owned())
         .path(path)
         .http_only(true)

@@ -15,7 +15,11 @@ pub struct Signer {
 }
 
 impl Signer {
-    pub fn from_pems(private_pem: &str, public_pem: &str, access_ttl_secs: i64) -> Result<Self, String> {
+    pub fn from_pems(
+        private_pem: &str,
+        public_pem: &str,
+        access_ttl_secs: i64,
+    ) -> Result<Self, String> {
         let key = EncodingKey::from_ed_pem(private_pem.as_bytes()).map_err(|e| e.to_string())?;
         Ok(Self {
             key,
@@ -24,7 +28,12 @@ impl Signer {
         })
     }
 
-    pub fn access_token(&self, user_id: Uuid, username: &str, role: &str) -> Result<String, String> {
+    pub fn access_token(
+        &self,
+        user_id: Uuid,
+        username: &str,
+        role: &str,
+    ) -> Result<String, String> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id,

@@ -37,7 +37,11 @@ async fn spawn_with(config: chat_auth::Config, db: TestDb) -> TestApp {
     let http = Http::new(format!("http://127.0.0.1:{}", service.port));
     let stop = CancellationToken::new();
     tokio::spawn(service.run_until(stop.clone().cancelled_owned()));
-    TestApp { http, _db: db, stop }
+    TestApp {
+        http,
+        _db: db,
+        stop,
+    }
 }
 
 async fn spawn() -> TestApp {
@@ -58,7 +62,10 @@ impl TestApp {
 }
 
 fn token(reply: &Reply) -> String {
-    reply.body["access_token"].as_str().expect("access_token").to_owned()
+    reply.body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
 }
 
 fn cookies(reply: &Reply) -> Vec<String> {
@@ -78,12 +85,27 @@ async fn registering_logs_the_user_in_with_tokens_and_http_only_cookies() {
     assert_eq!(reply.body["token_type"], "Bearer");
     assert_eq!(reply.body["user"]["username"], "alice");
     assert_eq!(reply.body["user"]["display_name"], "alice");
-    assert!(reply.body["user"].get("email").is_none(), "the public user hides the email");
+    assert!(
+        reply.body["user"].get("email").is_none(),
+        "the public user hides the email"
+    );
     let cookies = cookies(&reply);
-    let access = cookies.iter().find(|c| c.starts_with("chat_access=")).expect("access cookie");
-    assert!(access.contains("HttpOnly") && access.contains("SameSite=Lax"), "{access}");
-    let refresh = cookies.iter().find(|c| c.starts_with("chat_refresh=")).expect("refresh cookie");
-    assert!(refresh.contains("HttpOnly") && refresh.contains("Path=/api/auth"), "{refresh}");
+    let access = cookies
+        .iter()
+        .find(|c| c.starts_with("chat_access="))
+        .expect("access cookie");
+    assert!(
+        access.contains("HttpOnly") && access.contains("SameSite=Lax"),
+        "{access}"
+    );
+    let refresh = cookies
+        .iter()
+        .find(|c| c.starts_with("chat_refresh="))
+        .expect("refresh cookie");
+    assert!(
+        refresh.contains("HttpOnly") && refresh.contains("Path=/api/auth"),
+        "{refresh}"
+    );
 
     let me = app.http.get("/api/users/me", Some(&token(&reply))).await;
     assert_eq!(me.status, 200);
@@ -97,7 +119,11 @@ async fn login_works_by_username_or_email_ignoring_case() {
     for login in ["bob_1", "BOB_1@EXAMPLE.COM"] {
         let reply = app
             .http
-            .post("/api/auth/login", None, &json!({"login": login, "password": "correct horse"}))
+            .post(
+                "/api/auth/login",
+                None,
+                &json!({"login": login, "password": "correct horse"}),
+            )
             .await;
         assert_eq!(reply.status, 200, "login {login}: {:?}", reply.body);
         assert_eq!(reply.body["user"]["username"], "Bob_1");
@@ -110,11 +136,19 @@ async fn wrong_passwords_and_unknown_users_get_the_same_401() {
     app.register("carol").await;
     let wrong = app
         .http
-        .post("/api/auth/login", None, &json!({"login": "carol", "password": "wrong password"}))
+        .post(
+            "/api/auth/login",
+            None,
+            &json!({"login": "carol", "password": "wrong password"}),
+        )
         .await;
     let unknown = app
         .http
-        .post("/api/auth/login", None, &json!({"login": "nobody", "password": "wrong password"}))
+        .post(
+            "/api/auth/login",
+            None,
+            &json!({"login": "nobody", "password": "wrong password"}),
+        )
         .await;
     assert_eq!(wrong.status, 401);
     assert_eq!(unknown.status, 401);
@@ -137,7 +171,10 @@ async fn invalid_registrations_get_422_with_a_message_per_field() {
     assert_eq!(reply.body["error"]["code"], "validation_failed");
     let fields = &reply.body["error"]["fields"];
     for field in ["username", "email", "password"] {
-        assert!(fields[field].is_string(), "no message for {field}: {fields}");
+        assert!(
+            fields[field].is_string(),
+            "no message for {field}: {fields}"
+        );
     }
     let long = app
         .http
@@ -181,14 +218,23 @@ async fn refresh_tokens_rotate_and_reusing_one_revokes_the_family() {
     let app = spawn().await;
     let first = app.register("frank").await;
     let r1 = first.body["refresh_token"].as_str().unwrap().to_owned();
-    let second = app.http.post("/api/auth/refresh", None, &json!({"refresh_token": r1})).await;
+    let second = app
+        .http
+        .post("/api/auth/refresh", None, &json!({"refresh_token": r1}))
+        .await;
     assert_eq!(second.status, 200, "{:?}", second.body);
     let r2 = second.body["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(r1, r2);
     // r1 is spent: presenting it again is reuse, which revokes r2 too.
-    let reuse = app.http.post("/api/auth/refresh", None, &json!({"refresh_token": r1})).await;
+    let reuse = app
+        .http
+        .post("/api/auth/refresh", None, &json!({"refresh_token": r1}))
+        .await;
     assert_eq!(reuse.status, 401);
-    let after = app.http.post("/api/auth/refresh", None, &json!({"refresh_token": r2})).await;
+    let after = app
+        .http
+        .post("/api/auth/refresh", None, &json!({"refresh_token": r2}))
+        .await;
     assert_eq!(after.status, 401, "the family must be revoked");
 }
 
@@ -197,10 +243,24 @@ async fn logout_revokes_the_session_and_clears_cookies() {
     let app = spawn().await;
     let session = app.register("gina").await;
     let refresh = session.body["refresh_token"].as_str().unwrap().to_owned();
-    let out = app.http.post("/api/auth/logout", None, &json!({"refresh_token": refresh})).await;
+    let out = app
+        .http
+        .post("/api/auth/logout", None, &json!({"refresh_token": refresh}))
+        .await;
     assert_eq!(out.status, 204);
-    assert!(cookies(&out).iter().any(|c| c.starts_with("chat_access=;") || c.contains("Max-Age=0")));
-    let again = app.http.post("/api/auth/refresh", None, &json!({"refresh_token": refresh})).await;
+    assert!(
+        cookies(&out)
+            .iter()
+            .any(|c| c.starts_with("chat_access=;") || c.contains("Max-Age=0"))
+    );
+    let again = app
+        .http
+        .post(
+            "/api/auth/refresh",
+            None,
+            &json!({"refresh_token": refresh}),
+        )
+        .await;
     assert_eq!(again.status, 401);
 }
 
@@ -213,7 +273,12 @@ async fn cookie_authenticated_requests_are_checked_against_csrf() {
     // Reading with the cookie works from anywhere (GET is safe).
     let me = app
         .http
-        .send(app.http.client.get(app.http.url("/api/users/me")).header("cookie", format!("chat_access={access}")))
+        .send(
+            app.http
+                .client
+                .get(app.http.url("/api/users/me"))
+                .header("cookie", format!("chat_access={access}")),
+        )
         .await;
     assert_eq!(me.status, 200);
     // A refresh by cookie from a foreign site is refused; from our origin it works.
@@ -247,11 +312,19 @@ async fn cookie_authenticated_requests_are_checked_against_csrf() {
 async fn protected_endpoints_need_a_valid_token() {
     let app = spawn().await;
     assert_eq!(app.http.get("/api/users/me", None).await.status, 401);
-    assert_eq!(app.http.get("/api/users/me", Some("garbage")).await.status, 401);
+    assert_eq!(
+        app.http.get("/api/users/me", Some("garbage")).await.status,
+        401
+    );
     let expired = chat_testkit::mint_token(uuid::Uuid::new_v4(), "x", -60);
     let reply = app.http.get("/api/users/me", Some(&expired)).await;
     assert_eq!(reply.status, 401);
-    assert!(reply.body["error"]["message"].as_str().unwrap().contains("expired"));
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
 }
 
 #[tokio::test]
@@ -272,7 +345,11 @@ async fn bad_input_always_gets_a_json_error_with_the_right_status() {
     for (i, (req, status)) in cases.into_iter().enumerate() {
         let reply = app.http.send(req).await;
         assert_eq!(reply.status, status, "case {i}: {:?}", reply.body);
-        assert!(reply.body["error"]["code"].is_string(), "case {i} has no envelope: {:?}", reply.body);
+        assert!(
+            reply.body["error"]["code"].is_string(),
+            "case {i} has no envelope: {:?}",
+            reply.body
+        );
     }
 }
 
@@ -286,22 +363,58 @@ async fn the_directory_searches_by_prefix_and_pages_by_cursor() {
     }
     let page = app.http.get("/api/users?q=an&limit=2", Some(&t)).await;
     assert_eq!(page.status, 200);
-    let names: Vec<&str> = page.body["users"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    let names: Vec<&str> = page.body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["andy", "anna"]);
     let cursor = page.body["next_cursor"].as_str().expect("more pages");
-    let next = app.http.get(&format!("/api/users?q=an&limit=2&cursor={cursor}"), Some(&t)).await;
-    let names: Vec<&str> = next.body["users"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    let next = app
+        .http
+        .get(
+            &format!("/api/users?q=an&limit=2&cursor={cursor}"),
+            Some(&t),
+        )
+        .await;
+    let names: Vec<&str> = next.body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["anton"]);
     assert!(next.body["next_cursor"].is_null());
-    let all = app.http.get("/api/users?exclude_me=true&limit=100", Some(&t)).await;
-    let names: Vec<&str> = all.body["users"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    let all = app
+        .http
+        .get("/api/users?exclude_me=true&limit=100", Some(&t))
+        .await;
+    let names: Vec<&str> = all.body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
     assert!(!names.contains(&"zed"));
     assert_eq!(names.len(), 4);
     assert_eq!(all.body["users"][0]["online"], false);
-    let profile = app.http.get(&format!("/api/users/{}", me.body["user"]["id"].as_str().unwrap()), Some(&t)).await;
+    let profile = app
+        .http
+        .get(
+            &format!("/api/users/{}", me.body["user"]["id"].as_str().unwrap()),
+            Some(&t),
+        )
+        .await;
     assert_eq!(profile.body["username"], "zed");
-    assert_eq!(app.http.get("/api/users/not-a-uuid", Some(&t)).await.status, 404);
-    let missing = app.http.get(&format!("/api/users/{}", uuid::Uuid::new_v4()), Some(&t)).await;
+    assert_eq!(
+        app.http.get("/api/users/not-a-uuid", Some(&t)).await.status,
+        404
+    );
+    let missing = app
+        .http
+        .get(&format!("/api/users/{}", uuid::Uuid::new_v4()), Some(&t))
+        .await;
     assert_eq!(missing.status, 404);
 }
 
@@ -310,13 +423,28 @@ async fn the_api_is_documented_and_swagger_ui_is_served() {
     let app = spawn().await;
     let doc = app.http.get("/api/auth/openapi.json", None).await;
     assert_eq!(doc.status, 200);
-    for path in ["/api/auth/register", "/api/auth/login", "/api/auth/refresh", "/api/auth/logout", "/api/users/me", "/api/users", "/api/users/{id}"] {
-        assert!(doc.body["paths"].get(path).is_some(), "{path} is not documented");
+    for path in [
+        "/api/auth/register",
+        "/api/auth/login",
+        "/api/auth/refresh",
+        "/api/auth/logout",
+        "/api/users/me",
+        "/api/users",
+        "/api/users/{id}",
+    ] {
+        assert!(
+            doc.body["paths"].get(path).is_some(),
+            "{path} is not documented"
+        );
     }
     assert!(doc.body["components"]["securitySchemes"]["bearer"].is_object());
     let ui = app.http.get("/docs/", None).await;
     assert_eq!(ui.status, 200);
-    assert!(ui.body.as_str().unwrap_or_default().contains("swagger"), "{:?}", ui.body);
+    assert!(
+        ui.body.as_str().unwrap_or_default().contains("swagger"),
+        "{:?}",
+        ui.body
+    );
 }
 
 #[tokio::test]
@@ -332,13 +460,18 @@ async fn a_database_that_is_down_gives_503_quickly() {
     let db = TestDb::new().await;
     let mut config = config(&db);
     // Nothing listens on port 1.
-    config.common.database_url = chat_http::config::Secret::new("postgres://postgres@127.0.0.1:1/none");
+    config.common.database_url =
+        chat_http::config::Secret::new("postgres://postgres@127.0.0.1:1/none");
     let app = spawn_with(config, db).await;
     let started = Instant::now();
     let reply = app.register("ivan").await;
     assert_eq!(reply.status, 503, "{:?}", reply.body);
     assert_eq!(reply.body["error"]["code"], "unavailable");
-    assert!(started.elapsed() < Duration::from_secs(8), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(app.http.get("/readyz", None).await.status, 503);
     let _: Value = reply.body;
 }

@@ -14,19 +14,47 @@ pub fn dispatch(hub: &Hub, event: Event) {
     let (room_id, frame, skip) = match event.payload {
         EventPayload::MessageCreated { room_id, message } => (
             room_id,
-            ServerFrame::MessageCreated { room_id, seq: message.seq, message },
+            ServerFrame::MessageCreated {
+                room_id,
+                seq: message.seq,
+                message,
+            },
             None,
         ),
-        EventPayload::RoomCreated { room_id, kind, member_ids } => {
+        EventPayload::RoomCreated {
+            room_id,
+            kind,
+            member_ids,
+        } => {
             hub.join_users(&member_ids, room_id);
-            (room_id, ServerFrame::RoomCreated { room_id, kind, member_ids }, None)
+            (
+                room_id,
+                ServerFrame::RoomCreated {
+                    room_id,
+                    kind,
+                    member_ids,
+                },
+                None,
+            )
         }
-        EventPayload::ReadUpTo { room_id, user_id, seq } => {
-            (room_id, ServerFrame::Read { room_id, user_id, seq }, None)
-        }
-        EventPayload::Typing { room_id, user_id } => {
-            (room_id, ServerFrame::Typing { room_id, user_id }, Some(user_id))
-        }
+        EventPayload::ReadUpTo {
+            room_id,
+            user_id,
+            seq,
+        } => (
+            room_id,
+            ServerFrame::Read {
+                room_id,
+                user_id,
+                seq,
+            },
+            None,
+        ),
+        EventPayload::Typing { room_id, user_id } => (
+            room_id,
+            ServerFrame::Typing { room_id, user_id },
+            Some(user_id),
+        ),
     };
     let text: Arc<str> = Arc::from(serde_json::to_string(&frame).unwrap_or_default());
     let delivered = hub.deliver(room_id, &text, skip);

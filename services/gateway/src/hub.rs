@@ -34,7 +34,13 @@ pub struct Hub {
 impl Hub {
     /// Registers a socket before its rooms are known, so membership events that arrive while
     /// they are being fetched still reach it.
-    pub fn add(&self, id: ConnId, user_id: Uuid, tx: mpsc::Sender<Arc<str>>, kick: CancellationToken) {
+    pub fn add(
+        &self,
+        id: ConnId,
+        user_id: Uuid,
+        tx: mpsc::Sender<Arc<str>>,
+        kick: CancellationToken,
+    ) {
         let mut inner = self.write();
         inner.conns.insert(id, Conn { user_id, tx, kick });
         inner.by_user.entry(user_id).or_default().insert(id);
@@ -97,7 +103,10 @@ impl Hub {
     }
 
     pub fn is_subscribed(&self, id: ConnId, room: Uuid) -> bool {
-        self.read().rooms_of.get(&id).is_some_and(|r| r.contains(&room))
+        self.read()
+            .rooms_of
+            .get(&id)
+            .is_some_and(|r| r.contains(&room))
     }
 
     /// Offers a frame to every socket in the room, optionally skipping one user. Returns how
@@ -109,7 +118,9 @@ impl Hub {
         };
         let mut delivered = 0;
         for id in conns {
-            let Some(conn) = inner.conns.get(id) else { continue };
+            let Some(conn) = inner.conns.get(id) else {
+                continue;
+            };
             if Some(conn.user_id) == skip_user {
                 continue;
             }
@@ -126,11 +137,15 @@ impl Hub {
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
-        self.inner.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
-        self.inner.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -78,7 +78,9 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
             chat_bus::consume(
                 state.config.common.amqp_url.expose().to_owned(),
                 state.config.common.exchange.clone(),
-                QueueSpec::Exclusive { bindings: vec!["room.#".to_owned()] },
+                QueueSpec::Exclusive {
+                    bindings: vec!["room.#".to_owned()],
+                },
                 state.consuming.clone(),
                 state.cancel.clone(),
                 move |delivery| {

@@ -4,6 +4,9 @@ use chat_gateway::Config;
 async fn main() -> anyhow::Result<()> {
     chat_http::telemetry::init(chat_http::config::json_logs());
     let config = Config::from_env()?;
-    chat_gateway::build(config).await?.run_until_stopped().await?;
+    chat_gateway::build(config)
+        .await?
+        .run_until_stopped()
+        .await?;
     Ok(())
 }

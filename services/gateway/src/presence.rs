@@ -31,12 +31,22 @@ pub async fn disconnected(state: &AppState, session_id: Uuid, user_id: Uuid) {
 }
 
 /// Heartbeats until cancelled, then removes this instance.
-pub async fn heartbeat(pool: chat_db::Pool, instance_id: Uuid, every: Duration, fresh_secs: i64, cancel: CancellationToken) {
+pub async fn heartbeat(
+    pool: chat_db::Pool,
+    instance_id: Uuid,
+    every: Duration,
+    fresh_secs: i64,
+    cancel: CancellationToken,
+) {
     loop {
         let beat = async {
             let mut conn = chat_db::conn(&pool).await?;
             presence::heartbeat(&mut conn, instance_id).await?;
-            let stale = presence::stale_instances(&mut conn, chrono::Utc::now() - chrono::Duration::seconds(fresh_secs)).await?;
+            let stale = presence::stale_instances(
+                &mut conn,
+                chrono::Utc::now() - chrono::Duration::seconds(fresh_secs),
+            )
+            .await?;
             for id in stale {
                 let users = presence::remove_instance(&mut conn, id).await?;
                 tracing::info!(instance.id = %id, users = users.len(), "removed a stale gateway instance");

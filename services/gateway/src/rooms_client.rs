@@ -77,7 +77,8 @@ impl RoomsClient {
             .await
             .map_err(|e| CallError::Unavailable(e.to_string()))?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|e| CallError::Unavailable(e.to_string()));
+            return serde_json::from_slice(&bytes)
+                .map_err(|e| CallError::Unavailable(e.to_string()));
         }
         match serde_json::from_slice::<Envelope>(&bytes) {
             Ok(env) if status.as_u16() != 503 => Err(CallError::Api {
@@ -90,7 +91,11 @@ impl RoomsClient {
 
     pub async fn room_ids(&self, token: &str, request_id: &str) -> Result<Vec<Uuid>, CallError> {
         let ids: RoomIds = self
-            .call(self.http.get(format!("{}/api/rooms/ids", self.base)), token, request_id)
+            .call(
+                self.http.get(format!("{}/api/rooms/ids", self.base)),
+                token,
+                request_id,
+            )
             .await?;
         Ok(ids.room_ids)
     }
@@ -111,7 +116,13 @@ impl RoomsClient {
         self.call(req, token, request_id).await
     }
 
-    pub async fn read(&self, token: &str, request_id: &str, room_id: Uuid, seq: i64) -> Result<(), CallError> {
+    pub async fn read(
+        &self,
+        token: &str,
+        request_id: &str,
+        room_id: Uuid,
+        seq: i64,
+    ) -> Result<(), CallError> {
         let req = self
             .http
             .post(format!("{}/api/rooms/{room_id}/read", self.base))

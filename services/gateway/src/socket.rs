@@ -46,18 +46,30 @@ pub async fn upgrade(
     // attacks cannot forge.
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or_default();
-        if !state.config.common.allowed_origins.iter().any(|a| a == origin) {
-            return Err(ApiError::Forbidden("this Origin may not open a socket".into()));
+        if !state
+            .config
+            .common
+            .allowed_origins
+            .iter()
+            .any(|a| a == origin)
+        {
+            return Err(ApiError::Forbidden(
+                "this Origin may not open a socket".into(),
+            ));
         }
     }
     let pre_auth = match token_of(&req) {
         Some((token, _)) => match state.verifier.verify(&token) {
             Ok(claims) => Some((claims, token)),
             Err(TokenError::Expired) => {
-                return Err(ApiError::Unauthorized("the access token has expired".into()));
+                return Err(ApiError::Unauthorized(
+                    "the access token has expired".into(),
+                ));
             }
             Err(TokenError::Invalid) => {
-                return Err(ApiError::Unauthorized("the access token is not valid".into()));
+                return Err(ApiError::Unauthorized(
+                    "the access token is not valid".into(),
+                ));
             }
         },
         None => None,
@@ -174,7 +186,8 @@ async fn run(
     let idle_timeout = Duration::from_secs(state.config.idle_timeout_secs);
     let mut last_heard = Instant::now();
     while ended.is_none() {
-        let expires_in = Duration::from_secs((conn.expires_at - chrono::Utc::now().timestamp()).max(0) as u64);
+        let expires_in =
+            Duration::from_secs((conn.expires_at - chrono::Utc::now().timestamp()).max(0) as u64);
         tokio::select! {
             incoming = stream.next() => {
                 last_heard = Instant::now();
@@ -231,7 +244,12 @@ fn push(tx: &mpsc::Sender<Arc<str>>, f: &ServerFrame) {
 }
 
 /// Handles one text frame. Returns a close reason when the socket must end.
-fn on_text(state: &Arc<AppState>, conn: &mut Conn, request_id: &str, text: &str) -> Option<CloseReason> {
+fn on_text(
+    state: &Arc<AppState>,
+    conn: &mut Conn,
+    request_id: &str,
+    text: &str,
+) -> Option<CloseReason> {
     if conn.window_start.elapsed() >= Duration::from_secs(1) {
         conn.window_start = Instant::now();
         conn.frames_in_window = 0;
@@ -243,31 +261,63 @@ fn on_text(state: &Arc<AppState>, conn: &mut Conn, request_id: &str, text: &str)
     let parsed = match serde_json::from_str::<ClientFrame>(text) {
         Ok(f) => f,
         Err(e) => {
-            push(&conn.tx, &ServerFrame::error("bad_frame", format!("unreadable frame: {e}"), None));
+            push(
+                &conn.tx,
+                &ServerFrame::error("bad_frame", format!("unreadable frame: {e}"), None),
+            );
             return None;
         }
     };
     match parsed {
-        ClientFrame::Ping => push(&conn.tx, &ServerFrame::Pong),
+        ClientFrame::Ping {} => push(&conn.tx, &ServerFrame::Pong),
         ClientFrame::Auth { token } => match state.verifier.verify(&token) {
             Ok(claims) if claims.sub == conn.user_id => {
                 conn.token = token;
                 conn.expires_at = claims.exp;
             }
-            _ => push(&conn.tx, &ServerFrame::error("unauthorized", "that token is not valid for this socket", None)),
+            _ => push(
+                &conn.tx,
+                &ServerFrame::error(
+                    "unauthorized",
+                    "that token is not valid for this socket",
+                    None,
+                ),
+            ),
         },
-        ClientFrame::Send { room_id, client_msg_id, body, reply_to } => {
-            let (state, tx, token, rid) = (state.clone(), conn.tx.clone(), conn.token.clone(), request_id.to_owned());
+        ClientFrame::Send {
+            room_id,
+            client_msg_id,
+            body,
+            reply_to,
+        } => {
+            let (state, tx, token, rid) = (
+                state.clone(),
+                conn.tx.clone(),
+                conn.token.clone(),
+                request_id.to_owned(),
+            );
             actix_web::rt::spawn(async move {
-                let answer = match state.rooms.send(&token, &rid, room_id, &client_msg_id, &body, reply_to).await {
-                    Ok(message) => ServerFrame::Ack { client_msg_id, message },
+                let answer = match state
+                    .rooms
+                    .send(&token, &rid, room_id, &client_msg_id, &body, reply_to)
+                    .await
+                {
+                    Ok(message) => ServerFrame::Ack {
+                        client_msg_id,
+                        message,
+                    },
                     Err(e) => ServerFrame::error(e.code(), e.to_string(), Some(client_msg_id)),
                 };
                 push(&tx, &answer);
             });
         }
         ClientFrame::Read { room_id, seq } => {
-            let (state, tx, token, rid) = (state.clone(), conn.tx.clone(), conn.token.clone(), request_id.to_owned());
+            let (state, tx, token, rid) = (
+                state.clone(),
+                conn.tx.clone(),
+                conn.token.clone(),
+                request_id.to_owned(),
+            );
             actix_web::rt::spawn(async move {
                 if let Err(e) = state.rooms.read(&token, &rid, room_id, seq).await {
                     push(&tx, &ServerFrame::error(e.code(), e.to_string(), None));
@@ -276,11 +326,18 @@ fn on_text(state: &Arc<AppState>, conn: &mut Conn, request_id: &str, text: &str)
         }
         ClientFrame::Typing { room_id } => {
             if !state.hub.is_subscribed(conn.id, room_id) {
-                push(&conn.tx, &ServerFrame::error("not_found", "room not found", None));
+                push(
+                    &conn.tx,
+                    &ServerFrame::error("not_found", "room not found", None),
+                );
                 return None;
             }
             let now = Instant::now();
-            if conn.typing_at.get(&room_id).is_some_and(|at| now.duration_since(*at) < TYPING_EVERY) {
+            if conn
+                .typing_at
+                .get(&room_id)
+                .is_some_and(|at| now.duration_since(*at) < TYPING_EVERY)
+            {
                 return None;
             }
             conn.typing_at.insert(room_id, now);

@@ -62,9 +62,17 @@ pub async fn handle(state: &AppState, delivery: Delivery) -> Handled {
     }
 }
 
-async fn notify(state: &AppState, conn: &mut AsyncPgConnection, message: &Message) -> Result<(), HandleError> {
+async fn notify(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    message: &Message,
+) -> Result<(), HandleError> {
     let members = rooms::members(conn, message.room_id).await?;
-    let muted: HashSet<_> = members.iter().filter(|m| m.muted).map(|m| m.user_id).collect();
+    let muted: HashSet<_> = members
+        .iter()
+        .filter(|m| m.muted)
+        .map(|m| m.user_id)
+        .collect();
     let others: Vec<_> = members
         .iter()
         .map(|m| m.user_id)
@@ -73,7 +81,8 @@ async fn notify(state: &AppState, conn: &mut AsyncPgConnection, message: &Messag
     if others.is_empty() {
         return Ok(());
     }
-    let fresh_after = chrono::Utc::now() - chrono::Duration::seconds(state.config.presence_fresh_secs);
+    let fresh_after =
+        chrono::Utc::now() - chrono::Duration::seconds(state.config.presence_fresh_secs);
     let status = presence::status_of(conn, &others, fresh_after).await?;
     let offline: Vec<_> = others
         .into_iter()
@@ -83,7 +92,9 @@ async fn notify(state: &AppState, conn: &mut AsyncPgConnection, message: &Messag
         return Ok(());
     }
     let sender = users::find(conn, message.sender_id).await?;
-    let sender_name = sender.as_ref().map_or("someone", |s| s.display_name.as_str());
+    let sender_name = sender
+        .as_ref()
+        .map_or("someone", |s| s.display_name.as_str());
     for user in users::notification_targets(conn, &offline).await? {
         if !user.notifications_enabled {
             continue;
@@ -92,7 +103,10 @@ async fn notify(state: &AppState, conn: &mut AsyncPgConnection, message: &Messag
             "New message from {sender_name}. Open {}/?room={} to read it.",
             state.config.public_url, message.room_id
         );
-        state.transport.send(user.id, user.telegram_chat_id, &text).await?;
+        state
+            .transport
+            .send(user.id, user.telegram_chat_id, &text)
+            .await?;
     }
     Ok(())
 }

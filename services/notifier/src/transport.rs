@@ -25,7 +25,12 @@ impl Transport {
         Ok(Self::Telegram(bot))
     }
 
-    pub async fn send(&self, user_id: uuid::Uuid, chat_id: Option<i64>, text: &str) -> Result<(), SendError> {
+    pub async fn send(
+        &self,
+        user_id: uuid::Uuid,
+        chat_id: Option<i64>,
+        text: &str,
+    ) -> Result<(), SendError> {
         match (self, chat_id) {
             (Self::Telegram(bot), Some(chat)) => {
                 bot.send_message(ChatId(chat), text)

@@ -20,7 +20,10 @@ impl Config {
         Ok(Self {
             common,
             bind: config::or("ROOMS_BIND", "127.0.0.1:8082"),
-            max_body_chars: config::parse_or("ROOMS_MAX_BODY_CHARS", MessageBody::DEFAULT_MAX_CHARS)?,
+            max_body_chars: config::parse_or(
+                "ROOMS_MAX_BODY_CHARS",
+                MessageBody::DEFAULT_MAX_CHARS,
+            )?,
         })
     }
 }

@@ -46,7 +46,10 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         config.common.database_pool_size,
         Duration::from_secs(3),
     )?;
-    let publisher = Arc::new(Publisher::new(config.common.amqp_url.expose(), &config.common.exchange));
+    let publisher = Arc::new(Publisher::new(
+        config.common.amqp_url.expose(),
+        &config.common.exchange,
+    ));
     let relay_wake = Arc::new(Notify::new());
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
@@ -116,6 +119,10 @@ async fn openapi_json() -> HttpResponse {
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let db = chat_db::ping(&state.pool).await.map_err(|e| e.to_string());
-    let broker = state.publisher.ensure_connected().await.map_err(|e| e.to_string());
+    let broker = state
+        .publisher
+        .ensure_connected()
+        .await
+        .map_err(|e| e.to_string());
     health::readiness(&state.draining, vec![("database", db), ("broker", broker)])
 }

@@ -15,7 +15,8 @@ pub async fn with_presence(
     rows: &[UserRow],
 ) -> Result<Vec<User>, ApiError> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let fresh_after = chrono::Utc::now() - chrono::Duration::seconds(state.config.presence_fresh_secs);
+    let fresh_after =
+        chrono::Utc::now() - chrono::Duration::seconds(state.config.presence_fresh_secs);
     let status = presence::status_of(conn, &ids, fresh_after).await?;
     Ok(rows
         .iter()

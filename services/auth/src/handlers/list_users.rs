@@ -59,7 +59,9 @@ pub async fn list_users(
     .await?;
     let has_more = rows.len() as i64 > limit;
     let rows = &rows[..rows.len().min(limit as usize)];
-    let next_cursor = has_more.then(|| rows.last().map(|r| r.username.to_lowercase())).flatten();
+    let next_cursor = has_more
+        .then(|| rows.last().map(|r| r.username.to_lowercase()))
+        .flatten();
     let users = with_presence(&state, &mut conn, rows).await?;
     Ok(web::Json(UserPage { users, next_cursor }))
 }

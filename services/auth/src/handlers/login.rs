@@ -1,5 +1,5 @@
-use crate::session::{self, Session};
 use crate::AppState;
+use crate::session::{self, Session};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
 use chat_db::users;
@@ -26,7 +26,10 @@ pub struct LoginRequest {
     )
 )]
 #[post("/api/auth/login")]
-pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> ApiResult<HttpResponse> {
+pub async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> ApiResult<HttpResponse> {
     let wrong = || ApiError::Unauthorized("wrong login or password".into());
     if body.login.len() > 254 || body.password.len() > 1024 {
         return Err(wrong());
@@ -36,7 +39,10 @@ pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) ->
     // Always hash once, known user or not, so timing does not tell which accounts exist.
     let ok = state
         .passwords
-        .verify(&body.password, user.as_ref().map(|u| u.password_hash.as_str()))
+        .verify(
+            &body.password,
+            user.as_ref().map(|u| u.password_hash.as_str()),
+        )
         .await?;
     let user = match user {
         Some(user) if ok && user.deactivated_at.is_none() => user,

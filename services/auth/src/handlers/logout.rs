@@ -1,7 +1,7 @@
+use crate::AppState;
 use crate::handlers::refresh::{RefreshRequest, presented_token};
 use crate::session;
 use crate::tokens::hash_refresh_token;
-use crate::AppState;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chat_db::sessions;
 use chat_http::ApiResult;
@@ -25,5 +25,8 @@ pub async fn logout(
             tracing::info!(user.id = %row.user_id, "logged out");
         }
     }
-    Ok(session::cleared(HttpResponse::NoContent(), state.config.cookie_secure))
+    Ok(session::cleared(
+        HttpResponse::NoContent(),
+        state.config.cookie_secure,
+    ))
 }

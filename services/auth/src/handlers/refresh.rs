@@ -1,6 +1,6 @@
+use crate::AppState;
 use crate::session::{self, Session};
 use crate::tokens::hash_refresh_token;
-use crate::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chat_db::{sessions, users};
@@ -28,7 +28,9 @@ pub fn presented_token(
         return Ok(Some(token));
     }
     match req.cookie(REFRESH_COOKIE) {
-        Some(c) if origin_allowed(req, &state.config.common.allowed_origins) => Ok(Some(c.value().to_owned())),
+        Some(c) if origin_allowed(req, &state.config.common.allowed_origins) => {
+            Ok(Some(c.value().to_owned()))
+        }
         Some(_) => Err(ApiError::Forbidden(
             "cross-site request refused: the Origin is not allowed".into(),
         )),
@@ -73,5 +75,12 @@ pub async fn refresh(
         .await?
         .filter(|u| u.deactivated_at.is_none())
         .ok_or_else(invalid)?;
-    session::issue(&state, &mut conn, &user, Some(row.family_id), StatusCode::OK).await
+    session::issue(
+        &state,
+        &mut conn,
+        &user,
+        Some(row.family_id),
+        StatusCode::OK,
+    )
+    .await
 }

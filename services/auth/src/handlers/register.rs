@@ -1,5 +1,5 @@
-use crate::session::{self, Session};
 use crate::AppState;
+use crate::session::{self, Session};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
 use chat_db::users::{self, EMAIL_TAKEN, NewUser, USERNAME_TAKEN};
@@ -48,7 +48,8 @@ pub async fn register(
         .filter(|d| !d.trim().is_empty())
         .map(DisplayName::parse)
         .transpose();
-    let (username, email, password, display_name) = match (username, email, password, display_name) {
+    let (username, email, password, display_name) = match (username, email, password, display_name)
+    {
         (Ok(u), Ok(e), Ok(p), Ok(d)) => (u, e, p, d),
         (u, e, p, d) => {
             return Err(ApiError::invalid(

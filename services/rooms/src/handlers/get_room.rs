@@ -1,5 +1,5 @@
-use crate::access::member_of;
 use crate::AppState;
+use crate::access::member_of;
 use actix_web::{get, web};
 use chat_db::rooms::{self, MemberRow, RoomRow};
 use chat_domain::{Room, RoomMember};
@@ -7,7 +7,7 @@ use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiResult, AuthUser};
 use uuid::Uuid;
 
-pub fn to_room(room: RoomRow, members: Vec<MemberRow>) -> Room {
+pub fn to_room(room: RoomRow, members: &[MemberRow]) -> Room {
     Room {
         id: room.id,
         kind: room.kind(),
@@ -34,9 +34,13 @@ pub fn to_room(room: RoomRow, members: Vec<MemberRow>) -> Room {
     security(("bearer" = []), ("cookie" = []))
 )]
 #[get("/api/rooms/{id}")]
-pub async fn get_room(state: web::Data<AppState>, auth: AuthUser, id: web::Path<Uuid>) -> ApiResult<web::Json<Room>> {
+pub async fn get_room(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Room>> {
     let mut conn = chat_db::conn(&state.pool).await?;
     let (room, _) = member_of(&mut conn, *id, auth.id).await?;
     let members = rooms::members(&mut conn, room.id).await?;
-    Ok(web::Json(to_room(room, members)))
+    Ok(web::Json(to_room(room, &members)))
 }

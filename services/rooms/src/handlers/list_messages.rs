@@ -1,5 +1,5 @@
-use crate::access::member_of;
 use crate::AppState;
+use crate::access::member_of;
 use actix_web::{get, web};
 use chat_db::messages::{self, Page};
 use chat_domain::Message;
@@ -44,7 +44,11 @@ pub async fn list_messages(
     query: web::Query<HistoryQuery>,
 ) -> ApiResult<web::Json<MessagePage>> {
     let page = match (query.before, query.after) {
-        (Some(_), Some(_)) => return Err(ApiError::BadRequest("give `before` or `after`, not both".into())),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::BadRequest(
+                "give `before` or `after`, not both".into(),
+            ));
+        }
         (Some(seq), None) => Page::Before(seq),
         (None, Some(seq)) => Page::After(seq),
         (None, None) => Page::Latest,

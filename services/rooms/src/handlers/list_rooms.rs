@@ -19,7 +19,10 @@ pub struct RoomList {
     security(("bearer" = []), ("cookie" = []))
 )]
 #[get("/api/rooms")]
-pub async fn list_rooms(state: web::Data<AppState>, auth: AuthUser) -> ApiResult<web::Json<RoomList>> {
+pub async fn list_rooms(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+) -> ApiResult<web::Json<RoomList>> {
     let mut conn = chat_db::conn(&state.pool).await?;
     let rooms = rooms::summaries(&mut conn, auth.id).await?;
     Ok(web::Json(RoomList { rooms }))

@@ -1,12 +1,12 @@
+use crate::AppState;
 use crate::access::member_of;
 use crate::tx::TxError;
-use crate::AppState;
-use diesel_async::AsyncConnection;
 use actix_web::{post, web};
 use chat_db::{outbox, rooms};
 use chat_domain::events::{Event, EventPayload};
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, AuthUser, RequestId};
+use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -42,7 +42,10 @@ pub async fn mark_read(
     body: web::Json<ReadRequest>,
 ) -> ApiResult<web::Json<ReadState>> {
     if body.seq < 0 {
-        return Err(ApiError::invalid([chat_domain::Invalid::new("seq", "must not be negative")]));
+        return Err(ApiError::invalid([chat_domain::Invalid::new(
+            "seq",
+            "must not be negative",
+        )]));
     }
     let mut conn = chat_db::conn(&state.pool).await?;
     let (room, member) = member_of(&mut conn, *id, auth.id).await?;
@@ -52,7 +55,11 @@ pub async fn mark_read(
             match rooms::mark_read(conn, room.id, auth.id, seq).await? {
                 Some(moved) => {
                     let event = Event::new(
-                        EventPayload::ReadUpTo { room_id: room.id, user_id: auth.id, seq: moved },
+                        EventPayload::ReadUpTo {
+                            room_id: room.id,
+                            user_id: auth.id,
+                            seq: moved,
+                        },
                         Some(request_id.0.clone()),
                     );
                     outbox::push(conn, &event).await?;

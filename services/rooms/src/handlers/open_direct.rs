@@ -1,6 +1,6 @@
+use crate::AppState;
 use crate::handlers::get_room::to_room;
 use crate::tx::TxError;
-use crate::AppState;
 use actix_web::{post, web};
 use chat_db::rooms::{self, NewRoom, direct_key};
 use chat_db::{outbox, users};
@@ -41,7 +41,11 @@ pub async fn open_direct(
         .await?
         .filter(|u| u.deactivated_at.is_none())
         .ok_or_else(|| ApiError::not_found("user"))?;
-    let kind = if me == peer { RoomKind::Saved } else { RoomKind::Direct };
+    let kind = if me == peer {
+        RoomKind::Saved
+    } else {
+        RoomKind::Direct
+    };
     let key = direct_key(me, peer);
     let (room, created) = conn
         .transaction::<_, TxError, _>(async |conn| {
@@ -81,5 +85,5 @@ pub async fn open_direct(
         tracing::info!(room.id = %room.id, room.kind = kind.as_str(), "room created");
     }
     let members = rooms::members(&mut conn, room.id).await?;
-    Ok(web::Json(to_room(room, members)))
+    Ok(web::Json(to_room(room, &members)))
 }

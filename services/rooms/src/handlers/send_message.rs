@@ -1,10 +1,10 @@
+use crate::AppState;
 use crate::access::{member_of, room_not_found};
 use crate::tx::TxError;
-use crate::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
-use chat_db::{messages, outbox, rooms};
 use chat_db::messages::NewMessage;
+use chat_db::{messages, outbox, rooms};
 use chat_domain::events::{Event, EventPayload};
 use chat_domain::{ClientMsgId, Message, MessageBody};
 use chat_http::error::ErrorEnvelope;
@@ -57,8 +57,21 @@ pub async fn send_message(
         (Ok(t), Ok(c)) => (t, c),
         (t, c) => return Err(ApiError::invalid([t.err(), c.err()].into_iter().flatten())),
     };
-    let (message, created) = send(&state, auth.id, room_id, &client_msg_id, &text, body.reply_to, &request_id).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let (message, created) = send(
+        &state,
+        auth.id,
+        room_id,
+        &client_msg_id,
+        &text,
+        body.reply_to,
+        &request_id,
+    )
+    .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(HttpResponse::build(status).json(message))
 }
 
@@ -76,7 +89,9 @@ pub async fn send(
     let result = conn
         .transaction::<_, TxError, _>(async |conn| {
             member_of(conn, room_id, sender).await?;
-            if let Some(existing) = messages::find_by_client_id(conn, sender, client_msg_id.as_str()).await? {
+            if let Some(existing) =
+                messages::find_by_client_id(conn, sender, client_msg_id.as_str()).await?
+            {
                 return Ok((existing, false));
             }
             if let Some(reply_to) = reply_to {
@@ -89,7 +104,9 @@ pub async fn send(
                     .into());
                 }
             }
-            let seq = rooms::take_next_seq(conn, room_id).await?.ok_or_else(room_not_found)?;
+            let seq = rooms::take_next_seq(conn, room_id)
+                .await?
+                .ok_or_else(room_not_found)?;
             let row = messages::insert(
                 conn,
                 &NewMessage {
