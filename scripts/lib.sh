@@ -96,47 +96,65 @@ pidfile_alive() { # $1 = name
     [[ "$(basename "${exe% (deleted)}")" == "$(program_of "$1")" ]]
 }
 
-# SIGTERM to the whole process group (nginx's workers too), up to 15 s for a graceful stop
-# (the services drain in-flight requests), then SIGKILL. Removes the pid file either way.
-stop_service() { # $1 = name
-    local file="$PIDS_DIR/$1.pid" pid waited=0
-    [[ -f "$file" ]] || return 0
-    if pidfile_alive "$1"; then
-        pid="$(tr -dc '0-9' <"$file")"
-        info "stopping $1 (pid $pid)"
-        kill -TERM -- "-$pid" 2>/dev/null || true
-        while kill -0 "$pid" 2>/dev/null && ((waited < 150)); do
-            sleep 0.1
-            waited=$((waited + 1))
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            warn "$1 (pid $pid) ignored SIGTERM for 15 s; killing it"
-            kill -KILL -- "-$pid" 2>/dev/null || true
-            while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+# Stops the named services together: SIGTERM to each one's whole process group (nginx's
+# workers too), up to 15 s for graceful stops (the services drain in-flight requests), then
+# SIGKILL for whatever is left. Removes their pid files either way.
+stop_services() { # $@ = names
+    local name pid waited=0 live=() pids=()
+    for name in "$@"; do
+        [[ -f "$PIDS_DIR/$name.pid" ]] || continue
+        if pidfile_alive "$name"; then
+            pid="$(tr -dc '0-9' <"$PIDS_DIR/$name.pid")"
+            info "stopping $name (pid $pid)"
+            kill -TERM -- "-$pid" 2>/dev/null || true
+            live+=("$name")
+            pids+=("$pid")
+        else
+            info "$name was not running (stale pid file)"
+            rm -f "$PIDS_DIR/$name.pid"
         fi
-    else
-        info "$1 was not running (stale pid file)"
-    fi
-    rm -f "$file"
+    done
+    ((${#pids[@]} > 0)) || return 0
+    while ((waited < 150)) && any_alive "${pids[@]}"; do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    for i in "${!pids[@]}"; do
+        if any_alive "${pids[$i]}"; then
+            warn "${live[$i]} (pid ${pids[$i]}) ignored SIGTERM for 15 s; killing it"
+            kill -KILL -- "-${pids[$i]}" 2>/dev/null || true
+        fi
+    done
+    while any_alive "${pids[@]}"; do sleep 0.1; done
+    for name in "${live[@]}"; do rm -f "$PIDS_DIR/$name.pid"; done
+}
+
+any_alive() { # $@ = pids; a zombie (exited, not yet reaped) counts as gone
+    local pid
+    for pid in "$@"; do
+        kill -0 "$pid" 2>/dev/null || continue
+        [[ "$(ps -o stat= -p "$pid" 2>/dev/null)" == Z* ]] || return 0
+    done
+    return 1
 }
 
 # Everything a previous `scripts/up` of this run dir started: nginx first so no new requests
-# arrive, then the gateways, the notifier, rooms and auth last.
+# arrive, then the gateways and the notifier, then rooms and auth, which the others call.
 stop_all() {
-    local file name names=()
+    local file gateways=() others=()
     [[ -d "$PIDS_DIR" ]] || return 0
     for file in "$PIDS_DIR"/*.pid; do
         [[ -e "$file" ]] || continue
-        names+=("$(basename "$file" .pid)")
+        file="$(basename "$file" .pid)"
+        case "$file" in
+            gateway-*) gateways+=("$file") ;;
+            nginx | notifier | rooms | auth) ;;
+            *) others+=("$file") ;; # a name this version does not know
+        esac
     done
-    for name in nginx $(printf '%s\n' "${names[@]}" | grep '^gateway-' || true) notifier rooms auth; do
-        stop_service "$name"
-    done
-    # Anything else left in pids/ (a name this version does not know).
-    for file in "$PIDS_DIR"/*.pid; do
-        [[ -e "$file" ]] || continue
-        stop_service "$(basename "$file" .pid)"
-    done
+    stop_services nginx
+    stop_services "${gateways[@]}" notifier "${others[@]}"
+    stop_services rooms auth
 }
 
 # Starts "$@" detached in its own session (so it outlives the terminal and its whole process
