@@ -21,7 +21,10 @@ fn the_checked_in_protocol_schema_matches_the_types() {
         "components": doc.components,
     });
     let generated = serde_json::to_string_pretty(&schemas).unwrap() + "\n";
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../proto/protocol.schema.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../proto/protocol.schema.json"
+    );
     if std::env::var_os("UPDATE_PROTO").is_some() {
         std::fs::write(path, &generated).unwrap();
     }

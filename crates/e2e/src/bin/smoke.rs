@@ -26,26 +26,63 @@ impl Checks {
 
 #[tokio::main]
 async fn main() {
-    let base = std::env::args().nth(1).unwrap_or_else(|| "http://127.0.0.1:8080".to_owned());
+    let base = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "http://127.0.0.1:8080".to_owned());
     let http = Http::new(base.clone());
-    let mut c = Checks { passed: 0, failed: 0 };
+    let mut c = Checks {
+        passed: 0,
+        failed: 0,
+    };
     let run = uuid::Uuid::new_v4().simple().to_string();
     let (alice_name, bob_name) = (format!("alice_{}", &run[..8]), format!("bob_{}", &run[..8]));
 
     let home = http.get("/", None).await;
-    c.check("the SPA is served at /", home.status == 200 && home.body.as_str().is_some_and(|b| b.contains("<div id=\"root\"")), home.status);
-    let csp = home.header("content-security-policy").unwrap_or_default().to_owned();
-    c.check("security headers are sent", csp.contains("default-src 'self'") && home.header("x-content-type-options") == Some("nosniff"), &csp);
+    c.check(
+        "the SPA is served at /",
+        home.status == 200
+            && home
+                .body
+                .as_str()
+                .is_some_and(|b| b.contains("<div id=\"root\"")),
+        home.status,
+    );
+    let csp = home
+        .header("content-security-policy")
+        .unwrap_or_default()
+        .to_owned();
+    c.check(
+        "security headers are sent",
+        csp.contains("default-src 'self'")
+            && home.header("x-content-type-options") == Some("nosniff"),
+        &csp,
+    );
     let deep = http.get("/rooms/some-room", None).await;
-    c.check("unknown paths fall back to the SPA", deep.status == 200, deep.status);
+    c.check(
+        "unknown paths fall back to the SPA",
+        deep.status == 200,
+        deep.status,
+    );
     let docs = http.get("/docs/", None).await;
-    c.check("/docs serves Swagger UI", docs.status == 200 && docs.body.as_str().is_some_and(|b| b.contains("swagger")), docs.status);
+    c.check(
+        "/docs serves Swagger UI",
+        docs.status == 200 && docs.body.as_str().is_some_and(|b| b.contains("swagger")),
+        docs.status,
+    );
     for doc in ["/api/auth/openapi.json", "/api/rooms/openapi.json"] {
         let reply = http.get(doc, None).await;
-        c.check(&format!("{doc} is served"), reply.status == 200 && reply.body["openapi"].is_string(), reply.status);
+        c.check(
+            &format!("{doc} is served"),
+            reply.status == 200 && reply.body["openapi"].is_string(),
+            reply.status,
+        );
     }
     let metrics = http.get("/readyz", None).await;
-    c.check("health and metrics are not public", metrics.status == 404, metrics.status);
+    c.check(
+        "health and metrics are not public",
+        metrics.status == 404,
+        metrics.status,
+    );
 
     let register = |name: String| {
         let http = http.clone();
@@ -60,10 +97,27 @@ async fn main() {
     };
     let alice = register(alice_name.clone()).await;
     let bob = register(bob_name.clone()).await;
-    c.check("two users register", alice.status == 201 && bob.status == 201, format!("{} {}", alice.status, bob.status));
-    let login = http.post("/api/auth/login", None, &json!({"login": alice_name, "password": "correct horse"})).await;
-    let cookie = login.headers.get_all("set-cookie").iter().any(|v| v.to_str().unwrap_or_default().starts_with("chat_access=") && v.to_str().unwrap_or_default().contains("HttpOnly"));
-    c.check("login returns a bearer token and an HttpOnly cookie", login.status == 200 && login.body["access_token"].is_string() && cookie, login.status);
+    c.check(
+        "two users register",
+        alice.status == 201 && bob.status == 201,
+        format!("{} {}", alice.status, bob.status),
+    );
+    let login = http
+        .post(
+            "/api/auth/login",
+            None,
+            &json!({"login": alice_name, "password": "correct horse"}),
+        )
+        .await;
+    let cookie = login.headers.get_all("set-cookie").iter().any(|v| {
+        v.to_str().unwrap_or_default().starts_with("chat_access=")
+            && v.to_str().unwrap_or_default().contains("HttpOnly")
+    });
+    c.check(
+        "login returns a bearer token and an HttpOnly cookie",
+        login.status == 200 && login.body["access_token"].is_string() && cookie,
+        login.status,
+    );
     let (Some(alice_token), Some(bob_token), Some(bob_id)) = (
         login.body["access_token"].as_str(),
         bob.body["access_token"].as_str(),
@@ -71,26 +125,56 @@ async fn main() {
     ) else {
         finish(&c);
     };
-    let room = http.post("/api/rooms/direct", Some(alice_token), &json!({"user_id": bob_id})).await;
+    let room = http
+        .post(
+            "/api/rooms/direct",
+            Some(alice_token),
+            &json!({"user_id": bob_id}),
+        )
+        .await;
     c.check("a direct room opens", room.status == 200, room.status);
-    let Some(room_id) = room.body["id"].as_str() else { finish(&c) };
+    let Some(room_id) = room.body["id"].as_str() else {
+        finish(&c)
+    };
 
     let ws_url = format!("{}/ws", base.replacen("http", "ws", 1));
-    let mut a = WsClient::connect(&ws_url, Some(alice_token), Some(&base)).await.expect("alice's socket");
-    let mut b = WsClient::connect(&ws_url, Some(bob_token), Some(&base)).await.expect("bob's socket");
+    let mut a = WsClient::connect(&ws_url, Some(alice_token), Some(&base))
+        .await
+        .expect("alice's socket");
+    let mut b = WsClient::connect(&ws_url, Some(bob_token), Some(&base))
+        .await
+        .expect("bob's socket");
     a.expect("hello", WAIT, |_| true).await;
     b.expect("hello", WAIT, |_| true).await;
     c.check("both sockets open through nginx", true, "");
     a.send_json(&json!({"type": "send", "room_id": room_id, "client_msg_id": run, "body": "hello through nginx"})).await;
     let ack = a.expect("ack", WAIT, |_| true).await;
-    c.check("the sender gets an ack with the stored message", ack["message"]["seq"] == 1, &ack);
+    c.check(
+        "the sender gets an ack with the stored message",
+        ack["message"]["seq"] == 1,
+        &ack,
+    );
     let live = b.expect("message_created", WAIT, |_| true).await;
-    c.check("the other user receives it live with its seq", live["seq"] == 1 && live["message"]["body"] == "hello through nginx", &live);
-    let history = http.get(&format!("/api/rooms/{room_id}/messages"), Some(bob_token)).await;
-    c.check("REST history returns it", history.body["messages"][0]["body"] == "hello through nginx", &history.body);
+    c.check(
+        "the other user receives it live with its seq",
+        live["seq"] == 1 && live["message"]["body"] == "hello through nginx",
+        &live,
+    );
+    let history = http
+        .get(&format!("/api/rooms/{room_id}/messages"), Some(bob_token))
+        .await;
+    c.check(
+        "REST history returns it",
+        history.body["messages"][0]["body"] == "hello through nginx",
+        &history.body,
+    );
     finish(&c);
 }
 
+#[expect(
+    clippy::print_stdout,
+    reason = "the summary line is this program's output"
+)]
 fn finish(c: &Checks) -> ! {
     println!("smoke: {} passed, {} failed", c.passed, c.failed);
     std::process::exit(i32::from(c.failed > 0));
