@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared by scripts/up, scripts/down and scripts/seed: settings, logging, process control.
+# Shared by scripts/up, down, seed and test: settings, logging, prerequisites, processes.
 # Sourced, never run; the caller has `set -euo pipefail`.
 
 CHAT_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,9 +31,9 @@ fi
 : "${AMQP_URL:=amqp://guest:guest@127.0.0.1:5672/%2f}"
 : "${RUST_LOG:=info}"
 : "${LOG_FORMAT:=json}"
-export CHAT_HTTP_PORT CHAT_PORT_BASE CHAT_GATEWAYS CHAT_RUN_DIR CHAT_DB_NAME CHAT_EXCHANGE \
-    NOTIFIER_QUEUE CHAT_PROFILE CARGO_TARGET_DIR CHAT_SEED CHAT_SKIP_WEB DATABASE_URL AMQP_URL \
-    RUST_LOG LOG_FORMAT
+# Only the cargo target dir is exported here; scripts/up exports the services' settings itself,
+# so a script that sources this file (scripts/test) does not hand those on to its children.
+export CARGO_TARGET_DIR
 
 # A relative run dir would break once a process changes directory.
 case "$CHAT_RUN_DIR" in
@@ -175,4 +175,78 @@ http_status() { # $1 = URL; prints the status code, 000 when nothing answers
 
 port_in_use() { # $1 = port on 127.0.0.1
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# ---------------------------------------------------------------------------------------------
+# Prerequisites (scripts/up, scripts/test): the tools, and PostgreSQL and RabbitMQ running on
+# their default local ports. Whatever is missing is installed from Debian's packages, without
+# a prompt; what is installed but stopped is started (there is no systemd here).
+
+SUDO=()
+if ((EUID != 0)) && command -v sudo >/dev/null; then
+    SUDO=(sudo -n)
+fi
+
+APT_UPDATED=0
+apt_install() { # $@ = packages
+    if ((APT_UPDATED == 0)); then
+        info "apt-get update"
+        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        APT_UPDATED=1
+    fi
+    info "apt-get install $*"
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+need() { # $1 = command, $2 = the package that provides it
+    command -v "$1" >/dev/null 2>&1 || apt_install "$2"
+}
+
+ensure_prerequisites() {
+    local pg_version hba i pg_installed_now=0
+    step "checking prerequisites"
+    need nginx nginx-light
+    need openssl openssl
+    need envsubst gettext-base
+    need curl curl
+    need setsid util-linux
+    need npm npm
+    need node nodejs
+
+    if ! command -v pg_lsclusters >/dev/null; then
+        apt_install postgresql
+        pg_installed_now=1
+    fi
+    if ! pg_lsclusters -h | awk '$4 == "online" { found = 1 } END { exit !found }'; then
+        # The newest major version under /etc/postgresql, cluster "main".
+        pg_version="$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n1)"
+        [[ -n "$pg_version" ]] || die "no PostgreSQL cluster under /etc/postgresql"
+        info "starting PostgreSQL $pg_version/main"
+        "${SUDO[@]}" pg_ctlcluster --skip-systemctl-redirect "$pg_version" main start
+    fi
+    for ((i = 0; ; i++)); do
+        pg_isready -q -h 127.0.0.1 && break
+        ((i < 60)) || die "PostgreSQL does not accept connections on 127.0.0.1 after 30 s"
+        sleep 0.5
+    done
+    if ((pg_installed_now == 1)) &&
+        ! psql -w -h 127.0.0.1 -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
+        # A cluster installed just now asks for a password on 127.0.0.1, and the default
+        # DATABASE_URL has none: on this new development cluster, trust local TCP connections.
+        hba="$(find /etc/postgresql -name pg_hba.conf | sort -V | tail -n1)"
+        info "allowing password-less connections from 127.0.0.1 in $hba (new local cluster)"
+        "${SUDO[@]}" sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+        "${SUDO[@]}" pg_ctlcluster --skip-systemctl-redirect \
+            "$(basename "$(dirname "$(dirname "$hba")")")" main reload
+    fi
+    info "PostgreSQL is ready"
+
+    need rabbitmqctl rabbitmq-server
+    if ! "${SUDO[@]}" rabbitmqctl -q status >/dev/null 2>&1; then
+        info "starting RabbitMQ"
+        "${SUDO[@]}" rabbitmq-server -detached
+        "${SUDO[@]}" rabbitmqctl -q await_startup >/dev/null
+    fi
+    info "RabbitMQ is ready"
 }

@@ -41,6 +41,8 @@ pub async fn middleware(
         http.method = %req.method(),
         http.path = %req.path(),
     );
+    // Probes hit every few seconds; logging each would drown the real traffic.
+    let probe = matches!(req.path(), "/livez" | "/readyz");
     let started = Instant::now();
     let result = next.call(req).instrument(span.clone()).await;
     let mut res = result?;
@@ -50,7 +52,13 @@ pub async fn middleware(
     }
     let status = res.status().as_u16();
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-    span.in_scope(|| tracing::info!(http.status = status, duration_ms, "request done"));
+    span.in_scope(|| {
+        if probe {
+            tracing::debug!(http.status = status, duration_ms, "request done");
+        } else {
+            tracing::info!(http.status = status, duration_ms, "request done");
+        }
+    });
     Ok(res)
 }
 
