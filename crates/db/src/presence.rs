@@ -4,7 +4,6 @@ use crate::DbError;
 use crate::schema::{gateway_instances, user_presence, ws_sessions};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::upsert::excluded;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -24,19 +23,26 @@ pub async fn heartbeat(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), DbE
     register_instance(conn, id).await
 }
 
-/// Removes an instance with its sessions (clean shutdown, or a stale one found by a peer).
-/// Returns the users whose sessions were removed, after stamping their last seen.
+/// Removes an instance with its sessions (clean shutdown, or a stale one found by a peer),
+/// stamping the last seen of their users in the same statement. Returns those users.
 pub async fn remove_instance(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Vec<Uuid>, DbError> {
-    let users: Vec<Uuid> =
-        diesel::delete(ws_sessions::table.filter(ws_sessions::instance_id.eq(id)))
-            .returning(ws_sessions::user_id)
-            .get_results(conn)
-            .await?;
-    diesel::delete(gateway_instances::table.filter(gateway_instances::id.eq(id)))
-        .execute(conn)
-        .await?;
-    touch_last_seen(conn, &users).await?;
-    Ok(users)
+    #[derive(QueryableByName)]
+    struct Gone {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        user_id: Uuid,
+    }
+    let gone: Vec<Gone> = diesel::sql_query(
+        "WITH gone AS (DELETE FROM ws_sessions WHERE instance_id = $1 RETURNING user_id), \
+              inst AS (DELETE FROM gateway_instances WHERE id = $1) \
+         INSERT INTO user_presence (user_id, last_seen_at) \
+         SELECT DISTINCT user_id, now() FROM gone \
+         ON CONFLICT (user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at \
+         RETURNING user_id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .load(conn)
+    .await?;
+    Ok(gone.into_iter().map(|g| g.user_id).collect())
 }
 
 /// Instances whose heartbeat is older than `before`.
@@ -68,38 +74,22 @@ pub async fn add_session(
     Ok(())
 }
 
+/// Removes one socket's session and stamps its user's last seen in the same statement, so
+/// nobody ever sees the user offline without a last seen.
 pub async fn remove_session(
     conn: &mut AsyncPgConnection,
     session_id: Uuid,
     user_id: Uuid,
 ) -> Result<(), DbError> {
-    diesel::delete(ws_sessions::table.find(session_id))
-        .execute(conn)
-        .await?;
-    touch_last_seen(conn, &[user_id]).await
-}
-
-async fn touch_last_seen(conn: &mut AsyncPgConnection, users: &[Uuid]) -> Result<(), DbError> {
-    if users.is_empty() {
-        return Ok(());
-    }
-    let now = Utc::now();
-    let rows: Vec<_> = users
-        .iter()
-        .map(|u| {
-            (
-                user_presence::user_id.eq(*u),
-                user_presence::last_seen_at.eq(now),
-            )
-        })
-        .collect();
-    diesel::insert_into(user_presence::table)
-        .values(rows)
-        .on_conflict(user_presence::user_id)
-        .do_update()
-        .set(user_presence::last_seen_at.eq(excluded(user_presence::last_seen_at)))
-        .execute(conn)
-        .await?;
+    diesel::sql_query(
+        "WITH gone AS (DELETE FROM ws_sessions WHERE id = $1) \
+         INSERT INTO user_presence (user_id, last_seen_at) VALUES ($2, now()) \
+         ON CONFLICT (user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(session_id)
+    .bind::<diesel::sql_types::Uuid, _>(user_id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

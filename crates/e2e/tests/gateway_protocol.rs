@@ -165,3 +165,59 @@ async fn presence_follows_the_sockets() {
         "last seen is kept: {after}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_that_died_without_closing_is_reaped_and_its_users_go_offline() {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let stack = Stack::start(1).await;
+    let (alice, _) = stack.user("alice").await;
+    let dead = Uuid::new_v4();
+    let mut conn = stack.db.conn().await;
+    chat_db::presence::register_instance(&mut conn, dead)
+        .await
+        .unwrap();
+    chat_db::presence::add_session(&mut conn, Uuid::new_v4(), dead, alice)
+        .await
+        .unwrap();
+    {
+        use chat_db::schema::gateway_instances::dsl::*;
+        diesel::update(gateway_instances.find(dead))
+            .set(heartbeat_at.eq(chrono_like_now_minus_secs(600)))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    // The live gateway heartbeats every second in tests and removes the dead one.
+    let reaped = chat_testkit::eventually(WAIT, || {
+        let url = stack.db.url.clone();
+        async move {
+            use chat_db::schema::gateway_instances::dsl::*;
+            let mut conn =
+                <chat_db::AsyncPgConnection as diesel_async::AsyncConnection>::establish(&url)
+                    .await
+                    .ok()?;
+            let left: i64 = gateway_instances
+                .filter(id.eq(dead))
+                .count()
+                .get_result(&mut conn)
+                .await
+                .ok()?;
+            (left == 0).then_some(())
+        }
+    })
+    .await;
+    assert!(reaped.is_some(), "the dead instance is removed");
+    let status = chat_db::presence::status_of(&mut conn, &[alice], chrono_like_now_minus_secs(5))
+        .await
+        .unwrap();
+    assert!(!status[&alice].online);
+    assert!(
+        status[&alice].last_seen_at.is_some(),
+        "its users get a last seen"
+    );
+}
+
+fn chrono_like_now_minus_secs(secs: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::Duration::seconds(secs)
+}
