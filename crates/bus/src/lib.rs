@@ -34,6 +34,15 @@ impl Connected {
     pub fn get(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
+
+    /// The readiness check of a consumer: ok while it consumes.
+    pub fn check(&self) -> Result<(), String> {
+        if self.get() {
+            Ok(())
+        } else {
+            Err("not consuming events".to_owned())
+        }
+    }
 }
 
 pub(crate) async fn connect(url: &str) -> Result<Connection, lapin::Error> {

@@ -104,10 +104,6 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let db = chat_db::ping(&state.pool).await.map_err(|e| e.to_string());
-    let broker = if state.consuming.get() {
-        Ok(())
-    } else {
-        Err("not consuming events".to_owned())
-    };
+    let broker = state.consuming.check();
     health::readiness(&state.draining, vec![("database", db), ("broker", broker)])
 }
