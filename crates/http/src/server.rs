@@ -4,6 +4,7 @@
 
 use crate::health::Draining;
 use actix_web::dev::Server;
+use actix_web::{App, HttpServer, middleware, web};
 use std::future::Future;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -55,9 +56,61 @@ impl Service {
     }
 }
 
-/// Binds a listener; `127.0.0.1:0` picks a free port.
-pub fn listen(bind: &str) -> std::io::Result<(std::net::TcpListener, u16)> {
+/// What lives as long as a service besides its HTTP server: the draining flag, the token that
+/// stops background tasks, the tasks themselves, and how long shutdown may take.
+pub struct Lifecycle {
+    pub draining: Draining,
+    pub cancel: CancellationToken,
+    pub tasks: TaskTracker,
+    pub shutdown_timeout: Duration,
+}
+
+impl Lifecycle {
+    pub fn new(shutdown_timeout_secs: u64) -> Self {
+        Self {
+            draining: Draining::default(),
+            cancel: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+            shutdown_timeout: Duration::from_secs(shutdown_timeout_secs),
+        }
+    }
+}
+
+/// Binds `bind` (`127.0.0.1:0` picks a free port) and builds the service's HTTP server with
+/// what every service shares: request ids, the error envelope for actix's own errors (JSON
+/// bodies up to `json_limit_bytes`), a JSON 404 for unknown routes, no signal handling of
+/// its own (the `Service` handles SIGTERM/SIGINT). `configure` adds the service's app data
+/// and routes.
+pub fn serve<F>(
+    name: &str,
+    bind: &str,
+    json_limit_bytes: usize,
+    life: Lifecycle,
+    configure: F,
+) -> std::io::Result<Service>
+where
+    F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+{
     let listener = std::net::TcpListener::bind(bind)?;
     let port = listener.local_addr()?.port();
-    Ok((listener, port))
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(middleware::from_fn(crate::request_id::middleware))
+            .configure(|cfg| crate::error::configure(cfg, json_limit_bytes))
+            .configure(configure.clone())
+            .default_service(web::to(crate::error::not_found))
+    })
+    .disable_signals()
+    .shutdown_timeout(life.shutdown_timeout.as_secs())
+    .listen(listener)?
+    .run();
+    tracing::info!(service = name, port, "listening");
+    Ok(Service {
+        port,
+        server,
+        draining: life.draining,
+        cancel: life.cancel,
+        tasks: life.tasks,
+        shutdown_timeout: life.shutdown_timeout,
+    })
 }

@@ -10,16 +10,14 @@ mod tokens;
 pub use config::Config;
 pub use openapi::ApiDoc;
 
-use actix_web::{App, HttpResponse, HttpServer, middleware, web};
+use actix_web::{HttpResponse, web};
 use chat_db::Pool;
 use chat_http::auth::{AuthSettings, JwtVerifier};
 use chat_http::health::{self, Draining};
-use chat_http::server::{Service, listen};
+use chat_http::server::{Lifecycle, Service, serve};
 use passwords::Passwords;
 use std::time::Duration;
 use tokens::Signer;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::{SwaggerUi, Url};
 
@@ -52,42 +50,23 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         Duration::from_secs(3),
     )?;
     let passwords = Passwords::new(config.bcrypt_cost, config.max_concurrent_hashes).await?;
-    let draining = Draining::default();
+    let life = Lifecycle::new(config.common.shutdown_timeout_secs);
     let auth_settings = web::Data::new(AuthSettings {
         verifier,
         allowed_origins: config.common.allowed_origins.clone(),
     });
-    let shutdown_timeout = Duration::from_secs(config.common.shutdown_timeout_secs);
-    let (listener, port) = listen(&config.bind)?;
+    let bind = config.bind.clone();
     let state = web::Data::new(AppState {
         config,
         pool,
         signer,
         passwords,
-        draining: draining.clone(),
+        draining: life.draining.clone(),
     });
-    let server = HttpServer::new(move || {
-        App::new()
-            .wrap(middleware::from_fn(chat_http::request_id::middleware))
-            .app_data(state.clone())
-            .app_data(auth_settings.clone())
-            .configure(|cfg| chat_http::error::configure(cfg, 16 * 1024))
-            .configure(routes)
-            .default_service(web::to(chat_http::error::not_found))
-    })
-    .disable_signals()
-    .shutdown_timeout(shutdown_timeout.as_secs())
-    .listen(listener)?
-    .run();
-    tracing::info!(port, "auth listening");
-    Ok(Service {
-        port,
-        server,
-        draining,
-        cancel: CancellationToken::new(),
-        tasks: TaskTracker::new(),
-        shutdown_timeout,
-    })
+    Ok(serve("auth", &bind, 16 * 1024, life, move |cfg| {
+        cfg.app_data(state.clone()).app_data(auth_settings.clone());
+        routes(cfg);
+    })?)
 }
 
 /// Every route of the service, in one place.

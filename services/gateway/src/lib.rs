@@ -9,18 +9,17 @@ mod socket;
 
 pub use config::Config;
 
-use actix_web::{App, HttpResponse, HttpServer, middleware, web};
+use actix_web::{HttpResponse, web};
 use chat_bus::{Connected, Publisher, QueueSpec};
 use chat_db::Pool;
 use chat_http::JwtVerifier;
 use chat_http::health::{self, Draining};
-use chat_http::server::{Service, listen};
+use chat_http::server::{Lifecycle, Service, serve};
 use hub::Hub;
 use rooms_client::RoomsClient;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 /// Shared by every socket.
 pub struct AppState {
@@ -55,11 +54,8 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         let mut conn = chat_db::conn(&pool).await?;
         chat_db::presence::register_instance(&mut conn, config.instance_id).await?;
     }
-    let cancel = CancellationToken::new();
-    let tasks = TaskTracker::new();
-    let draining = Draining::default();
-    let shutdown_timeout = Duration::from_secs(config.common.shutdown_timeout_secs);
-    let (listener, port) = listen(&config.bind)?;
+    let life = Lifecycle::new(config.common.shutdown_timeout_secs);
+    let bind = config.bind.clone();
     let state = Arc::new(AppState {
         rooms: RoomsClient::new(&config.rooms_url)?,
         publisher: Publisher::new(config.common.amqp_url.expose(), &config.common.exchange),
@@ -67,13 +63,13 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         hub: Hub::default(),
         verifier,
         pool: pool.clone(),
-        cancel: cancel.clone(),
-        draining: draining.clone(),
+        cancel: life.cancel.clone(),
+        draining: life.draining.clone(),
         config,
     });
     {
         let state = state.clone();
-        tasks.spawn(async move {
+        life.tasks.spawn(async move {
             let hub_state = state.clone();
             chat_bus::consume(
                 state.config.common.amqp_url.expose().to_owned(),
@@ -91,37 +87,20 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
             .await;
         });
     }
-    tasks.spawn(presence::heartbeat(
+    life.tasks.spawn(presence::heartbeat(
         pool,
         state.config.instance_id,
         Duration::from_secs(state.config.heartbeat_secs),
         state.config.presence_fresh_secs,
-        cancel.clone(),
+        life.cancel.clone(),
     ));
     let data = web::Data::from(state);
-    let server = HttpServer::new(move || {
-        App::new()
-            .wrap(middleware::from_fn(chat_http::request_id::middleware))
-            .app_data(data.clone())
-            .configure(|cfg| chat_http::error::configure(cfg, 4096))
+    Ok(serve("gateway", &bind, 4096, life, move |cfg| {
+        cfg.app_data(data.clone())
             .route("/ws", web::get().to(socket::upgrade))
             .route("/livez", web::get().to(health::livez))
-            .route("/readyz", web::get().to(readyz))
-            .default_service(web::to(chat_http::error::not_found))
-    })
-    .disable_signals()
-    .shutdown_timeout(shutdown_timeout.as_secs())
-    .listen(listener)?
-    .run();
-    tracing::info!(port, "gateway listening");
-    Ok(Service {
-        port,
-        server,
-        draining,
-        cancel,
-        tasks,
-        shutdown_timeout,
-    })
+            .route("/readyz", web::get().to(readyz));
+    })?)
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {

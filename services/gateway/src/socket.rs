@@ -243,6 +243,25 @@ fn push(tx: &mpsc::Sender<Arc<str>>, f: &ServerFrame) {
     let _ = tx.try_send(frame(f));
 }
 
+/// Runs a call to the rooms service, as this socket's user, off the read loop, and queues the
+/// frame it answers with, if any.
+fn spawn_call<F>(state: &Arc<AppState>, conn: &Conn, request_id: &str, call: F)
+where
+    F: AsyncFnOnce(Arc<AppState>, String, String) -> Option<ServerFrame> + 'static,
+{
+    let (state, tx, token, rid) = (
+        state.clone(),
+        conn.tx.clone(),
+        conn.token.clone(),
+        request_id.to_owned(),
+    );
+    actix_web::rt::spawn(async move {
+        if let Some(frame) = call(state, token, rid).await {
+            push(&tx, &frame);
+        }
+    });
+}
+
 /// Handles one text frame. Returns a close reason when the socket must end.
 fn on_text(
     state: &Arc<AppState>,
@@ -289,15 +308,9 @@ fn on_text(
             client_msg_id,
             body,
             reply_to,
-        } => {
-            let (state, tx, token, rid) = (
-                state.clone(),
-                conn.tx.clone(),
-                conn.token.clone(),
-                request_id.to_owned(),
-            );
-            actix_web::rt::spawn(async move {
-                let answer = match state
+        } => spawn_call(state, conn, request_id, async move |state, token, rid| {
+            Some(
+                match state
                     .rooms
                     .send(&token, &rid, room_id, &client_msg_id, &body, reply_to)
                     .await
@@ -307,21 +320,13 @@ fn on_text(
                         message,
                     },
                     Err(e) => ServerFrame::error(e.code(), e.to_string(), Some(client_msg_id)),
-                };
-                push(&tx, &answer);
-            });
-        }
+                },
+            )
+        }),
         ClientFrame::Read { room_id, seq } => {
-            let (state, tx, token, rid) = (
-                state.clone(),
-                conn.tx.clone(),
-                conn.token.clone(),
-                request_id.to_owned(),
-            );
-            actix_web::rt::spawn(async move {
-                if let Err(e) = state.rooms.read(&token, &rid, room_id, seq).await {
-                    push(&tx, &ServerFrame::error(e.code(), e.to_string(), None));
-                }
+            spawn_call(state, conn, request_id, async move |state, token, rid| {
+                let e = state.rooms.read(&token, &rid, room_id, seq).await.err()?;
+                Some(ServerFrame::error(e.code(), e.to_string(), None))
             });
         }
         ClientFrame::Typing { room_id } => {

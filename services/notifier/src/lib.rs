@@ -6,15 +6,13 @@ mod transport;
 
 pub use config::Config;
 
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{HttpResponse, web};
 use chat_bus::{Connected, QueueSpec};
 use chat_db::Pool;
 use chat_http::health::{self, Draining};
-use chat_http::server::{Service, listen};
+use chat_http::server::{Lifecycle, Service, serve};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use transport::Transport;
 
 pub struct AppState {
@@ -42,22 +40,19 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     if matches!(transport, Transport::Log) {
         tracing::info!("no TELEGRAM_BOT_TOKEN: notifications will be logged, not sent");
     }
-    let cancel = CancellationToken::new();
-    let tasks = TaskTracker::new();
-    let draining = Draining::default();
-    let shutdown_timeout = Duration::from_secs(config.common.shutdown_timeout_secs);
-    let (listener, port) = listen(&config.bind)?;
+    let life = Lifecycle::new(config.common.shutdown_timeout_secs);
+    let bind = config.bind.clone();
     let state = Arc::new(AppState {
         pool,
         transport,
         consuming: Connected::default(),
-        draining: draining.clone(),
+        draining: life.draining.clone(),
         config,
     });
     {
         let state = state.clone();
-        let cancel = cancel.clone();
-        tasks.spawn(async move {
+        let cancel = life.cancel.clone();
+        life.tasks.spawn(async move {
             let spec = QueueSpec::Durable {
                 name: state.config.queue.clone(),
                 bindings: vec!["room.message.created".to_owned()],
@@ -79,27 +74,11 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         });
     }
     let data = web::Data::from(state);
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
+    Ok(serve("notifier", &bind, 4096, life, move |cfg| {
+        cfg.app_data(data.clone())
             .route("/livez", web::get().to(health::livez))
-            .route("/readyz", web::get().to(readyz))
-            .default_service(web::to(chat_http::error::not_found))
-    })
-    .workers(1)
-    .disable_signals()
-    .shutdown_timeout(shutdown_timeout.as_secs())
-    .listen(listener)?
-    .run();
-    tracing::info!(port, "notifier listening");
-    Ok(Service {
-        port,
-        server,
-        draining,
-        cancel,
-        tasks,
-        shutdown_timeout,
-    })
+            .route("/readyz", web::get().to(readyz));
+    })?)
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {

@@ -11,17 +11,15 @@ pub use handlers::list_messages::MessagePage;
 pub use handlers::room_ids::RoomIds;
 pub use openapi::ApiDoc;
 
-use actix_web::{App, HttpResponse, HttpServer, middleware, web};
+use actix_web::{HttpResponse, web};
 use chat_bus::Publisher;
 use chat_db::Pool;
 use chat_http::auth::{AuthSettings, JwtVerifier};
 use chat_http::health::{self, Draining};
-use chat_http::server::{Service, listen};
+use chat_http::server::{Lifecycle, Service, serve};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use utoipa::OpenApi;
 
 /// Shared by every handler.
@@ -51,51 +49,31 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         &config.common.exchange,
     ));
     let relay_wake = Arc::new(Notify::new());
-    let cancel = CancellationToken::new();
-    let tasks = TaskTracker::new();
-    tasks.spawn(chat_bus::relay::run(
+    let life = Lifecycle::new(config.common.shutdown_timeout_secs);
+    life.tasks.spawn(chat_bus::relay::run(
         pool.clone(),
         publisher.clone(),
         relay_wake.clone(),
-        cancel.clone(),
+        life.cancel.clone(),
     ));
-    let draining = Draining::default();
     let auth_settings = web::Data::new(AuthSettings {
         verifier,
         allowed_origins: config.common.allowed_origins.clone(),
     });
-    let shutdown_timeout = Duration::from_secs(config.common.shutdown_timeout_secs);
-    let (listener, port) = listen(&config.bind)?;
+    // A body of max_body_chars characters of up to 4 bytes each, plus the other fields.
     let json_limit = config.max_body_chars * 4 + 4096;
+    let bind = config.bind.clone();
     let state = web::Data::new(AppState {
         config,
         pool,
         relay_wake,
         publisher,
-        draining: draining.clone(),
+        draining: life.draining.clone(),
     });
-    let server = HttpServer::new(move || {
-        App::new()
-            .wrap(middleware::from_fn(chat_http::request_id::middleware))
-            .app_data(state.clone())
-            .app_data(auth_settings.clone())
-            .configure(|cfg| chat_http::error::configure(cfg, json_limit))
-            .configure(routes)
-            .default_service(web::to(chat_http::error::not_found))
-    })
-    .disable_signals()
-    .shutdown_timeout(shutdown_timeout.as_secs())
-    .listen(listener)?
-    .run();
-    tracing::info!(port, "rooms listening");
-    Ok(Service {
-        port,
-        server,
-        draining,
-        cancel,
-        tasks,
-        shutdown_timeout,
-    })
+    Ok(serve("rooms", &bind, json_limit, life, move |cfg| {
+        cfg.app_data(state.clone()).app_data(auth_settings.clone());
+        routes(cfg);
+    })?)
 }
 
 /// Every route of the service, in one place.
