@@ -8,6 +8,7 @@ pub mod rooms;
 #[rustfmt::skip]
 pub mod schema;
 pub mod sessions;
+pub mod telegram_links;
 pub mod users;
 
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;

@@ -81,6 +81,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    telegram_link_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     user_presence (user_id) {
         user_id -> Uuid,
         last_seen_at -> Timestamptz,
@@ -114,6 +125,7 @@ diesel::table! {
 diesel::joinable!(messages -> rooms (room_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(room_members -> rooms (room_id));
+diesel::joinable!(telegram_link_tokens -> users (user_id));
 diesel::joinable!(ws_sessions -> gateway_instances (instance_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -124,6 +136,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     room_members,
     rooms,
+    telegram_link_tokens,
     user_presence,
     users,
     ws_sessions,

@@ -95,3 +95,22 @@ pub async fn revoke_all_for_user(
     .execute(conn)
     .await?)
 }
+
+/// Revokes every session of the user but `keep` (a family id), e.g. after a password change.
+pub async fn revoke_others(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+) -> Result<usize, DbError> {
+    let mut query = diesel::update(refresh_tokens::table)
+        .filter(refresh_tokens::user_id.eq(user_id))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .into_boxed();
+    if let Some(keep) = keep {
+        query = query.filter(refresh_tokens::family_id.ne(keep));
+    }
+    Ok(query
+        .set(refresh_tokens::revoked_at.eq(Utc::now()))
+        .execute(conn)
+        .await?)
+}

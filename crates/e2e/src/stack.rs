@@ -53,16 +53,12 @@ impl Stack {
         let exchange = test_exchange();
         let stop = CancellationToken::new();
         let auth = chat_auth::build(chat_auth::Config {
-            common: common_config(&db, &exchange),
-            bind: "127.0.0.1:0".into(),
-            private_key_file: keys().private_file.clone(),
-            public_key_file: keys().public_file.clone(),
-            access_ttl_secs: 300,
-            refresh_ttl_secs: 3600,
-            bcrypt_cost: 4,
-            max_concurrent_hashes: 4,
-            cookie_secure: false,
             presence_fresh_secs: 5,
+            ..chat_auth::Config::for_tests(
+                common_config(&db, &exchange),
+                &keys().private_file,
+                &keys().public_file,
+            )
         })
         .await
         .expect("auth");

@@ -33,6 +33,10 @@ pub struct Claims {
     pub iss: String,
     pub iat: i64,
     pub exp: i64,
+    /// The session (refresh-token family) the token was issued to, so "revoke my other
+    /// sessions" can spare this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
 }
 
 /// The key id of a public key: a short hash of its PEM text, so signer and verifiers agree
@@ -124,6 +128,8 @@ pub struct AuthUser {
     /// The raw access token, so the gateway can act for this user and no one else.
     pub token: String,
     pub expires_at: i64,
+    /// The session the token belongs to.
+    pub session: Option<Uuid>,
 }
 
 impl AuthUser {
@@ -183,6 +189,7 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         via,
         token,
         expires_at: claims.exp,
+        session: claims.sid,
     })
 }
 
@@ -192,5 +199,49 @@ impl FromRequest for AuthUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authenticate(req))
+    }
+}
+
+/// What internal endpoints accept: the service credential (`SERVICE_TOKEN_FILE`).
+#[derive(Clone, Default)]
+pub struct ServiceSettings {
+    /// SHA-256 of the credential; `None` refuses every call.
+    digest: Option<[u8; 32]>,
+}
+
+impl ServiceSettings {
+    pub fn new(token: Option<&crate::config::Secret>) -> Self {
+        Self {
+            digest: token.map(|t| Sha256::digest(t.expose().as_bytes()).into()),
+        }
+    }
+}
+
+/// A caller that proved it is one of our services (`Authorization: Bearer <service token>`).
+/// Users' tokens never pass: internal endpoints are for services only.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceCaller;
+
+fn authenticate_service(req: &HttpRequest) -> Result<ServiceCaller, ApiError> {
+    let settings = req
+        .app_data::<web::Data<ServiceSettings>>()
+        .ok_or_else(|| ApiError::internal("ServiceSettings missing from app data"))?;
+    let refused = || ApiError::Unauthorized("a service credential is required".into());
+    let expected = settings.digest.ok_or_else(refused)?;
+    let (token, via) = token_of(req).ok_or_else(refused)?;
+    // Comparing digests keeps the comparison's timing independent of the secret.
+    let given: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    if via != Via::Bearer || given != expected {
+        return Err(refused());
+    }
+    Ok(ServiceCaller)
+}
+
+impl FromRequest for ServiceCaller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate_service(req))
     }
 }

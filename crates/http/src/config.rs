@@ -90,6 +90,13 @@ pub struct Common {
     pub allowed_origins: Vec<String>,
     /// Seconds to finish in-flight work after SIGTERM (`SHUTDOWN_TIMEOUT_SECS`).
     pub shutdown_timeout_secs: u64,
+    /// Proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`): addresses, or
+    /// `private` for loopback and private networks.
+    pub trusted_proxies: Vec<String>,
+    /// The credential services present to each other's internal endpoints: the contents of
+    /// `SERVICE_TOKEN_FILE` (default `.run/keys/service-token`) or `SERVICE_TOKEN`. Absent, the
+    /// internal endpoints refuse every call.
+    pub service_token: Option<Secret>,
 }
 
 impl Common {
@@ -108,7 +115,31 @@ impl Common {
                 "http://localhost:8080,http://127.0.0.1:8080",
             ),
             shutdown_timeout_secs: parse_or("SHUTDOWN_TIMEOUT_SECS", 10)?,
+            trusted_proxies: list("TRUSTED_PROXIES", "127.0.0.1,::1"),
+            service_token: service_token()?,
         })
+    }
+}
+
+fn service_token() -> Result<Option<Secret>, ConfigError> {
+    if let Some(token) = optional("SERVICE_TOKEN") {
+        return Ok(Some(Secret::new(token.trim())));
+    }
+    let explicit = optional("SERVICE_TOKEN_FILE");
+    let path = explicit
+        .clone()
+        .unwrap_or_else(|| ".run/keys/service-token".to_owned());
+    match std::fs::read_to_string(&path) {
+        Ok(token) if token.trim().len() >= 32 => Ok(Some(Secret::new(token.trim()))),
+        Ok(_) => Err(ConfigError {
+            name: "SERVICE_TOKEN_FILE".to_owned(),
+            message: format!("{path}: the token must be at least 32 characters"),
+        }),
+        Err(_) if explicit.is_none() => Ok(None),
+        Err(e) => Err(ConfigError {
+            name: "SERVICE_TOKEN_FILE".to_owned(),
+            message: format!("{path}: {e}"),
+        }),
     }
 }
 

@@ -1,7 +1,7 @@
 //! One error policy: every failure, including actix's own, leaves as the same JSON envelope
 //! with the right status.
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
@@ -171,6 +171,11 @@ impl From<DbError> for ApiError {
         match err {
             DbError::Pool(e) => Self::Unavailable(format!("database: {e}")),
             DbError::Query(diesel::result::Error::NotFound) => Self::NotFound("not found".into()),
+            // The database went away under a pooled connection: a 503 like the pool's own.
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ClosedConnection,
+                info,
+            )) => Self::Unavailable(format!("database: {}", info.message())),
             DbError::Query(e) => Self::Internal(format!("database: {e}")),
         }
     }
@@ -215,6 +220,25 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
+/// Form bodies (the OAuth2 token endpoint).
+pub fn form_config(limit_bytes: usize) -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(limit_bytes)
+        .error_handler(|err: UrlencodedError, _req| {
+            match err {
+                UrlencodedError::Overflow { .. } => ApiError::PayloadTooLarge,
+                UrlencodedError::ContentType => ApiError::BadRequest(
+                    "send a form with Content-Type: application/x-www-form-urlencoded".into(),
+                ),
+                UrlencodedError::Parse(e) => {
+                    ApiError::Validation(BTreeMap::from([("body".to_owned(), e.to_string())]))
+                }
+                other => ApiError::BadRequest(format!("malformed form: {other}")),
+            }
+            .into()
+        })
+}
+
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|err: PathError, _req| {
         ApiError::NotFound(format!("no such resource: {err}")).into()
@@ -233,6 +257,7 @@ pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 /// Registers the error-shaping extractor configs on an app.
 pub fn configure(cfg: &mut web::ServiceConfig, json_limit_bytes: usize) {
     cfg.app_data(json_config(json_limit_bytes))
+        .app_data(form_config(json_limit_bytes))
         .app_data(query_config())
         .app_data(path_config());
 }

@@ -1,10 +1,19 @@
 //! Pieces every service's OpenAPI document shares.
 
 use utoipa::Modify;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes,
+    SecurityRequirement, SecurityScheme,
+};
 
-/// Both ways to authenticate: a bearer token, or the cookie browsers get.
+/// The ways to authenticate: a bearer token, the cookie browsers get, the OAuth2 password flow
+/// that the "Authorize" button of /docs uses (it yields the same bearer token), and the service
+/// credential of internal endpoints. Every operation that takes a user's token also accepts the
+/// OAuth2 scheme, so "try it out" works once authorized.
 pub struct SecuritySchemes;
+
+/// Where the OAuth2 password flow gets its token (auth's endpoint, through nginx).
+pub const TOKEN_URL: &str = "/api/auth/token";
 
 impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -22,5 +31,44 @@ impl Modify for SecuritySchemes {
             "cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("chat_access"))),
         );
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new(
+                TOKEN_URL,
+                Scopes::new(),
+            ))])),
+        );
+        components.add_security_scheme(
+            "service",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The service credential (SERVICE_TOKEN_FILE); internal endpoints only",
+                    ))
+                    .build(),
+            ),
+        );
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                let internal = op
+                    .tags
+                    .as_ref()
+                    .is_some_and(|tags| tags.iter().any(|t| t == "internal"));
+                if let Some(security) = op.security.as_mut()
+                    && !security.is_empty()
+                    && !internal
+                {
+                    security.push(SecurityRequirement::new("oauth2", Vec::<String>::new()));
+                }
+            }
+        }
     }
 }

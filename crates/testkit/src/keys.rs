@@ -56,6 +56,7 @@ pub fn mint_token(user: Uuid, name: &str, ttl_secs: i64) -> String {
         iss: ISSUER.to_owned(),
         iat: now,
         exp: now + ttl_secs,
+        sid: None,
     };
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(key_id(&k.public_pem));

@@ -3,12 +3,14 @@
 mod db;
 mod http;
 mod keys;
+mod proxy;
 mod tap;
 mod ws;
 
 pub use db::TestDb;
 pub use http::{Http, Reply};
 pub use keys::{Keys, keys, mint_token};
+pub use proxy::TcpProxy;
 pub use tap::EventTap;
 pub use ws::WsClient;
 
@@ -38,8 +40,13 @@ pub fn common_config(db: &TestDb, exchange: &str) -> Common {
         jwt_public_key_files: vec![keys().public_file.clone()],
         allowed_origins: vec![TEST_ORIGIN.to_owned()],
         shutdown_timeout_secs: 5,
+        trusted_proxies: vec!["127.0.0.1".to_owned()],
+        service_token: Some(Secret::new(SERVICE_TOKEN)),
     }
 }
+
+/// The service credential every service under test shares.
+pub const SERVICE_TOKEN: &str = "test-service-token-0123456789abcdef0123456789";
 
 /// Polls `check` until it returns `Some` or `timeout` passes.
 pub async fn eventually<T, F, Fut>(timeout: std::time::Duration, mut check: F) -> Option<T>

@@ -1,4 +1,4 @@
-use chat_http::config::{self, Common, ConfigError};
+use chat_http::config::{self, Common, ConfigError, Secret};
 
 /// Everything auth reads from the environment (see `.env.example`).
 #[derive(Debug, Clone)]
@@ -22,6 +22,46 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Seconds a gateway heartbeat stays fresh for presence (`PRESENCE_FRESH_SECS`).
     pub presence_fresh_secs: i64,
+    /// The bot's username for deep links (`TELEGRAM_BOT_USERNAME`); absent, linking is off.
+    pub telegram_bot_username: Option<String>,
+    /// Seconds a Telegram link token stays valid (`AUTH_TELEGRAM_LINK_TTL_SECS`).
+    pub telegram_link_ttl_secs: i64,
+    /// The first admin, created at migrate or start when absent (`AUTH_ADMIN_USERNAME`,
+    /// `AUTH_ADMIN_EMAIL`, `AUTH_ADMIN_PASSWORD` or `AUTH_ADMIN_PASSWORD_FILE`).
+    pub admin: Option<AdminSeed>,
+    pub limits: Limits,
+}
+
+/// Rate limits; 0 turns one off.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Login attempts per account per 15 minutes (`AUTH_LOGIN_LIMIT_PER_ACCOUNT`).
+    pub login_per_account: u32,
+    /// Login attempts per client address per 15 minutes (`AUTH_LOGIN_LIMIT_PER_ADDRESS`).
+    pub login_per_address: u32,
+    /// Registrations per client address per hour (`AUTH_REGISTER_LIMIT_PER_ADDRESS`).
+    pub register_per_address: u32,
+}
+
+impl Limits {
+    pub const LOGIN_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+    pub const REGISTER_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
+
+    /// No limits, for tests that are about something else.
+    pub fn off() -> Self {
+        Self {
+            login_per_account: 0,
+            login_per_address: 0,
+            register_per_address: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AdminSeed {
+    pub username: String,
+    pub email: String,
+    pub password: Secret,
 }
 
 impl Config {
@@ -42,6 +82,58 @@ impl Config {
             max_concurrent_hashes: config::parse_or("AUTH_MAX_CONCURRENT_HASHES", 2)?,
             cookie_secure: config::parse_or("AUTH_COOKIE_SECURE", false)?,
             presence_fresh_secs: config::parse_or("PRESENCE_FRESH_SECS", 30)?,
+            telegram_bot_username: config::optional("TELEGRAM_BOT_USERNAME")
+                .map(|name| name.trim_start_matches('@').to_owned()),
+            telegram_link_ttl_secs: config::parse_or("AUTH_TELEGRAM_LINK_TTL_SECS", 600)?,
+            admin: admin_seed()?,
+            limits: Limits {
+                login_per_account: config::parse_or("AUTH_LOGIN_LIMIT_PER_ACCOUNT", 10)?,
+                login_per_address: config::parse_or("AUTH_LOGIN_LIMIT_PER_ADDRESS", 100)?,
+                register_per_address: config::parse_or("AUTH_REGISTER_LIMIT_PER_ADDRESS", 20)?,
+            },
         })
     }
+}
+
+impl Config {
+    /// Settings for tests and the in-process stack: any free port, bcrypt cost 4, no rate
+    /// limits, no admin, a bot named `test_bot`.
+    pub fn for_tests(common: Common, private_key_file: &str, public_key_file: &str) -> Self {
+        Self {
+            common,
+            bind: "127.0.0.1:0".into(),
+            private_key_file: private_key_file.to_owned(),
+            public_key_file: public_key_file.to_owned(),
+            access_ttl_secs: 300,
+            refresh_ttl_secs: 3600,
+            bcrypt_cost: 4,
+            max_concurrent_hashes: 4,
+            cookie_secure: false,
+            presence_fresh_secs: 30,
+            telegram_bot_username: Some("test_bot".into()),
+            telegram_link_ttl_secs: 600,
+            admin: None,
+            limits: Limits::off(),
+        }
+    }
+}
+
+fn admin_seed() -> Result<Option<AdminSeed>, ConfigError> {
+    let Some(username) = config::optional("AUTH_ADMIN_USERNAME") else {
+        return Ok(None);
+    };
+    let password = match config::optional("AUTH_ADMIN_PASSWORD_FILE") {
+        Some(path) => std::fs::read_to_string(&path)
+            .map(|p| p.trim_end_matches(['\r', '\n']).to_owned())
+            .map_err(|e| ConfigError {
+                name: "AUTH_ADMIN_PASSWORD_FILE".into(),
+                message: format!("{path}: {e}"),
+            })?,
+        None => config::required("AUTH_ADMIN_PASSWORD")?,
+    };
+    Ok(Some(AdminSeed {
+        email: config::required("AUTH_ADMIN_EMAIL")?,
+        username,
+        password: Secret::new(password),
+    }))
 }

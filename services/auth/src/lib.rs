@@ -10,10 +10,12 @@ mod tokens;
 pub use config::Config;
 pub use openapi::ApiDoc;
 
+use actix_web::HttpRequest;
 use actix_web::{HttpResponse, web};
 use chat_db::Pool;
-use chat_http::auth::{AuthSettings, JwtVerifier};
+use chat_http::auth::{AuthSettings, JwtVerifier, ServiceSettings};
 use chat_http::health::{self, Draining};
+use chat_http::limits::{Limiter, TrustedProxies};
 use chat_http::server::{Lifecycle, Service, serve};
 use passwords::Passwords;
 use std::time::Duration;
@@ -32,6 +34,61 @@ pub struct AppState {
     passwords: Passwords,
     /// Set on shutdown; `/readyz` then answers 503.
     pub draining: Draining,
+    limits: RateLimits,
+    proxies: TrustedProxies,
+}
+
+struct RateLimits {
+    login_account: Limiter,
+    login_address: Limiter,
+    register_address: Limiter,
+}
+
+impl AppState {
+    /// The client's address (behind nginx, the one nginx saw), as a rate-limit key.
+    fn client_address(&self, req: &HttpRequest) -> String {
+        self.proxies
+            .client_ip(req)
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+    }
+}
+
+/// Creates the first admin from the settings when no account has that username or email yet;
+/// an existing account is left as it is. Runs at `migrate` and at start.
+pub async fn bootstrap_admin(config: &Config, pool: &Pool) -> anyhow::Result<()> {
+    let Some(seed) = &config.admin else {
+        return Ok(());
+    };
+    let username = chat_domain::Username::parse(&seed.username)
+        .map_err(|e| anyhow::anyhow!("AUTH_ADMIN_USERNAME {}", e.message))?;
+    let email = chat_domain::Email::parse(&seed.email)
+        .map_err(|e| anyhow::anyhow!("AUTH_ADMIN_EMAIL {}", e.message))?;
+    let password = chat_domain::Password::parse(seed.password.expose())
+        .map_err(|e| anyhow::anyhow!("AUTH_ADMIN_PASSWORD {}", e.message))?;
+    let passwords = Passwords::new(config.bcrypt_cost, 1).await?;
+    let hash = passwords
+        .hash(&password)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut conn = chat_db::conn(pool).await?;
+    let created = chat_db::users::insert_if_absent(
+        &mut conn,
+        &chat_db::users::NewUser {
+            id: uuid::Uuid::now_v7(),
+            username: username.as_str(),
+            email: email.as_str(),
+            display_name: username.as_str(),
+            password_hash: &hash,
+            role: "admin",
+        },
+    )
+    .await?;
+    if created {
+        tracing::info!(username = username.as_str(), "first admin created");
+    } else {
+        tracing::debug!(username = username.as_str(), "admin account exists already");
+    }
+    Ok(())
 }
 
 /// Builds the auth service on the configured address without running it.
@@ -50,6 +107,28 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         Duration::from_secs(3),
     )?;
     let passwords = Passwords::new(config.bcrypt_cost, config.max_concurrent_hashes).await?;
+    if let Err(e) = bootstrap_admin(&config, &pool).await {
+        // The database may come up after us; `migrate` creates the admin too.
+        tracing::warn!(error = %e, "could not create the first admin at start");
+    }
+    let proxies = TrustedProxies::parse(&config.common.trusted_proxies)
+        .map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))?;
+    let limits = RateLimits {
+        login_account: Limiter::new(
+            config.limits.login_per_account,
+            config::Limits::LOGIN_WINDOW,
+        ),
+        login_address: Limiter::new(
+            config.limits.login_per_address,
+            config::Limits::LOGIN_WINDOW,
+        ),
+        register_address: Limiter::new(
+            config.limits.register_per_address,
+            config::Limits::REGISTER_WINDOW,
+        ),
+    };
+    let service_settings =
+        web::Data::new(ServiceSettings::new(config.common.service_token.as_ref()));
     let life = Lifecycle::new(config.common.shutdown_timeout_secs);
     let auth_settings = web::Data::new(AuthSettings {
         verifier,
@@ -62,22 +141,40 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         signer,
         passwords,
         draining: life.draining.clone(),
+        limits,
+        proxies,
     });
     Ok(serve("auth", &bind, 16 * 1024, life, move |cfg| {
-        cfg.app_data(state.clone()).app_data(auth_settings.clone());
+        cfg.app_data(state.clone())
+            .app_data(auth_settings.clone())
+            .app_data(service_settings.clone());
         routes(cfg);
     })?)
 }
 
 /// Every route of the service, in one place.
 fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(handlers::register::register)
-        .service(handlers::login::login)
-        .service(handlers::refresh::refresh)
-        .service(handlers::logout::logout)
-        .service(handlers::me::me)
-        .service(handlers::list_users::list_users)
-        .service(handlers::get_user::get_user)
+    use handlers::{admin, get_user, list_users, login, logout, me, refresh, register, telegram};
+    cfg.service(register::register)
+        .service(login::login)
+        .service(handlers::token::token)
+        .service(refresh::refresh)
+        .service(logout::logout)
+        .service(logout::logout_all)
+        // `/api/users/me...` before `/api/users/{id}`.
+        .service(me::me)
+        .service(me::update_me)
+        .service(me::change_password)
+        .service(telegram::create_link)
+        .service(telegram::unlink)
+        .service(list_users::list_users)
+        .service(get_user::get_user)
+        .service(admin::deactivate)
+        .service(admin::reactivate)
+        .service(telegram::redeem)
+        .service(telegram::chat_account)
+        .service(telegram::set_notifications)
+        .service(telegram::unlink_chat)
         .route("/livez", web::get().to(health::livez))
         .route("/readyz", web::get().to(readyz))
         .route("/api/auth/openapi.json", web::get().to(openapi_json))

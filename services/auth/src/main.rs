@@ -12,6 +12,14 @@ async fn main() -> anyhow::Result<()> {
             .await
             .context("migrating")?;
         tracing::info!(count = applied.len(), migrations = ?applied, "migrations applied");
+        let pool = chat_db::pool(
+            config.common.database_url.expose(),
+            1,
+            std::time::Duration::from_secs(10),
+        )?;
+        chat_auth::bootstrap_admin(&config, &pool)
+            .await
+            .context("creating the first admin")?;
         return Ok(());
     }
     chat_auth::build(config).await?.run_until_stopped().await?;

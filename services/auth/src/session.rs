@@ -2,7 +2,7 @@
 //! returned in the body for API clients and as HttpOnly cookies for browsers.
 
 use crate::AppState;
-use crate::tokens::new_refresh_token;
+use crate::tokens::new_opaque_token;
 use actix_web::HttpResponse;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
@@ -46,7 +46,42 @@ pub fn public_user(
     }
 }
 
-/// Stores a refresh token (in `family`, or a new family) and answers with the session.
+/// Stores a new refresh token (in `family`, or a new family) and signs an access token for
+/// that session.
+pub async fn create(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    user: &UserRow,
+    family: Option<Uuid>,
+) -> Result<Session, ApiError> {
+    let family = family.unwrap_or_else(Uuid::now_v7);
+    let access_token = state
+        .signer
+        .access_token(user.id, &user.username, &user.role, family)
+        .map_err(ApiError::internal)?;
+    let (refresh_token, hash) = new_opaque_token();
+    sessions::insert(
+        conn,
+        &NewRefreshToken {
+            id: Uuid::now_v7(),
+            user_id: user.id,
+            family_id: family,
+            token_hash: &hash,
+            expires_at: chrono::Utc::now()
+                + chrono::Duration::seconds(state.config.refresh_ttl_secs),
+        },
+    )
+    .await?;
+    Ok(Session {
+        access_token,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: state.config.access_ttl_secs,
+        user: public_user(user, false, None),
+    })
+}
+
+/// Creates a session and answers with it in the body and as HttpOnly cookies.
 pub async fn issue(
     state: &AppState,
     conn: &mut AsyncPgConnection,
@@ -54,27 +89,11 @@ pub async fn issue(
     family: Option<Uuid>,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
-    let access_token = state
-        .signer
-        .access_token(user.id, &user.username, &user.role)
-        .map_err(ApiError::internal)?;
-    let (refresh_token, hash) = new_refresh_token();
-    sessions::insert(
-        conn,
-        &NewRefreshToken {
-            id: Uuid::now_v7(),
-            user_id: user.id,
-            family_id: family.unwrap_or_else(Uuid::now_v7),
-            token_hash: &hash,
-            expires_at: chrono::Utc::now()
-                + chrono::Duration::seconds(state.config.refresh_ttl_secs),
-        },
-    )
-    .await?;
+    let session = create(state, conn, user, family).await?;
     let cookies = [
         cookie(
             ACCESS_COOKIE,
-            &access_token,
+            &session.access_token,
             "/",
             SameSite::Lax,
             state.config.access_ttl_secs,
@@ -82,7 +101,7 @@ pub async fn issue(
         ),
         cookie(
             REFRESH_COOKIE,
-            &refresh_token,
+            &session.refresh_token,
             REFRESH_COOKIE_PATH,
             SameSite::Strict,
             state.config.refresh_ttl_secs,
@@ -93,13 +112,7 @@ pub async fn issue(
     for c in cookies {
         res.cookie(c);
     }
-    Ok(res.json(Session {
-        access_token,
-        refresh_token,
-        token_type: "Bearer",
-        expires_in: state.config.access_ttl_secs,
-        user: public_user(user, false, None),
-    }))
+    Ok(res.json(session))
 }
 
 fn cookie(

@@ -33,6 +33,7 @@ impl Signer {
         user_id: Uuid,
         username: &str,
         role: &str,
+        session: Uuid,
     ) -> Result<String, String> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
@@ -42,6 +43,7 @@ impl Signer {
             iss: ISSUER.to_owned(),
             iat: now,
             exp: now + self.access_ttl_secs,
+            sid: Some(session),
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
@@ -49,15 +51,16 @@ impl Signer {
     }
 }
 
-/// A new opaque refresh token (256 random bits) and the hash that is stored.
-pub fn new_refresh_token() -> (String, Vec<u8>) {
+/// A new opaque token (256 random bits, URL-safe) and the hash that is stored: refresh tokens
+/// and Telegram link tokens.
+pub fn new_opaque_token() -> (String, Vec<u8>) {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
-    let hash = hash_refresh_token(&token);
+    let hash = hash_token(&token);
     (token, hash)
 }
 
-pub fn hash_refresh_token(token: &str) -> Vec<u8> {
+pub fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }

@@ -1,81 +1,11 @@
-//! The auth service, spawned for real on port 0 against its own database.
+//! Registration, sessions, CSRF, the directory, docs and failure handling.
 
-use chat_testkit::{Http, Reply, TEST_ORIGIN, TestDb, common_config, keys, test_exchange};
+mod common;
+
+use chat_testkit::{TEST_ORIGIN, TestDb};
+use common::{config, cookies, spawn, spawn_with, token};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use tokio_util::sync::CancellationToken;
-
-struct TestApp {
-    http: Http,
-    _db: TestDb,
-    stop: CancellationToken,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
-
-fn config(db: &TestDb) -> chat_auth::Config {
-    chat_auth::Config {
-        common: common_config(db, &test_exchange()),
-        bind: "127.0.0.1:0".into(),
-        private_key_file: keys().private_file.clone(),
-        public_key_file: keys().public_file.clone(),
-        access_ttl_secs: 300,
-        refresh_ttl_secs: 3600,
-        bcrypt_cost: 4,
-        max_concurrent_hashes: 4,
-        cookie_secure: false,
-        presence_fresh_secs: 30,
-    }
-}
-
-async fn spawn_with(config: chat_auth::Config, db: TestDb) -> TestApp {
-    let service = chat_auth::build(config).await.expect("build auth");
-    let http = Http::new(format!("http://127.0.0.1:{}", service.port));
-    let stop = CancellationToken::new();
-    tokio::spawn(service.run_until(stop.clone().cancelled_owned()));
-    TestApp {
-        http,
-        _db: db,
-        stop,
-    }
-}
-
-async fn spawn() -> TestApp {
-    let db = TestDb::new().await;
-    spawn_with(config(&db), db).await
-}
-
-impl TestApp {
-    async fn register(&self, username: &str) -> Reply {
-        self.http
-            .post(
-                "/api/auth/register",
-                None,
-                &json!({"username": username, "email": format!("{username}@example.com"), "password": "correct horse"}),
-            )
-            .await
-    }
-}
-
-fn token(reply: &Reply) -> String {
-    reply.body["access_token"]
-        .as_str()
-        .expect("access_token")
-        .to_owned()
-}
-
-fn cookies(reply: &Reply) -> Vec<String> {
-    reply
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect()
-}
 
 #[tokio::test]
 async fn registering_logs_the_user_in_with_tokens_and_http_only_cookies() {

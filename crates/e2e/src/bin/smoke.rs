@@ -118,6 +118,30 @@ async fn main() {
         login.status == 200 && login.body["access_token"].is_string() && cookie,
         login.status,
     );
+    let form = http
+        .send(http.client.post(http.url("/api/auth/token")).form(&[
+            ("grant_type", "password"),
+            ("username", alice_name.as_str()),
+            ("password", "correct horse"),
+        ]))
+        .await;
+    c.check(
+        "the OAuth2 token endpoint of /docs' Authorize works through nginx",
+        form.status == 200 && form.body["token_type"] == "bearer",
+        form.status,
+    );
+    let internal = http
+        .post(
+            "/internal/telegram/redeem",
+            None,
+            &json!({"token": "x", "chat_id": 1}),
+        )
+        .await;
+    c.check(
+        "internal endpoints are not reachable through nginx",
+        internal.status == 404 && internal.body["error"]["code"] == "not_found",
+        internal.status,
+    );
     let (Some(alice_token), Some(bob_token), Some(bob_id)) = (
         login.body["access_token"].as_str(),
         bob.body["access_token"].as_str(),

@@ -1,3 +1,4 @@
+pub mod admin;
 pub mod get_user;
 pub mod list_users;
 pub mod login;
@@ -5,3 +6,5 @@ pub mod logout;
 pub mod me;
 pub mod refresh;
 pub mod register;
+pub mod telegram;
+pub mod token;

@@ -1,6 +1,6 @@
 use crate::AppState;
 use crate::session::{self, Session};
-use crate::tokens::hash_refresh_token;
+use crate::tokens::hash_token;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chat_db::{sessions, users};
@@ -38,6 +38,34 @@ pub fn presented_token(
     }
 }
 
+/// Spends a refresh token: the user it belongs to and its family, which the next token
+/// continues. A spent token presented again revokes its whole family.
+pub async fn rotate(
+    conn: &mut chat_db::AsyncPgConnection,
+    token: &str,
+) -> Result<(users::UserRow, uuid::Uuid), ApiError> {
+    let invalid = || ApiError::Unauthorized("the refresh token is not valid".into());
+    let row = sessions::find_by_hash(conn, &hash_token(token))
+        .await?
+        .ok_or_else(invalid)?;
+    if row.revoked_at.is_some() {
+        return Err(invalid());
+    }
+    if row.used_at.is_some() || !sessions::consume(conn, row.id).await? {
+        let revoked = sessions::revoke_family(conn, row.family_id).await?;
+        tracing::warn!(user.id = %row.user_id, revoked, "refresh token reused: family revoked");
+        return Err(invalid());
+    }
+    if row.expires_at < chrono::Utc::now() {
+        return Err(invalid());
+    }
+    let user = users::find(conn, row.user_id)
+        .await?
+        .filter(|u| u.deactivated_at.is_none())
+        .ok_or_else(invalid)?;
+    Ok((user, row.family_id))
+}
+
 /// Trade a refresh token for a new session. The old token is spent; presenting a spent token
 /// again revokes every token of its family (it was stolen, or leaked).
 #[utoipa::path(
@@ -57,30 +85,6 @@ pub async fn refresh(
     let invalid = || ApiError::Unauthorized("the refresh token is not valid".into());
     let token = presented_token(&state, &req, body.as_deref())?.ok_or_else(invalid)?;
     let mut conn = chat_db::conn(&state.pool).await?;
-    let row = sessions::find_by_hash(&mut conn, &hash_refresh_token(&token))
-        .await?
-        .ok_or_else(invalid)?;
-    if row.revoked_at.is_some() {
-        return Err(invalid());
-    }
-    if row.used_at.is_some() || !sessions::consume(&mut conn, row.id).await? {
-        let revoked = sessions::revoke_family(&mut conn, row.family_id).await?;
-        tracing::warn!(user.id = %row.user_id, revoked, "refresh token reused: family revoked");
-        return Err(invalid());
-    }
-    if row.expires_at < chrono::Utc::now() {
-        return Err(invalid());
-    }
-    let user = users::find(&mut conn, row.user_id)
-        .await?
-        .filter(|u| u.deactivated_at.is_none())
-        .ok_or_else(invalid)?;
-    session::issue(
-        &state,
-        &mut conn,
-        &user,
-        Some(row.family_id),
-        StatusCode::OK,
-    )
-    .await
+    let (user, family) = rotate(&mut conn, &token).await?;
+    session::issue(&state, &mut conn, &user, Some(family), StatusCode::OK).await
 }

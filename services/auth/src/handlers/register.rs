@@ -1,7 +1,7 @@
 use crate::AppState;
 use crate::session::{self, Session};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use chat_db::users::{self, EMAIL_TAKEN, NewUser, USERNAME_TAKEN};
 use chat_domain::{DisplayName, Email, Password, Username};
 use chat_http::error::ErrorEnvelope;
@@ -31,13 +31,19 @@ pub struct RegisterRequest {
         (status = 201, description = "Registered and logged in; cookies set", body = Session),
         (status = 409, description = "Username or email taken (`fields` names which)", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+        (status = 429, description = "Too many registrations from this address; see Retry-After", body = ErrorEnvelope),
     )
 )]
 #[post("/api/auth/register")]
 pub async fn register(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
+    state
+        .limits
+        .register_address
+        .check(&state.client_address(&req))?;
     let body = body.into_inner();
     let username = Username::parse(&body.username);
     let email = Email::parse(&body.email);

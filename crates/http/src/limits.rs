@@ -1,0 +1,156 @@
+//! Rate limits: keyed GCRA limiters (governor) that answer 429 with Retry-After, and the client
+//! address they key on.
+//!
+//! The limiters live in each process: with N replicas a client gets at most N times the quota
+//! (the docs say so). That is enough against password guessing and sign-up floods, which is
+//! what they are for.
+
+use crate::error::ApiError;
+use actix_web::HttpRequest;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+/// At most `burst` events per key in any `window`; `burst == 0` turns the limit off.
+pub struct Limiter {
+    inner: Option<DefaultKeyedRateLimiter<String>>,
+    clock: DefaultClock,
+}
+
+/// Keys kept before idle ones are swept, so a flood of distinct keys cannot grow memory.
+const SWEEP_ABOVE: usize = 50_000;
+
+impl Limiter {
+    pub fn new(burst: u32, window: Duration) -> Self {
+        let inner = NonZeroU32::new(burst).map(|burst| {
+            let period = (window / burst.get()).max(Duration::from_millis(1));
+            let quota = Quota::with_period(period)
+                .expect("a non-zero period")
+                .allow_burst(burst);
+            RateLimiter::keyed(quota)
+        });
+        Self {
+            inner,
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Counts one event for `key`; 429 with the seconds to wait when over the limit.
+    pub fn check(&self, key: &str) -> Result<(), ApiError> {
+        let Some(limiter) = &self.inner else {
+            return Ok(());
+        };
+        if limiter.len() > SWEEP_ABOVE {
+            limiter.retain_recent();
+        }
+        limiter.check_key(&key.to_owned()).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.clock.now());
+            ApiError::RateLimited {
+                retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
+            }
+        })
+    }
+}
+
+/// Which peers are proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`): exact
+/// addresses, or `private` for loopback and private networks (containers).
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies {
+    addrs: Vec<IpAddr>,
+    private: bool,
+}
+
+impl TrustedProxies {
+    pub fn parse(items: &[String]) -> Result<Self, String> {
+        let mut out = Self::default();
+        for item in items {
+            if item.eq_ignore_ascii_case("private") {
+                out.private = true;
+            } else {
+                out.addrs
+                    .push(item.parse().map_err(|e| format!("{item:?}: {e}"))?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn trusts(&self, ip: IpAddr) -> bool {
+        self.addrs.contains(&ip)
+            || (self.private
+                && match ip {
+                    IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
+                    IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local(),
+                })
+    }
+
+    /// The client's address: the peer, or, when the peer is a trusted proxy, the address that
+    /// proxy appended last to `X-Forwarded-For` (nginx's `$proxy_add_x_forwarded_for`; earlier
+    /// entries come from the client and prove nothing).
+    pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
+        let peer = req.peer_addr()?.ip();
+        if !self.trusts(peer) {
+            return Some(peer);
+        }
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|last| last.trim().parse().ok());
+        Some(forwarded.unwrap_or(peer))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn a_limit_answers_429_with_the_wait_once_the_burst_is_spent() {
+        let limiter = Limiter::new(2, Duration::from_secs(60));
+        assert!(limiter.check("a").is_ok());
+        assert!(limiter.check("a").is_ok());
+        match limiter.check("a") {
+            Err(ApiError::RateLimited { retry_after_secs }) => {
+                assert!((1..=30).contains(&retry_after_secs), "{retry_after_secs}");
+            }
+            other => panic!("expected 429, got {other:?}"),
+        }
+        assert!(limiter.check("b").is_ok(), "keys are limited separately");
+        let off = Limiter::new(0, Duration::from_secs(60));
+        assert!((0..100).all(|_| off.check("a").is_ok()));
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_from_trusted_proxies() {
+        let trusted = TrustedProxies::parse(&["127.0.0.1".to_owned()]).unwrap();
+        let via_proxy = TestRequest::default()
+            .peer_addr("127.0.0.1:5000".parse().unwrap())
+            .insert_header(("x-forwarded-for", "6.6.6.6, 10.1.2.3"))
+            .to_http_request();
+        assert_eq!(
+            trusted.client_ip(&via_proxy),
+            Some("10.1.2.3".parse().unwrap())
+        );
+        let direct = TestRequest::default()
+            .peer_addr("192.0.2.7:5000".parse().unwrap())
+            .insert_header(("x-forwarded-for", "10.1.2.3"))
+            .to_http_request();
+        assert_eq!(
+            trusted.client_ip(&direct),
+            Some("192.0.2.7".parse().unwrap())
+        );
+        let private = TrustedProxies::parse(&["private".to_owned()]).unwrap();
+        let docker = TestRequest::default()
+            .peer_addr("172.18.0.5:5000".parse().unwrap())
+            .insert_header(("x-forwarded-for", "203.0.113.9"))
+            .to_http_request();
+        assert_eq!(
+            private.client_ip(&docker),
+            Some("203.0.113.9".parse().unwrap())
+        );
+    }
+}

@@ -1,0 +1,4 @@
+DROP INDEX user_presence_last_seen_idx;
+DROP INDEX users_display_name_lower_pattern_idx;
+DROP INDEX users_username_lower_pattern_idx;
+DROP TABLE telegram_link_tokens;

@@ -1,0 +1,687 @@
+//! The account beyond registering: the OAuth2 token endpoint, logout everywhere, password
+//! change, profile and settings, sorting the directory by last seen, admins, Telegram link
+//! tokens, rate limits, and recovering from a database outage.
+
+mod common;
+
+use chat_auth::config::{AdminSeed, Limits};
+use chat_http::config::Secret;
+use chat_testkit::{SERVICE_TOKEN, TcpProxy, TestDb, eventually};
+use common::{TestApp, config, refresh_token, spawn, spawn_with, token};
+use diesel_async::RunQueryDsl;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+fn user_id(reply: &chat_testkit::Reply) -> String {
+    reply.body["user"]["id"]
+        .as_str()
+        .expect("user id")
+        .to_owned()
+}
+
+async fn token_form(app: &TestApp, form: &[(&str, &str)]) -> chat_testkit::Reply {
+    let req = app
+        .http
+        .client
+        .post(app.http.url("/api/auth/token"))
+        .form(form);
+    app.http.send(req).await
+}
+
+#[tokio::test]
+async fn the_oauth2_token_endpoint_takes_password_and_refresh_grants() {
+    let app = spawn().await;
+    app.register("olga").await;
+    let reply = token_form(
+        &app,
+        &[
+            ("grant_type", "password"),
+            ("username", "olga"),
+            ("password", "correct horse"),
+            ("scope", ""),
+        ],
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["token_type"], "bearer");
+    assert!(reply.body["expires_in"].as_i64().unwrap() > 0);
+    assert!(
+        reply.headers.get("set-cookie").is_none(),
+        "API clients get no cookies"
+    );
+    let me = app.http.get("/api/users/me", Some(&token(&reply))).await;
+    assert_eq!(me.body["username"], "olga");
+
+    let refreshed = token_form(
+        &app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh_token(&reply)),
+        ],
+    )
+    .await;
+    assert_eq!(refreshed.status, 200, "{:?}", refreshed.body);
+    let reused = token_form(
+        &app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh_token(&reply)),
+        ],
+    )
+    .await;
+    assert_eq!(reused.status, 401, "a spent refresh token is refused");
+
+    let wrong = token_form(
+        &app,
+        &[
+            ("grant_type", "password"),
+            ("username", "olga"),
+            ("password", "nope nope"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status, 401);
+    let unsupported = token_form(&app, &[("grant_type", "client_credentials")]).await;
+    assert_eq!(unsupported.status, 422);
+    assert!(unsupported.body["error"]["fields"]["grant_type"].is_string());
+    let missing = token_form(&app, &[("grant_type", "password"), ("username", "olga")]).await;
+    assert_eq!(missing.status, 422);
+    assert!(missing.body["error"]["fields"]["password"].is_string());
+    let json_body = app
+        .http
+        .post("/api/auth/token", None, &json!({"grant_type": "password"}))
+        .await;
+    assert_eq!(json_body.status, 400, "{:?}", json_body.body);
+    assert_eq!(json_body.body["error"]["code"], "bad_request");
+}
+
+#[tokio::test]
+async fn the_docs_authorize_with_the_oauth2_password_flow() {
+    let app = spawn().await;
+    let doc = app.http.get("/api/auth/openapi.json", None).await;
+    let schemes = &doc.body["components"]["securitySchemes"];
+    assert_eq!(
+        schemes["oauth2"]["flows"]["password"]["tokenUrl"],
+        "/api/auth/token"
+    );
+    let me_security = doc.body["paths"]["/api/users/me"]["get"]["security"]
+        .as_array()
+        .unwrap();
+    assert!(
+        me_security.iter().any(|s| s.get("oauth2").is_some()),
+        "{me_security:?}"
+    );
+    let redeem_security = &doc.body["paths"]["/internal/telegram/redeem"]["post"]["security"];
+    assert_eq!(redeem_security, &json!([{"service": []}]));
+    for path in [
+        "/api/auth/token",
+        "/api/auth/logout-all",
+        "/api/users/me/password",
+        "/api/users/me/telegram/link",
+        "/api/users/me/telegram",
+        "/api/admin/users/{id}/deactivate",
+        "/api/admin/users/{id}/reactivate",
+    ] {
+        assert!(doc.body["paths"].get(path).is_some(), "{path} undocumented");
+    }
+    assert!(doc.body["paths"]["/api/users/me"]["patch"].is_object());
+}
+
+#[tokio::test]
+async fn logout_everywhere_revokes_every_session() {
+    let app = spawn().await;
+    let first = app.register("paul").await;
+    let second = app.login("paul", "correct horse").await;
+    assert_eq!(second.status, 200);
+    let out = app
+        .http
+        .post("/api/auth/logout-all", Some(&token(&first)), &json!({}))
+        .await;
+    assert_eq!(out.status, 204, "{:?}", out.body);
+    assert_eq!(app.refresh(&refresh_token(&first)).await.status, 401);
+    assert_eq!(app.refresh(&refresh_token(&second)).await.status, 401);
+    assert_eq!(
+        app.http
+            .post("/api/auth/logout-all", None, &json!({}))
+            .await
+            .status,
+        401
+    );
+}
+
+#[tokio::test]
+async fn changing_the_password_needs_the_old_one_and_ends_other_sessions() {
+    let app = spawn().await;
+    let here = app.register("quinn").await;
+    let elsewhere = app.login("quinn", "correct horse").await;
+    let t = token(&here);
+    let wrong = app
+        .http
+        .post(
+            "/api/users/me/password",
+            Some(&t),
+            &json!({"current_password": "not it at all", "new_password": "battery staple"}),
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body["error"]["fields"]["current_password"].is_string());
+    let weak = app
+        .http
+        .post(
+            "/api/users/me/password",
+            Some(&t),
+            &json!({"current_password": "correct horse", "new_password": "short"}),
+        )
+        .await;
+    assert_eq!(weak.status, 422);
+    assert!(weak.body["error"]["fields"]["new_password"].is_string());
+
+    let changed = app
+        .http
+        .post(
+            "/api/users/me/password",
+            Some(&t),
+            &json!({"current_password": "correct horse", "new_password": "battery staple"}),
+        )
+        .await;
+    assert_eq!(changed.status, 204, "{:?}", changed.body);
+    assert_eq!(
+        app.refresh(&refresh_token(&elsewhere)).await.status,
+        401,
+        "the other session is revoked"
+    );
+    assert_eq!(
+        app.refresh(&refresh_token(&here)).await.status,
+        200,
+        "this session stays"
+    );
+    assert_eq!(app.login("quinn", "correct horse").await.status, 401);
+    assert_eq!(app.login("quinn", "battery staple").await.status, 200);
+}
+
+#[tokio::test]
+async fn me_shows_and_updates_the_profile_and_settings() {
+    let app = spawn().await;
+    let reg = app.register("rosa").await;
+    let t = token(&reg);
+    let me = app.http.get("/api/users/me", Some(&t)).await;
+    assert_eq!(me.body["email"], "rosa@example.com");
+    assert_eq!(me.body["role"], "user");
+    assert_eq!(me.body["notifications_enabled"], true);
+    assert_eq!(
+        me.body["telegram"],
+        json!({"available": true, "linked": false, "bot_username": "test_bot"})
+    );
+
+    let patch = |body: serde_json::Value| {
+        let req = app
+            .http
+            .client
+            .patch(app.http.url("/api/users/me"))
+            .bearer_auth(&t)
+            .json(&body);
+        app.http.send(req)
+    };
+    let updated = patch(json!({"display_name": "Rosa R."})).await;
+    assert_eq!(updated.status, 200, "{:?}", updated.body);
+    assert_eq!(updated.body["display_name"], "Rosa R.");
+    assert_eq!(updated.body["notifications_enabled"], true, "left alone");
+    let muted = patch(json!({"notifications_enabled": false})).await;
+    assert_eq!(muted.body["notifications_enabled"], false);
+    assert_eq!(muted.body["display_name"], "Rosa R.", "left alone");
+    let profile = app
+        .http
+        .get(&format!("/api/users/{}", user_id(&reg)), Some(&t))
+        .await;
+    assert_eq!(profile.body["display_name"], "Rosa R.");
+    assert!(profile.body.get("email").is_none(), "others see no email");
+
+    assert_eq!(patch(json!({"display_name": ""})).await.status, 422);
+    assert_eq!(
+        patch(json!({"display_name": "x".repeat(500)})).await.status,
+        422
+    );
+    assert_eq!(patch(json!({"role": "admin"})).await.status, 422);
+    assert_eq!(
+        patch(json!({"notifications_enabled": "yes"})).await.status,
+        422
+    );
+}
+
+#[tokio::test]
+async fn the_directory_sorts_by_last_seen_with_online_users_first() {
+    let app = spawn().await;
+    let me = app.register("viewer").await;
+    let t = token(&me);
+    let mut ids = std::collections::HashMap::new();
+    for name in ["never", "hour_ago", "minute_ago", "online_now"] {
+        ids.insert(name, user_id(&app.register(name).await));
+    }
+    let mut conn = app.db.conn().await;
+    let instance = uuid::Uuid::new_v4();
+    chat_db::presence::register_instance(&mut conn, instance)
+        .await
+        .unwrap();
+    chat_db::presence::add_session(
+        &mut conn,
+        uuid::Uuid::new_v4(),
+        instance,
+        ids["online_now"].parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO user_presence (user_id, last_seen_at) VALUES \
+         ('{}', now() - interval '1 hour'), ('{}', now() - interval '1 minute')",
+        ids["hour_ago"], ids["minute_ago"]
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+
+    let names = |reply: &chat_testkit::Reply| -> Vec<String> {
+        reply.body["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["username"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = app
+        .http
+        .get(
+            "/api/users?sort=last_seen&exclude_me=true&limit=2",
+            Some(&t),
+        )
+        .await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    assert_eq!(names(&first), ["online_now", "minute_ago"]);
+    assert_eq!(first.body["users"][0]["online"], true);
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    let second = app
+        .http
+        .get(
+            &format!("/api/users?sort=last_seen&exclude_me=true&limit=2&cursor={cursor}"),
+            Some(&t),
+        )
+        .await;
+    assert_eq!(names(&second), ["hour_ago", "never"]);
+    assert!(second.body["users"][1]["last_seen_at"].is_null());
+    assert!(second.body["next_cursor"].is_null());
+    let by_name = app
+        .http
+        .get("/api/users?sort=name&exclude_me=true", Some(&t))
+        .await;
+    assert_eq!(
+        names(&by_name),
+        ["hour_ago", "minute_ago", "never", "online_now"]
+    );
+    let mismatched = app
+        .http
+        .get(&format!("/api/users?sort=name&cursor={cursor}"), Some(&t))
+        .await;
+    assert_eq!(mismatched.status, 400);
+    let bad_sort = app.http.get("/api/users?sort=shoe_size", Some(&t)).await;
+    assert_eq!(bad_sort.status, 400);
+}
+
+fn admin_seed() -> AdminSeed {
+    AdminSeed {
+        username: "root_admin".into(),
+        email: "root@example.com".into(),
+        password: Secret::new("admin password"),
+    }
+}
+
+#[tokio::test]
+async fn the_first_admin_is_created_and_can_deactivate_and_reactivate_users() {
+    let db = TestDb::new().await;
+    let mut cfg = config(&db);
+    cfg.admin = Some(admin_seed());
+    let pool = chat_db::pool(&db.url, 1, Duration::from_secs(3)).unwrap();
+    // At migrate and at start: creating it twice is a no-op.
+    chat_auth::bootstrap_admin(&cfg, &pool).await.unwrap();
+    let app = spawn_with(cfg, db).await;
+    let admin = app.login("root_admin", "admin password").await;
+    assert_eq!(admin.status, 200, "{:?}", admin.body);
+    let admin_token = token(&admin);
+    let me = app.http.get("/api/users/me", Some(&admin_token)).await;
+    assert_eq!(me.body["role"], "admin");
+
+    let bob = app.register("bob").await;
+    let bob_id = user_id(&bob);
+    let deactivate = format!("/api/admin/users/{bob_id}/deactivate");
+    let reactivate = format!("/api/admin/users/{bob_id}/reactivate");
+    let by_user = app
+        .http
+        .post(&deactivate, Some(&token(&bob)), &json!({}))
+        .await;
+    assert_eq!(by_user.status, 403, "only admins");
+
+    let done = app
+        .http
+        .post(&deactivate, Some(&admin_token), &json!({}))
+        .await;
+    assert_eq!(done.status, 200, "{:?}", done.body);
+    assert!(done.body["deactivated_at"].is_string());
+    assert_eq!(app.login("bob", "correct horse").await.status, 401);
+    assert_eq!(app.refresh(&refresh_token(&bob)).await.status, 401);
+    assert_eq!(
+        app.http
+            .get("/api/users/me", Some(&token(&bob)))
+            .await
+            .status,
+        401
+    );
+    let directory = app.http.get("/api/users?q=bob", Some(&admin_token)).await;
+    assert_eq!(directory.body["users"], json!([]));
+
+    let admin_id = me.body["id"].as_str().unwrap();
+    let myself = app
+        .http
+        .post(
+            &format!("/api/admin/users/{admin_id}/deactivate"),
+            Some(&admin_token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(myself.status, 403);
+    let unknown = app
+        .http
+        .post(
+            &format!("/api/admin/users/{}/deactivate", uuid::Uuid::new_v4()),
+            Some(&admin_token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+
+    let back = app
+        .http
+        .post(&reactivate, Some(&admin_token), &json!({}))
+        .await;
+    assert_eq!(back.status, 200);
+    assert!(back.body["deactivated_at"].is_null());
+    assert_eq!(app.login("bob", "correct horse").await.status, 200);
+}
+
+#[tokio::test]
+async fn telegram_link_tokens_are_single_use_hashed_expiring_and_for_services_only() {
+    let app = spawn().await;
+    let reg = app.register("tina").await;
+    let t = token(&reg);
+    let link = app
+        .http
+        .post("/api/users/me/telegram/link", Some(&t), &json!({}))
+        .await;
+    assert_eq!(link.status, 201, "{:?}", link.body);
+    let url = link.body["url"].as_str().unwrap();
+    let link_token = url
+        .strip_prefix("https://t.me/test_bot?start=")
+        .expect("a deep link to the bot");
+    assert!(link_token.len() >= 40, "{link_token}");
+    assert!(
+        link_token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        "Telegram allows only A-Z a-z 0-9 _ - in start parameters"
+    );
+
+    #[derive(diesel::QueryableByName)]
+    struct Stored {
+        #[diesel(sql_type = diesel::sql_types::Bytea)]
+        token_hash: Vec<u8>,
+    }
+    let mut conn = app.db.conn().await;
+    let stored: Vec<Stored> = diesel::sql_query("SELECT token_hash FROM telegram_link_tokens")
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0].token_hash, link_token.as_bytes(), "stored hashed");
+
+    let redeem = |bearer: Option<String>, token: String| {
+        let mut req = app
+            .http
+            .client
+            .post(app.http.url("/internal/telegram/redeem"))
+            .json(&json!({"token": token, "chat_id": 4242}));
+        if let Some(b) = bearer {
+            req = req.bearer_auth(b);
+        }
+        app.http.send(req)
+    };
+    assert_eq!(redeem(None, link_token.into()).await.status, 401);
+    assert_eq!(
+        redeem(Some(t.clone()), link_token.into()).await.status,
+        401,
+        "a user's token is not a service credential"
+    );
+    let linked = redeem(Some(SERVICE_TOKEN.into()), link_token.into()).await;
+    assert_eq!(linked.status, 200, "{:?}", linked.body);
+    assert_eq!(linked.body["username"], "tina");
+    assert_eq!(
+        redeem(Some(SERVICE_TOKEN.into()), link_token.into())
+            .await
+            .status,
+        404,
+        "single use"
+    );
+    let me = app.http.get("/api/users/me", Some(&t)).await;
+    assert_eq!(me.body["telegram"]["linked"], true);
+
+    let service = |method: reqwest::Method, path: &str, body: Option<serde_json::Value>| {
+        let mut req = app
+            .http
+            .client
+            .request(method, app.http.url(path))
+            .bearer_auth(SERVICE_TOKEN);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        app.http.send(req)
+    };
+    let status = service(reqwest::Method::GET, "/internal/telegram/chats/4242", None).await;
+    assert_eq!(status.body["username"], "tina");
+    assert_eq!(status.body["notifications_enabled"], true);
+    let muted = service(
+        reqwest::Method::PUT,
+        "/internal/telegram/chats/4242/notifications",
+        Some(json!({"enabled": false})),
+    )
+    .await;
+    assert_eq!(muted.body["notifications_enabled"], false);
+    let me = app.http.get("/api/users/me", Some(&t)).await;
+    assert_eq!(me.body["notifications_enabled"], false);
+
+    // Unlink from the web.
+    let unlink = app
+        .http
+        .send(
+            app.http
+                .client
+                .delete(app.http.url("/api/users/me/telegram"))
+                .bearer_auth(&t),
+        )
+        .await;
+    assert_eq!(unlink.status, 204);
+    let me = app.http.get("/api/users/me", Some(&t)).await;
+    assert_eq!(me.body["telegram"]["linked"], false);
+    assert_eq!(
+        service(reqwest::Method::GET, "/internal/telegram/chats/4242", None)
+            .await
+            .status,
+        404
+    );
+
+    // An expired token links nothing; a new link voids the old one.
+    let old = app
+        .http
+        .post("/api/users/me/telegram/link", Some(&t), &json!({}))
+        .await;
+    let new = app
+        .http
+        .post("/api/users/me/telegram/link", Some(&t), &json!({}))
+        .await;
+    let token_of = |r: &chat_testkit::Reply| {
+        r.body["url"]
+            .as_str()
+            .unwrap()
+            .rsplit('=')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        redeem(Some(SERVICE_TOKEN.into()), token_of(&old))
+            .await
+            .status,
+        404
+    );
+    diesel::sql_query("UPDATE telegram_link_tokens SET expires_at = now() - interval '1 second'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        redeem(Some(SERVICE_TOKEN.into()), token_of(&new))
+            .await
+            .status,
+        404
+    );
+    let me = app.http.get("/api/users/me", Some(&t)).await;
+    assert_eq!(me.body["telegram"]["linked"], false);
+}
+
+#[tokio::test]
+async fn linking_is_unavailable_without_a_bot() {
+    let db = TestDb::new().await;
+    let mut cfg = config(&db);
+    cfg.telegram_bot_username = None;
+    let app = spawn_with(cfg, db).await;
+    let t = token(&app.register("uma").await);
+    let link = app
+        .http
+        .post("/api/users/me/telegram/link", Some(&t), &json!({}))
+        .await;
+    assert_eq!(link.status, 503);
+    let me = app.http.get("/api/users/me", Some(&t)).await;
+    assert_eq!(me.body["telegram"]["available"], false);
+}
+
+#[tokio::test]
+async fn logins_and_registrations_are_rate_limited_with_retry_after() {
+    let db = TestDb::new().await;
+    let mut cfg = config(&db);
+    cfg.limits = Limits {
+        login_per_account: 3,
+        login_per_address: 6,
+        register_per_address: 2,
+    };
+    let app = spawn_with(cfg, db).await;
+    let register_from = |name: &str, address: &str| {
+        let req = app
+            .http
+            .client
+            .post(app.http.url("/api/auth/register"))
+            .header("x-forwarded-for", address)
+            .json(&json!({"username": name, "email": format!("{name}@example.com"), "password": "correct horse"}));
+        app.http.send(req)
+    };
+    assert_eq!(register_from("reg_a", "10.0.0.1").await.status, 201);
+    assert_eq!(register_from("reg_b", "10.0.0.1").await.status, 201);
+    let limited = register_from("reg_c", "10.0.0.1").await;
+    assert_eq!(limited.status, 429, "{:?}", limited.body);
+    assert_eq!(limited.body["error"]["code"], "rate_limited");
+    let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&retry), "{retry}");
+    assert_eq!(
+        register_from("reg_c", "10.0.0.2").await.status,
+        201,
+        "another address has its own budget"
+    );
+
+    let login_from = |login: &str, password: &str, address: &str| {
+        let req = app
+            .http
+            .client
+            .post(app.http.url("/api/auth/login"))
+            .header("x-forwarded-for", address)
+            .json(&json!({"login": login, "password": password}));
+        app.http.send(req)
+    };
+    // Per account: the username and the email share one budget.
+    assert_eq!(
+        login_from("reg_a", "wrong one", "10.1.0.1").await.status,
+        401
+    );
+    assert_eq!(
+        login_from("reg_a@example.com", "wrong one", "10.1.0.2")
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        login_from("reg_a", "wrong one", "10.1.0.3").await.status,
+        401
+    );
+    let locked = login_from("reg_a", "correct horse", "10.1.0.4").await;
+    assert_eq!(locked.status, 429, "even the right password waits");
+    assert!(locked.header("retry-after").is_some());
+    assert_eq!(
+        login_from("reg_b", "correct horse", "10.1.0.4")
+            .await
+            .status,
+        200,
+        "other accounts are not locked out"
+    );
+
+    // Per address, across accounts.
+    for i in 0..6 {
+        let reply = login_from(&format!("nobody{i}"), "whatever1", "10.2.0.1").await;
+        assert_eq!(reply.status, 401, "attempt {i}");
+    }
+    let flood = login_from("reg_b", "correct horse", "10.2.0.1").await;
+    assert_eq!(flood.status, 429);
+}
+
+#[tokio::test]
+async fn a_database_outage_gives_503_quickly_and_the_service_recovers() {
+    let db = TestDb::new().await;
+    let proxy = TcpProxy::start("127.0.0.1:5432").await;
+    let mut cfg = config(&db);
+    let via_proxy = db
+        .url
+        .replace("127.0.0.1:5432", &proxy.addr.to_string())
+        .replace("localhost:5432", &proxy.addr.to_string());
+    assert_ne!(
+        via_proxy, db.url,
+        "the test database URL names 127.0.0.1:5432"
+    );
+    cfg.common.database_url = Secret::new(via_proxy);
+    let app = spawn_with(cfg, db).await;
+    let t = token(&app.register("wanda").await);
+    assert_eq!(app.http.get("/api/users/me", Some(&t)).await.status, 200);
+
+    proxy.down();
+    let started = Instant::now();
+    let me = app.http.get("/api/users/me", Some(&t)).await;
+    assert_eq!(me.status, 503, "{:?}", me.body);
+    assert_eq!(me.body["error"]["code"], "unavailable");
+    let login = app.login("wanda", "correct horse").await;
+    assert_eq!(login.status, 503, "{:?}", login.body);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(app.http.get("/readyz", None).await.status, 503);
+
+    proxy.up();
+    let recovered = eventually(Duration::from_secs(15), || async {
+        let me = app.http.get("/api/users/me", Some(&t)).await;
+        (me.status == 200).then_some(me)
+    })
+    .await;
+    assert!(recovered.is_some(), "the service did not recover");
+    assert_eq!(app.http.get("/readyz", None).await.status, 200);
+}
