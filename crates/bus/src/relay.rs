@@ -48,7 +48,7 @@ async fn relay_batch(pool: &Pool, publisher: &Publisher) -> Result<usize, RelayE
             .collect();
         publisher.publish_all(&batch).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        outbox::delete(conn, &ids).await?;
+        outbox::mark_published(conn, &ids).await?;
         Ok(rows.len())
     })
     .await

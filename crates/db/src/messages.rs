@@ -88,49 +88,209 @@ pub async fn find_by_client_id(
         .optional()?)
 }
 
+pub async fn find_by_seq(
+    conn: &mut AsyncPgConnection,
+    room_id: Uuid,
+    seq: i64,
+) -> Result<Option<MessageRow>, DbError> {
+    Ok(messages::table
+        .filter(messages::room_id.eq(room_id))
+        .filter(messages::seq.eq(seq))
+        .select(MessageRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Replaces the text of a message that is not deleted and marks it edited.
+pub async fn edit(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    body: &str,
+) -> Result<Option<MessageRow>, DbError> {
+    Ok(diesel::update(
+        messages::table
+            .find(id)
+            .filter(messages::deleted_at.is_null()),
+    )
+    .set((messages::body.eq(body), messages::edited_at.eq(Utc::now())))
+    .returning(MessageRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
+/// Turns a message into a tombstone: it keeps its seq, loses its text.
+pub async fn soft_delete(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> Result<Option<MessageRow>, DbError> {
+    Ok(diesel::update(
+        messages::table
+            .find(id)
+            .filter(messages::deleted_at.is_null()),
+    )
+    .set((messages::body.eq(""), messages::deleted_at.eq(Utc::now())))
+    .returning(MessageRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
 /// Which slice of history to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
     /// The newest `limit` messages.
     Latest,
-    /// Messages with a seq lower than this one, newest first before reversing.
+    /// Messages with a seq lower than this one.
     Before(i64),
     /// Messages with a seq higher than this one.
     After(i64),
+    /// Up to `limit` messages centred on this seq (it included, when it exists).
+    Around(i64),
 }
 
-/// One page of a room's history in ascending `seq` order. Reads `limit + 1` rows to tell
-/// whether more exist in the direction of travel.
+/// A page of history in ascending `seq`, and whether more exist before and after it (each
+/// known only in the directions the page was read: `Before` and `Latest` read backwards).
+#[derive(Debug, Clone)]
+pub struct History {
+    pub rows: Vec<MessageRow>,
+    pub more_before: bool,
+    pub more_after: bool,
+}
+
+async fn slice(
+    conn: &mut AsyncPgConnection,
+    room_id: Uuid,
+    below: Option<i64>,
+    from: Option<i64>,
+    limit: i64,
+) -> Result<Vec<MessageRow>, DbError> {
+    let mut q = messages::table
+        .filter(messages::room_id.eq(room_id))
+        .select(MessageRow::as_select())
+        .limit(limit)
+        .into_boxed();
+    if let Some(below) = below {
+        q = q
+            .filter(messages::seq.lt(below))
+            .order(messages::seq.desc());
+    } else if let Some(from) = from {
+        q = q.filter(messages::seq.ge(from)).order(messages::seq.asc());
+    } else {
+        q = q.order(messages::seq.desc());
+    }
+    Ok(q.load(conn).await?)
+}
+
+/// One page of a room's history: index range scans on `(room_id, seq)`, never OFFSET. Reads
+/// one row more than asked in each direction of travel to tell whether more exist.
 pub async fn page(
     conn: &mut AsyncPgConnection,
     room_id: Uuid,
     page: Page,
     limit: i64,
-) -> Result<(Vec<MessageRow>, bool), DbError> {
-    let base = messages::table
-        .filter(messages::room_id.eq(room_id))
-        .select(MessageRow::as_select())
-        .limit(limit + 1)
-        .into_boxed();
-    let mut rows: Vec<MessageRow> = match page {
-        Page::Latest => base.order(messages::seq.desc()).load(conn).await?,
-        Page::Before(seq) => {
-            base.filter(messages::seq.lt(seq))
-                .order(messages::seq.desc())
-                .load(conn)
-                .await?
-        }
-        Page::After(seq) => {
-            base.filter(messages::seq.gt(seq))
-                .order(messages::seq.asc())
-                .load(conn)
-                .await?
+) -> Result<History, DbError> {
+    let (mut before, mut after) = match page {
+        Page::Latest => (slice(conn, room_id, None, None, limit + 1).await?, vec![]),
+        Page::Before(seq) => (
+            slice(conn, room_id, Some(seq), None, limit + 1).await?,
+            vec![],
+        ),
+        Page::After(seq) => (
+            vec![],
+            slice(conn, room_id, None, Some(seq + 1), limit + 1).await?,
+        ),
+        Page::Around(seq) => {
+            let half = (limit / 2).max(1);
+            (
+                slice(conn, room_id, Some(seq), None, half + 1).await?,
+                slice(conn, room_id, None, Some(seq), limit - half + 1).await?,
+            )
         }
     };
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    if !matches!(page, Page::After(_)) {
-        rows.reverse();
+    let (want_before, want_after) = match page {
+        Page::Latest | Page::Before(_) => (limit, 0),
+        Page::After(_) => (0, limit),
+        Page::Around(_) => ((limit / 2).max(1), limit - (limit / 2).max(1)),
+    };
+    let more_before = before.len() as i64 > want_before;
+    let more_after = after.len() as i64 > want_after;
+    before.truncate(want_before as usize);
+    after.truncate(want_after as usize);
+    before.reverse();
+    before.append(&mut after);
+    Ok(History {
+        rows: before,
+        more_before,
+        more_after,
+    })
+}
+
+/// A search hit.
+pub type Hit = MessageRow;
+
+/// Splits a query into words safe for `to_tsquery` (letters and digits only), each matched as
+/// a prefix: "hel wor" finds "hello world".
+pub fn prefix_tsquery(q: &str) -> Option<String> {
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(|w| format!("{}:*", w.to_lowercase()))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" & "))
+}
+
+/// Messages (not deleted) in rooms `user` belongs to or in public rooms, whose words start
+/// with the query's words (full text) or whose text contains the query (trigrams); newest
+/// first, after the `before` message id.
+pub async fn search(
+    conn: &mut AsyncPgConnection,
+    user: Uuid,
+    q: &str,
+    room: Option<Uuid>,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Hit>, DbError> {
+    use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
+    let tsquery = prefix_tsquery(q);
+    let pattern = format!("%{}%", crate::users::escape_like(q));
+    Ok(diesel::sql_query(
+        "SELECT m.id, m.room_id, m.seq, m.sender_id, m.body, m.reply_to, m.client_msg_id, \
+                m.created_at, m.edited_at, m.deleted_at \
+         FROM messages m JOIN rooms r ON r.id = m.room_id AND r.deleted_at IS NULL \
+         WHERE m.deleted_at IS NULL \
+           AND (r.kind = 'public' OR EXISTS ( \
+                SELECT 1 FROM room_members rm WHERE rm.room_id = m.room_id AND rm.user_id = $1)) \
+           AND (($2::text IS NOT NULL AND to_tsvector('simple', m.body) @@ to_tsquery('simple', $2)) \
+                OR m.body ILIKE $3) \
+           AND ($4::uuid IS NULL OR m.room_id = $4) \
+           AND ($5::uuid IS NULL OR m.id < $5) \
+         ORDER BY m.id DESC LIMIT $6",
+    )
+    .bind::<SqlUuid, _>(user)
+    .bind::<Nullable<Text>, _>(tsquery)
+    .bind::<Text, _>(pattern)
+    .bind::<Nullable<SqlUuid>, _>(room)
+    .bind::<Nullable<SqlUuid>, _>(before)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn search_words_become_safe_prefix_queries() {
+        assert_eq!(
+            super::prefix_tsquery("Hel wor!").as_deref(),
+            Some("hel:* & wor:*")
+        );
+        assert_eq!(
+            super::prefix_tsquery("a' | b:* & !c").as_deref(),
+            Some("a:* & b:* & c:*")
+        );
+        assert_eq!(super::prefix_tsquery("  ...  "), None);
     }
-    Ok((rows, has_more))
 }

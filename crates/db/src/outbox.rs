@@ -1,4 +1,6 @@
-//! `outbox`: events written in the same transaction as the change they describe.
+//! `outbox`: events written in the same transaction as the change they describe. It is also
+//! the sync log: rows are marked published once the broker confirms them and stay until they
+//! are older than the retention, so clients can fetch what they missed (`since`).
 
 use crate::DbError;
 use crate::schema::outbox;
@@ -24,6 +26,8 @@ struct NewOutboxRow<'a> {
     event_id: Uuid,
     routing_key: &'a str,
     payload: serde_json::Value,
+    room_id: Option<Uuid>,
+    user_id: Option<Uuid>,
 }
 
 /// Records an event; call inside the transaction that makes the change.
@@ -35,19 +39,22 @@ pub async fn push(conn: &mut AsyncPgConnection, event: &Event) -> Result<(), DbE
             event_id: event.id,
             routing_key: event.payload.routing_key(),
             payload,
+            room_id: Some(event.payload.room_id()),
+            user_id: event.payload.subject_user(),
         })
         .execute(conn)
         .await?;
     Ok(())
 }
 
-/// The oldest pending rows, locked so that relays of other instances skip them. Call inside a
-/// transaction and delete what was published before committing.
+/// The oldest unpublished rows, locked so that relays of other instances skip them. Call
+/// inside a transaction and mark what was published before committing.
 pub async fn lock_batch(
     conn: &mut AsyncPgConnection,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, DbError> {
     Ok(outbox::table
+        .filter(outbox::published_at.is_null())
         .order(outbox::id)
         .limit(limit)
         .for_update()
@@ -57,12 +64,145 @@ pub async fn lock_batch(
         .await?)
 }
 
-pub async fn delete(conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<usize, DbError> {
-    Ok(diesel::delete(outbox::table.filter(outbox::id.eq_any(ids)))
+/// Marks rows the broker confirmed; they stay for sync until pruned.
+pub async fn mark_published(conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<usize, DbError> {
+    Ok(diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
+        .set(outbox::published_at.eq(Utc::now()))
         .execute(conn)
         .await?)
 }
 
+/// Rows not yet confirmed by the broker.
 pub async fn pending(conn: &mut AsyncPgConnection) -> Result<i64, DbError> {
-    Ok(outbox::table.count().get_result(conn).await?)
+    Ok(outbox::table
+        .filter(outbox::published_at.is_null())
+        .count()
+        .get_result(conn)
+        .await?)
+}
+
+/// A position in the sync log: everything at or before it has been seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cursor {
+    pub xid: i64,
+    pub id: i64,
+}
+
+impl Cursor {
+    /// `<xid>.<id>`, opaque to clients.
+    pub fn encode(self) -> String {
+        format!("{}.{}", self.xid, self.id)
+    }
+
+    pub fn decode(raw: &str) -> Option<Self> {
+        let (xid, id) = raw.split_once('.')?;
+        Some(Self {
+            xid: xid.parse().ok()?,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+#[derive(QueryableByName)]
+struct Xmin {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    xmin: i64,
+}
+
+/// The oldest transaction still running: rows of older transactions are all committed (or
+/// rolled back), so sync serves only those, in (xid, id) order.
+async fn safe_xmin(conn: &mut AsyncPgConnection) -> Result<i64, DbError> {
+    let row: Xmin =
+        diesel::sql_query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin")
+            .get_result(conn)
+            .await?;
+    Ok(row.xmin)
+}
+
+/// Where a client that has seen everything up to now starts: no row of a later transaction
+/// can sort before it.
+pub async fn head(conn: &mut AsyncPgConnection) -> Result<Cursor, DbError> {
+    Ok(Cursor {
+        xid: safe_xmin(conn).await?,
+        id: 0,
+    })
+}
+
+/// Below this, rows were pruned: a cursor there is too old to serve.
+pub async fn horizon(conn: &mut AsyncPgConnection) -> Result<Cursor, DbError> {
+    use crate::schema::sync_horizon;
+    let (xid, id) = sync_horizon::table
+        .select((sync_horizon::xid, sync_horizon::id))
+        .first::<(i64, i64)>(conn)
+        .await?;
+    Ok(Cursor { xid, id })
+}
+
+/// Up to `limit` events after `after` in the given rooms, or about `user`, in log order; only
+/// rows of transactions older than every running one. One index range scan per room.
+pub async fn since(
+    conn: &mut AsyncPgConnection,
+    rooms: &[Uuid],
+    user: Uuid,
+    after: Cursor,
+    limit: i64,
+) -> Result<Vec<(Cursor, Event)>, DbError> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        xid: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::Jsonb)]
+        payload: serde_json::Value,
+    }
+    use diesel::sql_types::{Array, BigInt, Uuid as SqlUuid};
+    let xmin = safe_xmin(conn).await?;
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT xid, id, payload FROM (              SELECT e.xid, e.id, e.payload FROM unnest($1::uuid[]) AS r(room_id)              CROSS JOIN LATERAL (                  SELECT o.xid, o.id, o.payload FROM outbox o                  WHERE o.room_id = r.room_id AND (o.xid, o.id) > ($3, $4) AND o.xid < $5                  ORDER BY o.xid, o.id LIMIT $6) e              UNION              SELECT o.xid, o.id, o.payload FROM outbox o              WHERE o.user_id = $2 AND (o.xid, o.id) > ($3, $4) AND o.xid < $5          ) s ORDER BY xid, id LIMIT $6",
+    )
+    .bind::<Array<SqlUuid>, _>(rooms)
+    .bind::<SqlUuid, _>(user)
+    .bind::<BigInt, _>(after.xid)
+    .bind::<BigInt, _>(after.id)
+    .bind::<BigInt, _>(xmin)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let event = serde_json::from_value(r.payload).map_err(|e| {
+                DbError::Query(diesel::result::Error::DeserializationError(Box::new(e)))
+            })?;
+            Ok((
+                Cursor {
+                    xid: r.xid,
+                    id: r.id,
+                },
+                event,
+            ))
+        })
+        .collect()
+}
+
+/// Deletes published rows older than `older_than` (at most `batch` at once) and raises the
+/// horizon past them. Returns how many went.
+pub async fn prune(
+    conn: &mut AsyncPgConnection,
+    older_than: DateTime<Utc>,
+    batch: i64,
+) -> Result<usize, DbError> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let done: Count = diesel::sql_query(
+        "WITH gone AS (              DELETE FROM outbox WHERE id IN (                  SELECT id FROM outbox WHERE created_at < $1 AND published_at IS NOT NULL                  ORDER BY created_at LIMIT $2)              RETURNING xid, id),          top AS (SELECT xid, id FROM gone ORDER BY xid DESC, id DESC LIMIT 1),          moved AS (              UPDATE sync_horizon h SET xid = top.xid, id = top.id FROM top              WHERE (top.xid, top.id) > (h.xid, h.id) RETURNING 1)          SELECT count(*) AS n FROM gone",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(older_than)
+    .bind::<diesel::sql_types::BigInt, _>(batch)
+    .get_result(conn)
+    .await?;
+    Ok(done.n as usize)
 }

@@ -163,6 +163,128 @@ pub async fn room_ids_of(
         .await?)
 }
 
+/// The room, locked until the transaction ends: membership changes of one room line up.
+pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<RoomRow>, DbError> {
+    Ok(rooms::table
+        .find(id)
+        .filter(rooms::deleted_at.is_null())
+        .for_update()
+        .select(RoomRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Changes the name and/or topic; `Some(None)` clears the topic.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    name: Option<&str>,
+    topic: Option<Option<&str>>,
+) -> Result<RoomRow, DbError> {
+    #[derive(AsChangeset)]
+    #[diesel(table_name = rooms)]
+    struct Changes<'a> {
+        name: Option<&'a str>,
+        topic: Option<Option<&'a str>>,
+    }
+    Ok(diesel::update(rooms::table.find(id))
+        .set(&Changes { name, topic })
+        .returning(RoomRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// Soft-deletes a room: it disappears from every list and operation.
+pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), DbError> {
+    diesel::update(rooms::table.find(id))
+        .set(rooms::deleted_at.eq(Utc::now()))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes a member; true if they were one.
+pub async fn remove_member(
+    conn: &mut AsyncPgConnection,
+    room_id: Uuid,
+    user_id: Uuid,
+) -> Result<bool, DbError> {
+    Ok(diesel::delete(room_members::table.find((room_id, user_id)))
+        .execute(conn)
+        .await?
+        == 1)
+}
+
+pub async fn set_role(
+    conn: &mut AsyncPgConnection,
+    room_id: Uuid,
+    user_id: Uuid,
+    role: MemberRole,
+) -> Result<bool, DbError> {
+    Ok(diesel::update(room_members::table.find((room_id, user_id)))
+        .set(room_members::role.eq(role.as_str()))
+        .execute(conn)
+        .await?
+        == 1)
+}
+
+/// The lowest read watermark of the room: every member has read up to it.
+pub async fn min_read_seq(conn: &mut AsyncPgConnection, room_id: Uuid) -> Result<i64, DbError> {
+    Ok(room_members::table
+        .filter(room_members::room_id.eq(room_id))
+        .select(diesel::dsl::min(room_members::last_read_seq))
+        .first::<Option<i64>>(conn)
+        .await?
+        .unwrap_or(0))
+}
+
+/// A public room in the directory.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PublicRoomRow {
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+    pub name: Option<String>,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+    pub topic: Option<String>,
+    #[diesel(sql_type = sql_types::BigInt)]
+    pub member_count: i64,
+    #[diesel(sql_type = sql_types::Bool)]
+    pub joined: bool,
+    #[diesel(sql_type = sql_types::Text)]
+    pub sort_name: String,
+}
+
+/// Public rooms whose name or topic contains `q` anywhere (trigram index), by name, after the
+/// cursor `(lower(name), id)`.
+pub async fn public_rooms(
+    conn: &mut AsyncPgConnection,
+    viewer: Uuid,
+    q: Option<&str>,
+    after: Option<(&str, Uuid)>,
+    limit: i64,
+) -> Result<Vec<PublicRoomRow>, DbError> {
+    let pattern = q.map(|q| format!("%{}%", crate::users::escape_like(q)));
+    Ok(diesel::sql_query(
+        "SELECT r.id, r.name, r.topic, lower(r.name) AS sort_name, \
+                (SELECT count(*) FROM room_members c WHERE c.room_id = r.id) AS member_count, \
+                EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = $1) AS joined \
+         FROM rooms r \
+         WHERE r.kind = 'public' AND r.deleted_at IS NULL \
+           AND ($2::text IS NULL OR (coalesce(r.name, '') || ' ' || coalesce(r.topic, '')) ILIKE $2) \
+           AND ($3::text IS NULL OR (lower(r.name), r.id) > ($3, $4)) \
+         ORDER BY lower(r.name), r.id LIMIT $5",
+    )
+    .bind::<sql_types::Uuid, _>(viewer)
+    .bind::<sql_types::Nullable<sql_types::Text>, _>(pattern)
+    .bind::<sql_types::Nullable<sql_types::Text>, _>(after.map(|a| a.0))
+    .bind::<sql_types::Uuid, _>(after.map_or(Uuid::nil(), |a| a.1))
+    .bind::<sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await?)
+}
+
 /// Takes the room's next seq: the row lock this UPDATE holds until commit is what makes
 /// concurrent sends to one room line up without gaps. `None` if the room is gone.
 pub async fn take_next_seq(

@@ -30,6 +30,10 @@ diesel::table! {
         routing_key -> Text,
         payload -> Jsonb,
         created_at -> Timestamptz,
+        room_id -> Nullable<Uuid>,
+        user_id -> Nullable<Uuid>,
+        xid -> Int8,
+        published_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -77,6 +81,14 @@ diesel::table! {
         created_at -> Timestamptz,
         last_activity_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sync_horizon (singleton) {
+        singleton -> Bool,
+        xid -> Int8,
+        id -> Int8,
     }
 }
 
@@ -136,6 +148,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     room_members,
     rooms,
+    sync_horizon,
     telegram_link_tokens,
     user_presence,
     users,

@@ -1,6 +1,6 @@
 //! Domain events carried by RabbitMQ. One message per room event, never one per recipient.
 
-use crate::entities::{Message, RoomKind};
+use crate::entities::{MemberRole, Message, RoomKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -35,6 +35,51 @@ pub enum EventPayload {
         user_id: Uuid,
         seq: i64,
     },
+    /// Every member has now read the room up to `seq`: each sender's messages up to it are
+    /// "read by all".
+    ReadByAll { room_id: Uuid, seq: i64 },
+    /// A message's text was edited by its sender.
+    MessageEdited { room_id: Uuid, message: Message },
+    /// A message was deleted; its place in history stays as a tombstone.
+    MessageDeleted {
+        room_id: Uuid,
+        message_id: Uuid,
+        seq: i64,
+        deleted_by: Uuid,
+    },
+    /// The name or topic changed.
+    RoomUpdated {
+        room_id: Uuid,
+        name: Option<String>,
+        topic: Option<String>,
+        by: Uuid,
+    },
+    /// The room was deleted; these were its members.
+    RoomDeleted {
+        room_id: Uuid,
+        member_ids: Vec<Uuid>,
+        by: Uuid,
+    },
+    /// Someone joined or was added (`by` is who added them; themself when they joined).
+    MemberJoined {
+        room_id: Uuid,
+        user_id: Uuid,
+        role: MemberRole,
+        by: Uuid,
+    },
+    /// Someone left or was removed (`by` is who removed them; themself when they left).
+    MemberLeft {
+        room_id: Uuid,
+        user_id: Uuid,
+        by: Uuid,
+    },
+    /// A member's role changed (ownership handed over, admin granted or taken).
+    MemberRoleChanged {
+        room_id: Uuid,
+        user_id: Uuid,
+        role: MemberRole,
+        by: Uuid,
+    },
 }
 
 impl EventPayload {
@@ -45,6 +90,24 @@ impl EventPayload {
             Self::RoomCreated { .. } => "room.created",
             Self::ReadUpTo { .. } => "room.read",
             Self::Typing { .. } => "room.typing",
+            Self::ReadByAll { .. } => "room.read_by_all",
+            Self::MessageEdited { .. } => "room.message.edited",
+            Self::MessageDeleted { .. } => "room.message.deleted",
+            Self::RoomUpdated { .. } => "room.updated",
+            Self::RoomDeleted { .. } => "room.deleted",
+            Self::MemberJoined { .. } => "room.member.joined",
+            Self::MemberLeft { .. } => "room.member.left",
+            Self::MemberRoleChanged { .. } => "room.member.role_changed",
+        }
+    }
+
+    /// The user a membership event is about, so it reaches them even after they are out.
+    pub fn subject_user(&self) -> Option<Uuid> {
+        match self {
+            Self::MemberJoined { user_id, .. }
+            | Self::MemberLeft { user_id, .. }
+            | Self::MemberRoleChanged { user_id, .. } => Some(*user_id),
+            _ => None,
         }
     }
 
@@ -53,7 +116,15 @@ impl EventPayload {
             Self::MessageCreated { room_id, .. }
             | Self::RoomCreated { room_id, .. }
             | Self::ReadUpTo { room_id, .. }
-            | Self::Typing { room_id, .. } => *room_id,
+            | Self::Typing { room_id, .. }
+            | Self::ReadByAll { room_id, .. }
+            | Self::MessageEdited { room_id, .. }
+            | Self::MessageDeleted { room_id, .. }
+            | Self::RoomUpdated { room_id, .. }
+            | Self::RoomDeleted { room_id, .. }
+            | Self::MemberJoined { room_id, .. }
+            | Self::MemberLeft { room_id, .. }
+            | Self::MemberRoleChanged { room_id, .. } => *room_id,
         }
     }
 }

@@ -110,25 +110,56 @@ pub struct DisplayName(String);
 
 impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let trimmed = raw.trim();
-        let len = trimmed.chars().count();
-        if len == 0 || len > 64 {
-            return Err(Invalid::new(
-                "display_name",
-                "must be 1 to 64 characters long",
-            ));
-        }
-        if trimmed.chars().any(char::is_control) {
-            return Err(Invalid::new(
-                "display_name",
-                "must not contain control characters",
-            ));
-        }
-        Ok(Self(trimmed.to_owned()))
+        short_text(raw, "display_name", 1, 64).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// One line of text: trimmed, `min..=max` characters, no control characters.
+fn short_text(raw: &str, field: &'static str, min: usize, max: usize) -> Result<String, Invalid> {
+    let trimmed = raw.trim();
+    let len = trimmed.chars().count();
+    if len < min || len > max {
+        return Err(Invalid::new(
+            field,
+            format!("must be {min} to {max} characters long"),
+        ));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(Invalid::new(field, "must not contain control characters"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// The name of a group or public room: 1 to 64 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoomName(String);
+
+impl RoomName {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        short_text(raw, "name", 1, 64).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A room's topic: at most 256 characters; blank means none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Topic(Option<String>);
+
+impl Topic {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let text = short_text(raw, "topic", 0, 256)?;
+        Ok(Self((!text.is_empty()).then_some(text)))
+    }
+
+    pub fn as_deref(&self) -> Option<&str> {
+        self.0.as_deref()
     }
 }
 

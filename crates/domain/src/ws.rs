@@ -1,7 +1,7 @@
 //! The WebSocket protocol of the gateway: JSON text frames tagged by `type`.
 //! `proto/` documents these types; keep the two in step.
 
-use crate::entities::{Message, RoomKind};
+use crate::entities::{MemberRole, Message, RoomKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -82,6 +82,44 @@ pub enum ServerFrame {
         room_id: Uuid,
         user_id: Uuid,
         seq: i64,
+    },
+    /// Every member has read the room up to `seq`: your messages up to it are read by all.
+    ReadByAll {
+        room_id: Uuid,
+        seq: i64,
+    },
+    MessageEdited {
+        room_id: Uuid,
+        seq: i64,
+        message: Message,
+    },
+    /// The message at `seq` is now a tombstone.
+    MessageDeleted {
+        room_id: Uuid,
+        seq: i64,
+        message_id: Uuid,
+    },
+    RoomUpdated {
+        room_id: Uuid,
+        name: Option<String>,
+        topic: Option<String>,
+    },
+    RoomDeleted {
+        room_id: Uuid,
+    },
+    MemberJoined {
+        room_id: Uuid,
+        user_id: Uuid,
+        role: MemberRole,
+    },
+    MemberLeft {
+        room_id: Uuid,
+        user_id: Uuid,
+    },
+    MemberRoleChanged {
+        room_id: Uuid,
+        user_id: Uuid,
+        role: MemberRole,
     },
     Presence {
         user_id: Uuid,

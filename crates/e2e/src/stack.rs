@@ -64,13 +64,9 @@ impl Stack {
         .expect("auth");
         let auth_http = Http::new(format!("http://127.0.0.1:{}", auth.port));
         tokio::spawn(auth.run_until(stop.clone().cancelled_owned()));
-        let rooms = chat_rooms::build(chat_rooms::Config {
-            common: common_config(&db, &exchange),
-            bind: "127.0.0.1:0".into(),
-            max_body_chars: 4000,
-        })
-        .await
-        .expect("rooms");
+        let rooms = chat_rooms::build(chat_rooms::Config::for_tests(common_config(&db, &exchange)))
+            .await
+            .expect("rooms");
         let rooms_url = format!("http://127.0.0.1:{}", rooms.port);
         tokio::spawn(rooms.run_until(stop.clone().cancelled_owned()));
         let notifier = chat_notifier::build(chat_notifier::Config {

@@ -55,10 +55,100 @@ pub fn dispatch(hub: &Hub, event: Event) {
             ServerFrame::Typing { room_id, user_id },
             Some(user_id),
         ),
+        EventPayload::ReadByAll { room_id, seq } => {
+            (room_id, ServerFrame::ReadByAll { room_id, seq }, None)
+        }
+        EventPayload::MessageEdited { room_id, message } => (
+            room_id,
+            ServerFrame::MessageEdited {
+                room_id,
+                seq: message.seq,
+                message,
+            },
+            None,
+        ),
+        EventPayload::MessageDeleted {
+            room_id,
+            message_id,
+            seq,
+            ..
+        } => (
+            room_id,
+            ServerFrame::MessageDeleted {
+                room_id,
+                seq,
+                message_id,
+            },
+            None,
+        ),
+        EventPayload::RoomUpdated {
+            room_id,
+            name,
+            topic,
+            ..
+        } => (
+            room_id,
+            ServerFrame::RoomUpdated {
+                room_id,
+                name,
+                topic,
+            },
+            None,
+        ),
+        EventPayload::RoomDeleted { room_id, .. } => {
+            let frame = ServerFrame::RoomDeleted { room_id };
+            deliver(hub, &event.id, room_id, &frame, None);
+            hub.leave_users(None, room_id);
+            return;
+        }
+        EventPayload::MemberJoined {
+            room_id,
+            user_id,
+            role,
+            ..
+        } => {
+            hub.join_users(&[user_id], room_id);
+            (
+                room_id,
+                ServerFrame::MemberJoined {
+                    room_id,
+                    user_id,
+                    role,
+                },
+                None,
+            )
+        }
+        EventPayload::MemberLeft {
+            room_id, user_id, ..
+        } => {
+            // The one who left hears it too, then stops getting the room's events.
+            let frame = ServerFrame::MemberLeft { room_id, user_id };
+            deliver(hub, &event.id, room_id, &frame, None);
+            hub.leave_users(Some(&[user_id]), room_id);
+            return;
+        }
+        EventPayload::MemberRoleChanged {
+            room_id,
+            user_id,
+            role,
+            ..
+        } => (
+            room_id,
+            ServerFrame::MemberRoleChanged {
+                room_id,
+                user_id,
+                role,
+            },
+            None,
+        ),
     };
-    let text: Arc<str> = Arc::from(serde_json::to_string(&frame).unwrap_or_default());
+    deliver(hub, &event.id, room_id, &frame, skip);
+}
+
+fn deliver(hub: &Hub, event_id: &Uuid, room_id: Uuid, frame: &ServerFrame, skip: Option<Uuid>) {
+    let text: Arc<str> = Arc::from(serde_json::to_string(frame).unwrap_or_default());
     let delivered = hub.deliver(room_id, &text, skip);
-    tracing::debug!(event.id = %event.id, request.id = ?event.request_id, room.id = %room_id, delivered, "event delivered");
+    tracing::debug!(event.id = %event_id, room.id = %room_id, delivered, "event delivered");
 }
 
 /// The consumer's handler: unreadable events are dropped (the gateway's queue has no

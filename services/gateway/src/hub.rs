@@ -102,6 +102,36 @@ impl Hub {
         }
     }
 
+    /// Unsubscribes every socket of these users from a room (they left or were removed), or
+    /// every socket when `users` is `None` (the room was deleted).
+    pub fn leave_users(&self, users: Option<&[Uuid]>, room: Uuid) {
+        let mut inner = self.write();
+        let conns: Vec<ConnId> = match users {
+            Some(users) => users
+                .iter()
+                .filter_map(|u| inner.by_user.get(u))
+                .flatten()
+                .copied()
+                .collect(),
+            None => inner
+                .by_room
+                .get(&room)
+                .map(|c| c.iter().copied().collect())
+                .unwrap_or_default(),
+        };
+        for conn in conns {
+            if let Some(set) = inner.by_room.get_mut(&room) {
+                set.remove(&conn);
+            }
+            if let Some(set) = inner.rooms_of.get_mut(&conn) {
+                set.remove(&room);
+            }
+        }
+        if inner.by_room.get(&room).is_some_and(|c| c.is_empty()) {
+            inner.by_room.remove(&room);
+        }
+    }
+
     pub fn is_subscribed(&self, id: ConnId, room: Uuid) -> bool {
         self.read()
             .rooms_of

@@ -9,6 +9,9 @@ pub struct Config {
     pub bind: String,
     /// Longest message body in characters (`ROOMS_MAX_BODY_CHARS`).
     pub max_body_chars: usize,
+    /// Seconds events stay in the sync log (`ROOMS_SYNC_RETENTION_SECS`); a client whose
+    /// cursor is older is told to reset.
+    pub sync_retention_secs: i64,
 }
 
 impl Config {
@@ -24,6 +27,17 @@ impl Config {
                 "ROOMS_MAX_BODY_CHARS",
                 MessageBody::DEFAULT_MAX_CHARS,
             )?,
+            sync_retention_secs: config::parse_or("ROOMS_SYNC_RETENTION_SECS", 7 * 24 * 3600)?,
         })
+    }
+
+    /// Settings for tests and the in-process stack: any free port, the default limits.
+    pub fn for_tests(common: Common) -> Self {
+        Self {
+            common,
+            bind: "127.0.0.1:0".into(),
+            max_body_chars: MessageBody::DEFAULT_MAX_CHARS,
+            sync_retention_secs: 7 * 24 * 3600,
+        }
     }
 }

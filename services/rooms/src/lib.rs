@@ -2,6 +2,7 @@
 
 mod access;
 pub mod config;
+mod events;
 mod handlers;
 mod openapi;
 mod tx;
@@ -56,6 +57,11 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         relay_wake.clone(),
         life.cancel.clone(),
     ));
+    life.tasks.spawn(events::prune_forever(
+        pool.clone(),
+        config.sync_retention_secs,
+        life.cancel.clone(),
+    ));
     let auth_settings = web::Data::new(AuthSettings {
         verifier,
         allowed_origins: config.common.allowed_origins.clone(),
@@ -79,13 +85,28 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
 /// Every route of the service, in one place.
 fn routes(cfg: &mut web::ServiceConfig) {
     // Literal paths first: `/api/rooms/{id}` would otherwise swallow them.
+    use handlers::{create_room, edit_message, membership, update_room};
     cfg.route("/api/rooms/openapi.json", web::get().to(openapi_json))
         .service(handlers::list_rooms::list_rooms)
+        .service(create_room::create_room)
         .service(handlers::room_ids::room_ids)
+        .service(handlers::public_rooms::public_rooms)
+        .service(handlers::sync::sync)
+        .service(handlers::search::search)
         .service(handlers::open_direct::open_direct)
         .service(handlers::get_room::get_room)
+        .service(update_room::update_room)
+        .service(update_room::delete_room)
+        .service(membership::join)
+        .service(membership::leave)
+        .service(membership::add_member)
+        .service(membership::kick)
+        .service(membership::set_role)
         .service(handlers::list_messages::list_messages)
         .service(handlers::send_message::send_message)
+        .service(edit_message::edit_message)
+        .service(edit_message::delete_message)
+        .service(handlers::readers::readers)
         .service(handlers::mark_read::mark_read)
         .route("/livez", web::get().to(health::livez))
         .route("/readyz", web::get().to(readyz));

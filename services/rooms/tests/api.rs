@@ -28,9 +28,8 @@ struct User {
 
 fn config(db: &TestDb, exchange: &str) -> chat_rooms::Config {
     chat_rooms::Config {
-        common: common_config(db, exchange),
-        bind: "127.0.0.1:0".into(),
         max_body_chars: 100,
+        ..chat_rooms::Config::for_tests(common_config(db, exchange))
     }
 }
 

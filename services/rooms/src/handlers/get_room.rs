@@ -1,5 +1,5 @@
 use crate::AppState;
-use crate::access::member_of;
+use crate::access::readable;
 use actix_web::{get, web};
 use chat_db::rooms::{self, MemberRow, RoomRow};
 use chat_domain::{Room, RoomMember};
@@ -26,7 +26,7 @@ pub fn to_room(room: RoomRow, members: &[MemberRow]) -> Room {
     }
 }
 
-/// A room with its members. 404 unless I am a member.
+/// A room with its members. 404 unless I am a member or the room is public.
 #[utoipa::path(
     tag = "rooms",
     params(("id" = Uuid, Path, description = "Room id")),
@@ -40,7 +40,7 @@ pub async fn get_room(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Room>> {
     let mut conn = chat_db::conn(&state.pool).await?;
-    let (room, _) = member_of(&mut conn, *id, auth.id).await?;
+    let (room, _) = readable(&mut conn, *id, auth.id).await?;
     let members = rooms::members(&mut conn, room.id).await?;
     Ok(web::Json(to_room(room, &members)))
 }

@@ -52,8 +52,25 @@ pub async fn mark_read(
     let seq = body.seq.min(room.last_seq);
     let (last_read_seq, moved) = conn
         .transaction::<_, TxError, _>(async |conn| {
+            // Reads of one room line up on its row, so exactly one of two concurrent readers
+            // sees the lowest watermark rise.
+            rooms::lock(conn, room.id).await?;
+            let all_before = rooms::min_read_seq(conn, room.id).await?;
             match rooms::mark_read(conn, room.id, auth.id, seq).await? {
                 Some(moved) => {
+                    // When this read raised the lowest watermark, every member has now read
+                    // up to the new one: the senders of those messages are told.
+                    let all_after = rooms::min_read_seq(conn, room.id).await?;
+                    if all_after > all_before {
+                        let event = Event::new(
+                            EventPayload::ReadByAll {
+                                room_id: room.id,
+                                seq: all_after,
+                            },
+                            Some(request_id.0.clone()),
+                        );
+                        outbox::push(conn, &event).await?;
+                    }
                     let event = Event::new(
                         EventPayload::ReadUpTo {
                             room_id: room.id,

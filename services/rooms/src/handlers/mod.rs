@@ -1,7 +1,15 @@
+pub mod create_room;
+pub mod edit_message;
 pub mod get_room;
 pub mod list_messages;
 pub mod list_rooms;
 pub mod mark_read;
+pub mod membership;
 pub mod open_direct;
+pub mod public_rooms;
+pub mod readers;
 pub mod room_ids;
+pub mod search;
 pub mod send_message;
+pub mod sync;
+pub mod update_room;

@@ -1,0 +1,38 @@
+//! Writing events: every change records its event in the outbox inside its own transaction;
+//! the relay publishes it right after commit, and the sync log keeps it for the retention.
+
+use chat_db::{AsyncPgConnection, DbError, Pool, outbox};
+use chat_domain::events::{Event, EventPayload};
+use chat_http::RequestId;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Records an event; call inside the transaction that makes the change.
+pub async fn emit(
+    conn: &mut AsyncPgConnection,
+    request_id: &RequestId,
+    payload: EventPayload,
+) -> Result<(), DbError> {
+    outbox::push(conn, &Event::new(payload, Some(request_id.0.clone()))).await
+}
+
+/// Drops published events older than the retention, every minute, a batch at a time.
+pub async fn prune_forever(pool: Pool, retention_secs: i64, cancel: CancellationToken) {
+    loop {
+        let cutoff = chrono::Utc::now() - chrono::Duration::seconds(retention_secs);
+        let pruned = async {
+            let mut conn = chat_db::conn(&pool).await?;
+            outbox::prune(&mut conn, cutoff, 10_000).await
+        }
+        .await;
+        match pruned {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(pruned = n, "old events pruned from the sync log"),
+            Err(e) => tracing::debug!(error = %e, "pruning the sync log failed; will retry"),
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+        }
+    }
+}

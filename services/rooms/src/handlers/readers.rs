@@ -1,0 +1,56 @@
+use crate::AppState;
+use crate::access::member_of;
+use actix_web::{get, web};
+use chat_db::{messages, rooms};
+use chat_http::error::ErrorEnvelope;
+use chat_http::{ApiError, ApiResult, AuthUser};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readers {
+    pub room_id: Uuid,
+    pub seq: i64,
+    /// Members other than the sender who have read the message.
+    pub read_by: Vec<Uuid>,
+    /// Whether every member other than the sender has.
+    pub read_by_all: bool,
+}
+
+/// Who has read a message (from the members' read watermarks).
+#[utoipa::path(
+    tag = "messages",
+    params(("id" = Uuid, Path, description = "Room id"), ("seq" = i64, Path, description = "The message's seq")),
+    responses((status = 200, body = Readers), (status = 404, body = ErrorEnvelope)),
+    security(("bearer" = []), ("cookie" = []))
+)]
+#[get("/api/rooms/{id}/messages/{seq}/readers")]
+pub async fn readers(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<(Uuid, i64)>,
+) -> ApiResult<web::Json<Readers>> {
+    let (room_id, seq) = path.into_inner();
+    let mut conn = chat_db::conn(&state.pool).await?;
+    member_of(&mut conn, room_id, auth.id).await?;
+    let message = messages::find_by_seq(&mut conn, room_id, seq)
+        .await?
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    let others: Vec<_> = rooms::members(&mut conn, room_id)
+        .await?
+        .into_iter()
+        .filter(|m| m.user_id != message.sender_id)
+        .collect();
+    let read_by: Vec<Uuid> = others
+        .iter()
+        .filter(|m| m.last_read_seq >= seq)
+        .map(|m| m.user_id)
+        .collect();
+    Ok(web::Json(Readers {
+        room_id,
+        seq,
+        read_by_all: read_by.len() == others.len(),
+        read_by,
+    }))
+}
