@@ -201,23 +201,26 @@ pub async fn page(
             vec![],
             slice(conn, room_id, None, Some(seq + 1), limit + 1).await?,
         ),
-        Page::Around(seq) => {
-            let half = (limit / 2).max(1);
-            (
-                slice(conn, room_id, Some(seq), None, half + 1).await?,
-                slice(conn, room_id, None, Some(seq), limit - half + 1).await?,
-            )
+        // Both sides in full, so a window near either end is filled from the other side.
+        Page::Around(seq) => (
+            slice(conn, room_id, Some(seq), None, limit + 1).await?,
+            slice(conn, room_id, None, Some(seq), limit + 1).await?,
+        ),
+    };
+    let (take_before, take_after) = match page {
+        Page::Latest | Page::Before(_) => (before.len().min(limit as usize), 0),
+        Page::After(_) => (0, after.len().min(limit as usize)),
+        Page::Around(_) => {
+            let limit = limit as usize;
+            let half = limit / 2;
+            let take_after = after.len().min(limit - before.len().min(half));
+            (before.len().min(limit - take_after), take_after)
         }
     };
-    let (want_before, want_after) = match page {
-        Page::Latest | Page::Before(_) => (limit, 0),
-        Page::After(_) => (0, limit),
-        Page::Around(_) => ((limit / 2).max(1), limit - (limit / 2).max(1)),
-    };
-    let more_before = before.len() as i64 > want_before;
-    let more_after = after.len() as i64 > want_after;
-    before.truncate(want_before as usize);
-    after.truncate(want_after as usize);
+    let more_before = before.len() > take_before;
+    let more_after = after.len() > take_after;
+    before.truncate(take_before);
+    after.truncate(take_after);
     before.reverse();
     before.append(&mut after);
     Ok(History {

@@ -435,3 +435,918 @@ async fn a_database_that_is_down_gives_503_quickly() {
     assert!(started.elapsed() < Duration::from_secs(8));
     assert_eq!(app.http.get("/readyz", None).await.status, 503);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Groups, public rooms, membership, edits, receipts, sync, search.
+
+impl TestApp {
+    async fn call(
+        &self,
+        user: &User,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> chat_testkit::Reply {
+        let mut req = self
+            .http
+            .client
+            .request(method, self.http.url(path))
+            .bearer_auth(&user.token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        self.http.send(req).await
+    }
+
+    async fn group(&self, owner: &User, kind: &str, name: &str, members: &[&User]) -> String {
+        let ids: Vec<Uuid> = members.iter().map(|m| m.id).collect();
+        let reply = self
+            .http
+            .post(
+                "/api/rooms",
+                Some(&owner.token),
+                &json!({"kind": kind, "name": name, "topic": "all about rust builds", "member_ids": ids}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{:?}", reply.body);
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+}
+
+fn role_of(room: &Value, user: &User) -> Option<String> {
+    room["members"]
+        .as_array()?
+        .iter()
+        .find(|m| m["user_id"] == user.id.to_string())
+        .map(|m| m["role"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn groups_are_private_and_public_rooms_are_listed_searchable_and_joinable() {
+    let app = spawn().await;
+    let (a, b, c) = (
+        app.user("ada").await,
+        app.user("bea").await,
+        app.user("cyd").await,
+    );
+    let group = app.group(&a, "group", "Team", &[&b]).await;
+    let seen = app
+        .http
+        .get(&format!("/api/rooms/{group}"), Some(&b.token))
+        .await;
+    assert_eq!(role_of(&seen.body, &a).as_deref(), Some("owner"));
+    assert_eq!(role_of(&seen.body, &b).as_deref(), Some("member"));
+    assert_eq!(
+        app.http
+            .get(&format!("/api/rooms/{group}"), Some(&c.token))
+            .await
+            .status,
+        404
+    );
+    let join = app
+        .call(
+            &c,
+            reqwest::Method::POST,
+            &format!("/api/rooms/{group}/join"),
+            None,
+        )
+        .await;
+    assert_eq!(join.status, 404, "private groups cannot be joined");
+
+    let bad = app
+        .http
+        .post(
+            "/api/rooms",
+            Some(&a.token),
+            &json!({"kind": "group", "name": " "}),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let ghost = app
+        .http
+        .post(
+            "/api/rooms",
+            Some(&a.token),
+            &json!({"kind": "group", "name": "x", "member_ids": [Uuid::new_v4()]}),
+        )
+        .await;
+    assert_eq!(ghost.status, 422);
+    let direct_kind = app
+        .http
+        .post(
+            "/api/rooms",
+            Some(&a.token),
+            &json!({"kind": "direct", "name": "x"}),
+        )
+        .await;
+    assert_eq!(direct_kind.status, 422);
+
+    let public = app.group(&a, "public", "Rustaceans", &[]).await;
+    app.group(&a, "public", "Gardening", &[]).await;
+    let found = app
+        .http
+        .get("/api/rooms/public?q=ACEAN", Some(&c.token))
+        .await;
+    assert_eq!(found.status, 200, "{:?}", found.body);
+    assert_eq!(found.body["rooms"].as_array().unwrap().len(), 1);
+    assert_eq!(found.body["rooms"][0]["id"], public.as_str());
+    assert_eq!(found.body["rooms"][0]["joined"], false);
+    let by_topic = app
+        .http
+        .get("/api/rooms/public?q=builds", Some(&c.token))
+        .await;
+    assert_eq!(by_topic.body["rooms"].as_array().unwrap().len(), 2);
+    let page = app
+        .http
+        .get("/api/rooms/public?limit=1", Some(&c.token))
+        .await;
+    assert_eq!(page.body["rooms"][0]["name"], "Gardening");
+    let cursor = page.body["next_cursor"].as_str().unwrap();
+    let next = app
+        .http
+        .get(
+            &format!("/api/rooms/public?limit=1&cursor={cursor}"),
+            Some(&c.token),
+        )
+        .await;
+    assert_eq!(next.body["rooms"][0]["name"], "Rustaceans");
+    assert!(next.body["next_cursor"].is_null());
+
+    let read_before_join = app
+        .http
+        .get(&format!("/api/rooms/{public}/messages"), Some(&c.token))
+        .await;
+    assert_eq!(read_before_join.status, 200, "public rooms can be read");
+    assert_eq!(app.send(&c, &public, "x1", "not yet").await.status, 404);
+    let joined = app
+        .call(
+            &c,
+            reqwest::Method::POST,
+            &format!("/api/rooms/{public}/join"),
+            None,
+        )
+        .await;
+    assert_eq!(joined.status, 200, "{:?}", joined.body);
+    assert_eq!(role_of(&joined.body, &c).as_deref(), Some("member"));
+    assert_eq!(app.send(&c, &public, "x1", "hello all").await.status, 201);
+    let mine = app.http.get("/api/rooms", Some(&c.token)).await;
+    assert_eq!(mine.body["rooms"][0]["id"], public.as_str());
+    assert_eq!(mine.body["rooms"][0]["member_count"], 2);
+    assert_eq!(mine.body["rooms"][0]["my_role"], "member");
+    let left = app
+        .call(
+            &c,
+            reqwest::Method::POST,
+            &format!("/api/rooms/{public}/leave"),
+            None,
+        )
+        .await;
+    assert_eq!(left.status, 200);
+    assert_eq!(app.send(&c, &public, "x2", "gone").await.status, 404);
+}
+
+#[tokio::test]
+async fn every_endpoint_checks_membership_and_role() {
+    use reqwest::Method;
+    let app = spawn().await;
+    let owner = app.user("own").await;
+    let admin = app.user("adm").await;
+    let member = app.user("mem").await;
+    let outsider = app.user("out").await;
+    let extra = app.user("ext").await;
+    let room = app.group(&owner, "group", "Walk", &[&admin, &member]).await;
+    let promoted = app
+        .call(
+            &owner,
+            Method::PUT,
+            &format!("/api/rooms/{room}/members/{}/role", admin.id),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(promoted.status, 200, "{:?}", promoted.body);
+    assert_eq!(app.send(&owner, &room, "w1", "owner's").await.status, 201);
+    assert_eq!(app.send(&member, &room, "w2", "member's").await.status, 201);
+    let missing = Uuid::new_v4();
+    let r = |p: &str| format!("/api/rooms/{room}{p}");
+
+    // (who, method, path, body, expected status)
+    let walk: Vec<(&User, Method, String, Option<Value>, u16)> = vec![
+        (&outsider, Method::GET, r(""), None, 404),
+        (
+            &outsider,
+            Method::GET,
+            format!("/api/rooms/{missing}"),
+            None,
+            404,
+        ),
+        (
+            &outsider,
+            Method::PATCH,
+            r(""),
+            Some(json!({"name": "x"})),
+            404,
+        ),
+        (&outsider, Method::DELETE, r(""), None, 404),
+        (&outsider, Method::POST, r("/join"), None, 404),
+        (&outsider, Method::POST, r("/leave"), None, 404),
+        (
+            &outsider,
+            Method::POST,
+            r("/members"),
+            Some(json!({"user_id": extra.id})),
+            404,
+        ),
+        (
+            &outsider,
+            Method::DELETE,
+            r(&format!("/members/{}", member.id)),
+            None,
+            404,
+        ),
+        (
+            &outsider,
+            Method::PUT,
+            r(&format!("/members/{}/role", member.id)),
+            Some(json!({"role": "admin"})),
+            404,
+        ),
+        (&outsider, Method::GET, r("/messages"), None, 404),
+        (
+            &outsider,
+            Method::POST,
+            r("/messages"),
+            Some(json!({"client_msg_id": "o", "body": "x"})),
+            404,
+        ),
+        (
+            &outsider,
+            Method::PATCH,
+            r("/messages/1"),
+            Some(json!({"body": "x"})),
+            404,
+        ),
+        (&outsider, Method::DELETE, r("/messages/1"), None, 404),
+        (&outsider, Method::GET, r("/messages/1/readers"), None, 404),
+        (
+            &outsider,
+            Method::POST,
+            r("/read"),
+            Some(json!({"seq": 1})),
+            404,
+        ),
+        (&member, Method::GET, r(""), None, 200),
+        (
+            &member,
+            Method::PATCH,
+            r(""),
+            Some(json!({"name": "x"})),
+            403,
+        ),
+        (&member, Method::DELETE, r(""), None, 403),
+        (
+            &member,
+            Method::POST,
+            r("/members"),
+            Some(json!({"user_id": extra.id})),
+            403,
+        ),
+        (
+            &member,
+            Method::DELETE,
+            r(&format!("/members/{}", admin.id)),
+            None,
+            403,
+        ),
+        (
+            &member,
+            Method::PUT,
+            r(&format!("/members/{}/role", admin.id)),
+            Some(json!({"role": "member"})),
+            403,
+        ),
+        (&member, Method::GET, r("/messages"), None, 200),
+        (
+            &member,
+            Method::PATCH,
+            r("/messages/1"),
+            Some(json!({"body": "not mine"})),
+            403,
+        ),
+        (&member, Method::DELETE, r("/messages/1"), None, 403),
+        (
+            &member,
+            Method::PATCH,
+            r("/messages/2"),
+            Some(json!({"body": "mine, edited"})),
+            200,
+        ),
+        (&member, Method::GET, r("/messages/1/readers"), None, 200),
+        (
+            &member,
+            Method::POST,
+            r("/read"),
+            Some(json!({"seq": 2})),
+            200,
+        ),
+        (
+            &admin,
+            Method::PATCH,
+            r(""),
+            Some(json!({"topic": "walked"})),
+            200,
+        ),
+        (&admin, Method::DELETE, r(""), None, 403),
+        (
+            &admin,
+            Method::PUT,
+            r(&format!("/members/{}/role", member.id)),
+            Some(json!({"role": "admin"})),
+            403,
+        ),
+        (
+            &admin,
+            Method::DELETE,
+            r(&format!("/members/{}", owner.id)),
+            None,
+            403,
+        ),
+        (
+            &admin,
+            Method::POST,
+            r("/members"),
+            Some(json!({"user_id": extra.id})),
+            200,
+        ),
+        (
+            &admin,
+            Method::DELETE,
+            r(&format!("/members/{}", extra.id)),
+            None,
+            204,
+        ),
+        (&admin, Method::DELETE, r("/messages/2"), None, 204),
+        (
+            &owner,
+            Method::DELETE,
+            r(&format!("/members/{}", admin.id)),
+            None,
+            204,
+        ),
+        (&owner, Method::DELETE, r(""), None, 204),
+        (&member, Method::GET, r(""), None, 404),
+    ];
+    for (i, (who, method, path, body, expected)) in walk.into_iter().enumerate() {
+        let reply = app.call(who, method.clone(), &path, body).await;
+        assert_eq!(
+            reply.status, expected,
+            "step {i}: {method} {path}: {:?}",
+            reply.body
+        );
+        if expected >= 400 {
+            assert!(reply.body["error"]["code"].is_string(), "step {i}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_last_owner_leaving_hands_over_and_the_last_member_deletes_the_room() {
+    let app = spawn().await;
+    let (a, b, c) = (
+        app.user("lo1").await,
+        app.user("lo2").await,
+        app.user("lo3").await,
+    );
+    let room = app.group(&a, "group", "Heirs", &[&b, &c]).await;
+    app.call(
+        &a,
+        reqwest::Method::PUT,
+        &format!("/api/rooms/{room}/members/{}/role", c.id),
+        Some(json!({"role": "admin"})),
+    )
+    .await;
+    let left = app
+        .call(
+            &a,
+            reqwest::Method::POST,
+            &format!("/api/rooms/{room}/leave"),
+            None,
+        )
+        .await;
+    assert_eq!(left.status, 200, "{:?}", left.body);
+    assert_eq!(
+        left.body["new_owner"],
+        c.id.to_string(),
+        "the admin inherits"
+    );
+    let view = app
+        .http
+        .get(&format!("/api/rooms/{room}"), Some(&b.token))
+        .await;
+    assert_eq!(role_of(&view.body, &c).as_deref(), Some("owner"));
+    assert_eq!(role_of(&view.body, &a), None);
+    app.call(
+        &c,
+        reqwest::Method::POST,
+        &format!("/api/rooms/{room}/leave"),
+        None,
+    )
+    .await;
+    let last = app
+        .call(
+            &b,
+            reqwest::Method::POST,
+            &format!("/api/rooms/{room}/leave"),
+            None,
+        )
+        .await;
+    assert_eq!(last.body["room_deleted"], true);
+    let direct = app.direct(&a, &b).await["id"].as_str().unwrap().to_owned();
+    let no = app
+        .call(
+            &a,
+            reqwest::Method::POST,
+            &format!("/api/rooms/{direct}/leave"),
+            None,
+        )
+        .await;
+    assert_eq!(no.status, 422);
+}
+
+#[tokio::test]
+async fn messages_are_edited_and_deleted_as_tombstones_and_members_are_told() {
+    let app = spawn().await;
+    let mut tap = EventTap::new(&app.exchange, "room.message.#").await;
+    let (a, b) = (app.user("ed1").await, app.user("ed2").await);
+    let room = app.direct(&a, &b).await["id"].as_str().unwrap().to_owned();
+    app.send(&a, &room, "e1", "frist").await;
+    let edited = app
+        .call(
+            &a,
+            reqwest::Method::PATCH,
+            &format!("/api/rooms/{room}/messages/1"),
+            Some(json!({"body": "first"})),
+        )
+        .await;
+    assert_eq!(edited.status, 200, "{:?}", edited.body);
+    assert_eq!(edited.body["body"], "first");
+    assert!(edited.body["edited_at"].is_string());
+    let empty = app
+        .call(
+            &a,
+            reqwest::Method::PATCH,
+            &format!("/api/rooms/{room}/messages/1"),
+            Some(json!({"body": "  "})),
+        )
+        .await;
+    assert_eq!(empty.status, 422);
+    let deleted = app
+        .call(
+            &a,
+            reqwest::Method::DELETE,
+            &format!("/api/rooms/{room}/messages/1"),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, 204);
+    let history = app
+        .http
+        .get(&format!("/api/rooms/{room}/messages"), Some(&b.token))
+        .await;
+    assert_eq!(history.body["messages"][0]["seq"], 1);
+    assert_eq!(history.body["messages"][0]["deleted"], true);
+    assert_eq!(history.body["messages"][0]["body"], "");
+    let again = app
+        .call(
+            &a,
+            reqwest::Method::PATCH,
+            &format!("/api/rooms/{room}/messages/1"),
+            Some(json!({"body": "back"})),
+        )
+        .await;
+    assert_eq!(again.status, 404, "a tombstone cannot be edited");
+    let mut kinds = vec![];
+    while let Some(e) = tap.next(Duration::from_secs(5)).await {
+        kinds.push(e["payload"]["type"].as_str().unwrap().to_owned());
+        if kinds.len() == 3 {
+            break;
+        }
+    }
+    assert_eq!(
+        kinds,
+        ["message_created", "message_edited", "message_deleted"]
+    );
+}
+
+#[tokio::test]
+async fn history_reads_around_a_seq_and_in_either_order() {
+    let app = spawn().await;
+    let (a, b) = (app.user("hi1").await, app.user("hi2").await);
+    let room = app.direct(&a, &b).await["id"].as_str().unwrap().to_owned();
+    for i in 1..=30 {
+        app.send(&a, &room, &format!("h{i}"), &format!("m{i}"))
+            .await;
+    }
+    let seqs = |reply: &chat_testkit::Reply| -> Vec<i64> {
+        reply.body["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["seq"].as_i64().unwrap())
+            .collect()
+    };
+    let around = app
+        .http
+        .get(
+            &format!("/api/rooms/{room}/messages?around=15&limit=5"),
+            Some(&a.token),
+        )
+        .await;
+    assert_eq!(seqs(&around), [13, 14, 15, 16, 17]);
+    assert_eq!(around.body["has_older"], true);
+    assert_eq!(around.body["has_newer"], true);
+    let desc = app
+        .http
+        .get(
+            &format!("/api/rooms/{room}/messages?limit=3&order=desc"),
+            Some(&a.token),
+        )
+        .await;
+    assert_eq!(seqs(&desc), [30, 29, 28]);
+    assert_eq!(desc.body["has_newer"], false);
+    let edge = app
+        .http
+        .get(
+            &format!("/api/rooms/{room}/messages?around=2&limit=6"),
+            Some(&a.token),
+        )
+        .await;
+    assert_eq!(
+        seqs(&edge),
+        [1, 2, 3, 4, 5, 6],
+        "filled from the other side"
+    );
+    assert_eq!(edge.body["has_older"], false);
+    let both = app
+        .http
+        .get(
+            &format!("/api/rooms/{room}/messages?around=2&before=3"),
+            Some(&a.token),
+        )
+        .await;
+    assert_eq!(both.status, 400);
+    let capped = app
+        .http
+        .get(
+            &format!("/api/rooms/{room}/messages?limit=100000"),
+            Some(&a.token),
+        )
+        .await;
+    assert_eq!(seqs(&capped).len(), 30);
+}
+
+#[tokio::test]
+async fn receipts_name_the_readers_and_tell_the_sender_when_all_have_read() {
+    let app = spawn().await;
+    let mut tap = EventTap::new(&app.exchange, "room.read_by_all").await;
+    let (a, b, c) = (
+        app.user("rc1").await,
+        app.user("rc2").await,
+        app.user("rc3").await,
+    );
+    let room = app.group(&a, "group", "Receipts", &[&b, &c]).await;
+    app.send(&a, &room, "r1", "read me").await;
+    let path = format!("/api/rooms/{room}/read");
+    app.http
+        .post(&path, Some(&b.token), &json!({"seq": 1}))
+        .await;
+    let readers = app
+        .http
+        .get(
+            &format!("/api/rooms/{room}/messages/1/readers"),
+            Some(&a.token),
+        )
+        .await;
+    assert_eq!(readers.body["read_by"], json!([b.id]));
+    assert_eq!(readers.body["read_by_all"], false);
+    assert!(
+        tap.next(Duration::from_millis(800)).await.is_none(),
+        "not everyone has read"
+    );
+    app.http
+        .post(&path, Some(&c.token), &json!({"seq": 1}))
+        .await;
+    let all = tap
+        .next(Duration::from_secs(10))
+        .await
+        .expect("read_by_all");
+    assert_eq!(all["payload"]["seq"], 1);
+    assert_eq!(all["payload"]["room_id"], room.as_str());
+    let readers = app
+        .http
+        .get(
+            &format!("/api/rooms/{room}/messages/1/readers"),
+            Some(&a.token),
+        )
+        .await;
+    assert_eq!(readers.body["read_by_all"], true);
+}
+
+#[tokio::test]
+async fn sync_returns_everything_missed_in_order_across_rooms_then_resets_when_too_old() {
+    let app = spawn().await;
+    let (a, b, c) = (
+        app.user("sy1").await,
+        app.user("sy2").await,
+        app.user("sy3").await,
+    );
+    let dm = app.direct(&a, &b).await["id"].as_str().unwrap().to_owned();
+    let head = app.http.get("/api/rooms/sync", Some(&b.token)).await;
+    assert_eq!(head.status, 200, "{:?}", head.body);
+    let cursor = head.body["next_cursor"].as_str().unwrap().to_owned();
+    // What b misses while away.
+    app.send(&a, &dm, "s1", "one").await;
+    app.send(&a, &dm, "s2", "two").await;
+    app.call(
+        &a,
+        reqwest::Method::PATCH,
+        &format!("/api/rooms/{dm}/messages/1"),
+        Some(json!({"body": "uno"})),
+    )
+    .await;
+    app.call(
+        &a,
+        reqwest::Method::DELETE,
+        &format!("/api/rooms/{dm}/messages/2"),
+        None,
+    )
+    .await;
+    let group = app.group(&a, "group", "Sync", &[&b]).await;
+    app.send(&a, &group, "s3", "in the group").await;
+    // Another device of b reads: a receipt, and everyone has now read the dm.
+    app.http
+        .post(
+            &format!("/api/rooms/{dm}/read"),
+            Some(&b.token),
+            &json!({"seq": 2}),
+        )
+        .await;
+    let hidden = app.group(&c, "group", "Not b's", &[]).await;
+    app.send(&c, &hidden, "s4", "secret").await;
+    // Removed from a room: b hears of it, and of nothing else in that room any more.
+    let gone = app.group(&c, "group", "Left", &[&b]).await;
+    app.send(&c, &gone, "s5", "before b is removed").await;
+    app.call(
+        &c,
+        reqwest::Method::DELETE,
+        &format!("/api/rooms/{gone}/members/{}", b.id),
+        None,
+    )
+    .await;
+
+    let mut events = vec![];
+    let mut cursor_now = cursor.clone();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let page = app
+            .http
+            .get(
+                &format!("/api/rooms/sync?cursor={cursor_now}&limit=2"),
+                Some(&b.token),
+            )
+            .await;
+        assert_eq!(page.status, 200, "{:?}", page.body);
+        assert_eq!(page.body["reset"], false);
+        assert!(page.body["events"].as_array().unwrap().len() <= 2);
+        events.extend(page.body["events"].as_array().unwrap().iter().cloned());
+        cursor_now = page.body["next_cursor"].as_str().unwrap().to_owned();
+        if events.len() >= 9 || Instant::now() > deadline {
+            break;
+        }
+        if page.body["has_more"] == false {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["payload"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "message_created",
+            "message_created",
+            "message_edited",
+            "message_deleted",
+            "room_created",
+            "message_created",
+            "read_up_to",
+            "read_by_all",
+            "member_left",
+        ],
+        "{events:#?}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| e["payload"]["room_id"] == hidden.as_str()),
+        "nothing from rooms b is not in"
+    );
+    let done = app
+        .http
+        .get(
+            &format!("/api/rooms/sync?cursor={cursor_now}"),
+            Some(&b.token),
+        )
+        .await;
+    assert_eq!(done.body["events"], json!([]));
+    assert_eq!(done.body["has_more"], false);
+
+    // Once the log is pruned past the cursor, it is too old: reset.
+    let mut conn = app.db.conn().await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while chat_db::outbox::pending(&mut conn).await.unwrap() > 0 {
+        assert!(Instant::now() < deadline, "events were not published");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pruned = chat_db::outbox::prune(
+        &mut conn,
+        chrono::Utc::now() + chrono::Duration::seconds(1),
+        1000,
+    )
+    .await
+    .unwrap();
+    assert!(pruned >= 9);
+    let stale = app
+        .http
+        .get(&format!("/api/rooms/sync?cursor={cursor}"), Some(&b.token))
+        .await;
+    assert_eq!(stale.body["reset"], true);
+    assert_eq!(
+        app.http
+            .get("/api/rooms/sync?cursor=nonsense", Some(&b.token))
+            .await
+            .status,
+        400
+    );
+}
+
+#[tokio::test]
+async fn search_finds_whole_and_partial_words_only_where_i_may_read() {
+    let app = spawn().await;
+    let (a, b, c) = (
+        app.user("se1").await,
+        app.user("se2").await,
+        app.user("se3").await,
+    );
+    let dm = app.direct(&a, &b).await["id"].as_str().unwrap().to_owned();
+    app.send(&a, &dm, "q1", "Hello world, shipping the release today")
+        .await;
+    app.send(&b, &dm, "q2", "greetings").await;
+    app.send(&a, &dm, "q3", "another release note").await;
+    let public = app.group(&c, "public", "Open", &[]).await;
+    app.send(&c, &public, "q4", "public release party").await;
+    let private = app.group(&c, "group", "Closed", &[]).await;
+    app.send(&c, &private, "q5", "private release secrets")
+        .await;
+    let hits = |q: &str| {
+        let path = format!("/api/rooms/search?q={q}");
+        let token = a.token.clone();
+        let app = &app;
+        async move { app.http.get(&path, Some(&token)).await }
+    };
+    let found = hits("hel").await;
+    assert_eq!(found.status, 200, "{:?}", found.body);
+    assert_eq!(found.body["hits"].as_array().unwrap().len(), 1, "prefix");
+    assert_eq!(found.body["hits"][0]["room_id"], dm.as_str());
+    assert_eq!(found.body["hits"][0]["seq"], 1);
+    assert_eq!(
+        hits("eetin").await.body["hits"][0]["body"],
+        "greetings",
+        "infix"
+    );
+    let release = hits("release").await;
+    let bodies: Vec<&str> = release.body["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "public release party",
+            "another release note",
+            "Hello world, shipping the release today"
+        ],
+        "newest first, public rooms included, other people's private rooms never"
+    );
+    let page = app
+        .http
+        .get("/api/rooms/search?q=release&limit=2", Some(&a.token))
+        .await;
+    let cursor = page.body["next_cursor"].as_str().unwrap();
+    let next = app
+        .http
+        .get(
+            &format!("/api/rooms/search?q=release&limit=2&cursor={cursor}"),
+            Some(&a.token),
+        )
+        .await;
+    assert_eq!(next.body["hits"].as_array().unwrap().len(), 1);
+    let in_room = app
+        .http
+        .get(
+            &format!("/api/rooms/search?q=release&room_id={dm}"),
+            Some(&a.token),
+        )
+        .await;
+    assert_eq!(in_room.body["hits"].as_array().unwrap().len(), 2);
+    app.call(
+        &a,
+        reqwest::Method::DELETE,
+        &format!("/api/rooms/{dm}/messages/3"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        hits("another").await.body["hits"],
+        json!([]),
+        "deleted messages are not found"
+    );
+    assert_eq!(hits("x").await.status, 422);
+    assert_eq!(
+        hits("%25%25").await.body["hits"],
+        json!([]),
+        "LIKE wildcards match literally"
+    );
+}
+
+#[tokio::test]
+async fn sends_succeed_while_rabbitmq_is_down_and_every_event_arrives_once_it_is_back() {
+    let db = TestDb::new().await;
+    let exchange = test_exchange();
+    let amqp = chat_testkit::amqp_url();
+    let target = amqp
+        .split('@')
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("host:port in the AMQP URL")
+        .to_owned();
+    let proxy = chat_testkit::TcpProxy::start(&target).await;
+    let mut cfg = config(&db, &exchange);
+    cfg.common.amqp_url =
+        chat_http::config::Secret::new(amqp.replace(&target, &proxy.addr.to_string()));
+    let app = spawn_with(cfg, db).await;
+    let mut tap = EventTap::new(&exchange, "room.message.created").await;
+    let (a, b) = (app.user("mq1").await, app.user("mq2").await);
+    let room = app.direct(&a, &b).await["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.send(&a, &room, "before", "before the outage")
+            .await
+            .status,
+        201
+    );
+    let first = tap
+        .next(Duration::from_secs(10))
+        .await
+        .expect("delivered while up");
+    assert_eq!(first["payload"]["message"]["seq"], 1);
+
+    proxy.down();
+    for i in 2..=6 {
+        let reply = app
+            .send(&a, &room, &format!("down{i}"), "while the broker is away")
+            .await;
+        assert_eq!(
+            reply.status, 201,
+            "a send must not depend on the broker: {:?}",
+            reply.body
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut conn = app.db.conn().await;
+    assert!(
+        chat_db::outbox::pending(&mut conn).await.unwrap() > 0,
+        "held in the outbox"
+    );
+
+    proxy.up();
+    let mut seen = std::collections::BTreeMap::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while seen.len() < 5 && Instant::now() < deadline {
+        if let Some(event) = tap.next(Duration::from_secs(1)).await {
+            // The consumer dedupes by event id.
+            seen.insert(
+                event["id"].as_str().unwrap().to_owned(),
+                event["payload"]["message"]["seq"].as_i64().unwrap(),
+            );
+        }
+    }
+    let mut seqs: Vec<i64> = seen.values().copied().collect();
+    seqs.sort_unstable();
+    assert_eq!(
+        seqs,
+        [2, 3, 4, 5, 6],
+        "every event arrives, each once after dedupe"
+    );
+}

@@ -1,9 +1,10 @@
 use crate::AppState;
 use crate::access::member_of;
+use crate::events::emit;
 use crate::tx::TxError;
 use actix_web::{post, web};
-use chat_db::{outbox, rooms};
-use chat_domain::events::{Event, EventPayload};
+use chat_db::rooms;
+use chat_domain::events::EventPayload;
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, AuthUser, RequestId};
 use diesel_async::AsyncConnection;
@@ -58,28 +59,30 @@ pub async fn mark_read(
             let all_before = rooms::min_read_seq(conn, room.id).await?;
             match rooms::mark_read(conn, room.id, auth.id, seq).await? {
                 Some(moved) => {
-                    // When this read raised the lowest watermark, every member has now read
-                    // up to the new one: the senders of those messages are told.
-                    let all_after = rooms::min_read_seq(conn, room.id).await?;
-                    if all_after > all_before {
-                        let event = Event::new(
-                            EventPayload::ReadByAll {
-                                room_id: room.id,
-                                seq: all_after,
-                            },
-                            Some(request_id.0.clone()),
-                        );
-                        outbox::push(conn, &event).await?;
-                    }
-                    let event = Event::new(
+                    emit(
+                        conn,
+                        &request_id,
                         EventPayload::ReadUpTo {
                             room_id: room.id,
                             user_id: auth.id,
                             seq: moved,
                         },
-                        Some(request_id.0.clone()),
-                    );
-                    outbox::push(conn, &event).await?;
+                    )
+                    .await?;
+                    // When this read raised the lowest watermark, every member has now read
+                    // up to the new one: the senders of those messages are told.
+                    let all_after = rooms::min_read_seq(conn, room.id).await?;
+                    if all_after > all_before {
+                        emit(
+                            conn,
+                            &request_id,
+                            EventPayload::ReadByAll {
+                                room_id: room.id,
+                                seq: all_after,
+                            },
+                        )
+                        .await?;
+                    }
                     Ok((moved, true))
                 }
                 None => Ok((member.last_read_seq.max(seq), false)),

@@ -1,10 +1,11 @@
 use crate::AppState;
+use crate::events::emit;
 use crate::handlers::get_room::to_room;
 use crate::tx::TxError;
 use actix_web::{post, web};
 use chat_db::rooms::{self, NewRoom, direct_key};
-use chat_db::{outbox, users};
-use chat_domain::events::{Event, EventPayload};
+use chat_db::users;
+use chat_domain::events::EventPayload;
 use chat_domain::{MemberRole, Room, RoomKind};
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, AuthUser, RequestId};
@@ -63,15 +64,16 @@ pub async fn open_direct(
                     members.push((peer, MemberRole::Member));
                 }
                 rooms::add_members(conn, room.id, &members).await?;
-                let event = Event::new(
+                emit(
+                    conn,
+                    &request_id,
                     EventPayload::RoomCreated {
                         room_id: room.id,
                         kind,
                         member_ids: members.iter().map(|(u, _)| *u).collect(),
                     },
-                    Some(request_id.0.clone()),
-                );
-                outbox::push(conn, &event).await?;
+                )
+                .await?;
                 return Ok((room, true));
             }
             let room = rooms::find_by_direct_key(conn, &key)

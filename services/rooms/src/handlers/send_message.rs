@@ -1,11 +1,12 @@
 use crate::AppState;
 use crate::access::{member_of, room_not_found};
+use crate::events::emit;
 use crate::tx::TxError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
 use chat_db::messages::NewMessage;
-use chat_db::{messages, outbox, rooms};
-use chat_domain::events::{Event, EventPayload};
+use chat_db::{messages, rooms};
+use chat_domain::events::EventPayload;
 use chat_domain::{ClientMsgId, Message, MessageBody};
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, AuthUser, RequestId};
@@ -123,11 +124,12 @@ pub async fn send(
             // Whoever writes has read everything up to their own message.
             rooms::mark_read(conn, room_id, sender, seq).await?;
             let message = Message::from(row.clone());
-            let event = Event::new(
+            emit(
+                conn,
+                request_id,
                 EventPayload::MessageCreated { room_id, message },
-                Some(request_id.0.clone()),
-            );
-            outbox::push(conn, &event).await?;
+            )
+            .await?;
             Ok((row, true))
         })
         .await;
