@@ -230,9 +230,6 @@ pub async fn page(
     })
 }
 
-/// A search hit.
-pub type Hit = MessageRow;
-
 /// Splits a query into words safe for `to_tsquery` (letters and digits only), each matched as
 /// a prefix: "hel wor" finds "hello world".
 pub fn prefix_tsquery(q: &str) -> Option<String> {
@@ -255,7 +252,7 @@ pub async fn search(
     room: Option<Uuid>,
     before: Option<Uuid>,
     limit: i64,
-) -> Result<Vec<Hit>, DbError> {
+) -> Result<Vec<MessageRow>, DbError> {
     use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
     let tsquery = prefix_tsquery(q);
     let pattern = format!("%{}%", crate::users::escape_like(q));

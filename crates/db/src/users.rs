@@ -339,8 +339,8 @@ pub fn escape_like(raw: &str) -> String {
     out
 }
 
-/// Notification settings of the given users, for the notifier.
-pub async fn notification_targets(
+/// The active users among `ids`: who the notifier may notify, who a room may be created with.
+pub async fn active_among(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
 ) -> Result<Vec<UserRow>, DbError> {

@@ -54,7 +54,8 @@ impl AppState {
 }
 
 /// Creates the first admin from the settings when no account has that username or email yet;
-/// an existing account is left as it is. Runs at `migrate` and at start.
+/// an existing account is left as it is (and no hash is computed). Runs at `migrate` and at
+/// start.
 pub async fn bootstrap_admin(config: &Config, pool: &Pool) -> anyhow::Result<()> {
     let Some(seed) = &config.admin else {
         return Ok(());
@@ -65,12 +66,19 @@ pub async fn bootstrap_admin(config: &Config, pool: &Pool) -> anyhow::Result<()>
         .map_err(|e| anyhow::anyhow!("AUTH_ADMIN_EMAIL {}", e.message))?;
     let password = chat_domain::Password::parse(seed.password.expose())
         .map_err(|e| anyhow::anyhow!("AUTH_ADMIN_PASSWORD {}", e.message))?;
-    let passwords = Passwords::new(config.bcrypt_cost, 1).await?;
-    let hash = passwords
-        .hash(&password)
+    let mut conn = chat_db::conn(pool).await?;
+    for login in [username.as_str(), email.as_str()] {
+        if chat_db::users::find_by_login(&mut conn, login)
+            .await?
+            .is_some()
+        {
+            tracing::debug!(username = username.as_str(), "admin account exists already");
+            return Ok(());
+        }
+    }
+    let hash = passwords::hash_off_thread(&password, config.bcrypt_cost)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut conn = chat_db::conn(pool).await?;
     let created = chat_db::users::insert_if_absent(
         &mut conn,
         &chat_db::users::NewUser {

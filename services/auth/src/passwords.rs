@@ -26,12 +26,7 @@ impl Passwords {
 
     pub async fn hash(&self, password: &Password) -> Result<String, ApiError> {
         let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
-        let cost = self.cost;
-        let plain = password.expose().to_owned();
-        tokio::task::spawn_blocking(move || bcrypt::hash(plain, cost))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)
+        hash_off_thread(password, self.cost).await
     }
 
     /// Checks `plain` against `hash`, or against the dummy hash when there is no user.
@@ -45,4 +40,13 @@ impl Passwords {
             .map_err(ApiError::internal)?;
         Ok(ok && known)
     }
+}
+
+/// bcrypt on a blocking thread, without the concurrency bound (the admin bootstrap, once).
+pub async fn hash_off_thread(password: &Password, cost: u32) -> Result<String, ApiError> {
+    let plain = password.expose().to_owned();
+    tokio::task::spawn_blocking(move || bcrypt::hash(plain, cost))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
 }

@@ -95,7 +95,7 @@ async fn notify(
     let sender_name = sender
         .as_ref()
         .map_or("someone", |s| s.display_name.as_str());
-    for user in users::notification_targets(conn, &offline).await? {
+    for user in users::active_among(conn, &offline).await? {
         if !user.notifications_enabled {
             continue;
         }

@@ -1,7 +1,9 @@
 //! Writing events: every change records its event in the outbox inside its own transaction;
 //! the relay publishes it right after commit, and the sync log keeps it for the retention.
 
+use chat_db::rooms::{self, NewRoom, RoomRow};
 use chat_db::{AsyncPgConnection, DbError, Pool, outbox};
+use chat_domain::MemberRole;
 use chat_domain::events::{Event, EventPayload};
 use chat_http::RequestId;
 use std::time::Duration;
@@ -14,6 +16,32 @@ pub async fn emit(
     payload: EventPayload,
 ) -> Result<(), DbError> {
     outbox::push(conn, &Event::new(payload, Some(request_id.0.clone()))).await
+}
+
+/// Inserts a room with its members and records `room_created`, unless a room with the same
+/// direct key exists (`None` then). Call inside a transaction.
+pub async fn create_room(
+    conn: &mut AsyncPgConnection,
+    request_id: &RequestId,
+    new: &NewRoom<'_>,
+    members: &[(uuid::Uuid, MemberRole)],
+) -> Result<Option<RoomRow>, DbError> {
+    let Some(room) = rooms::insert_unless_exists(conn, new).await? else {
+        return Ok(None);
+    };
+    rooms::add_members(conn, room.id, members).await?;
+    emit(
+        conn,
+        request_id,
+        EventPayload::RoomCreated {
+            room_id: room.id,
+            kind: room.kind(),
+            member_ids: members.iter().map(|(u, _)| *u).collect(),
+        },
+    )
+    .await?;
+    tracing::info!(room.id = %room.id, room.kind = new.kind, "room created");
+    Ok(Some(room))
 }
 
 /// Drops published events older than the retention, every minute, a batch at a time.

@@ -1,12 +1,11 @@
 use crate::AppState;
-use crate::events::emit;
+use crate::events;
 use crate::handlers::get_room::to_room;
 use crate::tx::TxError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
 use chat_db::rooms::{self, NewRoom};
 use chat_db::users;
-use chat_domain::events::EventPayload;
 use chat_domain::{Invalid, MemberRole, RoomKind, RoomName, Topic};
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, AuthUser, RequestId};
@@ -83,7 +82,7 @@ pub async fn create_room(
         NewRoomKind::Public => RoomKind::Public,
     };
     let mut conn = chat_db::conn(&state.pool).await?;
-    let found = users::notification_targets(&mut conn, &member_ids).await?;
+    let found = users::active_among(&mut conn, &member_ids).await?;
     if found.len() != member_ids.len() {
         return Err(ApiError::invalid([Invalid::new(
             "member_ids",
@@ -92,37 +91,22 @@ pub async fn create_room(
     }
     let room = conn
         .transaction::<_, TxError, _>(async |conn| {
-            let room = rooms::insert_unless_exists(
-                conn,
-                &NewRoom {
-                    id: Uuid::now_v7(),
-                    kind: kind.as_str(),
-                    name: Some(name.as_str()),
-                    topic: topic.as_deref(),
-                    owner_id: Some(auth.id),
-                    direct_key: None,
-                },
-            )
-            .await?
-            .ok_or_else(|| ApiError::internal("a new room collided"))?;
             let mut members = vec![(auth.id, MemberRole::Owner)];
             members.extend(member_ids.iter().map(|id| (*id, MemberRole::Member)));
-            rooms::add_members(conn, room.id, &members).await?;
-            emit(
-                conn,
-                &request_id,
-                EventPayload::RoomCreated {
-                    room_id: room.id,
-                    kind,
-                    member_ids: members.iter().map(|(u, _)| *u).collect(),
-                },
-            )
-            .await?;
-            Ok(room)
+            let new = NewRoom {
+                id: Uuid::now_v7(),
+                kind: kind.as_str(),
+                name: Some(name.as_str()),
+                topic: topic.as_deref(),
+                owner_id: Some(auth.id),
+                direct_key: None,
+            };
+            Ok(events::create_room(conn, &request_id, &new, &members)
+                .await?
+                .ok_or_else(|| ApiError::internal("a new room collided"))?)
         })
         .await?;
     state.relay_wake.notify_one();
-    tracing::info!(room.id = %room.id, room.kind = kind.as_str(), "room created");
     let members = rooms::members(&mut conn, room.id).await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(to_room(room, &members)))
 }

@@ -1,11 +1,10 @@
 use crate::AppState;
-use crate::events::emit;
+use crate::events::create_room;
 use crate::handlers::get_room::to_room;
 use crate::tx::TxError;
 use actix_web::{post, web};
 use chat_db::rooms::{self, NewRoom, direct_key};
 use chat_db::users;
-use chat_domain::events::EventPayload;
 use chat_domain::{MemberRole, Room, RoomKind};
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, AuthUser, RequestId};
@@ -58,22 +57,11 @@ pub async fn open_direct(
                 owner_id: None,
                 direct_key: Some(&key),
             };
-            if let Some(room) = rooms::insert_unless_exists(conn, &new).await? {
-                let mut members = vec![(me, MemberRole::Member)];
-                if peer != me {
-                    members.push((peer, MemberRole::Member));
-                }
-                rooms::add_members(conn, room.id, &members).await?;
-                emit(
-                    conn,
-                    &request_id,
-                    EventPayload::RoomCreated {
-                        room_id: room.id,
-                        kind,
-                        member_ids: members.iter().map(|(u, _)| *u).collect(),
-                    },
-                )
-                .await?;
+            let mut members = vec![(me, MemberRole::Member)];
+            if peer != me {
+                members.push((peer, MemberRole::Member));
+            }
+            if let Some(room) = create_room(conn, &request_id, &new, &members).await? {
                 return Ok((room, true));
             }
             let room = rooms::find_by_direct_key(conn, &key)
@@ -84,7 +72,6 @@ pub async fn open_direct(
         .await?;
     if created {
         state.relay_wake.notify_one();
-        tracing::info!(room.id = %room.id, room.kind = kind.as_str(), "room created");
     }
     let members = rooms::members(&mut conn, room.id).await?;
     Ok(web::Json(to_room(room, &members)))
