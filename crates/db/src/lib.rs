@@ -32,6 +32,15 @@ pub enum DbError {
 }
 
 impl DbError {
+    /// Whether the statement ran out of its `statement_timeout`.
+    pub fn is_timeout(&self) -> bool {
+        matches!(
+            self,
+            Self::Query(diesel::result::Error::DatabaseError(_, info))
+                if info.message().contains("statement timeout")
+        )
+    }
+
     /// The constraint a unique violation broke, if this is one.
     pub fn unique_violation(&self) -> Option<&str> {
         match self {

@@ -34,6 +34,9 @@ pub enum EventPayload {
         room_id: Uuid,
         user_id: Uuid,
         seq: i64,
+        /// Messages of the room the reader has still not read (newer than `seq`).
+        #[serde(default)]
+        unread: i64,
     },
     /// Every member has now read the room up to `seq`: each sender's messages up to it are
     /// "read by all".
@@ -129,6 +132,19 @@ impl EventPayload {
     }
 }
 
+/// Routing key of [`PresenceChanged`].
+pub const PRESENCE_CHANGED: &str = "presence.changed";
+
+/// A user came online or went offline. Ephemeral, published by gateways straight to the
+/// exchange (never stored): `room_ids` are the user's rooms, whose members are told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PresenceChanged {
+    pub user_id: Uuid,
+    pub online: bool,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub room_ids: Vec<Uuid>,
+}
+
 impl Event {
     pub fn new(payload: EventPayload, request_id: Option<String>) -> Self {
         Self {
@@ -151,6 +167,7 @@ mod tests {
                 room_id: Uuid::nil(),
                 user_id: Uuid::nil(),
                 seq: 7,
+                unread: 2,
             },
             Some("req-1".into()),
         );

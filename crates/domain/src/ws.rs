@@ -2,6 +2,7 @@
 //! `proto/` documents these types; keep the two in step.
 
 use crate::entities::{MemberRole, Message, RoomKind};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -47,11 +48,18 @@ pub enum ClientFrame {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
-    /// First frame after authentication.
+    /// First frame after authentication, sent once the socket is subscribed to the user's
+    /// rooms: every event after `cursor` is delivered live or found by
+    /// `GET /api/rooms/sync?cursor=`.
     Hello {
         user_id: Uuid,
         session_id: Uuid,
         protocol: u32,
+        /// A sync cursor; keep it, and after a reconnect sync from it (then from each
+        /// `next_cursor`) to get what was missed.
+        cursor: String,
+        /// The gateway instance holding this socket (for diagnostics).
+        instance_id: Uuid,
     },
     /// A `send` was stored.
     Ack {
@@ -121,9 +129,18 @@ pub enum ServerFrame {
         user_id: Uuid,
         role: MemberRole,
     },
+    /// Someone who shares a room with you came online or went offline (after a short grace
+    /// period, so a page reload does not flicker).
     Presence {
         user_id: Uuid,
         online: bool,
+        last_seen_at: Option<DateTime<Utc>>,
+    },
+    /// Your read watermark in a room moved (on this or another of your devices).
+    Unread {
+        room_id: Uuid,
+        last_read_seq: i64,
+        unread: i64,
     },
     Pong,
 }

@@ -40,6 +40,7 @@ pub fn gateway_config(db: &TestDb, exchange: &str, rooms_url: &str) -> chat_gate
         auth_timeout_secs: 2,
         heartbeat_secs: 1,
         presence_fresh_secs: 5,
+        presence_grace_secs: 1,
     }
 }
 
@@ -49,6 +50,15 @@ impl Stack {
     }
 
     pub async fn start_with(gateways: usize, tweak: impl Fn(&mut chat_gateway::Config)) -> Self {
+        Self::start_tuned(gateways, |_| {}, tweak).await
+    }
+
+    /// The stack with settings of the rooms service and of each gateway changed.
+    pub async fn start_tuned(
+        gateways: usize,
+        tweak_rooms: impl FnOnce(&mut chat_rooms::Config),
+        tweak: impl Fn(&mut chat_gateway::Config),
+    ) -> Self {
         let db = TestDb::new().await;
         let exchange = test_exchange();
         let stop = CancellationToken::new();
@@ -64,9 +74,9 @@ impl Stack {
         .expect("auth");
         let auth_http = Http::new(format!("http://127.0.0.1:{}", auth.port));
         tokio::spawn(auth.run_until(stop.clone().cancelled_owned()));
-        let rooms = chat_rooms::build(chat_rooms::Config::for_tests(common_config(&db, &exchange)))
-            .await
-            .expect("rooms");
+        let mut rooms_config = chat_rooms::Config::for_tests(common_config(&db, &exchange));
+        tweak_rooms(&mut rooms_config);
+        let rooms = chat_rooms::build(rooms_config).await.expect("rooms");
         let rooms_url = format!("http://127.0.0.1:{}", rooms.port);
         tokio::spawn(rooms.run_until(stop.clone().cancelled_owned()));
         let notifier = chat_notifier::build(chat_notifier::Config {
@@ -148,11 +158,16 @@ impl Stack {
 
     /// Opens a socket on gateway `i` and waits for its hello.
     pub async fn socket(&self, i: usize, token: &str) -> WsClient {
+        self.socket_hello(i, token).await.0
+    }
+
+    /// Opens a socket on gateway `i`; returns it with its hello frame.
+    pub async fn socket_hello(&self, i: usize, token: &str) -> (WsClient, Value) {
         let mut ws = WsClient::connect(&self.gateways[i], Some(token), Some(TEST_ORIGIN))
             .await
             .expect("upgrade accepted");
-        ws.expect("hello", WAIT, |_| true).await;
-        ws
+        let hello = ws.expect("hello", WAIT, |_| true).await;
+        (ws, hello)
     }
 }
 

@@ -245,3 +245,44 @@ impl FromRequest for ServiceCaller {
         ready(authenticate_service(req))
     }
 }
+
+/// The header a service names the user it acts for with (see [`Actor`]).
+pub const ACTING_USER: &str = "x-acting-user";
+
+/// Whom a request acts for: a user with their own token, or a service (the gateway) acting for
+/// a user connected to it, with the service credential and `X-Acting-User: <user id>`. Only
+/// the few endpoints a service uses for its users take this instead of [`AuthUser`].
+#[derive(Debug, Clone, Copy)]
+pub struct Actor {
+    pub id: Uuid,
+    /// Whether a service made the call.
+    pub by_service: bool,
+}
+
+fn authenticate_actor(req: &HttpRequest) -> Result<Actor, ApiError> {
+    let Some(acting) = req.headers().get(ACTING_USER) else {
+        return authenticate(req).map(|user| Actor {
+            id: user.id,
+            by_service: false,
+        });
+    };
+    authenticate_service(req)?;
+    let id = acting
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| ApiError::BadRequest("X-Acting-User must be a user id".into()))?;
+    Ok(Actor {
+        id,
+        by_service: true,
+    })
+}
+
+impl FromRequest for Actor {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate_actor(req))
+    }
+}

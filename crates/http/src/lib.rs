@@ -11,6 +11,6 @@ pub mod server;
 pub mod shutdown;
 pub mod telemetry;
 
-pub use auth::{AuthUser, JwtVerifier};
+pub use auth::{Actor, AuthUser, JwtVerifier};
 pub use error::{ApiError, ApiResult};
 pub use request_id::RequestId;

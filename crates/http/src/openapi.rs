@@ -44,7 +44,7 @@ impl Modify for SecuritySchemes {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "The service credential (SERVICE_TOKEN_FILE); internal endpoints only",
+                        "The service credential (SERVICE_TOKEN_FILE): internal endpoints, and the endpoints a gateway calls for a connected user, naming them in X-Acting-User",
                     ))
                     .build(),
             ),

@@ -101,6 +101,8 @@ where
             .default_service(web::to(crate::error::not_found))
     })
     .disable_signals()
+    // Small frames (acks, typing, receipts) leave at once instead of waiting for Nagle.
+    .tcp_nodelay(true)
     .shutdown_timeout(life.shutdown_timeout.as_secs())
     .listen(listener)?
     .run();

@@ -25,6 +25,9 @@ pub struct Config {
     pub heartbeat_secs: u64,
     /// Seconds after which an instance that stopped heartbeating is removed (`PRESENCE_FRESH_SECS`).
     pub presence_fresh_secs: i64,
+    /// Seconds a user whose last socket closed stays online for the people they share rooms
+    /// with, so a reload or a short network drop does not flicker (`GATEWAY_PRESENCE_GRACE_SECS`).
+    pub presence_grace_secs: u64,
 }
 
 impl Config {
@@ -52,6 +55,7 @@ impl Config {
             auth_timeout_secs: config::parse_or("GATEWAY_AUTH_TIMEOUT_SECS", 5)?,
             heartbeat_secs: config::parse_or("GATEWAY_HEARTBEAT_SECS", 10)?,
             presence_fresh_secs: config::parse_or("PRESENCE_FRESH_SECS", 30)?,
+            presence_grace_secs: config::parse_or("GATEWAY_PRESENCE_GRACE_SECS", 5)?,
         })
     }
 }

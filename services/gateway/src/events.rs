@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::hub::Hub;
 use chat_bus::{Delivery, Handled, Outgoing};
-use chat_domain::events::{Event, EventPayload};
+use chat_domain::events::{Event, EventPayload, PRESENCE_CHANGED, PresenceChanged};
 use chat_domain::ws::ServerFrame;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -41,15 +41,25 @@ pub fn dispatch(hub: &Hub, event: Event) {
             room_id,
             user_id,
             seq,
-        } => (
-            room_id,
-            ServerFrame::Read {
+            unread,
+        } => {
+            // Every device of the reader learns its new unread count.
+            let count = ServerFrame::Unread {
                 room_id,
-                user_id,
-                seq,
-            },
-            None,
-        ),
+                last_read_seq: seq,
+                unread,
+            };
+            hub.deliver_user(user_id, &text_of(&count));
+            (
+                room_id,
+                ServerFrame::Read {
+                    room_id,
+                    user_id,
+                    seq,
+                },
+                None,
+            )
+        }
         EventPayload::Typing { room_id, user_id } => (
             room_id,
             ServerFrame::Typing { room_id, user_id },
@@ -145,15 +155,32 @@ pub fn dispatch(hub: &Hub, event: Event) {
     deliver(hub, &event.id, room_id, &frame, skip);
 }
 
+fn text_of(frame: &ServerFrame) -> Arc<str> {
+    Arc::from(serde_json::to_string(frame).unwrap_or_default())
+}
+
 fn deliver(hub: &Hub, event_id: &Uuid, room_id: Uuid, frame: &ServerFrame, skip: Option<Uuid>) {
-    let text: Arc<str> = Arc::from(serde_json::to_string(frame).unwrap_or_default());
-    let delivered = hub.deliver(room_id, &text, skip);
+    let delivered = hub.deliver(room_id, &text_of(frame), skip);
     tracing::debug!(event.id = %event_id, room.id = %room_id, delivered, "event delivered");
 }
 
 /// The consumer's handler: unreadable events are dropped (the gateway's queue has no
 /// dead-letter queue; the rooms service is the source of truth and clients resync).
 pub fn handle(hub: &Hub, delivery: &Delivery) -> Handled {
+    if delivery.routing_key.as_str() == PRESENCE_CHANGED {
+        match serde_json::from_slice::<PresenceChanged>(&delivery.data) {
+            Ok(change) => {
+                let frame = ServerFrame::Presence {
+                    user_id: change.user_id,
+                    online: change.online,
+                    last_seen_at: change.last_seen_at,
+                };
+                hub.deliver_rooms(&change.room_ids, &text_of(&frame), Some(change.user_id));
+            }
+            Err(e) => tracing::warn!(error = %e, "unreadable presence change dropped"),
+        }
+        return Handled::Ack;
+    }
     match serde_json::from_slice::<Event>(&delivery.data) {
         Ok(event) => {
             dispatch(hub, event);
@@ -170,13 +197,23 @@ pub fn handle(hub: &Hub, delivery: &Delivery) -> Handled {
 pub async fn publish_typing(state: &AppState, room_id: Uuid, user_id: Uuid) {
     let event = Event::new(EventPayload::Typing { room_id, user_id }, None);
     let body = serde_json::to_vec(&event).unwrap_or_default();
+    publish_ephemeral(state, event.payload.routing_key(), event.id, body).await;
+}
+
+/// Presence is ephemeral too: every gateway tells its sockets in the user's rooms.
+pub async fn publish_presence(state: &AppState, change: &PresenceChanged) {
+    let body = serde_json::to_vec(change).unwrap_or_default();
+    publish_ephemeral(state, PRESENCE_CHANGED, Uuid::now_v7(), body).await;
+}
+
+async fn publish_ephemeral(state: &AppState, routing_key: &str, id: Uuid, body: Vec<u8>) {
     let out = Outgoing {
-        routing_key: event.payload.routing_key().to_owned(),
-        message_id: event.id.to_string(),
+        routing_key: routing_key.to_owned(),
+        message_id: id.to_string(),
         request_id: None,
         body,
     };
     if let Err(e) = state.publisher.publish_all(&[out]).await {
-        tracing::debug!(error = %e, "typing notice not published");
+        tracing::debug!(error = %e, routing_key, "ephemeral notice not published");
     }
 }

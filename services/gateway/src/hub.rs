@@ -142,28 +142,42 @@ impl Hub {
     /// Offers a frame to every socket in the room, optionally skipping one user. Returns how
     /// many sockets got it.
     pub fn deliver(&self, room: Uuid, frame: &Arc<str>, skip_user: Option<Uuid>) -> usize {
+        self.deliver_rooms(&[room], frame, skip_user)
+    }
+
+    /// Offers a frame once to every socket subscribed to any of these rooms, optionally
+    /// skipping one user.
+    pub fn deliver_rooms(&self, rooms: &[Uuid], frame: &Arc<str>, skip_user: Option<Uuid>) -> usize {
         let inner = self.read();
-        let Some(conns) = inner.by_room.get(&room) else {
+        let mut targets: Vec<ConnId> = rooms
+            .iter()
+            .filter_map(|r| inner.by_room.get(r))
+            .flatten()
+            .copied()
+            .collect();
+        if rooms.len() > 1 {
+            targets.sort_unstable();
+            targets.dedup();
+        }
+        offer(&inner, targets.iter(), frame, skip_user)
+    }
+
+    /// Offers a frame to every socket of one user here.
+    pub fn deliver_user(&self, user: Uuid, frame: &Arc<str>) -> usize {
+        let inner = self.read();
+        let Some(conns) = inner.by_user.get(&user) else {
             return 0;
         };
-        let mut delivered = 0;
-        for id in conns {
-            let Some(conn) = inner.conns.get(id) else {
-                continue;
-            };
-            if Some(conn.user_id) == skip_user {
-                continue;
-            }
-            match conn.tx.try_send(frame.clone()) {
-                Ok(()) => delivered += 1,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    tracing::warn!(conn.id = %id, user.id = %conn.user_id, "socket too slow: kicked");
-                    conn.kick.cancel();
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => {}
-            }
-        }
-        delivered
+        offer(&inner, conns.iter(), frame, None)
+    }
+
+    /// The rooms a socket is subscribed to.
+    pub fn rooms_of(&self, id: ConnId) -> Vec<Uuid> {
+        self.read()
+            .rooms_of
+            .get(&id)
+            .map(|r| r.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
@@ -177,6 +191,33 @@ impl Hub {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// Offers a frame to each socket's queue; a full queue kicks its socket.
+fn offer<'a>(
+    inner: &Inner,
+    conns: impl Iterator<Item = &'a ConnId>,
+    frame: &Arc<str>,
+    skip_user: Option<Uuid>,
+) -> usize {
+    let mut delivered = 0;
+    for id in conns {
+        let Some(conn) = inner.conns.get(id) else {
+            continue;
+        };
+        if Some(conn.user_id) == skip_user {
+            continue;
+        }
+        match conn.tx.try_send(frame.clone()) {
+            Ok(()) => delivered += 1,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(conn.id = %id, user.id = %conn.user_id, "socket too slow: kicked");
+                conn.kick.cancel();
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+    delivered
 }
 
 #[cfg(test)]
@@ -206,5 +247,31 @@ mod tests {
         assert!(!kick_b.is_cancelled());
         assert!(hub.remove(ca));
         assert_eq!(hub.deliver(room, &frame, None), 0);
+    }
+
+    #[test]
+    fn a_socket_in_several_of_the_rooms_gets_a_frame_once() {
+        let hub = Hub::default();
+        let (alice, bob) = (Uuid::new_v4(), Uuid::new_v4());
+        let (r1, r2) = (Uuid::new_v4(), Uuid::new_v4());
+        let (tx_a, mut rx_a) = mpsc::channel(8);
+        let (tx_b, mut rx_b) = mpsc::channel(8);
+        let (ca, cb) = (Uuid::new_v4(), Uuid::new_v4());
+        hub.add(ca, alice, tx_a, CancellationToken::new());
+        hub.add(cb, bob, tx_b, CancellationToken::new());
+        hub.join_conn(ca, &[r1, r2]);
+        hub.join_conn(cb, &[r1, r2]);
+        let frame: Arc<str> = Arc::from("{}");
+        assert_eq!(hub.deliver_rooms(&[r1, r2], &frame, Some(bob)), 1);
+        assert!(rx_a.try_recv().is_ok());
+        assert!(rx_a.try_recv().is_err(), "once, not once per room");
+        assert!(rx_b.try_recv().is_err(), "the skipped user gets nothing");
+        assert_eq!(hub.deliver_user(bob, &frame), 1);
+        assert!(rx_b.try_recv().is_ok());
+        let mut rooms = hub.rooms_of(ca);
+        rooms.sort_unstable();
+        let mut expected = vec![r1, r2];
+        expected.sort_unstable();
+        assert_eq!(rooms, expected);
     }
 }

@@ -30,9 +30,9 @@ pub struct AppState {
     pub verifier: JwtVerifier,
     /// The local sockets and their rooms.
     hub: Hub,
-    /// Calls to the rooms service on behalf of connected users.
+    /// Calls to the rooms service for connected users.
     rooms: RoomsClient,
-    /// Publishes ephemeral typing notices.
+    /// Publishes ephemeral typing and presence notices.
     publisher: Publisher,
     /// Whether this instance's event queue is consuming.
     consuming: Connected,
@@ -54,10 +54,14 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         let mut conn = chat_db::conn(&pool).await?;
         chat_db::presence::register_instance(&mut conn, config.instance_id).await?;
     }
+    // The gateway stores messages for its users with the service credential.
+    let service_token = config.common.service_token.clone().ok_or_else(|| {
+        anyhow::anyhow!("the gateway needs the service credential (SERVICE_TOKEN_FILE)")
+    })?;
     let life = Lifecycle::new(config.common.shutdown_timeout_secs);
     let bind = config.bind.clone();
     let state = Arc::new(AppState {
-        rooms: RoomsClient::new(&config.rooms_url)?,
+        rooms: RoomsClient::new(&config.rooms_url, service_token)?,
         publisher: Publisher::new(config.common.amqp_url.expose(), &config.common.exchange),
         consuming: Connected::default(),
         hub: Hub::default(),
@@ -75,7 +79,10 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
                 state.config.common.amqp_url.expose().to_owned(),
                 state.config.common.exchange.clone(),
                 QueueSpec::Exclusive {
-                    bindings: vec!["room.#".to_owned()],
+                    bindings: vec![
+                        "room.#".to_owned(),
+                        chat_domain::events::PRESENCE_CHANGED.to_owned(),
+                    ],
                 },
                 state.consuming.clone(),
                 state.cancel.clone(),
@@ -87,13 +94,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
             .await;
         });
     }
-    life.tasks.spawn(presence::heartbeat(
-        pool,
-        state.config.instance_id,
-        Duration::from_secs(state.config.heartbeat_secs),
-        state.config.presence_fresh_secs,
-        life.cancel.clone(),
-    ));
+    life.tasks.spawn(presence::heartbeat(state.clone()));
     let data = web::Data::from(state);
     Ok(serve("gateway", &bind, 4096, life, move |cfg| {
         cfg.app_data(data.clone())

@@ -1,7 +1,11 @@
-//! Calls to the rooms service, always with the connected user's own access token: the gateway
-//! can act only for users who are connected to it, and only as far as their token allows.
+//! Calls to the rooms service for a user connected to this gateway: authenticated with the
+//! service credential and naming the user in `X-Acting-User`. The socket code only ever names
+//! the user its socket authenticated, and a socket closes when its token expires, so the
+//! gateway never acts for anyone who is not connected to it with a valid token.
 
 use chat_domain::Message;
+use chat_http::auth::ACTING_USER;
+use chat_http::config::Secret;
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;
@@ -37,36 +41,42 @@ struct EnvelopeBody {
     message: String,
 }
 
+/// A user's rooms and the sync cursor taken before they were read.
 #[derive(Deserialize)]
-struct RoomIds {
-    room_ids: Vec<Uuid>,
+pub struct RoomIds {
+    pub room_ids: Vec<Uuid>,
+    pub cursor: String,
 }
 
 #[derive(Clone)]
 pub struct RoomsClient {
     http: reqwest::Client,
     base: String,
+    service_token: Secret,
 }
 
 impl RoomsClient {
-    pub fn new(base: &str) -> Result<Self, reqwest::Error> {
+    pub fn new(base: &str, service_token: Secret) -> Result<Self, reqwest::Error> {
         Ok(Self {
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .pool_max_idle_per_host(64)
+                .tcp_nodelay(true)
                 .build()?,
             base: base.trim_end_matches('/').to_owned(),
+            service_token,
         })
     }
 
     async fn call<T: serde::de::DeserializeOwned>(
         &self,
         req: reqwest::RequestBuilder,
-        token: &str,
+        user: Uuid,
         request_id: &str,
     ) -> Result<T, CallError> {
         let res = req
-            .bearer_auth(token)
+            .bearer_auth(self.service_token.expose())
+            .header(ACTING_USER, user.to_string())
             .header("x-request-id", request_id)
             .send()
             .await
@@ -89,20 +99,18 @@ impl RoomsClient {
         }
     }
 
-    pub async fn room_ids(&self, token: &str, request_id: &str) -> Result<Vec<Uuid>, CallError> {
-        let ids: RoomIds = self
-            .call(
-                self.http.get(format!("{}/api/rooms/ids", self.base)),
-                token,
-                request_id,
-            )
-            .await?;
-        Ok(ids.room_ids)
+    pub async fn room_ids(&self, user: Uuid, request_id: &str) -> Result<RoomIds, CallError> {
+        self.call(
+            self.http.get(format!("{}/api/rooms/ids", self.base)),
+            user,
+            request_id,
+        )
+        .await
     }
 
     pub async fn send(
         &self,
-        token: &str,
+        user: Uuid,
         request_id: &str,
         room_id: Uuid,
         client_msg_id: &str,
@@ -113,12 +121,12 @@ impl RoomsClient {
             .http
             .post(format!("{}/api/rooms/{room_id}/messages", self.base))
             .json(&json!({"client_msg_id": client_msg_id, "body": body, "reply_to": reply_to}));
-        self.call(req, token, request_id).await
+        self.call(req, user, request_id).await
     }
 
     pub async fn read(
         &self,
-        token: &str,
+        user: Uuid,
         request_id: &str,
         room_id: Uuid,
         seq: i64,
@@ -127,7 +135,7 @@ impl RoomsClient {
             .http
             .post(format!("{}/api/rooms/{room_id}/read", self.base))
             .json(&json!({"seq": seq}));
-        let _state: serde_json::Value = self.call(req, token, request_id).await?;
+        let _state: serde_json::Value = self.call(req, user, request_id).await?;
         Ok(())
     }
 }

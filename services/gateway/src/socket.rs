@@ -121,7 +121,6 @@ async fn first_frame_auth(
 struct Conn {
     id: Uuid,
     user_id: Uuid,
-    token: String,
     expires_at: i64,
     tx: mpsc::Sender<Arc<str>>,
     typing_at: HashMap<Uuid, Instant>,
@@ -140,7 +139,7 @@ async fn run(
         Some(a) => Some(a),
         None => first_frame_auth(&state, &mut session, &mut stream).await,
     };
-    let Some((claims, token)) = auth else {
+    let Some((claims, _token)) = auth else {
         let _ = session
             .close(Some(reason(close::UNAUTHORIZED, "authentication required")))
             .await;
@@ -151,7 +150,6 @@ async fn run(
     let mut conn = Conn {
         id: Uuid::new_v4(),
         user_id: claims.sub,
-        token,
         expires_at: claims.exp,
         tx: tx.clone(),
         typing_at: HashMap::new(),
@@ -160,21 +158,26 @@ async fn run(
     };
     let span = tracing::info_span!("socket", conn.id = %conn.id, user.id = %conn.user_id, request.id = %request_id);
     let _enter = span.enter();
+    // Registered first, so membership events that arrive while the rooms load still reach it.
     state.hub.add(conn.id, conn.user_id, tx, kick.clone());
-    crate::presence::connected(&state, conn.id, conn.user_id).await;
     tracing::info!("socket open");
 
-    let hello = frame(&ServerFrame::Hello {
-        user_id: conn.user_id,
-        session_id: conn.id,
-        protocol: PROTOCOL_VERSION,
-    });
     let mut ended: Option<CloseReason> = None;
-    if session.text(&*hello).await.is_err() {
-        ended = Some(reason(1000, "closed"));
-    }
-    match state.rooms.room_ids(&conn.token, &request_id).await {
-        Ok(rooms) => state.hub.join_conn(conn.id, &rooms),
+    match state.rooms.room_ids(conn.user_id, &request_id).await {
+        Ok(mine) => {
+            state.hub.join_conn(conn.id, &mine.room_ids);
+            let hello = frame(&ServerFrame::Hello {
+                user_id: conn.user_id,
+                session_id: conn.id,
+                protocol: PROTOCOL_VERSION,
+                cursor: mine.cursor,
+                instance_id: state.config.instance_id,
+            });
+            if session.text(&*hello).await.is_err() {
+                ended = Some(reason(1000, "closed"));
+            }
+            crate::presence::connected(&state, conn.id, conn.user_id, mine.room_ids).await;
+        }
         Err(e) => {
             tracing::warn!(error = %e, "cannot load the user's rooms");
             ended = Some(reason(1013, "try again later"));
@@ -231,8 +234,9 @@ async fn run(
             () = state.cancel.cancelled() => ended = Some(reason(close::SERVICE_RESTART, "service restart")),
         }
     }
+    let rooms = state.hub.rooms_of(conn.id);
     state.hub.remove(conn.id);
-    crate::presence::disconnected(&state, conn.id, conn.user_id).await;
+    crate::presence::disconnected(&state, conn.id, conn.user_id, rooms).await;
     let why = ended.unwrap_or_else(|| reason(1000, "bye"));
     tracing::info!(close.code = u16::from(why.code), "socket closed");
     let _ = session.close(Some(why)).await;
@@ -243,20 +247,20 @@ fn push(tx: &mpsc::Sender<Arc<str>>, f: &ServerFrame) {
     let _ = tx.try_send(frame(f));
 }
 
-/// Runs a call to the rooms service, as this socket's user, off the read loop, and queues the
-/// frame it answers with, if any.
+/// Runs a call to the rooms service for this socket's user (and only them), off the read
+/// loop, and queues the frame it answers with, if any.
 fn spawn_call<F>(state: &Arc<AppState>, conn: &Conn, request_id: &str, call: F)
 where
-    F: AsyncFnOnce(Arc<AppState>, String, String) -> Option<ServerFrame> + 'static,
+    F: AsyncFnOnce(Arc<AppState>, Uuid, String) -> Option<ServerFrame> + 'static,
 {
-    let (state, tx, token, rid) = (
+    let (state, tx, user, rid) = (
         state.clone(),
         conn.tx.clone(),
-        conn.token.clone(),
+        conn.user_id,
         request_id.to_owned(),
     );
     actix_web::rt::spawn(async move {
-        if let Some(frame) = call(state, token, rid).await {
+        if let Some(frame) = call(state, user, rid).await {
             push(&tx, &frame);
         }
     });
@@ -290,10 +294,7 @@ fn on_text(
     match parsed {
         ClientFrame::Ping {} => push(&conn.tx, &ServerFrame::Pong),
         ClientFrame::Auth { token } => match state.verifier.verify(&token) {
-            Ok(claims) if claims.sub == conn.user_id => {
-                conn.token = token;
-                conn.expires_at = claims.exp;
-            }
+            Ok(claims) if claims.sub == conn.user_id => conn.expires_at = claims.exp,
             _ => push(
                 &conn.tx,
                 &ServerFrame::error(
@@ -308,11 +309,11 @@ fn on_text(
             client_msg_id,
             body,
             reply_to,
-        } => spawn_call(state, conn, request_id, async move |state, token, rid| {
+        } => spawn_call(state, conn, request_id, async move |state, user, rid| {
             Some(
                 match state
                     .rooms
-                    .send(&token, &rid, room_id, &client_msg_id, &body, reply_to)
+                    .send(user, &rid, room_id, &client_msg_id, &body, reply_to)
                     .await
                 {
                     Ok(message) => ServerFrame::Ack {
@@ -324,8 +325,8 @@ fn on_text(
             )
         }),
         ClientFrame::Read { room_id, seq } => {
-            spawn_call(state, conn, request_id, async move |state, token, rid| {
-                let e = state.rooms.read(&token, &rid, room_id, seq).await.err()?;
+            spawn_call(state, conn, request_id, async move |state, user, rid| {
+                let e = state.rooms.read(user, &rid, room_id, seq).await.err()?;
                 Some(ServerFrame::error(e.code(), e.to_string(), None))
             });
         }

@@ -12,6 +12,9 @@ pub struct Config {
     /// Seconds events stay in the sync log (`ROOMS_SYNC_RETENTION_SECS`); a client whose
     /// cursor is older is told to reset.
     pub sync_retention_secs: i64,
+    /// Messages one user may send (and edit) per minute, over REST or through a gateway,
+    /// per rooms replica (`ROOMS_SEND_LIMIT_PER_MINUTE`); 0 turns the limit off.
+    pub send_per_minute: u32,
 }
 
 impl Config {
@@ -28,16 +31,19 @@ impl Config {
                 MessageBody::DEFAULT_MAX_CHARS,
             )?,
             sync_retention_secs: config::parse_or("ROOMS_SYNC_RETENTION_SECS", 7 * 24 * 3600)?,
+            send_per_minute: config::parse_or("ROOMS_SEND_LIMIT_PER_MINUTE", 120)?,
         })
     }
 
-    /// Settings for tests and the in-process stack: any free port, the default limits.
+    /// Settings for tests and the in-process stack: any free port, the default body limit, no
+    /// rate limit.
     pub fn for_tests(common: Common) -> Self {
         Self {
             common,
             bind: "127.0.0.1:0".into(),
             max_body_chars: MessageBody::DEFAULT_MAX_CHARS,
             sync_retention_secs: 7 * 24 * 3600,
+            send_per_minute: 0,
         }
     }
 }

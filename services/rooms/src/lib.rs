@@ -15,8 +15,9 @@ pub use openapi::ApiDoc;
 use actix_web::{HttpResponse, web};
 use chat_bus::Publisher;
 use chat_db::Pool;
-use chat_http::auth::{AuthSettings, JwtVerifier};
+use chat_http::auth::{AuthSettings, JwtVerifier, ServiceSettings};
 use chat_http::health::{self, Draining};
+use chat_http::limits::Limiter;
 use chat_http::server::{Lifecycle, Service, serve};
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub publisher: Arc<Publisher>,
     /// Set on shutdown; `/readyz` then answers 503.
     pub draining: Draining,
+    /// Sends and edits per user.
+    pub send_limit: Limiter,
 }
 
 /// Builds the rooms service and starts its outbox relay.
@@ -62,6 +65,9 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         config.sync_retention_secs,
         life.cancel.clone(),
     ));
+    let service_settings = web::Data::new(ServiceSettings::new(
+        config.common.service_token.as_ref(),
+    ));
     let auth_settings = web::Data::new(AuthSettings {
         verifier,
         allowed_origins: config.common.allowed_origins.clone(),
@@ -69,15 +75,19 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     // A body of max_body_chars characters of up to 4 bytes each, plus the other fields.
     let json_limit = config.max_body_chars * 4 + 4096;
     let bind = config.bind.clone();
+    let send_limit = Limiter::new(config.send_per_minute, Duration::from_secs(60));
     let state = web::Data::new(AppState {
         config,
         pool,
         relay_wake,
         publisher,
         draining: life.draining.clone(),
+        send_limit,
     });
     Ok(serve("rooms", &bind, json_limit, life, move |cfg| {
-        cfg.app_data(state.clone()).app_data(auth_settings.clone());
+        cfg.app_data(state.clone())
+            .app_data(auth_settings.clone())
+            .app_data(service_settings.clone());
         routes(cfg);
     })?)
 }

@@ -100,6 +100,11 @@ impl TestApp {
     }
 }
 
+/// A fresh client_msg_id.
+fn cid() -> String {
+    Uuid::new_v4().to_string()
+}
+
 #[tokio::test]
 async fn a_direct_room_is_unique_per_pair_whatever_the_order_or_concurrency() {
     let app = spawn().await;
@@ -422,18 +427,76 @@ async fn the_api_is_documented() {
 }
 
 #[tokio::test]
-async fn a_database_that_is_down_gives_503_quickly() {
+async fn a_database_outage_gives_503_quickly_and_the_service_recovers() {
     let db = TestDb::new().await;
+    let proxy = chat_testkit::TcpProxy::start("127.0.0.1:5432").await;
     let mut config = config(&db, &test_exchange());
-    config.common.database_url =
-        chat_http::config::Secret::new("postgres://postgres@127.0.0.1:1/none");
+    let via_proxy = db.url.replace("127.0.0.1:5432", &proxy.addr.to_string());
+    assert_ne!(via_proxy, db.url, "the test database URL names 127.0.0.1:5432");
+    config.common.database_url = chat_http::config::Secret::new(via_proxy);
     let app = spawn_with(config, db).await;
-    let token = mint_token(Uuid::new_v4(), "x", 60);
+    let (a, b) = (app.user("ann").await, app.user("ben").await);
+    let room = app.direct(&a, &b).await["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.send(&a, &room, &cid(), "before").await.status, 201);
+
+    proxy.down();
     let started = Instant::now();
-    let reply = app.http.get("/api/rooms", Some(&token)).await;
-    assert_eq!(reply.status, 503, "{:?}", reply.body);
-    assert!(started.elapsed() < Duration::from_secs(8));
+    let list = app.http.get("/api/rooms", Some(&a.token)).await;
+    assert_eq!(list.status, 503, "{:?}", list.body);
+    assert_eq!(list.body["error"]["code"], "unavailable");
+    let sent = app.send(&a, &room, &cid(), "during").await;
+    assert_eq!(sent.status, 503, "{:?}", sent.body);
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
     assert_eq!(app.http.get("/readyz", None).await.status, 503);
+
+    proxy.up();
+    let retry = cid();
+    let recovered = chat_testkit::eventually(Duration::from_secs(15), || async {
+        let sent = app.send(&a, &room, &retry, "after").await;
+        (sent.status == 201).then_some(sent)
+    })
+    .await
+    .expect("the service did not recover");
+    assert_eq!(recovered.body["seq"], 2, "the failed send took no seq");
+    assert_eq!(app.http.get("/readyz", None).await.status, 200);
+}
+
+#[tokio::test]
+async fn sends_and_edits_are_rate_limited_per_user() {
+    let db = TestDb::new().await;
+    let exchange = test_exchange();
+    let config = chat_rooms::Config {
+        send_per_minute: 3,
+        ..config(&db, &exchange)
+    };
+    let app = spawn_with(config, db).await;
+    let (a, b) = (app.user("ann").await, app.user("ben").await);
+    let room = app.direct(&a, &b).await["id"].as_str().unwrap().to_owned();
+    for n in 0..3 {
+        let sent = app.send(&a, &room, &cid(), &format!("m{n}")).await;
+        assert_eq!(sent.status, 201, "{:?}", sent.body);
+    }
+    let limited = app.send(&a, &room, &cid(), "one too many").await;
+    assert_eq!(limited.status, 429, "{:?}", limited.body);
+    assert_eq!(limited.body["error"]["code"], "rate_limited");
+    let wait: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "retry after {wait}");
+    let edit = app
+        .call(
+            &a,
+            reqwest::Method::PATCH,
+            &format!("/api/rooms/{room}/messages/1"),
+            Some(json!({"body": "edited"})),
+        )
+        .await;
+    assert_eq!(edit.status, 429, "edits share the budget: {:?}", edit.body);
+    // Another user has a budget of their own.
+    assert_eq!(app.send(&b, &room, &cid(), "hi").await.status, 201);
+    let history = app
+        .http
+        .get(&format!("/api/rooms/{room}/messages"), Some(&a.token))
+        .await;
+    assert_eq!(history.body["messages"].as_array().unwrap().len(), 4);
 }
 
 // ---------------------------------------------------------------------------------------------

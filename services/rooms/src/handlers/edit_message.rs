@@ -35,6 +35,7 @@ pub struct EditRequest {
         (status = 403, description = "Not my message", body = ErrorEnvelope),
         (status = 404, description = "No such room or message (or it was deleted)", body = ErrorEnvelope),
         (status = 422, body = ErrorEnvelope),
+        (status = 429, description = "Too many messages: see Retry-After", body = ErrorEnvelope),
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
@@ -47,6 +48,7 @@ pub async fn edit_message(
     body: web::Json<EditRequest>,
 ) -> ApiResult<web::Json<Message>> {
     let (room_id, seq) = path.into_inner();
+    state.send_limit.check(&auth.id.to_string())?;
     let text = MessageBody::parse(&body.body, state.config.max_body_chars)?;
     let mut conn = chat_db::conn(&state.pool).await?;
     member_of(&mut conn, room_id, auth.id).await?;

@@ -6,7 +6,7 @@ use actix_web::{post, web};
 use chat_db::rooms;
 use chat_domain::events::EventPayload;
 use chat_http::error::ErrorEnvelope;
-use chat_http::{ApiError, ApiResult, AuthUser, RequestId};
+use chat_http::{Actor, ApiError, ApiResult, RequestId};
 use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -32,12 +32,12 @@ pub struct ReadState {
     params(("id" = Uuid, Path, description = "Room id")),
     request_body = ReadRequest,
     responses((status = 200, body = ReadState), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service" = []))
 )]
 #[post("/api/rooms/{id}/read")]
 pub async fn mark_read(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Actor,
     request_id: RequestId,
     id: web::Path<Uuid>,
     body: web::Json<ReadRequest>,
@@ -55,7 +55,9 @@ pub async fn mark_read(
         .transaction::<_, TxError, _>(async |conn| {
             // Reads of one room line up on its row, so exactly one of two concurrent readers
             // sees the lowest watermark rise.
-            rooms::lock(conn, room.id).await?;
+            let last_seq = rooms::lock(conn, room.id)
+                .await?
+                .map_or(room.last_seq, |r| r.last_seq);
             let all_before = rooms::min_read_seq(conn, room.id).await?;
             match rooms::mark_read(conn, room.id, auth.id, seq).await? {
                 Some(moved) => {
@@ -66,6 +68,7 @@ pub async fn mark_read(
                             room_id: room.id,
                             user_id: auth.id,
                             seq: moved,
+                            unread: (last_seq - moved).max(0),
                         },
                     )
                     .await?;

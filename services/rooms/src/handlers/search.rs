@@ -61,7 +61,17 @@ pub async fn search(
         query.cursor,
         limit + 1,
     )
-    .await?;
+    .await
+    .map_err(|e| {
+        if e.is_timeout() {
+            ApiError::invalid([chat_domain::Invalid::new(
+                "q",
+                "matches too many messages: add words or search one room",
+            )])
+        } else {
+            e.into()
+        }
+    })?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = has_more.then(|| rows.last().map(|r| r.id)).flatten();

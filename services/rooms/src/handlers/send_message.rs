@@ -9,7 +9,7 @@ use chat_db::{messages, rooms};
 use chat_domain::events::EventPayload;
 use chat_domain::{ClientMsgId, Message, MessageBody};
 use chat_http::error::ErrorEnvelope;
-use chat_http::{ApiError, ApiResult, AuthUser, RequestId};
+use chat_http::{Actor, ApiError, ApiResult, RequestId};
 use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -40,18 +40,20 @@ pub struct SendRequest {
         (status = 404, body = ErrorEnvelope),
         (status = 409, description = "client_msg_id already used in another room", body = ErrorEnvelope),
         (status = 422, body = ErrorEnvelope),
+        (status = 429, description = "Too many messages: see Retry-After", body = ErrorEnvelope),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service" = []))
 )]
 #[post("/api/rooms/{id}/messages")]
 pub async fn send_message(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Actor,
     request_id: RequestId,
     id: web::Path<Uuid>,
     body: web::Json<SendRequest>,
 ) -> ApiResult<HttpResponse> {
     let room_id = id.into_inner();
+    state.send_limit.check(&auth.id.to_string())?;
     let text = MessageBody::parse(&body.body, state.config.max_body_chars);
     let client_msg_id = ClientMsgId::parse(&body.client_msg_id);
     let (text, client_msg_id) = match (text, client_msg_id) {
