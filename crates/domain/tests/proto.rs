@@ -1,14 +1,14 @@
 //! `proto/protocol.schema.json` is generated from the Rust types; this test fails when the
 //! two drift. Regenerate with `UPDATE_PROTO=1 cargo test -p chat-domain --test proto`.
 
-use chat_domain::events::Event;
+use chat_domain::events::{Event, PresenceChanged};
 use chat_domain::ws::{ClientFrame, ServerFrame};
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "chat WebSocket and broker protocol", version = "1"),
-    components(schemas(ClientFrame, ServerFrame, Event))
+    components(schemas(ClientFrame, ServerFrame, Event, PresenceChanged))
 )]
 struct Protocol;
 

@@ -171,7 +171,10 @@ async fn a_gateway_that_died_without_closing_is_reaped_and_its_users_go_offline(
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
     let stack = Stack::start(1).await;
-    let (alice, _) = stack.user("alice").await;
+    let (alice, alice_token) = stack.user("alice").await;
+    let (bob_id, bob_token) = stack.user("bob").await;
+    stack.direct(&alice_token, bob_id).await;
+    let mut bob = stack.socket(0, &bob_token).await;
     let dead = Uuid::new_v4();
     let mut conn = stack.db.conn().await;
     chat_db::presence::register_instance(&mut conn, dead)
@@ -216,6 +219,13 @@ async fn a_gateway_that_died_without_closing_is_reaped_and_its_users_go_offline(
         status[&alice].last_seen_at.is_some(),
         "its users get a last seen"
     );
+    // Who shares a room with them is told.
+    let offline = bob
+        .expect("presence", WAIT, |f| {
+            f["user_id"] == alice.to_string().as_str() && f["online"] == false
+        })
+        .await;
+    assert!(offline["last_seen_at"].is_string(), "{offline}");
 }
 
 fn chrono_like_now_minus_secs(secs: i64) -> chrono::DateTime<chrono::Utc> {

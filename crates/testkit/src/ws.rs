@@ -27,17 +27,7 @@ impl WsClient {
         token: Option<&str>,
         origin: Option<&str>,
     ) -> Result<Self, u16> {
-        let mut req = url.into_client_request().expect("ws url");
-        if let Some(t) = token {
-            req.headers_mut().insert(
-                "authorization",
-                HeaderValue::from_str(&format!("Bearer {t}")).expect("header"),
-            );
-        }
-        if let Some(o) = origin {
-            req.headers_mut()
-                .insert("origin", HeaderValue::from_str(o).expect("header"));
-        }
+        let req = request(url, token, origin);
         match tokio::time::timeout(
             Duration::from_secs(10),
             tokio_tungstenite::connect_async(req),
@@ -49,6 +39,25 @@ impl WsClient {
             Ok(Err(e)) => panic!("websocket connect failed: {e}"),
             Err(_) => panic!("websocket connect timed out"),
         }
+    }
+
+    /// Connects over a TCP socket with a tiny receive buffer, for a client that will never
+    /// read: the server's writes to it back up after a few frames.
+    pub async fn connect_stalled(url: &str, token: &str, origin: &str) -> Self {
+        let req = request(url, Some(token), Some(origin));
+        let authority = req.uri().authority().expect("ws url with a host").as_str();
+        let addr = tokio::net::lookup_host(authority)
+            .await
+            .expect("resolve")
+            .next()
+            .expect("an address");
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+        let tcp = socket.connect(addr).await.expect("tcp connect");
+        let (stream, _) = tokio_tungstenite::client_async(req, MaybeTlsStream::Plain(tcp))
+            .await
+            .expect("websocket upgrade");
+        Self { stream }
     }
 
     pub async fn send_json(&mut self, v: &Value) {
@@ -116,11 +125,23 @@ impl WsClient {
 
     /// Reads frames for `window` and fails if one has `type == kind`.
     pub async fn expect_none(&mut self, kind: &str, window: Duration) {
+        self.expect_none_where(kind, window, |_| true).await;
+    }
+
+    /// Reads frames for `window` and fails if one has `type == kind` and passes `pred`.
+    pub async fn expect_none_where(
+        &mut self,
+        kind: &str,
+        window: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) {
         let deadline = tokio::time::Instant::now() + window;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match self.next_json(left).await {
-                Some(Ok(v)) if v["type"] == kind => panic!("unexpected {kind} frame: {v}"),
+                Some(Ok(v)) if v["type"] == kind && pred(&v) => {
+                    panic!("unexpected {kind} frame: {v}")
+                }
                 Some(Ok(_)) => continue,
                 Some(Err(closed)) => panic!("socket closed: {closed:?}"),
                 None => return,
@@ -140,4 +161,23 @@ impl WsClient {
             }
         }
     }
+}
+
+fn request(
+    url: &str,
+    token: Option<&str>,
+    origin: Option<&str>,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    let mut req = url.into_client_request().expect("ws url");
+    if let Some(t) = token {
+        req.headers_mut().insert(
+            "authorization",
+            HeaderValue::from_str(&format!("Bearer {t}")).expect("header"),
+        );
+    }
+    if let Some(o) = origin {
+        req.headers_mut()
+            .insert("origin", HeaderValue::from_str(o).expect("header"));
+    }
+    req
 }

@@ -147,7 +147,12 @@ impl Hub {
 
     /// Offers a frame once to every socket subscribed to any of these rooms, optionally
     /// skipping one user.
-    pub fn deliver_rooms(&self, rooms: &[Uuid], frame: &Arc<str>, skip_user: Option<Uuid>) -> usize {
+    pub fn deliver_rooms(
+        &self,
+        rooms: &[Uuid],
+        frame: &Arc<str>,
+        skip_user: Option<Uuid>,
+    ) -> usize {
         let inner = self.read();
         let mut targets: Vec<ConnId> = rooms
             .iter()

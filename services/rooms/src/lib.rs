@@ -65,9 +65,8 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         config.sync_retention_secs,
         life.cancel.clone(),
     ));
-    let service_settings = web::Data::new(ServiceSettings::new(
-        config.common.service_token.as_ref(),
-    ));
+    let service_settings =
+        web::Data::new(ServiceSettings::new(config.common.service_token.as_ref()));
     let auth_settings = web::Data::new(AuthSettings {
         verifier,
         allowed_origins: config.common.allowed_origins.clone(),

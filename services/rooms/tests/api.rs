@@ -432,7 +432,10 @@ async fn a_database_outage_gives_503_quickly_and_the_service_recovers() {
     let proxy = chat_testkit::TcpProxy::start("127.0.0.1:5432").await;
     let mut config = config(&db, &test_exchange());
     let via_proxy = db.url.replace("127.0.0.1:5432", &proxy.addr.to_string());
-    assert_ne!(via_proxy, db.url, "the test database URL names 127.0.0.1:5432");
+    assert_ne!(
+        via_proxy, db.url,
+        "the test database URL names 127.0.0.1:5432"
+    );
     config.common.database_url = chat_http::config::Secret::new(via_proxy);
     let app = spawn_with(config, db).await;
     let (a, b) = (app.user("ann").await, app.user("ben").await);
@@ -446,7 +449,11 @@ async fn a_database_outage_gives_503_quickly_and_the_service_recovers() {
     assert_eq!(list.body["error"]["code"], "unavailable");
     let sent = app.send(&a, &room, &cid(), "during").await;
     assert_eq!(sent.status, 503, "{:?}", sent.body);
-    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(app.http.get("/readyz", None).await.status, 503);
 
     proxy.up();
@@ -1412,4 +1419,77 @@ async fn sends_succeed_while_rabbitmq_is_down_and_every_event_arrives_once_it_is
         [2, 3, 4, 5, 6],
         "every event arrives, each once after dedupe"
     );
+}
+
+#[tokio::test]
+async fn a_service_acts_for_a_user_only_with_the_service_credential() {
+    let app = spawn().await;
+    let (a, b) = (app.user("ann").await, app.user("ben").await);
+    let room = app.direct(&a, &b).await["id"].as_str().unwrap().to_owned();
+    let as_service = |token: &str, acting: &str, path: &str| {
+        app.http
+            .client
+            .post(app.http.url(path))
+            .bearer_auth(token)
+            .header("x-acting-user", acting)
+            .json(&json!({"client_msg_id": cid(), "body": "for ann"}))
+    };
+    let path = format!("/api/rooms/{room}/messages");
+    // The gateway's way: service credential plus the user it acts for.
+    let sent = app
+        .http
+        .send(as_service(
+            chat_testkit::SERVICE_TOKEN,
+            &a.id.to_string(),
+            &path,
+        ))
+        .await;
+    assert_eq!(sent.status, 201, "{:?}", sent.body);
+    assert_eq!(sent.body["sender_id"], a.id.to_string().as_str());
+    // A user's own token cannot name someone else.
+    let forged = app
+        .http
+        .send(as_service(&b.token, &a.id.to_string(), &path))
+        .await;
+    assert_eq!(forged.status, 401, "{:?}", forged.body);
+    // The service credential alone is no user.
+    let bare = app
+        .http
+        .send(
+            app.http
+                .client
+                .post(app.http.url(&path))
+                .bearer_auth(chat_testkit::SERVICE_TOKEN)
+                .json(&json!({"client_msg_id": cid(), "body": "x"})),
+        )
+        .await;
+    assert_eq!(bare.status, 401, "{:?}", bare.body);
+    // Acting for an outsider gets the outsider's 404.
+    let outsider = app.user("eve").await;
+    let refused = app
+        .http
+        .send(as_service(
+            chat_testkit::SERVICE_TOKEN,
+            &outsider.id.to_string(),
+            &path,
+        ))
+        .await;
+    assert_eq!(refused.status, 404, "{:?}", refused.body);
+    let garbled = app
+        .http
+        .send(as_service(chat_testkit::SERVICE_TOKEN, "not-a-uuid", &path))
+        .await;
+    assert_eq!(garbled.status, 400, "{:?}", garbled.body);
+    // Endpoints that do not take a service's word refuse it.
+    let list = app
+        .http
+        .send(
+            app.http
+                .client
+                .get(app.http.url("/api/rooms"))
+                .bearer_auth(chat_testkit::SERVICE_TOKEN)
+                .header("x-acting-user", a.id.to_string()),
+        )
+        .await;
+    assert_eq!(list.status, 401, "{:?}", list.body);
 }

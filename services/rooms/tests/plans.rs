@@ -129,19 +129,29 @@ async fn the_frequent_queries_never_scan_a_whole_table() {
         })
     })
     .await;
-    assert_eq!(caught.seq_scans.len(), 1, "the probe sees a sequential scan: {caught:?}");
+    assert_eq!(
+        caught.seq_scans.len(),
+        1,
+        "the probe sees a sequential scan: {caught:?}"
+    );
     assert_eq!(caught.messages_read, 30_000, "and counts the rows it read");
 
     // A rare word must not walk the whole primary key looking for the newest hits (what an
     // ORDER BY id LIMIT plan does): it reads only what the text indexes match.
     let rare = reads(&mut conn, |c| {
         Box::pin(async move {
-            let hits = messages::search(c, user, "qqqzz", None, None, 20).await.unwrap();
+            let hits = messages::search(c, user, "qqqzz", None, None, 20)
+                .await
+                .unwrap();
             assert!(hits.is_empty());
         })
     })
     .await;
-    assert!(rare.messages_read < 100, "a rare word read {} messages", rare.messages_read);
+    assert!(
+        rare.messages_read < 100,
+        "a rare word read {} messages",
+        rare.messages_read
+    );
 
     let cases: Vec<(&str, Reads)> = vec![
         (

@@ -168,9 +168,25 @@ async fn main() {
     let mut b = WsClient::connect(&ws_url, Some(bob_token), Some(&base))
         .await
         .expect("bob's socket");
-    a.expect("hello", WAIT, |_| true).await;
-    b.expect("hello", WAIT, |_| true).await;
+    let hello_a = a.expect("hello", WAIT, |_| true).await;
+    let hello_b = b.expect("hello", WAIT, |_| true).await;
     c.check("both sockets open through nginx", true, "");
+    c.check(
+        "nginx puts the two users on different gateway instances",
+        hello_a["instance_id"].is_string() && hello_a["instance_id"] != hello_b["instance_id"],
+        format!("{} / {}", hello_a["instance_id"], hello_b["instance_id"]),
+    );
+    c.check(
+        "hello carries a sync cursor",
+        hello_a["cursor"].is_string(),
+        &hello_a,
+    );
+    let bob_online = a
+        .expect("presence", WAIT, |f| {
+            f["user_id"] == *bob_id && f["online"] == true
+        })
+        .await;
+    c.check("alice sees bob come online", true, &bob_online);
     a.send_json(&json!({"type": "send", "room_id": room_id, "client_msg_id": run, "body": "hello through nginx"})).await;
     let ack = a.expect("ack", WAIT, |_| true).await;
     c.check(
@@ -191,6 +207,40 @@ async fn main() {
         "REST history returns it",
         history.body["messages"][0]["body"] == "hello through nginx",
         &history.body,
+    );
+    b.send_json(&json!({"type": "typing", "room_id": room_id}))
+        .await;
+    let typing = a.expect("typing", WAIT, |_| true).await;
+    c.check(
+        "typing crosses gateway instances",
+        typing["user_id"] == *bob_id,
+        &typing,
+    );
+    b.send_json(&json!({"type": "read", "room_id": room_id, "seq": 1}))
+        .await;
+    let read = a.expect("read", WAIT, |f| f["user_id"] == *bob_id).await;
+    let all = a.expect("read_by_all", WAIT, |_| true).await;
+    c.check(
+        "the receipt and read-by-all cross gateway instances",
+        read["seq"] == 1 && all["seq"] == 1,
+        format!("{read} {all}"),
+    );
+    let unread = b.expect("unread", WAIT, |_| true).await;
+    c.check(
+        "the reader gets its unread count",
+        unread["unread"] == 0,
+        &unread,
+    );
+    drop(b);
+    let offline = a
+        .expect("presence", WAIT, |f| {
+            f["user_id"] == *bob_id && f["online"] == false
+        })
+        .await;
+    c.check(
+        "alice sees bob go offline with a last seen",
+        offline["last_seen_at"].is_string(),
+        &offline,
     );
     finish(&c);
 }
