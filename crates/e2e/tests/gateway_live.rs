@@ -306,3 +306,43 @@ async fn a_client_that_never_reads_is_cut_off_without_delaying_the_others() {
         started.elapsed()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_is_rate_limited_per_room() {
+    let stack = Stack::start(1).await;
+    let (_, alice_token) = stack.user("alice").await;
+    let (bob, bob_token) = stack.user("bob").await;
+    let room = stack.direct(&alice_token, bob).await;
+    let mut a = stack.socket(0, &alice_token).await;
+    let mut b = stack.socket(0, &bob_token).await;
+    for _ in 0..5 {
+        a.send_json(&json!({"type": "typing", "room_id": room}))
+            .await;
+    }
+    b.expect("typing", WAIT, |_| true).await;
+    // The other four fell within the 2 s window: no more notices for now.
+    b.expect_none("typing", Duration::from_millis(1200)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_peers_are_dropped_and_live_idle_ones_are_kept() {
+    let stack = Stack::start_with(1, |gw| {
+        gw.ping_secs = 1;
+        gw.idle_timeout_secs = 2;
+    })
+    .await;
+    let (_, alice_token) = stack.user("alice").await;
+    let (dead, dead_token) = stack.user("dead").await;
+    stack.direct(&alice_token, dead).await;
+    // A client that reads (and so answers pings) but sends nothing stays, well past the idle
+    // timeout.
+    let mut a = stack.socket(0, &alice_token).await;
+    // A peer that never answers pings: its socket is dropped, and it goes offline.
+    let _stalled = WsClient::connect_stalled(&stack.gateways[0], &dead_token, TEST_ORIGIN).await;
+    a.expect("presence", WAIT, is_presence_of(dead, true)).await;
+    a.expect("presence", WAIT, is_presence_of(dead, false))
+        .await;
+    a.expect_none("nothing", Duration::from_secs(3)).await;
+    a.send_json(&json!({"type": "ping"})).await;
+    a.expect("pong", WAIT, |_| true).await;
+}
