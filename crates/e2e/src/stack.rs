@@ -79,16 +79,11 @@ impl Stack {
         let rooms = chat_rooms::build(rooms_config).await.expect("rooms");
         let rooms_url = format!("http://127.0.0.1:{}", rooms.port);
         tokio::spawn(rooms.run_until(stop.clone().cancelled_owned()));
-        let notifier = chat_notifier::build(chat_notifier::Config {
-            common: common_config(&db, &exchange),
-            bind: "127.0.0.1:0".into(),
-            queue: format!("{exchange}.notifier"),
-            prefetch: 8,
-            telegram_token: None,
-            telegram_api_url: None,
-            public_url: TEST_ORIGIN.into(),
-            presence_fresh_secs: 5,
-        })
+        let notifier = chat_notifier::build(chat_notifier::Config::for_tests(
+            common_config(&db, &exchange),
+            format!("{exchange}.notifier"),
+            auth_http.base.clone(),
+        ))
         .await
         .expect("notifier");
         let notifier_http = Http::new(format!("http://127.0.0.1:{}", notifier.port));

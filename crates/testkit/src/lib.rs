@@ -5,6 +5,7 @@ mod http;
 mod keys;
 mod proxy;
 mod tap;
+mod telegram;
 mod ws;
 
 pub use db::TestDb;
@@ -12,6 +13,7 @@ pub use http::{Http, Reply};
 pub use keys::{Keys, keys, mint_token};
 pub use proxy::TcpProxy;
 pub use tap::EventTap;
+pub use telegram::{FAKE_BOT_USERNAME, FakeTelegram, Sent};
 pub use ws::WsClient;
 
 use chat_http::config::{Common, Secret};

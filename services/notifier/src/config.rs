@@ -18,6 +18,11 @@ pub struct Config {
     pub public_url: String,
     /// Seconds a gateway heartbeat stays fresh for presence (`PRESENCE_FRESH_SECS`).
     pub presence_fresh_secs: i64,
+    /// Base URL of auth, whose service-only Telegram endpoints the bot calls
+    /// (`NOTIFIER_AUTH_URL`).
+    pub auth_url: String,
+    /// Seconds one long poll of `getUpdates` waits (`TELEGRAM_POLL_TIMEOUT_SECS`).
+    pub telegram_poll_timeout_secs: u64,
 }
 
 impl Config {
@@ -31,6 +36,24 @@ impl Config {
             telegram_api_url: config::optional("TELEGRAM_API_URL"),
             public_url: config::or("PUBLIC_URL", "http://localhost:8080"),
             presence_fresh_secs: config::parse_or("PRESENCE_FRESH_SECS", 30)?,
+            auth_url: config::or("NOTIFIER_AUTH_URL", "http://127.0.0.1:8081"),
+            telegram_poll_timeout_secs: config::parse_or("TELEGRAM_POLL_TIMEOUT_SECS", 25)?,
         })
+    }
+
+    /// Settings for tests: any free port, the given queue, no bot token.
+    pub fn for_tests(common: Common, queue: String, auth_url: String) -> Self {
+        Self {
+            common,
+            bind: "127.0.0.1:0".into(),
+            queue,
+            prefetch: 8,
+            telegram_token: None,
+            telegram_api_url: None,
+            public_url: "http://localhost:8080".into(),
+            presence_fresh_secs: 5,
+            auth_url,
+            telegram_poll_timeout_secs: 1,
+        }
     }
 }

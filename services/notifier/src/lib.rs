@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+mod auth_client;
+mod bot;
 pub mod config;
 mod handler;
 mod transport;
@@ -12,6 +14,7 @@ use chat_db::Pool;
 use chat_http::health::{self, Draining};
 use chat_http::server::{Lifecycle, Service, serve};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use transport::Transport;
 
@@ -23,6 +26,10 @@ pub struct AppState {
     transport: Transport,
     /// Whether the queue is being consumed.
     consuming: Connected,
+    /// auth's service-only Telegram endpoints.
+    auth: auth_client::AuthClient,
+    /// Whether this instance is the one polling Telegram.
+    polling: AtomicBool,
     /// Set on shutdown; `/readyz` then answers 503.
     draining: Draining,
 }
@@ -42,10 +49,13 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     }
     let life = Lifecycle::new(config.common.shutdown_timeout_secs);
     let bind = config.bind.clone();
+    let auth = auth_client::AuthClient::new(&config.auth_url, config.common.service_token.clone())?;
     let state = Arc::new(AppState {
         pool,
         transport,
         consuming: Connected::default(),
+        auth,
+        polling: AtomicBool::new(false),
         draining: life.draining.clone(),
         config,
     });
@@ -73,12 +83,25 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
             .await;
         });
     }
+    if let Some(bot) = state.transport.bot() {
+        life.tasks
+            .spawn(bot::run(state.clone(), bot.clone(), life.cancel.clone()));
+    }
     let data = web::Data::from(state);
     Ok(serve("notifier", &bind, 4096, life, move |cfg| {
         cfg.app_data(data.clone())
             .route("/livez", web::get().to(health::livez))
-            .route("/readyz", web::get().to(readyz));
+            .route("/readyz", web::get().to(readyz))
+            .route("/bot", web::get().to(bot_status));
     })?)
+}
+
+/// Whether this instance is the one polling Telegram (health port only, like `/readyz`).
+async fn bot_status(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({
+        "telegram_bot": state.transport.bot().is_some(),
+        "telegram_poller": state.polling.load(std::sync::atomic::Ordering::Relaxed),
+    }))
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {

@@ -25,6 +25,14 @@ impl Transport {
         Ok(Self::Telegram(bot))
     }
 
+    /// The bot, when a token is configured.
+    pub fn bot(&self) -> Option<&Bot> {
+        match self {
+            Self::Telegram(bot) => Some(bot),
+            Self::Log => None,
+        }
+    }
+
     pub async fn send(
         &self,
         user_id: uuid::Uuid,
