@@ -1187,7 +1187,20 @@ async fn sync_returns_everything_missed_in_order_across_rooms_then_resets_when_t
         assert_eq!(page.status, 200, "{:?}", page.body);
         assert_eq!(page.body["reset"], false);
         assert!(page.body["events"].as_array().unwrap().len() <= 2);
-        events.extend(page.body["events"].as_array().unwrap().iter().cloned());
+        // The cursor is conservative: a transaction still running anywhere in the cluster
+        // (another test's) holds it back, so the page may repeat the dm's creation, which b
+        // saw before taking the cursor. Clients drop repeats by event id; so does this test.
+        events.extend(
+            page.body["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| {
+                    !(e["payload"]["type"] == "room_created"
+                        && e["payload"]["room_id"] == dm.as_str())
+                })
+                .cloned(),
+        );
         cursor_now = page.body["next_cursor"].as_str().unwrap().to_owned();
         if events.len() >= 9 || Instant::now() > deadline {
             break;
