@@ -142,7 +142,11 @@ impl Hub {
     /// Offers a frame to every socket in the room, optionally skipping one user. Returns how
     /// many sockets got it.
     pub fn deliver(&self, room: Uuid, frame: &Arc<str>, skip_user: Option<Uuid>) -> usize {
-        self.deliver_rooms(&[room], frame, skip_user)
+        let inner = self.read();
+        let Some(conns) = inner.by_room.get(&room) else {
+            return 0;
+        };
+        offer(&inner, conns.iter(), frame, skip_user)
     }
 
     /// Offers a frame once to every socket subscribed to any of these rooms, optionally
@@ -154,16 +158,12 @@ impl Hub {
         skip_user: Option<Uuid>,
     ) -> usize {
         let inner = self.read();
-        let mut targets: Vec<ConnId> = rooms
+        let targets: HashSet<ConnId> = rooms
             .iter()
             .filter_map(|r| inner.by_room.get(r))
             .flatten()
             .copied()
             .collect();
-        if rooms.len() > 1 {
-            targets.sort_unstable();
-            targets.dedup();
-        }
         offer(&inner, targets.iter(), frame, skip_user)
     }
 

@@ -1,10 +1,11 @@
 //! auth's service-only Telegram endpoints (`/internal/telegram/...`), called with the service
 //! credential: the notifier never writes `users` itself.
 
+use chat_http::client::{CallError, ServiceClient};
 use chat_http::config::Secret;
+use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
-use std::time::Duration;
 use uuid::Uuid;
 
 /// The account a Telegram chat is linked to.
@@ -25,67 +26,65 @@ pub enum AuthCallError {
     Unavailable(String),
 }
 
+impl From<CallError> for AuthCallError {
+    fn from(e: CallError) -> Self {
+        if e.is_not_found() {
+            Self::NotFound
+        } else {
+            Self::Unavailable(e.to_string())
+        }
+    }
+}
+
+/// Requests carry this request id: they start from a Telegram update, not an HTTP request.
+const REQUEST_ID: &str = "telegram-bot";
+
 #[derive(Clone)]
 pub struct AuthClient {
-    http: reqwest::Client,
-    base: String,
-    token: Option<Secret>,
+    /// `None` without a service credential: every call is then unavailable.
+    client: Option<ServiceClient>,
 }
 
 impl AuthClient {
     pub fn new(base: &str, token: Option<Secret>) -> Result<Self, reqwest::Error> {
         Ok(Self {
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()?,
-            base: base.trim_end_matches('/').to_owned(),
-            token,
+            client: token.map(|t| ServiceClient::new(base, t)).transpose()?,
         })
     }
 
     async fn call<T: serde::de::DeserializeOwned>(
         &self,
-        req: reqwest::RequestBuilder,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
     ) -> Result<Option<T>, AuthCallError> {
-        let token = self
-            .token
+        let client = self
+            .client
             .as_ref()
             .ok_or_else(|| AuthCallError::Unavailable("no service credential".into()))?;
-        let res = req
-            .bearer_auth(token.expose())
-            .send()
-            .await
-            .map_err(|e| AuthCallError::Unavailable(e.to_string()))?;
-        match res.status().as_u16() {
-            204 => Ok(None),
-            200..=299 => res
-                .json()
-                .await
-                .map(Some)
-                .map_err(|e| AuthCallError::Unavailable(e.to_string())),
-            404 => Err(AuthCallError::NotFound),
-            status => Err(AuthCallError::Unavailable(format!("status {status}"))),
+        let mut req = client.request(method, path, None, REQUEST_ID);
+        if let Some(body) = body {
+            req = req.json(&body);
         }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        Ok(client.send(req).await?)
     }
 
     /// Links `chat_id` to the account whose one-time link token this is.
     pub async fn redeem(&self, token: &str, chat_id: i64) -> Result<LinkedAccount, AuthCallError> {
-        let req = self
-            .http
-            .post(self.url("/internal/telegram/redeem"))
-            .json(&json!({"token": token, "chat_id": chat_id}));
-        self.call(req).await?.ok_or(AuthCallError::NotFound)
+        let body = json!({"token": token, "chat_id": chat_id});
+        self.call(Method::POST, "/internal/telegram/redeem", Some(body))
+            .await?
+            .ok_or(AuthCallError::NotFound)
     }
 
     pub async fn account(&self, chat_id: i64) -> Result<LinkedAccount, AuthCallError> {
-        let req = self
-            .http
-            .get(self.url(&format!("/internal/telegram/chats/{chat_id}")));
-        self.call(req).await?.ok_or(AuthCallError::NotFound)
+        self.call(
+            Method::GET,
+            &format!("/internal/telegram/chats/{chat_id}"),
+            None,
+        )
+        .await?
+        .ok_or(AuthCallError::NotFound)
     }
 
     pub async fn set_notifications(
@@ -93,17 +92,16 @@ impl AuthClient {
         chat_id: i64,
         enabled: bool,
     ) -> Result<LinkedAccount, AuthCallError> {
-        let req = self
-            .http
-            .put(self.url(&format!("/internal/telegram/chats/{chat_id}/notifications")))
-            .json(&json!({"enabled": enabled}));
-        self.call(req).await?.ok_or(AuthCallError::NotFound)
+        let path = format!("/internal/telegram/chats/{chat_id}/notifications");
+        self.call(Method::PUT, &path, Some(json!({"enabled": enabled})))
+            .await?
+            .ok_or(AuthCallError::NotFound)
     }
 
     pub async fn unlink(&self, chat_id: i64) -> Result<(), AuthCallError> {
-        let req = self
-            .http
-            .delete(self.url(&format!("/internal/telegram/chats/{chat_id}")));
-        self.call::<serde_json::Value>(req).await.map(|_| ())
+        let path = format!("/internal/telegram/chats/{chat_id}");
+        self.call::<serde_json::Value>(Method::DELETE, &path, None)
+            .await
+            .map(|_| ())
     }
 }
