@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod digests;
 pub mod messages;
 pub mod outbox;
 pub mod presence;
@@ -11,8 +12,8 @@ pub mod sessions;
 pub mod telegram_links;
 pub mod users;
 
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{BuildError, Object, Pool as DeadPool, PoolError};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use std::time::Duration;
 
 pub use diesel_async::AsyncPgConnection;
@@ -55,8 +56,29 @@ impl DbError {
 
 /// Builds a pool that fails fast: a request waits at most `wait` for a connection, so a database
 /// that is down turns into a quick 503 instead of a hang.
+///
+/// A connection's driver task runs on the runtime that built the pool, whichever thread opens
+/// it. Otherwise a connection first opened by an HTTP handler would live on that actix
+/// worker's runtime and die when the server stops, under a background task still finishing
+/// its work during shutdown.
 pub fn pool(database_url: &str, max_size: usize, wait: Duration) -> Result<Pool, BuildError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    let mut config = ManagerConfig::<AsyncPgConnection>::default();
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        config.custom_setup = Box::new(move |url| {
+            let url = url.to_owned();
+            let runtime = runtime.clone();
+            Box::pin(async move {
+                runtime
+                    .spawn(async move {
+                        <AsyncPgConnection as diesel_async::AsyncConnection>::establish(&url).await
+                    })
+                    .await
+                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?
+            })
+        });
+    }
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     DeadPool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(wait))
