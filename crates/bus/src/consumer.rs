@@ -2,8 +2,9 @@ use crate::{Connected, connect, declare_exchange};
 use futures_util::StreamExt;
 use lapin::message::Delivery;
 use lapin::options::{
-    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
-    QueueBindOptions, QueueDeclareOptions,
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions,
+    BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions, QueueBindOptions,
+    QueueDeclareOptions,
 };
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, Connection};
@@ -23,24 +24,42 @@ pub enum QueueSpec {
         name: String,
         bindings: Vec<String>,
         prefetch: u16,
+        /// Deliveries of a message that end in [`Handled::Failed`] before it is dead-lettered.
+        max_attempts: u32,
     },
 }
+
+/// The header counting failed attempts on a requeued copy.
+pub const ATTEMPTS_HEADER: &str = "x-attempts";
+/// The header of a dead-lettered message that says why.
+pub const REASON_HEADER: &str = "x-dead-reason";
 
 /// What the handler decided about a delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Handled {
     Ack,
-    /// Put it back to try again later (a dependency failed).
+    /// A dependency is down: put it back after a pause, without counting an attempt (an
+    /// outage must not send good messages to the dead-letter queue).
     Retry,
-    /// It can never succeed: send it to the dead-letter queue.
+    /// Handling this message failed: try again, up to the queue's `max_attempts`, then
+    /// dead-letter it with this reason.
+    Failed(String),
+    /// It can never succeed: send it to the dead-letter queue with this reason.
     DeadLetter(String),
+}
+
+/// Where a durable queue's deliveries are settled.
+struct Settle {
+    queue: String,
+    dead: String,
+    max_attempts: u32,
 }
 
 async fn declare(
     conn: &Connection,
     exchange: &str,
     spec: &QueueSpec,
-) -> Result<(Channel, String, bool), lapin::Error> {
+) -> Result<(Channel, String, Option<Settle>), lapin::Error> {
     let channel = conn.create_channel().await?;
     declare_exchange(&channel, exchange).await?;
     let (queue, bindings, manual_ack) = match spec {
@@ -56,12 +75,13 @@ async fn declare(
                     FieldTable::default(),
                 )
                 .await?;
-            (q.name().as_str().to_owned(), bindings, false)
+            (q.name().as_str().to_owned(), bindings, None)
         }
         QueueSpec::Durable {
             name,
             bindings,
             prefetch,
+            max_attempts,
         } => {
             let dead = format!("{name}.dead");
             channel
@@ -97,7 +117,16 @@ async fn declare(
             channel
                 .basic_qos(*prefetch, BasicQosOptions::default())
                 .await?;
-            (name.clone(), bindings, true)
+            // Requeued and dead-lettered copies are published before the original is acked.
+            channel
+                .confirm_select(ConfirmSelectOptions::default())
+                .await?;
+            let settle = Settle {
+                queue: name.clone(),
+                dead,
+                max_attempts: *max_attempts,
+            };
+            (name.clone(), bindings, Some(settle))
         }
     };
     for key in bindings {
@@ -157,7 +186,7 @@ where
     Fut: Future<Output = Handled>,
 {
     let conn = connect(url).await.map_err(|e| e.to_string())?;
-    let (channel, queue, manual_ack) = declare(&conn, exchange, spec)
+    let (channel, queue, settle) = declare(&conn, exchange, spec)
         .await
         .map_err(|e| e.to_string())?;
     let tag = format!("chat-{}", uuid::Uuid::new_v4());
@@ -166,7 +195,7 @@ where
             queue.as_str().into(),
             tag.as_str().into(),
             BasicConsumeOptions {
-                no_ack: !manual_ack,
+                no_ack: settle.is_none(),
                 ..BasicConsumeOptions::default()
             },
             FieldTable::default(),
@@ -190,13 +219,25 @@ where
             Some(Err(e)) => return Err(e.to_string()),
             None => return Err("the consumer was cancelled by the broker".to_owned()),
         };
+        let Some(settle) = &settle else {
+            handler(delivery).await;
+            continue;
+        };
+        let attempts = attempts_of(&delivery);
+        let data = delivery.data.clone();
+        let properties = delivery.properties.clone();
         let acker = delivery.acker.clone();
         let outcome = handler(delivery).await;
-        if !manual_ack {
-            continue;
-        }
-        let settled = match outcome {
-            Handled::Ack => acker.ack(BasicAckOptions::default()).await,
+        let copy = |queue: &str, header: &str, value: AMQPValue| {
+            let mut headers = properties.headers().clone().unwrap_or_default();
+            headers.insert(header.into(), value);
+            (queue.to_owned(), properties.clone().with_headers(headers))
+        };
+        // Failed attempts are counted on a copy put at the back of the queue (classic queues
+        // keep no delivery count); dead letters are copies that carry their reason. Either
+        // copy is confirmed by the broker before the original is acked, so nothing is lost.
+        let republish = match outcome {
+            Handled::Ack => None,
             Handled::Retry => {
                 // Give the failing dependency a moment before the message comes back.
                 tokio::time::sleep(Duration::from_millis(500)).await;
@@ -206,17 +247,74 @@ where
                         ..BasicNackOptions::default()
                     })
                     .await
+                    .map_err(|e| e.to_string())?;
+                continue;
+            }
+            Handled::Failed(reason) if attempts + 1 < settle.max_attempts => {
+                tracing::warn!(reason = %reason, attempt = attempts + 1, "handling failed: will retry");
+                tokio::time::sleep(retry_pause(attempts)).await;
+                Some(copy(
+                    &settle.queue,
+                    ATTEMPTS_HEADER,
+                    AMQPValue::LongUInt(attempts + 1),
+                ))
+            }
+            Handled::Failed(reason) => {
+                let reason = format!("failed {} times, last: {reason}", attempts + 1);
+                tracing::error!(reason = %reason, "dead-lettering a message");
+                Some(copy(
+                    &settle.dead,
+                    REASON_HEADER,
+                    AMQPValue::LongString(reason.as_str().into()),
+                ))
             }
             Handled::DeadLetter(reason) => {
                 tracing::error!(reason = %reason, "dead-lettering a message");
-                acker
-                    .nack(BasicNackOptions {
-                        requeue: false,
-                        ..BasicNackOptions::default()
-                    })
-                    .await
+                Some(copy(
+                    &settle.dead,
+                    REASON_HEADER,
+                    AMQPValue::LongString(reason.as_str().into()),
+                ))
             }
         };
-        settled.map_err(|e| e.to_string())?;
+        if let Some((queue, props)) = republish {
+            let confirm = channel
+                .basic_publish(
+                    "".into(),
+                    queue.as_str().into(),
+                    BasicPublishOptions::default(),
+                    &data,
+                    props,
+                )
+                .await
+                .map_err(|e| e.to_string())?
+                .await
+                .map_err(|e| e.to_string())?;
+            if !confirm.is_ack() {
+                return Err("the broker refused a requeued copy".to_owned());
+            }
+        }
+        acker
+            .ack(BasicAckOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
     }
+}
+
+/// Failed attempts recorded on this copy of a message.
+fn attempts_of(delivery: &Delivery) -> u32 {
+    let Some(headers) = delivery.properties.headers() else {
+        return 0;
+    };
+    match headers.inner().get(ATTEMPTS_HEADER) {
+        Some(AMQPValue::LongUInt(n)) => *n,
+        Some(AMQPValue::LongLongInt(n)) => u32::try_from(*n).unwrap_or(u32::MAX),
+        Some(AMQPValue::LongInt(n)) => u32::try_from(*n).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Backoff before a failed message is tried again: 0.5 s doubling, at most 8 s.
+fn retry_pause(attempts: u32) -> Duration {
+    Duration::from_millis(500 * 2u64.pow(attempts.min(4)))
 }

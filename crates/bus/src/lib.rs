@@ -4,7 +4,7 @@ mod consumer;
 mod publisher;
 pub mod relay;
 
-pub use consumer::{Handled, QueueSpec, consume};
+pub use consumer::{ATTEMPTS_HEADER, Handled, QueueSpec, REASON_HEADER, consume};
 pub use lapin::message::Delivery;
 pub use publisher::{Outgoing, Publisher};
 

@@ -1,9 +1,10 @@
 use futures_util::StreamExt;
 use lapin::options::{
-    BasicConsumeOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+    BasicConsumeOptions, BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions,
+    ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
 };
-use lapin::types::FieldTable;
-use lapin::{Connection, ConnectionProperties, Consumer, ExchangeKind};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{BasicProperties, Connection, ConnectionProperties, Consumer, ExchangeKind};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -76,5 +77,88 @@ impl EventTap {
             .ok()??
             .ok()?;
         Some(serde_json::from_slice(&delivery.data).expect("event is JSON"))
+    }
+}
+
+async fn channel() -> (Connection, lapin::Channel) {
+    let conn = Connection::connect(&crate::amqp_url(), ConnectionProperties::default())
+        .await
+        .expect("connect to RabbitMQ");
+    let ch = conn.create_channel().await.expect("channel");
+    (conn, ch)
+}
+
+/// Publishes `body` to `exchange` as the relay does (persistent, confirmed): a redelivery, or a
+/// poison message no service would publish.
+pub async fn publish_raw(exchange: &str, routing_key: &str, body: &[u8]) {
+    let (_conn, ch) = channel().await;
+    ch.confirm_select(ConfirmSelectOptions::default())
+        .await
+        .expect("confirms");
+    let confirm = ch
+        .basic_publish(
+            exchange.into(),
+            routing_key.into(),
+            BasicPublishOptions::default(),
+            body,
+            BasicProperties::default().with_delivery_mode(2),
+        )
+        .await
+        .expect("publish")
+        .await
+        .expect("confirm");
+    assert!(confirm.is_ack(), "the broker refused the message");
+}
+
+/// A message taken from a queue.
+#[derive(Debug)]
+pub struct Taken {
+    pub body: Vec<u8>,
+    /// Headers whose values are strings or integers, as text.
+    pub headers: std::collections::BTreeMap<String, String>,
+}
+
+/// Takes one message from `queue` (acknowledging it), waiting up to `timeout` for one.
+pub async fn take_from(queue: &str, timeout: Duration) -> Option<Taken> {
+    let (_conn, ch) = channel().await;
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let got = ch
+            .basic_get(queue.into(), BasicGetOptions { no_ack: true })
+            .await
+            .ok()
+            .flatten();
+        if let Some(message) = got {
+            let delivery = message.delivery;
+            let headers = delivery
+                .properties
+                .headers()
+                .as_ref()
+                .map(|h| {
+                    h.inner()
+                        .iter()
+                        .map(|(k, v)| {
+                            let text = match v {
+                                AMQPValue::LongString(s) => s.to_string(),
+                                AMQPValue::ShortString(s) => s.to_string(),
+                                AMQPValue::LongUInt(n) => n.to_string(),
+                                AMQPValue::LongInt(n) => n.to_string(),
+                                AMQPValue::LongLongInt(n) => n.to_string(),
+                                other => format!("{other:?}"),
+                            };
+                            (k.to_string(), text)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            return Some(Taken {
+                body: delivery.data,
+                headers,
+            });
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
