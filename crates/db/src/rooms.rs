@@ -230,6 +230,21 @@ pub async fn set_role(
 }
 
 /// The lowest read watermark of the room: every member has read up to it.
+/// Turns Telegram notifications for one room on or off for a member. Returns false if they
+/// are not a member.
+pub async fn set_muted(
+    conn: &mut AsyncPgConnection,
+    room_id: Uuid,
+    user_id: Uuid,
+    muted: bool,
+) -> Result<bool, DbError> {
+    let changed = diesel::update(room_members::table.find((room_id, user_id)))
+        .set(room_members::muted.eq(muted))
+        .execute(conn)
+        .await?;
+    Ok(changed == 1)
+}
+
 pub async fn min_read_seq(conn: &mut AsyncPgConnection, room_id: Uuid) -> Result<i64, DbError> {
     Ok(room_members::table
         .filter(room_members::room_id.eq(room_id))
@@ -343,6 +358,8 @@ struct SummaryRow {
     last_read_seq: i64,
     #[diesel(sql_type = sql_types::Text)]
     my_role: String,
+    #[diesel(sql_type = sql_types::Bool)]
+    muted: bool,
     #[diesel(sql_type = sql_types::Timestamptz)]
     last_activity_at: DateTime<Utc>,
     #[diesel(sql_type = sql_types::BigInt)]
@@ -375,7 +392,7 @@ pub async fn summaries(
 ) -> Result<Vec<RoomSummary>, DbError> {
     let rows: Vec<SummaryRow> = diesel::sql_query(
         "SELECT r.id, r.kind, r.name, r.topic, r.last_seq, m.last_read_seq, m.role AS my_role, \
-                r.last_activity_at, \
+                m.muted, r.last_activity_at, \
                 (SELECT count(*) FROM room_members c WHERE c.room_id = r.id) AS member_count, \
                 CASE WHEN r.kind = 'saved' THEN m.user_id \
                      WHEN r.kind = 'direct' THEN (SELECT p.user_id FROM room_members p \
@@ -423,6 +440,7 @@ impl SummaryRow {
             unread: (self.last_seq - self.last_read_seq).max(0),
             member_count: self.member_count,
             my_role: MemberRole::parse(&self.my_role).unwrap_or(MemberRole::Member),
+            muted: self.muted,
             peer_id: self.peer_id,
             last_message,
             last_activity_at: self.last_activity_at,

@@ -24,6 +24,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    notification_digests (user_id, room_id) {
+        user_id -> Uuid,
+        room_id -> Uuid,
+        message_count -> Int4,
+        last_seq -> Int8,
+        sender_names -> Array<Text>,
+        opened_at -> Timestamptz,
+        due_at -> Timestamptz,
+        attempts -> Int4,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> Int8,
         event_id -> Uuid,
@@ -135,6 +148,8 @@ diesel::table! {
 }
 
 diesel::joinable!(messages -> rooms (room_id));
+diesel::joinable!(notification_digests -> rooms (room_id));
+diesel::joinable!(notification_digests -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(room_members -> rooms (room_id));
 diesel::joinable!(telegram_link_tokens -> users (user_id));
@@ -143,6 +158,7 @@ diesel::joinable!(ws_sessions -> gateway_instances (instance_id));
 diesel::allow_tables_to_appear_in_same_query!(
     gateway_instances,
     messages,
+    notification_digests,
     outbox,
     processed_events,
     refresh_tokens,

@@ -127,6 +127,8 @@ pub struct RoomSummary {
     pub unread: i64,
     pub member_count: i64,
     pub my_role: MemberRole,
+    /// Whether I muted this room's Telegram notifications.
+    pub muted: bool,
     /// For direct rooms, the other user (yourself for "Saved messages").
     pub peer_id: Option<Uuid>,
     pub last_message: Option<Message>,

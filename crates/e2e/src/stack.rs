@@ -1,6 +1,8 @@
 //! Spawns the whole backend in-process for one test.
 
-use chat_testkit::{Http, TEST_ORIGIN, TestDb, WsClient, common_config, keys, test_exchange};
+use chat_testkit::{
+    FakeTelegram, Http, TEST_ORIGIN, TestDb, WsClient, common_config, keys, test_exchange,
+};
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -14,6 +16,12 @@ pub struct Stack {
     /// One WebSocket URL per gateway instance.
     pub gateways: Vec<String>,
     gateway_stops: Vec<CancellationToken>,
+    /// The notifier's health port (`/readyz`, `/bot`).
+    pub notifier: Http,
+    /// The notifier's settings: another instance built from them shares its queue.
+    pub notifier_config: chat_notifier::Config,
+    notifier_stop: CancellationToken,
+    notifier_task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     pub db: TestDb,
     stop: CancellationToken,
 }
@@ -21,6 +29,7 @@ pub struct Stack {
 impl Drop for Stack {
     fn drop(&mut self) {
         self.stop.cancel();
+        self.notifier_stop.cancel();
         for s in &self.gateway_stops {
             s.cancel();
         }
@@ -59,6 +68,39 @@ impl Stack {
         tweak_rooms: impl FnOnce(&mut chat_rooms::Config),
         tweak: impl Fn(&mut chat_gateway::Config),
     ) -> Self {
+        Self::launch(gateways, tweak_rooms, tweak, |_| {}).await
+    }
+
+    /// The stack with the notifier's settings changed (a bot token, the fake Bot API).
+    pub async fn start_notifying(
+        gateways: usize,
+        tweak_notifier: impl FnOnce(&mut chat_notifier::Config),
+    ) -> Self {
+        Self::launch(gateways, |_| {}, |_| {}, tweak_notifier).await
+    }
+
+    /// The stack with a notifier whose bot talks to `telegram`, with digests due after
+    /// `window_secs`.
+    pub async fn start_with_bot(
+        gateways: usize,
+        telegram: &FakeTelegram,
+        window_secs: u64,
+    ) -> Self {
+        let url = telegram.url();
+        Self::start_notifying(gateways, |c| {
+            c.telegram_token = Some(chat_http::config::Secret::new("42:TEST"));
+            c.telegram_api_url = Some(url);
+            c.digest_window_secs = window_secs;
+        })
+        .await
+    }
+
+    async fn launch(
+        gateways: usize,
+        tweak_rooms: impl FnOnce(&mut chat_rooms::Config),
+        tweak: impl Fn(&mut chat_gateway::Config),
+        tweak_notifier: impl FnOnce(&mut chat_notifier::Config),
+    ) -> Self {
         let db = TestDb::new().await;
         let exchange = test_exchange();
         let stop = CancellationToken::new();
@@ -79,15 +121,19 @@ impl Stack {
         let rooms = chat_rooms::build(rooms_config).await.expect("rooms");
         let rooms_url = format!("http://127.0.0.1:{}", rooms.port);
         tokio::spawn(rooms.run_until(stop.clone().cancelled_owned()));
-        let notifier = chat_notifier::build(chat_notifier::Config::for_tests(
+        let mut notifier_config = chat_notifier::Config::for_tests(
             common_config(&db, &exchange),
             format!("{exchange}.notifier"),
             auth_http.base.clone(),
-        ))
-        .await
-        .expect("notifier");
+        );
+        tweak_notifier(&mut notifier_config);
+        let notifier = chat_notifier::build(notifier_config.clone())
+            .await
+            .expect("notifier");
         let notifier_http = Http::new(format!("http://127.0.0.1:{}", notifier.port));
-        tokio::spawn(notifier.run_until(stop.clone().cancelled_owned()));
+        let notifier_stop = CancellationToken::new();
+        let notifier_task =
+            tokio::spawn(notifier.run_until(notifier_stop.clone().cancelled_owned()));
         let mut urls = Vec::new();
         let mut gateway_stops = Vec::new();
         let mut gateway_http = Vec::new();
@@ -102,7 +148,7 @@ impl Stack {
             gateway_stops.push(gstop);
         }
         // Ready means consuming: events published from now on reach every consumer.
-        let mut probes = vec![notifier_http];
+        let mut probes = vec![notifier_http.clone()];
         probes.extend(gateway_http);
         for probe in probes {
             let ready = chat_testkit::eventually(WAIT, || {
@@ -117,6 +163,10 @@ impl Stack {
             rooms: Http::new(rooms_url),
             gateways: urls,
             gateway_stops,
+            notifier: notifier_http,
+            notifier_config,
+            notifier_stop,
+            notifier_task: Some(notifier_task),
             db,
             stop,
         }
@@ -125,6 +175,16 @@ impl Stack {
     /// Stops one gateway instance (as SIGTERM would).
     pub fn stop_gateway(&self, i: usize) {
         self.gateway_stops[i].cancel();
+    }
+
+    /// Stops the notifier as SIGTERM would, and waits until it has exited.
+    pub async fn stop_notifier(&mut self) {
+        self.notifier_stop.cancel();
+        if let Some(task) = self.notifier_task.take() {
+            task.await
+                .expect("the notifier panicked")
+                .expect("the notifier failed");
+        }
     }
 
     /// Registers a user through auth; returns (id, access token).
@@ -140,6 +200,61 @@ impl Stack {
         assert_eq!(reply.status, 201, "{:?}", reply.body);
         let id = reply.body["user"]["id"].as_str().unwrap().parse().unwrap();
         (id, reply.body["access_token"].as_str().unwrap().to_owned())
+    }
+
+    /// The token of a fresh Telegram link from the web API (the part after `?start=`).
+    pub async fn telegram_link_token(&self, access: &str) -> String {
+        let link = self
+            .auth
+            .post("/api/users/me/telegram/link", Some(access), &Value::Null)
+            .await;
+        assert_eq!(link.status, 201, "{:?}", link.body);
+        let url = link.body["url"].as_str().unwrap();
+        assert!(url.starts_with("https://t.me/test_bot?start="), "{url}");
+        url.rsplit('=').next().unwrap().to_owned()
+    }
+
+    /// Links a private Telegram chat to the user, as they would: a link from the web API, then
+    /// `/start <token>` to the bot. Waits for the bot's answer.
+    pub async fn link_telegram(&self, telegram: &FakeTelegram, access: &str, chat: i64) {
+        let token = self.telegram_link_token(access).await;
+        let before = telegram.sent_to(chat).len();
+        telegram.user_says(chat, "private", &format!("/start {token}"));
+        let replies = telegram.wait_for(chat, before + 1, WAIT).await;
+        assert!(replies.len() > before, "the bot never answered /start");
+        assert!(
+            replies[before].text.contains("Linked to"),
+            "{}",
+            replies[before].text
+        );
+    }
+
+    /// A private group owned by `owner` with `members`; returns its id.
+    pub async fn group(&self, owner: &str, name: &str, members: &[Uuid]) -> String {
+        let reply = self
+            .rooms
+            .post(
+                "/api/rooms",
+                Some(owner),
+                &json!({"kind": "group", "name": name, "member_ids": members}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{:?}", reply.body);
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Sends a message through the REST API; returns it.
+    pub async fn send(&self, token: &str, room: &str, body: &str) -> Value {
+        let reply = self
+            .rooms
+            .post(
+                &format!("/api/rooms/{room}/messages"),
+                Some(token),
+                &json!({"client_msg_id": Uuid::new_v4().to_string(), "body": body}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{:?}", reply.body);
+        reply.body
     }
 
     pub async fn direct(&self, token: &str, peer: Uuid) -> String {

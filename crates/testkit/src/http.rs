@@ -64,7 +64,23 @@ impl Http {
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
-        let mut req = self.client.post(self.url(path)).json(body);
+        self.with_body(reqwest::Method::POST, path, token, body)
+            .await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.with_body(reqwest::Method::PUT, path, token, body)
+            .await
+    }
+
+    async fn with_body(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Reply {
+        let mut req = self.client.request(method, self.url(path)).json(body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }

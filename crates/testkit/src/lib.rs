@@ -12,7 +12,7 @@ pub use db::TestDb;
 pub use http::{Http, Reply};
 pub use keys::{Keys, keys, mint_token};
 pub use proxy::TcpProxy;
-pub use tap::EventTap;
+pub use tap::{EventTap, Taken, publish_raw, take_from};
 pub use telegram::{FAKE_BOT_USERNAME, FakeTelegram, Sent};
 pub use ws::WsClient;
 

@@ -31,6 +31,8 @@ struct State {
     /// `getUpdates` calls so far.
     polls: usize,
     send_attempts: usize,
+    /// How long each `sendMessage` takes to answer.
+    send_delay: Duration,
 }
 
 /// The running fake. `url()` goes into `TELEGRAM_API_URL`; any token works.
@@ -140,6 +142,11 @@ impl FakeTelegram {
             .collect()
     }
 
+    /// Each `sendMessage` from now on takes `delay` to answer (a send in flight).
+    pub fn slow_sends(&self, delay: Duration) {
+        self.lock().send_delay = delay;
+    }
+
     /// `sendMessage` calls, including refused ones.
     pub fn send_attempts(&self) -> usize {
         self.lock().send_attempts
@@ -189,7 +196,7 @@ async fn handle(
             "url": "", "has_custom_certificate": false, "pending_update_count": 0
         })),
         "getupdates" => get_updates(&fake, &params).await,
-        "sendmessage" => send_message(&fake, &params),
+        "sendmessage" => send_message(&fake, &params).await,
         _ => HttpResponse::Ok().json(
             json!({"ok": false, "error_code": 404, "description": "Not Found: method not found"}),
         ),
@@ -226,11 +233,16 @@ async fn get_updates(fake: &FakeTelegram, params: &Value) -> HttpResponse {
     }
 }
 
-fn send_message(fake: &FakeTelegram, params: &Value) -> HttpResponse {
+async fn send_message(fake: &FakeTelegram, params: &Value) -> HttpResponse {
     let chat_id = params["chat_id"].as_i64().unwrap_or(0);
     let text = params["text"].as_str().unwrap_or_default().to_owned();
+    let delay = {
+        let mut state = fake.lock();
+        state.send_attempts += 1;
+        state.send_delay
+    };
+    tokio::time::sleep(delay).await;
     let mut state = fake.lock();
-    state.send_attempts += 1;
     if let Some(retry_after) = state.throttled.pop_front() {
         return HttpResponse::TooManyRequests().json(json!({
             "ok": false, "error_code": 429,

@@ -23,6 +23,17 @@ pub struct Config {
     pub auth_url: String,
     /// Seconds one long poll of `getUpdates` waits (`TELEGRAM_POLL_TIMEOUT_SECS`).
     pub telegram_poll_timeout_secs: u64,
+    /// Seconds a digest collects messages for one user and room before it is sent
+    /// (`NOTIFIER_DIGEST_WINDOW_SECS`).
+    pub digest_window_secs: u64,
+    /// How often senders look for digests that are due, in milliseconds
+    /// (`NOTIFIER_DIGEST_POLL_MS`).
+    pub digest_poll_ms: u64,
+    /// Digests sent at once by this instance (`NOTIFIER_SEND_WORKERS`).
+    pub send_workers: usize,
+    /// Failed attempts at an event before it goes to the dead-letter queue
+    /// (`NOTIFIER_MAX_ATTEMPTS`).
+    pub max_attempts: u32,
 }
 
 impl Config {
@@ -38,6 +49,10 @@ impl Config {
             presence_fresh_secs: config::parse_or("PRESENCE_FRESH_SECS", 30)?,
             auth_url: config::or("NOTIFIER_AUTH_URL", "http://127.0.0.1:8081"),
             telegram_poll_timeout_secs: config::parse_or("TELEGRAM_POLL_TIMEOUT_SECS", 25)?,
+            digest_window_secs: config::parse_or("NOTIFIER_DIGEST_WINDOW_SECS", 45)?,
+            digest_poll_ms: config::parse_or("NOTIFIER_DIGEST_POLL_MS", 1000)?,
+            send_workers: config::parse_or("NOTIFIER_SEND_WORKERS", 4)?,
+            max_attempts: config::parse_or("NOTIFIER_MAX_ATTEMPTS", 8)?,
         })
     }
 
@@ -54,6 +69,10 @@ impl Config {
             presence_fresh_secs: 5,
             auth_url,
             telegram_poll_timeout_secs: 1,
+            digest_window_secs: 2,
+            digest_poll_ms: 100,
+            send_workers: 2,
+            max_attempts: 3,
         }
     }
 }

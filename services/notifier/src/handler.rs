@@ -1,31 +1,19 @@
-//! One message event in, notifications out: for each member other than the sender who is
-//! offline, has notifications on and has not muted the room. A redelivered event is dropped by
-//! its id; the id is recorded in the same transaction that covers the sends, so a failure
-//! leaves it to be retried.
+//! One message event in, pending digests out: for each member other than the sender who is
+//! offline, has Telegram linked (when a bot sends), has notifications on and has not muted the
+//! room, the message is folded into their digest for the room (`crate::digest` sends it when
+//! its window ends). A redelivered event is dropped by its id, recorded in the same
+//! transaction as the digests, so a failure leaves both undone and the event to be retried.
 
 use crate::AppState;
 use chat_bus::{Delivery, Handled};
+use chat_db::digests::{self, Arrival};
 use chat_db::{AsyncPgConnection, presence, processed, rooms, users};
 use chat_domain::Message;
 use chat_domain::events::{Event, EventPayload};
 use diesel_async::AsyncConnection;
-use std::collections::HashSet;
+use std::time::Duration;
 
 pub const CONSUMER: &str = "notifier";
-
-#[derive(Debug, thiserror::Error)]
-enum HandleError {
-    #[error(transparent)]
-    Db(#[from] chat_db::DbError),
-    #[error(transparent)]
-    Send(#[from] crate::transport::SendError),
-}
-
-impl From<diesel::result::Error> for HandleError {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Db(e.into())
-    }
-}
 
 pub async fn handle(state: &AppState, delivery: Delivery) -> Handled {
     let event: Event = match serde_json::from_slice(&delivery.data) {
@@ -45,7 +33,7 @@ pub async fn handle(state: &AppState, delivery: Delivery) -> Handled {
         }
     };
     let result = conn
-        .transaction::<_, HandleError, _>(async |conn| {
+        .transaction::<_, chat_db::DbError, _>(async |conn| {
             if !processed::first_time(conn, CONSUMER, event.id).await? {
                 tracing::info!("duplicate event dropped");
                 return Ok(());
@@ -55,10 +43,12 @@ pub async fn handle(state: &AppState, delivery: Delivery) -> Handled {
         .await;
     match result {
         Ok(()) => Handled::Ack,
-        Err(e) => {
-            tracing::warn!(error = %e, "notification failed: will retry");
+        // Lost the database: not this event's fault.
+        Err(e @ chat_db::DbError::Pool(_)) => {
+            tracing::warn!(error = %e, "database unavailable: will retry");
             Handled::Retry
         }
+        Err(e) => Handled::Failed(e.to_string()),
     }
 }
 
@@ -66,47 +56,45 @@ async fn notify(
     state: &AppState,
     conn: &mut AsyncPgConnection,
     message: &Message,
-) -> Result<(), HandleError> {
+) -> Result<(), chat_db::DbError> {
     let members = rooms::members(conn, message.room_id).await?;
-    let muted: HashSet<_> = members
+    let candidates: Vec<_> = members
         .iter()
-        .filter(|m| m.muted)
+        .filter(|m| m.user_id != message.sender_id && !m.muted)
         .map(|m| m.user_id)
         .collect();
-    let others: Vec<_> = members
-        .iter()
-        .map(|m| m.user_id)
-        .filter(|u| *u != message.sender_id)
-        .collect();
-    if others.is_empty() {
+    if candidates.is_empty() {
         return Ok(());
     }
     let fresh_after =
         chrono::Utc::now() - chrono::Duration::seconds(state.config.presence_fresh_secs);
-    let status = presence::status_of(conn, &others, fresh_after).await?;
-    let offline: Vec<_> = others
+    let status = presence::status_of(conn, &candidates, fresh_after).await?;
+    let offline: Vec<_> = candidates
         .into_iter()
-        .filter(|u| !status.get(u).is_some_and(|s| s.online) && !muted.contains(u))
+        .filter(|u| !status.get(u).is_some_and(|s| s.online))
         .collect();
     if offline.is_empty() {
+        return Ok(());
+    }
+    let needs_link = state.transport.needs_link();
+    let recipients: Vec<_> = users::active_among(conn, &offline)
+        .await?
+        .into_iter()
+        .filter(|u| u.notifications_enabled && (!needs_link || u.telegram_chat_id.is_some()))
+        .map(|u| u.id)
+        .collect();
+    if recipients.is_empty() {
         return Ok(());
     }
     let sender = users::find(conn, message.sender_id).await?;
     let sender_name = sender
         .as_ref()
         .map_or("someone", |s| s.display_name.as_str());
-    for user in users::active_among(conn, &offline).await? {
-        if !user.notifications_enabled {
-            continue;
-        }
-        let text = format!(
-            "New message from {sender_name}. Open {}/?room={} to read it.",
-            state.config.public_url, message.room_id
-        );
-        state
-            .transport
-            .send(user.id, user.telegram_chat_id, &text)
-            .await?;
-    }
-    Ok(())
+    let arrival = Arrival {
+        room_id: message.room_id,
+        seq: message.seq,
+        sender_name,
+    };
+    let window = Duration::from_secs(state.config.digest_window_secs).as_secs_f64();
+    digests::add(conn, &recipients, &arrival, window).await
 }

@@ -3,6 +3,7 @@
 mod auth_client;
 mod bot;
 pub mod config;
+mod digest;
 mod handler;
 mod transport;
 
@@ -14,13 +15,13 @@ use chat_db::Pool;
 use chat_http::health::{self, Draining};
 use chat_http::server::{Lifecycle, Service, serve};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use transport::Transport;
 
 pub struct AppState {
     pub config: Config,
-    /// PostgreSQL: memberships, presence, users and processed event ids.
+    /// PostgreSQL: memberships, presence, users, pending digests and processed event ids.
     pub pool: Pool,
     /// Telegram, or the log.
     transport: Transport,
@@ -30,8 +31,19 @@ pub struct AppState {
     auth: auth_client::AuthClient,
     /// Whether this instance is the one polling Telegram.
     polling: AtomicBool,
+    /// What became of the digests this instance handled.
+    counters: Counters,
     /// Set on shutdown; `/readyz` then answers 503.
     draining: Draining,
+}
+
+/// Digests this instance sent (or logged), dropped (read, came online, muted, unlinked,
+/// blocked) and postponed (Telegram asked to wait, or failed), since it started.
+#[derive(Default)]
+struct Counters {
+    sent: AtomicU64,
+    dropped: AtomicU64,
+    postponed: AtomicU64,
 }
 
 pub async fn build(config: Config) -> anyhow::Result<Service> {
@@ -56,6 +68,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         consuming: Connected::default(),
         auth,
         polling: AtomicBool::new(false),
+        counters: Counters::default(),
         draining: life.draining.clone(),
         config,
     });
@@ -67,6 +80,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
                 name: state.config.queue.clone(),
                 bindings: vec!["room.message.created".to_owned()],
                 prefetch: state.config.prefetch,
+                max_attempts: state.config.max_attempts,
             };
             let handler_state = state.clone();
             chat_bus::consume(
@@ -83,6 +97,10 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
             .await;
         });
     }
+    for _ in 0..state.config.send_workers.max(1) {
+        life.tasks
+            .spawn(digest::run(state.clone(), life.cancel.clone()));
+    }
     if let Some(bot) = state.transport.bot() {
         life.tasks
             .spawn(bot::run(state.clone(), bot.clone(), life.cancel.clone()));
@@ -96,11 +114,16 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     })?)
 }
 
-/// Whether this instance is the one polling Telegram (health port only, like `/readyz`).
+/// Whether this instance has a bot and is the one polling Telegram, and what became of its
+/// digests (health port only, like `/readyz`).
 async fn bot_status(state: web::Data<AppState>) -> HttpResponse {
+    let count = |c: &AtomicU64| c.load(Ordering::Relaxed);
     HttpResponse::Ok().json(serde_json::json!({
         "telegram_bot": state.transport.bot().is_some(),
-        "telegram_poller": state.polling.load(std::sync::atomic::Ordering::Relaxed),
+        "telegram_poller": state.polling.load(Ordering::Relaxed),
+        "digests_sent": count(&state.counters.sent),
+        "digests_dropped": count(&state.counters.dropped),
+        "digests_postponed": count(&state.counters.postponed),
     }))
 }
 

@@ -1,19 +1,52 @@
 //! Where notifications go: Telegram through teloxide, or the log when no bot token is set.
+//!
+//! Sends go through teloxide's `Throttle` adaptor, which holds each request until Telegram's
+//! published limits allow it (one message per second per chat, 30 per second overall, 20 per
+//! minute per group) and, after a 429, holds the chat until `retry_after` has passed. The 429
+//! itself comes back as [`SendError::RetryAfter`]: the digest stays in its table and is tried
+//! again then, so waiting never holds a database lock.
 
+use std::time::Duration;
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Settings;
 use teloxide::prelude::*;
-use teloxide::types::ChatId;
+use teloxide::types::{ChatId, ParseMode};
+use teloxide::{ApiError, RequestError};
 
 pub enum Transport {
     /// No token: log what would be sent, so the stack runs without a Telegram account.
     Log,
-    Telegram(Bot),
+    Telegram {
+        /// The bot the poller answers commands with.
+        bot: Bot,
+        /// The same bot behind the throttle, for notifications.
+        throttled: Throttle<Bot>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("telegram: {0}")]
-pub struct SendError(String);
+pub enum SendError {
+    #[error("telegram asked to wait {0:?}")]
+    RetryAfter(Duration),
+    /// The user blocked the bot or deleted their account: the chat must be unlinked.
+    #[error("the chat blocked the bot")]
+    Blocked,
+    #[error("telegram: {0}")]
+    Failed(String),
+}
+
+impl From<RequestError> for SendError {
+    fn from(e: RequestError) -> Self {
+        match e {
+            RequestError::RetryAfter(after) => Self::RetryAfter(after.duration()),
+            RequestError::Api(ApiError::BotBlocked | ApiError::UserDeactivated) => Self::Blocked,
+            other => Self::Failed(other.to_string()),
+        }
+    }
+}
 
 impl Transport {
+    /// Must run inside the runtime: the throttle's worker is spawned on it.
     pub fn new(token: Option<&str>, api_url: Option<&str>) -> anyhow::Result<Self> {
         let Some(token) = token else {
             return Ok(Self::Log);
@@ -22,32 +55,37 @@ impl Transport {
         if let Some(url) = api_url {
             bot = bot.set_api_url(url::Url::parse(url)?);
         }
-        Ok(Self::Telegram(bot))
+        // No retry inside the throttle: the caller reschedules, see the module docs.
+        let throttled = Throttle::spawn_with_settings(bot.clone(), Settings::default().no_retry());
+        Ok(Self::Telegram { bot, throttled })
     }
 
     /// The bot, when a token is configured.
     pub fn bot(&self) -> Option<&Bot> {
         match self {
-            Self::Telegram(bot) => Some(bot),
+            Self::Telegram { bot, .. } => Some(bot),
             Self::Log => None,
         }
     }
 
+    /// Sends `html` (Telegram's HTML format, already escaped) to a linked chat; without a
+    /// token, logs it.
     pub async fn send(
         &self,
         user_id: uuid::Uuid,
         chat_id: Option<i64>,
-        text: &str,
+        html: &str,
     ) -> Result<(), SendError> {
         match (self, chat_id) {
-            (Self::Telegram(bot), Some(chat)) => {
-                bot.send_message(ChatId(chat), text)
-                    .await
-                    .map_err(|e| SendError(e.to_string()))?;
+            (Self::Telegram { throttled, .. }, Some(chat)) => {
+                throttled
+                    .send_message(ChatId(chat), html)
+                    .parse_mode(ParseMode::Html)
+                    .await?;
                 tracing::info!(user.id = %user_id, "telegram notification sent");
                 Ok(())
             }
-            (Self::Telegram(_), None) => {
+            (Self::Telegram { .. }, None) => {
                 tracing::debug!(user.id = %user_id, "no telegram chat linked: nothing sent");
                 Ok(())
             }
@@ -55,11 +93,16 @@ impl Transport {
                 tracing::info!(
                     user.id = %user_id,
                     telegram.linked = chat_id.is_some(),
-                    notification = %text,
+                    notification = %html,
                     "notification (no bot token: logged, not sent)"
                 );
                 Ok(())
             }
         }
+    }
+
+    /// Whether notifications reach people: only linked chats count when a bot sends them.
+    pub fn needs_link(&self) -> bool {
+        matches!(self, Self::Telegram { .. })
     }
 }

@@ -111,6 +111,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(membership::add_member)
         .service(membership::kick)
         .service(membership::set_role)
+        .service(handlers::mute::set_mute)
         .service(handlers::list_messages::list_messages)
         .service(handlers::send_message::send_message)
         .service(edit_message::edit_message)

@@ -27,6 +27,7 @@ use utoipa::OpenApi;
         handlers::membership::add_member,
         handlers::membership::kick,
         handlers::membership::set_role,
+        handlers::mute::set_mute,
         handlers::list_messages::list_messages,
         handlers::send_message::send_message,
         handlers::edit_message::edit_message,

@@ -418,6 +418,7 @@ async fn the_api_is_documented() {
         "/api/rooms/{id}",
         "/api/rooms/{id}/messages",
         "/api/rooms/{id}/read",
+        "/api/rooms/{id}/mute",
     ] {
         assert!(
             doc.body["paths"].get(path).is_some(),
@@ -763,6 +764,27 @@ async fn every_endpoint_checks_membership_and_role() {
             r("/read"),
             Some(json!({"seq": 1})),
             404,
+        ),
+        (
+            &outsider,
+            Method::PUT,
+            r("/mute"),
+            Some(json!({"muted": true})),
+            404,
+        ),
+        (
+            &member,
+            Method::PUT,
+            r("/mute"),
+            Some(json!({"muted": "yes"})),
+            422,
+        ),
+        (
+            &member,
+            Method::PUT,
+            r("/mute"),
+            Some(json!({"muted": true})),
+            200,
         ),
         (&member, Method::GET, r(""), None, 200),
         (

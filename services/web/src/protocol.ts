@@ -64,6 +64,8 @@ export interface RoomSummary {
   unread: number;
   member_count: number;
   my_role: MemberRole;
+  /** Whether I muted this room's Telegram notifications. */
+  muted: boolean;
   peer_id: Uuid | null;
   last_message: Message | null;
   last_activity_at: Timestamp;

@@ -46,6 +46,7 @@ export function summary(id: string, over: Partial<RoomSummary> = {}): RoomSummar
     unread: 0,
     member_count: 2,
     my_role: 'member',
+    muted: false,
     peer_id: BOB,
     last_message: null,
     last_activity_at: '2024-01-01T00:00:00Z',

@@ -5,6 +5,7 @@ pub mod list_messages;
 pub mod list_rooms;
 pub mod mark_read;
 pub mod membership;
+pub mod mute;
 pub mod open_direct;
 pub mod public_rooms;
 pub mod readers;

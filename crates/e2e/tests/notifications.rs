@@ -1,0 +1,390 @@
+//! Telegram notifications against the fake Bot API: who gets one, digests per window, reading
+//! or coming online in time, Telegram's 429 and blocks, redelivery, poison events, no token,
+//! and shutdown with a send in flight.
+
+use chat_e2e::stack::{Stack, WAIT};
+use chat_testkit::{EventTap, FakeTelegram, publish_raw, take_from};
+use serde_json::{Value, json};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The digest window of these tests, in seconds.
+const WINDOW: u64 = 2;
+
+/// Long enough for any digest of these tests to be due and sent.
+fn after_window() -> Duration {
+    Duration::from_secs(WINDOW * 2 + 2)
+}
+
+async fn pending_digests(stack: &Stack, user: Uuid) -> usize {
+    let mut conn = stack.db.conn().await;
+    chat_db::digests::pending_for(&mut conn, user)
+        .await
+        .expect("digests")
+        .len()
+}
+
+/// Waits until the notifier has folded the events into `user`'s digests.
+async fn digest_waits(stack: &Stack, user: Uuid) -> bool {
+    chat_testkit::eventually(WAIT, || async move {
+        (pending_digests(stack, user).await == 1).then_some(())
+    })
+    .await
+    .is_some()
+}
+
+async fn bot_counters(stack: &Stack) -> Value {
+    stack.notifier.get("/bot", None).await.body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_members_get_one_escaped_digest_per_window_and_online_ones_none() {
+    let telegram = FakeTelegram::start().await;
+    let stack = Stack::start_with_bot(1, &telegram, WINDOW).await;
+    let (_, alice) = stack.user("alice").await;
+    let (bob_id, bob) = stack.user("bob").await;
+    let (carol_id, carol) = stack.user("carol").await;
+    let (dave_id, _) = stack.user("dave").await;
+    stack.link_telegram(&telegram, &alice, 100).await;
+    stack.link_telegram(&telegram, &bob, 101).await;
+    stack.link_telegram(&telegram, &carol, 102).await;
+    let room = stack
+        .group(&alice, "Team <1>", &[bob_id, carol_id, dave_id])
+        .await;
+    // Carol is online; Dave is offline but never linked Telegram.
+    let _carol_socket = stack.socket(0, &carol).await;
+
+    stack.send(&alice, &room, "first").await;
+    stack.send(&alice, &room, "second").await;
+    stack
+        .send(&alice, &room, "<b>third</b> & <a href=\"x\">link</a>")
+        .await;
+
+    let got = telegram.wait_for(101, 2, after_window()).await;
+    assert_eq!(got.len(), 2, "bob got exactly one digest: {got:?}");
+    let digest = &got[1];
+    assert_eq!(digest.parse_mode.as_deref(), Some("HTML"));
+    assert!(
+        digest
+            .text
+            .starts_with("3 new messages in <b>Team &lt;1&gt;</b> from <b>alice</b>"),
+        "{}",
+        digest.text
+    );
+    assert!(
+        digest
+            .text
+            .contains("alice: &lt;b&gt;third&lt;/b&gt; &amp; &lt;a href=\"x\"&gt;link&lt;/a&gt;"),
+        "the newest text, escaped: {}",
+        digest.text
+    );
+    assert!(
+        digest.text.ends_with(&format!(
+            "<a href=\"http://localhost:8080/?room={room}\">Open the chat</a>"
+        )),
+        "{}",
+        digest.text
+    );
+    tokio::time::sleep(after_window()).await;
+    assert_eq!(telegram.sent_to(101).len(), 2, "one digest per window");
+    assert_eq!(
+        telegram.sent_to(102).len(),
+        1,
+        "carol was online: no digest"
+    );
+    assert_eq!(telegram.sent_to(100).len(), 1, "the sender is not notified");
+    assert_eq!(
+        pending_digests(&stack, dave_id).await,
+        0,
+        "dave has no chat to notify"
+    );
+
+    // A message after the digest opens the next window: one more digest, for one message.
+    stack.send(&alice, &room, "fourth").await;
+    let got = telegram.wait_for(101, 3, after_window()).await;
+    assert_eq!(got.len(), 3);
+    assert!(
+        got[2].text.starts_with("1 new message in"),
+        "{}",
+        got[2].text
+    );
+    let counted = chat_testkit::eventually(WAIT, || async {
+        (bot_counters(&stack).await["digests_sent"] == 2).then_some(())
+    })
+    .await;
+    assert!(counted.is_some(), "{}", bot_counters(&stack).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_or_coming_online_within_the_window_cancels_the_digest() {
+    let telegram = FakeTelegram::start().await;
+    // A longer window: reading and reconnecting happen well inside it.
+    let stack = Stack::start_with_bot(1, &telegram, 4).await;
+    let (_, alice) = stack.user("alice").await;
+    let (bob_id, bob) = stack.user("bob").await;
+    let (carol_id, carol) = stack.user("carol").await;
+    let (dave_id, dave) = stack.user("dave").await;
+    for (token, chat) in [(&bob, 201), (&carol, 202), (&dave, 203)] {
+        stack.link_telegram(&telegram, token, chat).await;
+    }
+    let room = stack
+        .group(&alice, "Team", &[bob_id, carol_id, dave_id])
+        .await;
+    stack.send(&alice, &room, "one").await;
+    let last = stack.send(&alice, &room, "two").await;
+    assert!(digest_waits(&stack, bob_id).await);
+
+    // Bob reads both; Carol opens the app for a moment; Dave does neither.
+    let read = stack
+        .rooms
+        .post(
+            &format!("/api/rooms/{room}/read"),
+            Some(&bob),
+            &json!({"seq": last["seq"]}),
+        )
+        .await;
+    assert_eq!(read.status, 200, "{:?}", read.body);
+    let socket = stack.socket(0, &carol).await;
+    drop(socket);
+
+    let dave_got = telegram.wait_for(203, 2, Duration::from_secs(12)).await;
+    assert_eq!(dave_got.len(), 2, "dave, who did neither, got a digest");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        telegram.sent_to(201).len(),
+        1,
+        "bob read them: only the link reply"
+    );
+    assert_eq!(
+        telegram.sent_to(202).len(),
+        1,
+        "carol came online: only the link reply"
+    );
+    assert_eq!(pending_digests(&stack, bob_id).await, 0);
+    assert_eq!(pending_digests(&stack, carol_id).await, 0);
+    let counters = bot_counters(&stack).await;
+    assert_eq!(counters["digests_sent"], 1, "{counters}");
+    assert_eq!(counters["digests_dropped"], 2, "{counters}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_is_waited_out_then_the_digest_is_sent_once() {
+    let telegram = FakeTelegram::start().await;
+    let stack = Stack::start_with_bot(0, &telegram, WINDOW).await;
+    let (_, alice) = stack.user("alice").await;
+    let (bob_id, bob) = stack.user("bob").await;
+    stack.link_telegram(&telegram, &bob, 301).await;
+    let room = stack.direct(&alice, bob_id).await;
+    let attempts_before = telegram.send_attempts();
+    telegram.throttle_next(1, 2);
+    stack.send(&alice, &room, "hello").await;
+
+    let got = telegram.wait_for(301, 2, Duration::from_secs(15)).await;
+    assert_eq!(got.len(), 2, "the digest arrived after the 429");
+    assert!(
+        got[1].text.starts_with("1 new message from <b>alice</b>"),
+        "{}",
+        got[1].text
+    );
+    assert_eq!(
+        telegram.send_attempts() - attempts_before,
+        2,
+        "one refused attempt, one that worked"
+    );
+    let counters = bot_counters(&stack).await;
+    assert_eq!(counters["digests_postponed"], 1, "{counters}");
+    tokio::time::sleep(after_window()).await;
+    assert_eq!(telegram.sent_to(301).len(), 2, "sent once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_that_blocked_the_bot_is_unlinked() {
+    let telegram = FakeTelegram::start().await;
+    let stack = Stack::start_with_bot(0, &telegram, WINDOW).await;
+    let (_, alice) = stack.user("alice").await;
+    let (bob_id, bob) = stack.user("bob").await;
+    stack.link_telegram(&telegram, &bob, 401).await;
+    let room = stack.direct(&alice, bob_id).await;
+    telegram.block(401);
+    stack.send(&alice, &room, "are you there?").await;
+
+    let unlinked = chat_testkit::eventually(after_window() * 2, || {
+        let auth = stack.auth.clone();
+        let bob = bob.clone();
+        async move {
+            let me = auth.get("/api/users/me", Some(&bob)).await;
+            (me.body["telegram"]["linked"] == false).then_some(())
+        }
+    })
+    .await;
+    assert!(unlinked.is_some(), "the blocked chat was unlinked");
+    assert_eq!(
+        telegram.sent_to(401).len(),
+        1,
+        "only the link reply went through"
+    );
+    assert_eq!(pending_digests(&stack, bob_id).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redelivered_event_gives_no_second_notification() {
+    let telegram = FakeTelegram::start().await;
+    let stack = Stack::start_with_bot(0, &telegram, WINDOW).await;
+    let exchange = stack.notifier_config.common.exchange.clone();
+    let mut tap = EventTap::new(&exchange, "room.message.created").await;
+    let (_, alice) = stack.user("alice").await;
+    let (bob_id, bob) = stack.user("bob").await;
+    stack.link_telegram(&telegram, &bob, 501).await;
+    let room = stack.direct(&alice, bob_id).await;
+    stack.send(&alice, &room, "only once").await;
+    let event = tap.next(WAIT).await.expect("the message event");
+    let bytes = serde_json::to_vec(&event).unwrap();
+    // The broker hands the same event over again, before and after the digest went out.
+    publish_raw(&exchange, "room.message.created", &bytes).await;
+    publish_raw(&exchange, "room.message.created", &bytes).await;
+    let got = telegram.wait_for(501, 2, after_window()).await;
+    assert_eq!(got.len(), 2);
+    assert!(
+        got[1].text.starts_with("1 new message from"),
+        "counted once: {}",
+        got[1].text
+    );
+    publish_raw(&exchange, "room.message.created", &bytes).await;
+    tokio::time::sleep(after_window()).await;
+    assert_eq!(telegram.sent_to(501).len(), 2, "no second notification");
+    assert_eq!(pending_digests(&stack, bob_id).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poison_event_lands_in_the_dead_letter_queue_and_the_rest_flows() {
+    let telegram = FakeTelegram::start().await;
+    let stack = Stack::start_with_bot(0, &telegram, WINDOW).await;
+    let exchange = stack.notifier_config.common.exchange.clone();
+    let dead = format!("{}.dead", stack.notifier_config.queue);
+    publish_raw(&exchange, "room.message.created", b"{\"not\": \"an event\"").await;
+
+    let taken = take_from(&dead, WAIT).await.expect("dead-lettered");
+    assert_eq!(taken.body, b"{\"not\": \"an event\"");
+    let reason = taken.headers.get("x-dead-reason").expect("a reason");
+    assert!(reason.contains("unreadable event"), "{reason}");
+
+    // The consumer goes on with good events.
+    let (_, alice) = stack.user("alice").await;
+    let (bob_id, bob) = stack.user("bob").await;
+    stack.link_telegram(&telegram, &bob, 601).await;
+    let room = stack.direct(&alice, bob_id).await;
+    stack.send(&alice, &room, "still working").await;
+    assert_eq!(telegram.wait_for(601, 2, after_window()).await.len(), 2);
+    assert!(take_from(&dead, Duration::from_millis(300)).await.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_token_notifications_are_logged_and_the_stack_works() {
+    let mut stack = Stack::start(1).await;
+    let (_, alice) = stack.user("alice").await;
+    let (bob_id, _) = stack.user("bob").await;
+    let room = stack.direct(&alice, bob_id).await;
+    let mut socket = stack.socket(0, &alice).await;
+    socket
+        .send_json(&chat_e2e::stack::send_frame(&room, "c-1", "hi bob"))
+        .await;
+    socket.expect("ack", WAIT, |_| true).await;
+    assert!(
+        digest_waits(&stack, bob_id).await,
+        "bob is offline: a digest waits"
+    );
+
+    let logged = chat_testkit::eventually(after_window() * 2, || {
+        let http = stack.notifier.clone();
+        async move {
+            let body = http.get("/bot", None).await.body;
+            (body["digests_sent"] == 1).then_some(body)
+        }
+    })
+    .await
+    .expect("the digest was logged");
+    assert_eq!(logged["telegram_bot"], false);
+    assert_eq!(pending_digests(&stack, bob_id).await, 0);
+    assert_eq!(stack.notifier.get("/readyz", None).await.status, 200);
+    stack.stop_notifier().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_shutdown_a_send_in_flight_finishes_before_the_notifier_exits() {
+    let telegram = FakeTelegram::start().await;
+    let mut stack = Stack::start_with_bot(0, &telegram, 1).await;
+    let (_, alice) = stack.user("alice").await;
+    let (bob_id, bob) = stack.user("bob").await;
+    stack.link_telegram(&telegram, &bob, 701).await;
+    let room = stack.direct(&alice, bob_id).await;
+    telegram.slow_sends(Duration::from_secs(2));
+    let attempts = telegram.send_attempts();
+    stack.send(&alice, &room, "in flight").await;
+    let started = chat_testkit::eventually(after_window(), || {
+        let telegram = telegram.clone();
+        async move { (telegram.send_attempts() > attempts).then_some(()) }
+    })
+    .await;
+    assert!(started.is_some(), "the digest send started");
+    assert!(telegram.sent_to(701).len() == 1, "and is still in flight");
+
+    stack.stop_notifier().await;
+    assert_eq!(
+        telegram.sent_to(701).len(),
+        2,
+        "the send finished before exit"
+    );
+    assert_eq!(
+        pending_digests(&stack, bob_id).await,
+        0,
+        "and was committed"
+    );
+    let probe = reqwest::get(format!("{}/livez", stack.notifier.base)).await;
+    assert!(probe.is_err(), "the notifier has exited");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_muted_room_or_notifications_off_send_nothing() {
+    let telegram = FakeTelegram::start().await;
+    let stack = Stack::start_with_bot(0, &telegram, WINDOW).await;
+    let (_, alice) = stack.user("alice").await;
+    let (bob_id, bob) = stack.user("bob").await;
+    let (carol_id, carol) = stack.user("carol").await;
+    let (dave_id, dave) = stack.user("dave").await;
+    for (token, chat) in [(&bob, 801), (&carol, 802), (&dave, 803)] {
+        stack.link_telegram(&telegram, token, chat).await;
+    }
+    let room = stack
+        .group(&alice, "Quiet", &[bob_id, carol_id, dave_id])
+        .await;
+    // Bob mutes this room in the app; Carol turns notifications off from Telegram.
+    let muted = stack
+        .rooms
+        .put(
+            &format!("/api/rooms/{room}/mute"),
+            Some(&bob),
+            &json!({"muted": true}),
+        )
+        .await;
+    assert_eq!(muted.status, 200, "{:?}", muted.body);
+    let rooms = stack.rooms.get("/api/rooms", Some(&bob)).await;
+    assert_eq!(rooms.body["rooms"][0]["muted"], true, "{:?}", rooms.body);
+    telegram.user_says(802, "private", "/mute");
+    assert_eq!(telegram.wait_for(802, 2, WAIT).await.len(), 2);
+
+    stack.send(&alice, &room, "psst").await;
+    assert_eq!(
+        telegram.wait_for(803, 2, after_window()).await.len(),
+        2,
+        "dave is notified"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(telegram.sent_to(801).len(), 1, "bob muted the room");
+    assert_eq!(
+        telegram.sent_to(802).len(),
+        2,
+        "carol turned notifications off"
+    );
+    assert_eq!(pending_digests(&stack, bob_id).await, 0);
+    assert_eq!(pending_digests(&stack, carol_id).await, 0);
+}
