@@ -43,6 +43,7 @@ esac
 
 PIDS_DIR="$CHAT_RUN_DIR/pids"
 LOGS_DIR="$CHAT_RUN_DIR/logs"
+CMDS_DIR="$CHAT_RUN_DIR/cmds"
 # shellcheck disable=SC2034 # used by scripts/up
 KEYS_DIR="$CHAT_RUN_DIR/keys"
 # shellcheck disable=SC2034 # used by scripts/up
@@ -61,6 +62,14 @@ die() {
 auth_port() { echo $((CHAT_PORT_BASE)); }
 rooms_port() { echo $((CHAT_PORT_BASE + 1)); }
 notifier_port() { echo $((CHAT_PORT_BASE + 3)); }
+port_of() { # $1 = service name
+    case "$1" in
+        auth) auth_port ;;
+        rooms) rooms_port ;;
+        notifier) notifier_port ;;
+        gateway-*) gateway_port "${1#gateway-}" ;;
+    esac
+}
 gateway_port() { # $1 = instance number, from 1
     if (($1 == 1)); then
         echo $((CHAT_PORT_BASE + 2))
@@ -158,8 +167,27 @@ stop_all() {
 }
 
 # Starts "$@" detached in its own session (so it outlives the terminal and its whole process
-# group can be signalled), output appended to logs/<name>.log, pid in pids/<name>.pid.
+# group can be signalled), output appended to logs/<name>.log, pid in pids/<name>.pid. The
+# command and the environment it ran in are kept in cmds/<name>.sh (owner-only: it holds the
+# configuration), so scripts/restart-service can start it again the same way.
 start_service() { # $1 = name, rest = command
+    local name="$1"
+    shift
+    mkdir -p "$CMDS_DIR"
+    chmod 700 "$CMDS_DIR"
+    (
+        umask 077
+        {
+            export -p
+            printf 'exec'
+            printf ' %q' "$@"
+            printf '\n'
+        } >"$CMDS_DIR/$name.sh"
+    )
+    launch_service "$name" "$@"
+}
+
+launch_service() { # $1 = name, rest = command
     local name="$1"
     shift
     mkdir -p "$PIDS_DIR" "$LOGS_DIR"

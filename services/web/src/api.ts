@@ -4,9 +4,12 @@
 
 import type {
   ErrorEnvelope,
+  Me,
   Message,
   MessagePage,
+  PublicRoom,
   ReadResult,
+  Readers,
   Room,
   RoomSummary,
   Session,
@@ -54,7 +57,15 @@ export interface RegisterInput {
 export interface MessageQuery {
   before?: number;
   after?: number;
+  around?: number;
   limit?: number;
+}
+
+export interface NewRoom {
+  kind: 'group' | 'public';
+  name: string;
+  topic?: string;
+  member_ids: string[];
 }
 
 export interface ApiOptions {
@@ -65,7 +76,7 @@ export interface ApiOptions {
   onUnauthorized?: () => void;
 }
 
-type Method = 'GET' | 'POST';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 const FALLBACK_MESSAGES: Record<number, string> = {
   0: 'Cannot reach the server. Check your connection.',
@@ -122,6 +133,8 @@ function acrossTabs<T>(f: () => Promise<T>): Promise<T> {
   return locks ? (locks.request('chat-auth-refresh', f) as Promise<T>) : f();
 }
 
+const roomPath = (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}`;
+
 export function createApi(options: ApiOptions = {}) {
   const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const base = options.baseUrl ?? '';
@@ -130,7 +143,7 @@ export function createApi(options: ApiOptions = {}) {
   async function raw(method: Method, path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = { Accept: 'application/json', 'X-Request-Id': uuid() };
     const init: RequestInit = { method, headers, credentials: 'same-origin' };
-    if (method === 'POST') {
+    if (method !== 'GET' && method !== 'DELETE') {
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body ?? {});
     }
@@ -186,7 +199,13 @@ export function createApi(options: ApiOptions = {}) {
     login: (login: string, password: string) =>
       request<Session>('POST', '/api/auth/login', { login, password }),
     logout: () => request<void>('POST', '/api/auth/logout', {}),
-    me: () => request<User>('GET', '/api/users/me'),
+    me: () => request<Me>('GET', '/api/users/me'),
+    updateMe: (patch: { display_name?: string; notifications_enabled?: boolean }) =>
+      request<Me>('PATCH', '/api/users/me', patch),
+    changePassword: (current_password: string, new_password: string) =>
+      request<void>('POST', '/api/users/me/password', { current_password, new_password }),
+    telegramLink: () => request<{ url: string; expires_at: string }>('POST', '/api/users/me/telegram/link', {}),
+    telegramUnlink: () => request<void>('DELETE', '/api/users/me/telegram'),
     getUser: (id: string) => request<User>('GET', `/api/users/${encodeURIComponent(id)}`),
     searchUsers: (q: string, limit = 20) =>
       request<{ users: User[] }>('GET', `/api/users${query({ q, exclude_me: true, limit })}`).then(
@@ -205,6 +224,30 @@ export function createApi(options: ApiOptions = {}) {
       }),
     markRead: (roomId: string, seq: number) =>
       request<ReadResult>('POST', `/api/rooms/${encodeURIComponent(roomId)}/read`, { seq }),
+    editMessage: (roomId: string, seq: number, body: string) =>
+      request<Message>('PATCH', `${roomPath(roomId)}/messages/${seq}`, { body }),
+    deleteMessage: (roomId: string, seq: number) => request<void>('DELETE', `${roomPath(roomId)}/messages/${seq}`),
+    readers: (roomId: string, seq: number) => request<Readers>('GET', `${roomPath(roomId)}/messages/${seq}/readers`),
+    createRoom: (room: NewRoom) => request<Room>('POST', '/api/rooms', room),
+    updateRoom: (roomId: string, patch: { name?: string; topic?: string | null }) =>
+      request<Room>('PATCH', roomPath(roomId), patch),
+    publicRooms: (q: string, limit = 30) =>
+      request<{ rooms: PublicRoom[]; next_cursor: string | null }>('GET', `/api/rooms/public${query({ q, limit })}`).then(
+        (r) => r.rooms,
+      ),
+    joinRoom: (roomId: string) => request<Room>('POST', `${roomPath(roomId)}/join`, {}),
+    leaveRoom: (roomId: string) => request<unknown>('POST', `${roomPath(roomId)}/leave`, {}),
+    addMember: (roomId: string, userId: string) => request<Room>('POST', `${roomPath(roomId)}/members`, { user_id: userId }),
+    kick: (roomId: string, userId: string) =>
+      request<void>('DELETE', `${roomPath(roomId)}/members/${encodeURIComponent(userId)}`),
+    setRole: (roomId: string, userId: string, role: 'owner' | 'admin' | 'member') =>
+      request<Room>('PUT', `${roomPath(roomId)}/members/${encodeURIComponent(userId)}/role`, { role }),
+    setMute: (roomId: string, muted: boolean) => request<{ muted: boolean }>('PUT', `${roomPath(roomId)}/mute`, { muted }),
+    search: (q: string, roomId: string | null, limit = 30) =>
+      request<{ hits: Message[]; next_cursor: string | null }>(
+        'GET',
+        `/api/rooms/search${query({ q, room_id: roomId ?? undefined, limit })}`,
+      ).then((r) => r.hits),
   };
 }
 

@@ -1,7 +1,7 @@
 // The controller: glues the REST client, the reconnecting socket and the outbox to the store.
 // Components call its methods and read the store; they never talk to the network themselves.
 
-import { isUnauthorized, type Api, type RefreshResult } from './api';
+import { isUnauthorized, type Api, type NewRoom, type RefreshResult } from './api';
 import { Outbox } from './outbox';
 import type { Message, ServerFrame, User } from './protocol';
 import { lastSeq, type Store } from './store';
@@ -40,8 +40,8 @@ export interface ChatClientOptions {
 export class ChatClient {
   readonly socket: ReconnectingSocket;
   readonly outbox: Outbox;
-  private readonly api: Api;
-  private readonly store: Store;
+  readonly api: Api;
+  readonly store: Store;
   private readonly me: User;
   private readonly t: Timers;
   private readonly onSessionExpired: () => void;
@@ -206,9 +206,51 @@ export class ChatClient {
         this.store.dispatch({ type: 'read_receipt', room_id: f.room_id, user_id: f.user_id, seq: f.seq });
         return;
       case 'presence':
-        this.store.dispatch({ type: 'presence', user_id: f.user_id, online: f.online });
+        this.store.dispatch({ type: 'presence', user_id: f.user_id, online: f.online, last_seen_at: f.last_seen_at ?? null });
+        return;
+      case 'read_by_all':
+        this.store.dispatch({ type: 'read_by_all', room_id: f.room_id, seq: f.seq });
+        return;
+      case 'unread':
+        this.store.dispatch({ type: 'unread', room_id: f.room_id, last_read_seq: f.last_read_seq, unread: f.unread });
+        return;
+      case 'message_edited':
+        this.store.dispatch({ type: 'message_received', message: f.message });
+        return;
+      case 'message_deleted':
+        this.store.dispatch({ type: 'message_deleted', room_id: f.room_id, seq: f.seq });
+        return;
+      case 'room_updated':
+        this.store.dispatch({ type: 'room_updated', room_id: f.room_id, name: f.name, topic: f.topic });
+        return;
+      case 'room_deleted':
+        this.forget(f.room_id);
+        return;
+      case 'member_joined':
+        if (f.user_id === this.me.id) {
+          void this.refreshRooms();
+          return;
+        }
+        this.store.dispatch({ type: 'member_joined', room_id: f.room_id, user_id: f.user_id, role: f.role, at: new Date(this.t.now()).toISOString() });
+        void this.ensureUser(f.user_id);
+        return;
+      case 'member_left':
+        if (f.user_id === this.me.id) {
+          this.forget(f.room_id);
+          return;
+        }
+        this.store.dispatch({ type: 'member_left', room_id: f.room_id, user_id: f.user_id, at: new Date(this.t.now()).toISOString() });
+        return;
+      case 'member_role_changed':
+        this.store.dispatch({ type: 'member_role', room_id: f.room_id, user_id: f.user_id, role: f.role });
         return;
     }
+  }
+
+  /** A room I am no longer in (left, removed, or deleted). */
+  private forget(roomId: string): void {
+    this.detailsFetched.delete(roomId);
+    this.store.dispatch({ type: 'room_gone', room_id: roomId });
   }
 
   private receive(m: Message): void {
@@ -386,10 +428,103 @@ export class ChatClient {
 
   // ---- sending ------------------------------------------------------------
 
-  sendMessage(roomId: string, body: string): string | null {
+  sendMessage(roomId: string, body: string, replyTo: string | null = null): string | null {
     if (body.trim() === '') return null;
     this.lastTypingSent.delete(roomId);
-    return this.outbox.send(roomId, body, null);
+    return this.outbox.send(roomId, body, replyTo);
+  }
+
+  /**
+   * Runs one REST action; a failure becomes the notice banner (or ends the session) and
+   * resolves to null, so components only handle success.
+   */
+  async act<T>(f: (api: Api) => Promise<T>): Promise<T | null> {
+    try {
+      return await f(this.api);
+    } catch (e) {
+      this.handleError(e);
+      return null;
+    }
+  }
+
+  async editMessage(roomId: string, seq: number, body: string): Promise<boolean> {
+    const m = await this.act((api) => api.editMessage(roomId, seq, body));
+    if (m && !this.stopped) this.store.dispatch({ type: 'message_received', message: m });
+    return m !== null;
+  }
+
+  async deleteMessage(roomId: string, seq: number): Promise<void> {
+    const done = await this.act((api) => api.deleteMessage(roomId, seq).then(() => true));
+    if (done && !this.stopped) this.store.dispatch({ type: 'message_deleted', room_id: roomId, seq });
+  }
+
+  /** Creates a group or public room and opens it. */
+  async createRoom(room: NewRoom): Promise<string | null> {
+    const created = await this.act((api) => api.createRoom(room));
+    if (!created || this.stopped) return null;
+    this.store.dispatch({ type: 'room_detail', room: created });
+    this.detailsFetched.add(created.id);
+    await this.refreshRooms();
+    this.selectRoom(created.id);
+    return created.id;
+  }
+
+  async joinRoom(roomId: string): Promise<void> {
+    const room = await this.act((api) => api.joinRoom(roomId));
+    if (!room || this.stopped) return;
+    this.store.dispatch({ type: 'room_detail', room });
+    this.detailsFetched.add(room.id);
+    await this.refreshRooms();
+    this.selectRoom(room.id);
+  }
+
+  async leaveRoom(roomId: string): Promise<void> {
+    const left = await this.act((api) => api.leaveRoom(roomId).then(() => true));
+    if (left) this.forget(roomId);
+  }
+
+  /** Refetches a room's members (after adding, removing or changing roles). */
+  async reloadRoom(roomId: string): Promise<void> {
+    const room = await this.act((api) => api.getRoom(roomId));
+    if (room && !this.stopped) {
+      this.store.dispatch({ type: 'room_detail', room });
+      for (const m of room.members) void this.ensureUser(m.user_id);
+    }
+  }
+
+  async setMute(roomId: string, muted: boolean): Promise<void> {
+    const r = await this.act((api) => api.setMute(roomId, muted));
+    if (r) this.store.dispatch({ type: 'muted', room_id: roomId, muted: r.muted });
+  }
+
+  /** My settings: notifications and Telegram. */
+  async loadAccount(): Promise<void> {
+    const me = await this.act((api) => api.me());
+    if (me && !this.stopped) this.store.dispatch({ type: 'account', account: me });
+  }
+
+  /** Opens a room at a message (a search hit): the page around it replaces the timeline. */
+  async openAt(roomId: string, seq: number): Promise<void> {
+    const page = await this.act((api) => api.getMessages(roomId, { around: seq, limit: PAGE_SIZE }));
+    if (!page || this.stopped) return;
+    this.store.dispatch({ type: 'timeline_reset', room_id: roomId });
+    this.store.dispatch({
+      type: 'messages_loaded',
+      room_id: roomId,
+      messages: page.messages,
+      direction: 'latest',
+      has_more: page.has_older ?? page.has_more,
+    });
+    this.ensureSenders(page.messages);
+    this.store.dispatch({ type: 'focus', room_id: roomId, seq });
+    // Catches up from the hit to the newest message, so nothing between is missing.
+    this.selectRoom(roomId);
+  }
+
+  /** Back to the newest messages (after jumping to an old one). */
+  async jumpToLatest(roomId: string): Promise<void> {
+    this.store.dispatch({ type: 'timeline_reset', room_id: roomId });
+    await this.syncRoom(roomId);
   }
 
   retry(clientMsgId: string): void {

@@ -87,3 +87,37 @@ export function avatarClass(id: string): string {
   for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
   return `av-${Math.abs(h) % 8}`;
 }
+
+/** A piece of message text: plain, or a web link. */
+export type TextPart = { text: string } | { url: string };
+
+const URL_RE = /\bhttps?:\/\/[^\s<>"']+/gi;
+
+/**
+ * Splits text into plain parts and http(s) links, so links can be made clickable while every
+ * other character is still rendered as text. Trailing punctuation stays outside the link.
+ */
+export function linkify(body: string): TextPart[] {
+  const parts: TextPart[] = [];
+  let at = 0;
+  for (const m of body.matchAll(URL_RE)) {
+    let url = m[0];
+    const trimmed = url.replace(/[.,;:!?)\]]+$/, '');
+    url = trimmed;
+    const start = m.index ?? 0;
+    if (start > at) parts.push({ text: body.slice(at, start) });
+    parts.push({ url });
+    at = start + url.length;
+  }
+  if (at < body.length) parts.push({ text: body.slice(at) });
+  return parts;
+}
+
+/** "last seen today at 14:05", "last seen Mon", … */
+export function lastSeenText(iso: string | null | undefined, now: Date = new Date()): string {
+  if (!iso) return 'offline';
+  const short = formatShortDate(iso, now);
+  const d = new Date(iso);
+  const startOfToday = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
+  return d.getTime() >= startOfToday ? `last seen today at ${short}` : `last seen ${short}`;
+}

@@ -14,6 +14,29 @@ export interface User {
   last_seen_at: Timestamp | null;
 }
 
+/** The signed-in user, with private settings. */
+export interface Me extends User {
+  email: string;
+  role: 'user' | 'admin';
+  notifications_enabled: boolean;
+  telegram: { available: boolean; linked: boolean; bot_username: string | null };
+}
+
+export interface PublicRoom {
+  id: Uuid;
+  name: string;
+  topic: string | null;
+  member_count: number;
+  joined: boolean;
+}
+
+export interface Readers {
+  room_id: Uuid;
+  seq: number;
+  read_by: Uuid[];
+  read_by_all: boolean;
+}
+
 export interface Session {
   access_token: string;
   refresh_token: string;
@@ -74,6 +97,8 @@ export interface RoomSummary {
 export interface MessagePage {
   messages: Message[];
   has_more: boolean;
+  has_older?: boolean;
+  has_newer?: boolean;
 }
 
 export interface ReadResult {
@@ -118,6 +143,9 @@ export interface HelloFrame {
   type: 'hello';
   user_id: Uuid;
   session_id: string;
+  /** A sync cursor: every event after it is delivered live or found by `/api/rooms/sync`. */
+  cursor?: string;
+  instance_id?: Uuid;
 }
 export interface AckFrame {
   type: 'ack';
@@ -157,6 +185,57 @@ export interface PresenceFrame {
   type: 'presence';
   user_id: Uuid;
   online: boolean;
+  last_seen_at?: Timestamp | null;
+}
+export interface ReadByAllFrame {
+  type: 'read_by_all';
+  room_id: Uuid;
+  seq: number;
+}
+export interface MessageEditedFrame {
+  type: 'message_edited';
+  room_id: Uuid;
+  seq: number;
+  message: Message;
+}
+export interface MessageDeletedFrame {
+  type: 'message_deleted';
+  room_id: Uuid;
+  seq: number;
+  message_id: Uuid;
+}
+export interface RoomUpdatedFrame {
+  type: 'room_updated';
+  room_id: Uuid;
+  name: string | null;
+  topic: string | null;
+}
+export interface RoomDeletedFrame {
+  type: 'room_deleted';
+  room_id: Uuid;
+}
+export interface MemberJoinedFrame {
+  type: 'member_joined';
+  room_id: Uuid;
+  user_id: Uuid;
+  role: MemberRole;
+}
+export interface MemberLeftFrame {
+  type: 'member_left';
+  room_id: Uuid;
+  user_id: Uuid;
+}
+export interface MemberRoleChangedFrame {
+  type: 'member_role_changed';
+  room_id: Uuid;
+  user_id: Uuid;
+  role: MemberRole;
+}
+export interface UnreadFrame {
+  type: 'unread';
+  room_id: Uuid;
+  last_read_seq: number;
+  unread: number;
 }
 export interface PongFrame {
   type: 'pong';
@@ -170,6 +249,15 @@ export type ServerFrame =
   | TypingFrame
   | ReadFrame
   | PresenceFrame
+  | ReadByAllFrame
+  | MessageEditedFrame
+  | MessageDeletedFrame
+  | RoomUpdatedFrame
+  | RoomDeletedFrame
+  | MemberJoinedFrame
+  | MemberLeftFrame
+  | MemberRoleChangedFrame
+  | UnreadFrame
   | PongFrame;
 
 /** WebSocket close code the gateway uses when the access token has expired. */
@@ -230,6 +318,25 @@ export function parseServerFrame(text: string): ServerFrame | null {
       return isStr(v.room_id) && isStr(v.user_id) && isNum(v.seq) ? (v as unknown as ReadFrame) : null;
     case 'presence':
       return isStr(v.user_id) && typeof v.online === 'boolean' ? (v as unknown as PresenceFrame) : null;
+    case 'read_by_all':
+      return isStr(v.room_id) && isNum(v.seq) ? (v as unknown as ReadByAllFrame) : null;
+    case 'message_edited':
+      return isMessage(v.message) ? (v as unknown as MessageEditedFrame) : null;
+    case 'message_deleted':
+      return isStr(v.room_id) && isNum(v.seq) && isStr(v.message_id) ? (v as unknown as MessageDeletedFrame) : null;
+    case 'room_updated':
+      return isStr(v.room_id) ? (v as unknown as RoomUpdatedFrame) : null;
+    case 'room_deleted':
+      return isStr(v.room_id) ? (v as unknown as RoomDeletedFrame) : null;
+    case 'member_joined':
+    case 'member_role_changed':
+      return isStr(v.room_id) && isStr(v.user_id) && isStr(v.role)
+        ? (v as unknown as MemberJoinedFrame | MemberRoleChangedFrame)
+        : null;
+    case 'member_left':
+      return isStr(v.room_id) && isStr(v.user_id) ? (v as unknown as MemberLeftFrame) : null;
+    case 'unread':
+      return isStr(v.room_id) && isNum(v.last_read_seq) && isNum(v.unread) ? (v as unknown as UnreadFrame) : null;
     case 'pong':
       return { type: 'pong' };
     default:

@@ -2,7 +2,7 @@
 // pending sends), read receipts, typing, presence and the user cache. Components read it through
 // `useSyncExternalStore`; the controller in client.ts is the only code that dispatches.
 
-import type { Message, ReadResult, Room, RoomSummary, User } from './protocol';
+import type { Me, MemberRole, Message, ReadResult, Room, RoomMember, RoomSummary, User } from './protocol';
 
 export type MessageStatus = 'pending' | 'sent' | 'failed';
 
@@ -27,6 +27,8 @@ export interface Timeline {
   loaded: boolean;
   /** Whether older messages exist before `messages[0]`. */
   hasMoreBefore: boolean;
+  /** Grows each time the timeline is started over (a jump), so views know to start over too. */
+  epoch: number;
 }
 
 /** One row of the rendered timeline. `key` stays the same from pending to sent. */
@@ -39,9 +41,20 @@ export interface TimelineItem {
   body: string;
   created_at: string;
   client_msg_id: string | null;
+  reply_to: string | null;
+  edited: boolean;
   deleted: boolean;
   status: MessageStatus;
   error: string | null;
+}
+
+/** Someone joined or left while the room was open: shown in the timeline after `after_seq`. */
+export interface RoomNotice {
+  key: string;
+  after_seq: number;
+  user_id: string;
+  kind: 'joined' | 'left';
+  at: string;
 }
 
 /** connecting: the socket is not open yet (quiet); offline: that has lasted past the grace time. */
@@ -49,6 +62,18 @@ export type ConnectionStatus = 'connecting' | 'offline' | 'online';
 
 export interface ChatState {
   me: User | null;
+  /** My private settings (email, notifications, Telegram), once fetched. */
+  account: Me | null;
+  /** room id -> members, for rooms whose details were fetched. */
+  members: Record<string, RoomMember[]>;
+  /** room id -> highest seq every member has read. */
+  readByAll: Record<string, number>;
+  /** room id -> joins and leaves seen live. */
+  notices: Record<string, RoomNotice[]>;
+  /** user id -> last seen, from presence frames. */
+  lastSeen: Record<string, string>;
+  /** A message to scroll to and highlight (a search hit). */
+  focus: { room_id: string; seq: number } | null;
   users: Record<string, User>;
   rooms: RoomSummary[];
   roomsLoaded: boolean;
@@ -66,6 +91,12 @@ export interface ChatState {
 
 export const initialState: ChatState = {
   me: null,
+  account: null,
+  members: {},
+  readByAll: {},
+  notices: {},
+  lastSeen: {},
+  focus: null,
   users: {},
   rooms: [],
   roomsLoaded: false,
@@ -102,11 +133,23 @@ export type Action =
   | { type: 'typing_clear'; room_id: string; user_id: string; until: number }
   | { type: 'read_receipt'; room_id: string; user_id: string; seq: number }
   | { type: 'read_marked'; result: ReadResult }
-  | { type: 'presence'; user_id: string; online: boolean }
+  | { type: 'presence'; user_id: string; online: boolean; last_seen_at?: string | null }
+  | { type: 'account'; account: Me }
+  | { type: 'message_deleted'; room_id: string; seq: number }
+  | { type: 'read_by_all'; room_id: string; seq: number }
+  | { type: 'unread'; room_id: string; last_read_seq: number; unread: number }
+  | { type: 'room_updated'; room_id: string; name: string | null; topic: string | null }
+  | { type: 'room_gone'; room_id: string }
+  | { type: 'member_joined'; room_id: string; user_id: string; role: MemberRole; at: string }
+  | { type: 'member_left'; room_id: string; user_id: string; at: string }
+  | { type: 'member_role'; room_id: string; user_id: string; role: MemberRole }
+  | { type: 'muted'; room_id: string; muted: boolean }
+  | { type: 'focus'; room_id: string; seq: number }
+  | { type: 'focus_done' }
   | { type: 'connection'; status: ConnectionStatus }
   | { type: 'notice'; message: string | null };
 
-export const emptyTimeline: Timeline = { messages: [], pending: [], loaded: false, hasMoreBefore: false };
+export const emptyTimeline: Timeline = { messages: [], pending: [], loaded: false, hasMoreBefore: false, epoch: 0 };
 
 /**
  * Merges messages into an ascending list. A message with a known id replaces the stored one (it
@@ -244,8 +287,12 @@ export function reducer(state: ChatState, action: Action): ChatState {
     }
 
     case 'room_detail': {
-      let s = state;
+      let s: ChatState = { ...state, members: { ...state.members, [action.room.id]: action.room.members } };
       for (const m of action.room.members) s = setReceipt(s, action.room.id, m.user_id, m.last_read_seq);
+      if (action.room.members.length > 0) {
+        const all = Math.min(...action.room.members.map((m) => m.last_read_seq));
+        if ((s.readByAll[action.room.id] ?? 0) < all) s = { ...s, readByAll: { ...s.readByAll, [action.room.id]: all } };
+      }
       return s;
     }
 
@@ -268,14 +315,14 @@ export function reducer(state: ChatState, action: Action): ChatState {
         if (messages === t.messages && pending === t.pending && loaded === t.loaded && hasMoreBefore === t.hasMoreBefore) {
           return t;
         }
-        return { messages, pending, loaded, hasMoreBefore };
+        return { ...t, messages, pending, loaded, hasMoreBefore };
       });
       const ordered = [...action.messages].sort((a, b) => a.seq - b.seq);
       return updateRoom(s, action.room_id, (r) => ordered.reduce((acc, m) => applyMessageToRoom(acc, m, meId), r));
     }
 
     case 'timeline_reset':
-      return updateTimeline(state, action.room_id, (t) => ({ ...emptyTimeline, pending: t.pending }));
+      return updateTimeline(state, action.room_id, (t) => ({ ...emptyTimeline, pending: t.pending, epoch: t.epoch + 1 }));
 
     case 'message_received': {
       const m = action.message;
@@ -353,10 +400,117 @@ export function reducer(state: ChatState, action: Action): ChatState {
       return s;
     }
 
-    case 'presence':
-      return state.presence[action.user_id] === action.online
+    case 'presence': {
+      const seen = action.last_seen_at ?? null;
+      if (state.presence[action.user_id] === action.online && (seen === null || state.lastSeen[action.user_id] === seen)) {
+        return state;
+      }
+      return {
+        ...state,
+        presence: { ...state.presence, [action.user_id]: action.online },
+        lastSeen: seen === null ? state.lastSeen : { ...state.lastSeen, [action.user_id]: seen },
+      };
+    }
+
+    case 'account': {
+      const me: User = { ...(state.me ?? action.account), ...pickUser(action.account) };
+      return { ...state, account: action.account, me, users: { ...state.users, [me.id]: me } };
+    }
+
+    case 'message_deleted': {
+      const s = updateRoom(state, action.room_id, (r) =>
+        r.last_message && r.last_message.seq === action.seq && !r.last_message.deleted
+          ? { ...r, last_message: { ...r.last_message, deleted: true, body: '' } }
+          : r,
+      );
+      return updateTimeline(s, action.room_id, (t) => {
+        const i = t.messages.findIndex((m) => m.seq === action.seq);
+        if (i < 0 || t.messages[i].deleted) return t;
+        const messages = [...t.messages];
+        messages[i] = { ...messages[i], deleted: true, body: '' };
+        return { ...t, messages };
+      });
+    }
+
+    case 'read_by_all':
+      return (state.readByAll[action.room_id] ?? 0) >= action.seq
         ? state
-        : { ...state, presence: { ...state.presence, [action.user_id]: action.online } };
+        : { ...state, readByAll: { ...state.readByAll, [action.room_id]: action.seq } };
+
+    case 'unread': {
+      let s = updateRoom(state, action.room_id, (r) =>
+        r.last_read_seq === action.last_read_seq && r.unread === action.unread
+          ? r
+          : { ...r, last_read_seq: Math.max(r.last_read_seq, action.last_read_seq), unread: action.unread },
+      );
+      if (state.me) s = setReceipt(s, action.room_id, state.me.id, action.last_read_seq);
+      return s;
+    }
+
+    case 'room_updated':
+      return updateRoom(state, action.room_id, (r) =>
+        r.name === action.name && r.topic === action.topic ? r : { ...r, name: action.name, topic: action.topic },
+      );
+
+    case 'room_gone': {
+      if (!state.rooms.some((r) => r.id === action.room_id) && state.selectedRoomId !== action.room_id) return state;
+      return {
+        ...state,
+        rooms: state.rooms.filter((r) => r.id !== action.room_id),
+        selectedRoomId: state.selectedRoomId === action.room_id ? null : state.selectedRoomId,
+      };
+    }
+
+    case 'member_joined':
+    case 'member_left': {
+      const list = state.members[action.room_id];
+      let s = state;
+      if (list) {
+        const rest = list.filter((m) => m.user_id !== action.user_id);
+        const next =
+          action.type === 'member_joined' ? [...rest, { user_id: action.user_id, role: action.role, last_read_seq: 0 }] : rest;
+        s = { ...s, members: { ...s.members, [action.room_id]: next } };
+      }
+      s = updateRoom(s, action.room_id, (r) => {
+        const count = action.type === 'member_joined' ? r.member_count + 1 : Math.max(0, r.member_count - 1);
+        return { ...r, member_count: list ? (s.members[action.room_id]?.length ?? count) : count };
+      });
+      const t = s.timelines[action.room_id];
+      const notice: RoomNotice = {
+        key: `n:${action.type}:${action.user_id}:${action.at}`,
+        after_seq: lastSeq(t) ?? 0,
+        user_id: action.user_id,
+        kind: action.type === 'member_joined' ? 'joined' : 'left',
+        at: action.at,
+      };
+      const notices = s.notices[action.room_id] ?? [];
+      return { ...s, notices: { ...s.notices, [action.room_id]: [...notices, notice] } };
+    }
+
+    case 'member_role': {
+      const list = state.members[action.room_id];
+      let s = state;
+      if (list) {
+        s = {
+          ...s,
+          members: {
+            ...s.members,
+            [action.room_id]: list.map((m) => (m.user_id === action.user_id ? { ...m, role: action.role } : m)),
+          },
+        };
+      }
+      if (action.user_id === state.me?.id) s = updateRoom(s, action.room_id, (r) => ({ ...r, my_role: action.role }));
+      return s;
+    }
+
+    case 'focus':
+      return { ...state, focus: { room_id: action.room_id, seq: action.seq } };
+
+    case 'focus_done':
+      return state.focus === null ? state : { ...state, focus: null };
+
+    case 'muted':
+      return updateRoom(state, action.room_id, (r) => (r.muted === action.muted ? r : { ...r, muted: action.muted }));
 
     case 'connection':
       return state.connection === action.status ? state : { ...state, connection: action.status };
@@ -384,6 +538,8 @@ export function timelineItems(t: Timeline): TimelineItem[] {
     body: m.body,
     created_at: m.created_at,
     client_msg_id: m.client_msg_id,
+    reply_to: m.reply_to,
+    edited: m.edited_at !== null,
     deleted: m.deleted,
     status: 'sent',
     error: null,
@@ -398,6 +554,8 @@ export function timelineItems(t: Timeline): TimelineItem[] {
       body: p.body,
       created_at: p.created_at,
       client_msg_id: p.client_msg_id,
+      reply_to: p.reply_to,
+      edited: false,
       deleted: false,
       status: p.status,
       error: p.error,
@@ -405,6 +563,17 @@ export function timelineItems(t: Timeline): TimelineItem[] {
   }
   timelineCache.set(t, items);
   return items;
+}
+
+function pickUser(u: User): User {
+  return {
+    id: u.id,
+    username: u.username,
+    display_name: u.display_name,
+    created_at: u.created_at,
+    online: u.online,
+    last_seen_at: u.last_seen_at,
+  };
 }
 
 export function lastSeq(t: Timeline | undefined): number | null {

@@ -11,15 +11,15 @@ interface Props {
   initialMode?: Mode;
 }
 
-interface Errors {
+export interface Errors {
   message: string | null;
   fields: Record<string, string>;
 }
 
-const noErrors: Errors = { message: null, fields: {} };
+export const noErrors: Errors = { message: null, fields: {} };
 
 /** Splits an API error into errors shown under known fields and a message for the rest. */
-function toErrors(e: unknown, known: string[]): Errors {
+export function toErrors(e: unknown, known: string[]): Errors {
   if (!(e instanceof ApiError)) return { message: 'Something went wrong. Please try again.', fields: {} };
   const fields: Record<string, string> = {};
   const unknown: string[] = [];

@@ -23,6 +23,13 @@ export function ChatApp({ api, me, onLogout, onExpired }: Props) {
     const store = createStore();
     const client = new ChatClient({ api, store, me, onSessionExpired: onExpired });
     client.start();
+    void client.loadAccount();
+    // A link from a Telegram notification: /?room=<id> opens that room.
+    const wanted = new URLSearchParams(window.location.search).get('room');
+    if (wanted) {
+      client.selectRoom(wanted);
+      window.history.replaceState(null, '', window.location.pathname);
+    }
     setCtx({ store, client });
     const online = () => client.socket.reconnectNow();
     window.addEventListener('online', online);

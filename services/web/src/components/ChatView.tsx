@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'react';
 import { useChat, useClient } from '../context';
-import { roomTitle, typingText, userName, formatShortDate } from '../format';
-import { emptyTimeline, lastSeq } from '../store';
+import { lastSeenText, roomTitle, typingText, userName } from '../format';
+import { emptyTimeline, lastSeq, type TimelineItem } from '../store';
 import { Avatar } from './Avatar';
-import { Composer } from './Composer';
+import { Composer, type ComposeMode } from './Composer';
+import { MembersPanel } from './MembersPanel';
 import { MessageList } from './MessageList';
+import { ReadersDialog } from './ReadersDialog';
 
 function useDocumentVisible(): boolean {
   const [visible, setVisible] = useState(() => typeof document === 'undefined' || document.visibilityState === 'visible');
@@ -17,21 +19,7 @@ function useDocumentVisible(): boolean {
 }
 
 export function ChatView() {
-  const client = useClient();
   const roomId = useChat((s) => s.selectedRoomId);
-  const room = useChat((s) => (roomId ? s.rooms.find((r) => r.id === roomId) : undefined));
-  const users = useChat((s) => s.users);
-  const presence = useChat((s) => s.presence);
-  const timeline = useChat((s) => (roomId ? s.timelines[roomId] : undefined)) ?? emptyTimeline;
-  const typing = useChat((s) => (roomId ? s.typing[roomId] : undefined));
-  const visible = useDocumentVisible();
-  const highest = lastSeq(timeline);
-
-  // Mark read whenever new messages are shown in a visible tab.
-  useEffect(() => {
-    if (roomId && highest !== null && visible) client.markRead(roomId, highest);
-  }, [client, roomId, highest, visible]);
-
   if (!roomId) {
     return (
       <main className="chat chat-empty">
@@ -39,39 +27,105 @@ export function ChatView() {
       </main>
     );
   }
+  return <OpenChat key={roomId} roomId={roomId} />;
+}
+
+function OpenChat({ roomId }: { roomId: string }) {
+  const client = useClient();
+  const room = useChat((s) => s.rooms.find((r) => r.id === roomId));
+  const users = useChat((s) => s.users);
+  const presence = useChat((s) => s.presence);
+  const lastSeen = useChat((s) => s.lastSeen);
+  const members = useChat((s) => s.members[roomId]);
+  const timeline = useChat((s) => s.timelines[roomId]) ?? emptyTimeline;
+  const typing = useChat((s) => s.typing[roomId]);
+  const visible = useDocumentVisible();
+  const highest = lastSeq(timeline);
+  const [mode, setMode] = useState<ComposeMode>({ kind: 'new' });
+  const [panel, setPanel] = useState(false);
+  const [readers, setReaders] = useState<TimelineItem | null>(null);
+  // Where I had read up to when I opened the room: the unread divider stays there.
+  const [readUpTo] = useState(() => (room && room.unread > 0 ? room.last_read_seq : null));
+
+  // Mark read whenever new messages are shown in a visible tab.
+  useEffect(() => {
+    if (highest !== null && visible) client.markRead(roomId, highest);
+  }, [client, roomId, highest, visible]);
 
   const title = room ? roomTitle(room, users) : '…';
-  const peer = room?.kind === 'direct' && room.peer_id ? users[room.peer_id] : undefined;
-  const peerOnline = room?.peer_id ? (presence[room.peer_id] ?? peer?.online ?? false) : false;
+  const peerId = room?.kind === 'direct' ? room.peer_id : null;
+  const peer = peerId ? users[peerId] : undefined;
+  const peerOnline = peerId ? (presence[peerId] ?? peer?.online ?? false) : false;
   let subtitle = '';
   if (room?.kind === 'saved') subtitle = 'Notes to yourself';
-  else if (room?.kind === 'direct') {
-    subtitle = peerOnline ? 'online' : peer?.last_seen_at ? `last seen ${formatShortDate(peer.last_seen_at)}` : '';
-  } else if (room) subtitle = `${room.member_count} members`;
-
+  else if (room?.kind === 'direct') subtitle = peerOnline ? 'online' : lastSeenText(lastSeen[peerId ?? ''] ?? peer?.last_seen_at);
+  else if (room) {
+    const online = (members ?? []).filter((m) => presence[m.user_id]).length;
+    subtitle = `${room.member_count} members${online > 0 ? `, ${online} online` : ''}${room.kind === 'public' ? ' · public' : ''}`;
+  }
   const typingNames = Object.keys(typing ?? {}).map((id) => userName(users[id]));
+  const moderator = room?.my_role === 'owner' || room?.my_role === 'admin';
+  const isGroup = room?.kind === 'group' || room?.kind === 'public';
 
   return (
-    <main className="chat" aria-label={title}>
-      <header className="chat-header">
-        <button type="button" className="btn btn-ghost btn-icon back" aria-label="Back to chats" data-testid="back" onClick={() => client.selectRoom(null)}>
-          ←
-        </button>
-        <Avatar id={room?.id ?? roomId} name={title} saved={room?.kind === 'saved'} online={room?.kind === 'direct' && peerOnline} />
-        <div className="chat-title">
-          <h2 data-testid="chat-title">{title}</h2>
-          {subtitle && <span className={`chat-subtitle${peerOnline ? ' online' : ''}`}>{subtitle}</span>}
+    <main className={`chat${panel ? ' with-panel' : ''}`} aria-label={title}>
+      <div className="chat-column">
+        <header className="chat-header">
+          <button type="button" className="btn btn-ghost btn-icon back" aria-label="Back to chats" data-testid="back" onClick={() => client.selectRoom(null)}>
+            ←
+          </button>
+          <Avatar id={room?.id ?? roomId} name={title} saved={room?.kind === 'saved'} online={room?.kind === 'direct' && peerOnline} />
+          <div className="chat-title">
+            <h2 data-testid="chat-title">{title}</h2>
+            {subtitle && (
+              <span className={`chat-subtitle${peerOnline ? ' online' : ''}`} data-testid="chat-subtitle">
+                {subtitle}
+              </span>
+            )}
+          </div>
+          {room && room.kind !== 'saved' && (
+            <button
+              type="button"
+              className="btn btn-ghost"
+              data-testid="mute"
+              aria-pressed={room.muted}
+              title="Telegram notifications from this chat"
+              onClick={() => void client.setMute(roomId, !room.muted)}
+            >
+              {room.muted ? 'Unmute' : 'Mute'}
+            </button>
+          )}
+          {isGroup && (
+            <button type="button" className="btn btn-ghost" data-testid="members-toggle" aria-expanded={panel} onClick={() => setPanel(!panel)}>
+              Members
+            </button>
+          )}
+        </header>
+        <MessageList
+          key={`${roomId}:${timeline.epoch}`}
+          roomId={roomId}
+          timeline={timeline}
+          kind={room?.kind ?? 'direct'}
+          readUpTo={readUpTo}
+          moderator={isGroup && moderator}
+          onReply={(item) => setMode({ kind: 'reply', item, name: userName(users[item.sender_id]) })}
+          onEdit={(item) => setMode({ kind: 'edit', item })}
+          onDelete={(item) => {
+            if (item.seq !== null && window.confirm('Delete this message for everyone?')) void client.deleteMessage(roomId, item.seq);
+          }}
+          onInfo={(item) => setReaders(item)}
+        />
+        <div className="typing-slot">
+          {typingNames.length > 0 && (
+            <span className="typing" data-testid="typing-indicator" aria-live="polite">
+              {typingText(typingNames)}
+            </span>
+          )}
         </div>
-      </header>
-      <MessageList key={roomId} roomId={roomId} timeline={timeline} kind={room?.kind ?? 'direct'} />
-      <div className="typing-slot">
-        {typingNames.length > 0 && (
-          <span className="typing" data-testid="typing-indicator" aria-live="polite">
-            {typingText(typingNames)}
-          </span>
-        )}
+        <Composer key={`composer-${roomId}`} roomId={roomId} mode={mode} onDone={() => setMode({ kind: 'new' })} />
       </div>
-      <Composer key={`composer-${roomId}`} roomId={roomId} />
+      {panel && room && <MembersPanel room={room} onClose={() => setPanel(false)} />}
+      {readers && readers.seq !== null && <ReadersDialog roomId={roomId} seq={readers.seq} onClose={() => setReaders(null)} />}
     </main>
   );
 }

@@ -1,106 +1,282 @@
-import { Fragment, useCallback, useLayoutEffect, useRef } from 'react';
-import { useChat, useClient } from '../context';
-import { dayKey, formatDay, formatTime, userName } from '../format';
-import type { RoomKind } from '../protocol';
-import { peersReadSeq, timelineItems, type Timeline, type TimelineItem } from '../store';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
+import { useChat, useChatContext, useClient } from '../context';
+import { dayKey, firstLine, formatDay, formatTime, linkify, userName } from '../format';
+import type { Message, RoomKind } from '../protocol';
+import { peersReadSeq, timelineItems, type RoomNotice, type Timeline, type TimelineItem } from '../store';
 
-/** Within this many pixels of the bottom, new messages keep the view pinned to the bottom. */
-const STICK_PX = 48;
-/** Within this many pixels of the top, the previous page is loaded. */
-const LOAD_OLDER_PX = 120;
+/** Index of the first row at mount: rows loaded later above it get lower indexes. */
+const BASE_INDEX = 1_000_000;
 
-interface Props {
+export type Row =
+  | {
+      kind: 'message';
+      key: string;
+      item: TimelineItem;
+      dayBreak: boolean;
+      unreadDivider: boolean;
+      showSender: boolean;
+    }
+  | { kind: 'notice'; key: string; notice: RoomNotice; after_seq: number };
+
+/**
+ * The rows of a timeline: messages with their day separators, the unread divider before the
+ * first message from someone else after `readUpTo`, and joins and leaves after the message
+ * they followed.
+ */
+export function buildRows(items: TimelineItem[], notices: RoomNotice[], meId: string | null, kind: RoomKind, readUpTo: number | null): Row[] {
+  const rows: Row[] = [];
+  let n = 0;
+  const sorted = [...notices].sort((a, b) => a.after_seq - b.after_seq);
+  let prev: TimelineItem | null = null;
+  // The divider marks the first unread message only once it is loaded: until then the loaded
+  // messages are all unread and the divider belongs further up.
+  const firstSeq = items.find((i) => i.seq !== null)?.seq ?? null;
+  let divided = readUpTo === null || firstSeq === null || firstSeq > readUpTo + 1;
+  for (const item of items) {
+    while (n < sorted.length && item.seq !== null && sorted[n].after_seq < item.seq) {
+      rows.push({ kind: 'notice', key: sorted[n].key, notice: sorted[n], after_seq: sorted[n].after_seq });
+      n++;
+    }
+    const dayBreak = prev === null || dayKey(prev.created_at) !== dayKey(item.created_at);
+    const unreadDivider =
+      !divided && readUpTo !== null && item.seq !== null && item.seq > readUpTo && item.sender_id !== meId;
+    if (unreadDivider) divided = true;
+    const showSender = kind !== 'saved' && kind !== 'direct' && item.sender_id !== meId && (dayBreak || unreadDivider || prev === null || prev.sender_id !== item.sender_id);
+    rows.push({ kind: 'message', key: item.key, item, dayBreak, unreadDivider, showSender });
+    prev = item;
+  }
+  for (; n < sorted.length; n++) rows.push({ kind: 'notice', key: sorted[n].key, notice: sorted[n], after_seq: sorted[n].after_seq });
+  return rows;
+}
+
+function rowSeq(r: Row): number | null {
+  return r.kind === 'message' ? r.item.seq : r.after_seq;
+}
+
+export interface MessageActions {
+  onReply: (item: TimelineItem) => void;
+  onEdit: (item: TimelineItem) => void;
+  onDelete: (item: TimelineItem) => void;
+  onInfo: (item: TimelineItem) => void;
+}
+
+interface Props extends MessageActions {
   roomId: string;
   timeline: Timeline;
   kind: RoomKind;
+  /** My read position when the room was opened (the unread divider goes after it). */
+  readUpTo: number | null;
+  /** Whether I may delete other people's messages (owner or admin of a group). */
+  moderator: boolean;
 }
 
-export function MessageList({ roomId, timeline, kind }: Props) {
-  const client = useClient();
-  const meId = useChat((s) => s.me?.id ?? null);
-  const users = useChat((s) => s.users);
-  const readUpTo = useChat((s) => peersReadSeq(s, roomId, meId));
-  const items = timelineItems(timeline);
-  const ref = useRef<HTMLDivElement>(null);
-  const stick = useRef(true);
-  const anchor = useRef<{ height: number; top: number } | null>(null);
-  const lastKey = useRef<string | null>(null);
-
-  const maybeLoadOlder = useCallback(() => {
-    const el = ref.current;
-    if (!el || el.scrollTop > LOAD_OLDER_PX || !timeline.hasMoreBefore || anchor.current) return;
-    anchor.current = { height: el.scrollHeight, top: el.scrollTop };
-    void client.loadOlder(roomId).then((loaded) => {
-      if (!loaded) anchor.current = null;
-    });
-  }, [client, roomId, timeline.hasMoreBefore]);
-
-  const onScroll = useCallback(() => {
-    const el = ref.current;
-    if (!el) return;
-    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
-    maybeLoadOlder();
-  }, [maybeLoadOlder]);
-
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const last = items.length > 0 ? items[items.length - 1] : null;
-    const newOwn = last !== null && last.key !== lastKey.current && last.sender_id === meId && last.status === 'pending';
-    lastKey.current = last?.key ?? null;
-    if (anchor.current && items.length > 0) {
-      // An older page was prepended: keep what the user was looking at in place.
-      el.scrollTop = el.scrollHeight - anchor.current.height + anchor.current.top;
-      anchor.current = null;
-    } else if (stick.current || newOwn) {
-      el.scrollTop = el.scrollHeight;
-      stick.current = true;
-    }
-    // A first page shorter than the viewport cannot be scrolled: fetch more right away.
-    if (el.scrollHeight <= el.clientHeight) maybeLoadOlder();
-  }, [items, meId, maybeLoadOlder]);
-
-  return (
-    <div className="message-list" data-testid="message-list" ref={ref} onScroll={onScroll} role="log" aria-label="Messages" aria-busy={!timeline.loaded}>
-      {timeline.hasMoreBefore && <div className="history-more">Loading earlier messages…</div>}
-      {timeline.loaded && items.length === 0 && <div className="history-empty">No messages here yet. Say hello!</div>}
-      {!timeline.loaded && items.length === 0 && (
+export function MessageList(props: Props) {
+  const { timeline } = props;
+  if (!timeline.loaded) {
+    return (
+      <div className="message-pane">
         <div className="history-empty">
           <span className="spinner" aria-label="Loading messages" />
         </div>
+      </div>
+    );
+  }
+  // Mounted once the latest page is here, so the first scroll position is computed from it.
+  return <LoadedList {...props} />;
+}
+
+function LoadedList({ roomId, timeline, kind, readUpTo, moderator, ...actions }: Props) {
+  const client = useClient();
+  const { store } = useChatContext();
+  const meId = useChat((s) => s.me?.id ?? null);
+  const users = useChat((s) => s.users);
+  const peersRead = useChat((s) => peersReadSeq(s, roomId, meId));
+  const readByAll = useChat((s) => s.readByAll[roomId] ?? 0);
+  const notices = useChat((s) => s.notices[roomId]);
+  const focus = useChat((s) => (s.focus?.room_id === roomId ? s.focus.seq : null));
+  const items = timelineItems(timeline);
+  const rows = useMemo(() => buildRows(items, notices ?? [], meId, kind, readUpTo), [items, notices, meId, kind, readUpTo]);
+  const byId = useMemo(() => {
+    const m = new Map<string, Message>();
+    for (const msg of timeline.messages) m.set(msg.id, msg);
+    return m;
+  }, [timeline.messages]);
+  const list = useRef<VirtuosoHandle>(null);
+  const [atBottom, setAtBottom] = useState(true);
+  const [highlight, setHighlight] = useState<number | null>(null);
+
+  // Rows loaded above the first one shown at mount get indexes below BASE_INDEX, so Virtuoso
+  // keeps the rows on screen where they are when an older page arrives.
+  const anchor = useRef<number | null>(null);
+  const firstSeq = rows.length > 0 ? rowSeq(rows[0]) : null;
+  if (anchor.current === null && firstSeq !== null) anchor.current = firstSeq;
+  const above = anchor.current === null ? 0 : rows.filter((r) => {
+    const seq = rowSeq(r);
+    return seq !== null && seq < (anchor.current ?? 0);
+  }).length;
+  const firstItemIndex = BASE_INDEX - above;
+
+  const dividerIndex = rows.findIndex((r) => r.kind === 'message' && r.unreadDivider);
+  // Open at the first unread message; at the oldest loaded one when even that is unread.
+  const unreadAbove = readUpTo !== null && firstSeq !== null && firstSeq > readUpTo + 1;
+  const [initialIndex] = useState(() => (dividerIndex >= 0 ? dividerIndex : unreadAbove ? 0 : Math.max(0, rows.length - 1)));
+  const [initialAlign] = useState<'start' | 'end'>(() => (dividerIndex >= 0 || unreadAbove ? 'start' : 'end'));
+
+  // My own new message always scrolls into view.
+  const last = rows.length > 0 ? rows[rows.length - 1] : null;
+  const lastOwnPending = last?.kind === 'message' && last.item.sender_id === meId && last.item.status === 'pending' ? last.key : null;
+  useEffect(() => {
+    if (lastOwnPending) list.current?.scrollToIndex({ index: rows.length - 1, align: 'end' });
+    // Only a new pending key should scroll; rows.length follows from it.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [lastOwnPending]);
+
+  // A search hit: scroll to it and highlight it for a moment.
+  useEffect(() => {
+    if (focus === null) return;
+    const i = rows.findIndex((r) => r.kind === 'message' && r.item.seq === focus);
+    if (i < 0) return;
+    list.current?.scrollToIndex({ index: i, align: 'center' });
+    setHighlight(focus);
+    store.dispatch({ type: 'focus_done' });
+    const t = setTimeout(() => setHighlight(null), 2500);
+    return () => clearTimeout(t);
+  }, [focus, rows, store]);
+
+  const ssr = typeof window === 'undefined';
+
+  return (
+    <div className="message-pane">
+      {rows.length === 0 && <div className="history-empty">No messages here yet. Say hello!</div>}
+      <Virtuoso
+        ref={list}
+        className="message-list"
+        data-testid="message-list"
+        role="log"
+        aria-label="Messages"
+        data={rows}
+        firstItemIndex={firstItemIndex}
+        initialTopMostItemIndex={{ index: initialIndex, align: initialAlign }}
+        initialItemCount={ssr ? rows.length : undefined}
+        computeItemKey={(_, row) => row.key}
+        startReached={() => {
+          if (timeline.hasMoreBefore) void client.loadOlder(roomId);
+        }}
+        followOutput={(bottom) => (bottom ? 'smooth' : false)}
+        atBottomStateChange={setAtBottom}
+        atBottomThreshold={48}
+        increaseViewportBy={{ top: 400, bottom: 200 }}
+        components={{
+          Header: () => (timeline.hasMoreBefore ? <div className="history-more">Loading earlier messages…</div> : null),
+        }}
+        itemContent={(_, row) =>
+          row.kind === 'notice' ? (
+            <div className="room-notice" data-testid="room-notice">
+              {userName(users[row.notice.user_id])} {row.notice.kind === 'joined' ? 'joined' : 'left'}
+            </div>
+          ) : (
+            <>
+              {row.dayBreak && <div className="day-separator">{formatDay(row.item.created_at)}</div>}
+              {row.unreadDivider && (
+                <div className="unread-divider" data-testid="unread-divider">
+                  <span>Unread messages</span>
+                </div>
+              )}
+              <MessageRow
+                item={row.item}
+                own={row.item.sender_id === meId}
+                showSender={row.showSender}
+                senderName={userName(users[row.item.sender_id])}
+                receipt={receiptOf(row.item, kind, peersRead, readByAll)}
+                replied={row.item.reply_to ? (byId.get(row.item.reply_to) ?? null) : null}
+                repliedName={row.item.reply_to ? userName(users[byId.get(row.item.reply_to)?.sender_id ?? '']) : ''}
+                highlight={highlight !== null && row.item.seq === highlight}
+                canDelete={row.item.sender_id === meId || moderator}
+                kind={kind}
+                onRetry={() => row.item.client_msg_id && client.retry(row.item.client_msg_id)}
+                {...actions}
+              />
+            </>
+          )
+        }
+      />
+      {!atBottom && rows.length > 0 && (
+        <button
+          type="button"
+          className="btn jump-latest"
+          data-testid="jump-latest"
+          aria-label="Jump to the latest message"
+          onClick={() => list.current?.scrollToIndex({ index: rows.length - 1, align: 'end', behavior: 'smooth' })}
+        >
+          ↓
+        </button>
       )}
-      {items.map((m, i) => {
-        const prev = i > 0 ? items[i - 1] : null;
-        const newDay = !prev || dayKey(prev.created_at) !== dayKey(m.created_at);
-        const firstOfRun = newDay || !prev || prev.sender_id !== m.sender_id;
-        return (
-          <Fragment key={m.key}>
-            {newDay && <div className="day-separator">{formatDay(m.created_at)}</div>}
-            <MessageRow
-              item={m}
-              own={m.sender_id === meId}
-              showSender={firstOfRun && m.sender_id !== meId && kind !== 'saved'}
-              senderName={userName(users[m.sender_id])}
-              read={m.seq !== null && m.seq <= readUpTo && kind !== 'saved'}
-              onRetry={() => m.client_msg_id && client.retry(m.client_msg_id)}
-            />
-          </Fragment>
-        );
-      })}
     </div>
   );
 }
 
-function MessageRow(props: { item: TimelineItem; own: boolean; showSender: boolean; senderName: string; read: boolean; onRetry: () => void }) {
+type Receipt = 'none' | 'pending' | 'sent' | 'read' | 'read-all';
+
+function receiptOf(item: TimelineItem, kind: RoomKind, peersRead: number, readByAll: number): Receipt {
+  if (kind === 'saved') return 'none';
+  if (item.status === 'pending') return 'pending';
+  if (item.status !== 'sent' || item.seq === null) return 'none';
+  if (item.seq <= readByAll) return 'read-all';
+  if (item.seq <= peersRead) return 'read';
+  return 'sent';
+}
+
+const RECEIPT_LABEL: Record<Receipt, string> = {
+  none: '',
+  pending: 'Sending',
+  sent: 'Sent',
+  read: 'Read',
+  'read-all': 'Read by everyone',
+};
+
+function Body({ text }: { text: string }) {
+  return (
+    <>
+      {linkify(text).map((p, i) =>
+        'url' in p ? (
+          <a key={i} href={p.url} target="_blank" rel="noopener noreferrer nofollow ugc">
+            {p.url}
+          </a>
+        ) : (
+          <span key={i}>{p.text}</span>
+        ),
+      )}
+    </>
+  );
+}
+
+function MessageRow(
+  props: {
+    item: TimelineItem;
+    own: boolean;
+    showSender: boolean;
+    senderName: string;
+    receipt: Receipt;
+    replied: Message | null;
+    repliedName: string;
+    highlight: boolean;
+    canDelete: boolean;
+    kind: RoomKind;
+    onRetry: () => void;
+  } & MessageActions,
+) {
   const { item, own } = props;
+  const sent = item.status === 'sent' && item.seq !== null && !item.deleted;
   return (
     <div
-      className={`message ${own ? 'own' : 'other'} status-${item.status}${props.showSender ? ' first' : ''}`}
+      className={`message ${own ? 'own' : 'other'} status-${item.status}${props.showSender ? ' first' : ''}${props.highlight ? ' highlight' : ''}`}
       data-testid="message"
       data-seq={item.seq ?? undefined}
       data-status={item.status}
       data-own={own ? 'true' : 'false'}
       data-client-msg-id={item.client_msg_id ?? undefined}
+      data-receipt={own ? props.receipt : undefined}
     >
       <div className="bubble">
         {props.showSender && (
@@ -108,19 +284,60 @@ function MessageRow(props: { item: TimelineItem; own: boolean; showSender: boole
             {props.senderName}
           </div>
         )}
+        {item.reply_to && (
+          <div className="reply-quote" data-testid="reply-quote">
+            {props.replied ? (
+              <>
+                <span className="reply-name">{props.repliedName}</span>
+                <span className="reply-text">{props.replied.deleted ? 'Message deleted' : firstLine(props.replied.body, 60)}</span>
+              </>
+            ) : (
+              <span className="reply-text">Reply to an earlier message</span>
+            )}
+          </div>
+        )}
         <div className="body" data-testid="message-body">
-          {item.deleted ? <em className="deleted">Message deleted</em> : item.body}
+          {item.deleted ? <em className="deleted">Message deleted</em> : <Body text={item.body} />}
         </div>
         <div className="meta">
+          {item.edited && !item.deleted && <span className="edited" data-testid="edited">edited</span>}
           <time dateTime={item.created_at}>{formatTime(item.created_at)}</time>
-          {own && item.status === 'pending' && <span className="tick pending" aria-label="Sending" title="Sending" />}
-          {own && item.status === 'sent' && (
-            <span className={`tick ${props.read ? 'read' : 'sent'}`} aria-label={props.read ? 'Read' : 'Sent'} title={props.read ? 'Read' : 'Sent'}>
-              {props.read ? '✓✓' : '✓'}
+          {own && props.receipt !== 'none' && (
+            <span
+              className={`tick ${props.receipt}`}
+              data-testid="receipt"
+              aria-label={RECEIPT_LABEL[props.receipt]}
+              title={RECEIPT_LABEL[props.receipt]}
+            >
+              {props.receipt === 'pending' ? '…' : props.receipt === 'sent' ? '✓' : '✓✓'}
             </span>
           )}
         </div>
       </div>
+      {sent && (
+        <div className="message-actions" role="group" aria-label="Message actions">
+          {props.kind !== 'saved' && (
+            <button type="button" className="btn btn-link" data-testid="reply" onClick={() => props.onReply(item)}>
+              Reply
+            </button>
+          )}
+          {own && (
+            <button type="button" className="btn btn-link" data-testid="edit" onClick={() => props.onEdit(item)}>
+              Edit
+            </button>
+          )}
+          {props.canDelete && (
+            <button type="button" className="btn btn-link" data-testid="delete" onClick={() => props.onDelete(item)}>
+              Delete
+            </button>
+          )}
+          {own && props.kind !== 'saved' && (
+            <button type="button" className="btn btn-link" data-testid="info" onClick={() => props.onInfo(item)}>
+              Seen by
+            </button>
+          )}
+        </div>
+      )}
       {item.status === 'failed' && (
         <div className="failed-row">
           <span className="failed-text" title={item.error ?? undefined}>

@@ -4,7 +4,13 @@ import { formatShortDate, roomPreview, roomTitle, SAVED_MESSAGES, userName } fro
 import type { RoomSummary } from '../protocol';
 import { Avatar } from './Avatar';
 import { ConnectionState } from './ConnectionState';
+import { CreateRoom } from './CreateRoom';
+import { Profile } from './Profile';
+import { PublicRooms } from './PublicRooms';
+import { SearchPanel } from './SearchPanel';
 import { UserDirectory } from './UserDirectory';
+
+type Dialogs = 'none' | 'group' | 'public' | 'search' | 'profile';
 
 export function Sidebar({ onLogout }: { onLogout: () => void }) {
   const client = useClient();
@@ -15,6 +21,8 @@ export function Sidebar({ onLogout }: { onLogout: () => void }) {
   const presence = useChat((s) => s.presence);
   const selected = useChat((s) => s.selectedRoomId);
   const [directory, setDirectory] = useState(false);
+  const [dialog, setDialog] = useState<Dialogs>('none');
+  const close = () => setDialog('none');
 
   const saved = rooms.find((r) => r.kind === 'saved') ?? null;
   const others = rooms.filter((r) => r.kind !== 'saved');
@@ -23,15 +31,15 @@ export function Sidebar({ onLogout }: { onLogout: () => void }) {
   return (
     <aside className="sidebar" aria-label="Chats">
       <header className="sidebar-header">
-        <div className="me">
+        <button type="button" className="me" data-testid="open-profile" aria-label="Profile and settings" onClick={() => setDialog('profile')}>
           {me && <Avatar id={me.id} name={userName(me)} />}
-          <div className="me-text">
+          <span className="me-text">
             <span className="me-name" data-testid="me-name">
               {userName(me ?? undefined)}
             </span>
             {me && <span className="me-username">@{me.username}</span>}
-          </div>
-        </div>
+          </span>
+        </button>
         <ConnectionState />
         <button type="button" className="btn btn-ghost" data-testid="logout" onClick={onLogout}>
           Log out
@@ -49,8 +57,17 @@ export function Sidebar({ onLogout }: { onLogout: () => void }) {
       ) : (
         <>
           <div className="sidebar-actions">
-            <button type="button" className="btn btn-primary btn-block" data-testid="new-chat" onClick={() => setDirectory(true)}>
+            <button type="button" className="btn btn-primary" data-testid="new-chat" onClick={() => setDirectory(true)}>
               New chat
+            </button>
+            <button type="button" className="btn" data-testid="new-group" onClick={() => setDialog('group')}>
+              New group
+            </button>
+            <button type="button" className="btn" data-testid="browse-public" onClick={() => setDialog('public')}>
+              Public rooms
+            </button>
+            <button type="button" className="btn" data-testid="open-search" aria-label="Search messages" onClick={() => setDialog('search')}>
+              Search
             </button>
           </div>
           <ul className="room-list" data-testid="room-list" aria-label="Rooms">
@@ -78,6 +95,7 @@ export function Sidebar({ onLogout }: { onLogout: () => void }) {
                   unread={r.unread}
                   active={r.id === selected}
                   online={peerOnline(r, presence)}
+                  muted={r.muted}
                   onClick={() => client.selectRoom(r.id)}
                 />
               </li>
@@ -88,6 +106,10 @@ export function Sidebar({ onLogout }: { onLogout: () => void }) {
           </ul>
         </>
       )}
+      {dialog === 'group' && <CreateRoom onClose={close} />}
+      {dialog === 'public' && <PublicRooms onClose={close} />}
+      {dialog === 'search' && <SearchPanel onClose={close} />}
+      {dialog === 'profile' && <Profile onClose={close} />}
     </aside>
   );
 }
@@ -106,6 +128,7 @@ function RoomButton(props: {
   active: boolean;
   online?: boolean;
   saved?: boolean;
+  muted?: boolean;
   onClick: () => void;
 }) {
   return (
@@ -125,6 +148,11 @@ function RoomButton(props: {
           <span className="room-name" data-testid="room-name">
             {props.title}
           </span>
+          {props.muted && (
+            <span className="muted-mark" aria-label="muted" title="Muted">
+              🔕
+            </span>
+          )}
           <span className="room-time">{props.time}</span>
         </span>
         <span className="room-bottom">

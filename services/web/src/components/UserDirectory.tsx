@@ -1,40 +1,16 @@
 import { useEffect, useRef, useState } from 'react';
-import { useChat, useClient } from '../context';
+import { useChat } from '../context';
 import { userName } from '../format';
-import type { User } from '../protocol';
 import { Avatar } from './Avatar';
-
-const DEBOUNCE_MS = 200;
+import { useUserSearch } from './UserPicker';
 
 export function UserDirectory({ onClose, onPick }: { onClose: () => void; onPick: (userId: string) => void }) {
-  const client = useClient();
   const presence = useChat((s) => s.presence);
   const [q, setQ] = useState('');
-  const [users, setUsers] = useState<User[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { users, error } = useUserSearch(q);
   const input = useRef<HTMLInputElement>(null);
 
   useEffect(() => input.current?.focus(), []);
-
-  useEffect(() => {
-    let cancelled = false;
-    const timer = setTimeout(() => {
-      client.searchUsers(q.trim(), 20).then(
-        (found) => {
-          if (cancelled) return;
-          setUsers(found);
-          setError(null);
-        },
-        (e: unknown) => {
-          if (!cancelled) setError(e instanceof Error ? e.message : 'Search failed.');
-        },
-      );
-    }, q === '' ? 0 : DEBOUNCE_MS);
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-  }, [q, client]);
 
   return (
     <section className="directory" aria-label="New chat">

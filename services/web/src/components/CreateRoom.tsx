@@ -1,0 +1,68 @@
+import { useState, type FormEvent } from 'react';
+import { useClient } from '../context';
+import { userName } from '../format';
+import type { User } from '../protocol';
+import { Dialog } from './Dialog';
+import { UserPicker } from './UserPicker';
+
+/** A new private group (pick members) or public room. */
+export function CreateRoom({ onClose }: { onClose: () => void }) {
+  const client = useClient();
+  const [kind, setKind] = useState<'group' | 'public'>('group');
+  const [name, setName] = useState('');
+  const [topic, setTopic] = useState('');
+  const [picked, setPicked] = useState<User[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (name.trim() === '') {
+      setError('Give it a name.');
+      return;
+    }
+    setBusy(true);
+    const id = await client.createRoom({ kind, name: name.trim(), topic: topic.trim() || undefined, member_ids: picked.map((u) => u.id) });
+    setBusy(false);
+    if (id) onClose();
+  }
+
+  return (
+    <Dialog title={kind === 'group' ? 'New group' : 'New public room'} onClose={onClose} testId="create-room">
+      <form className="form" onSubmit={submit}>
+        <fieldset className="segmented">
+          <legend className="sr-only">Kind</legend>
+          <label>
+            <input type="radio" name="kind" value="group" checked={kind === 'group'} onChange={() => setKind('group')} /> Private group
+          </label>
+          <label>
+            <input type="radio" name="kind" value="public" data-testid="kind-public" checked={kind === 'public'} onChange={() => setKind('public')} /> Public room
+          </label>
+        </fieldset>
+        <label className="field">
+          <span>Name</span>
+          <input data-testid="room-name-input" value={name} maxLength={64} onChange={(e) => setName(e.target.value)} aria-invalid={error !== null} />
+        </label>
+        {error && (
+          <p className="field-error" role="alert">
+            {error}
+          </p>
+        )}
+        <label className="field">
+          <span>Topic (optional)</span>
+          <input data-testid="room-topic-input" value={topic} maxLength={256} onChange={(e) => setTopic(e.target.value)} />
+        </label>
+        <div className="field">
+          <span>Members{picked.length > 0 ? `: ${picked.map((u) => userName(u)).join(', ')}` : ''}</span>
+          <UserPicker
+            picked={picked.map((u) => u.id)}
+            onToggle={(u) => setPicked((p) => (p.some((x) => x.id === u.id) ? p.filter((x) => x.id !== u.id) : [...p, u]))}
+          />
+        </div>
+        <button type="submit" className="btn btn-primary btn-block" data-testid="create-room-submit" disabled={busy}>
+          Create
+        </button>
+      </form>
+    </Dialog>
+  );
+}

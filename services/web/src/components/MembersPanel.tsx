@@ -1,0 +1,104 @@
+import { useState } from 'react';
+import { useChat, useClient } from '../context';
+import { userName } from '../format';
+import type { MemberRole, RoomSummary } from '../protocol';
+import { Avatar } from './Avatar';
+import { UserPicker } from './UserPicker';
+
+const ROLE_ORDER: Record<MemberRole, number> = { owner: 0, admin: 1, member: 2 };
+
+/** Members of a group or public room with their roles; add, remove, promote and leave. */
+export function MembersPanel({ room, onClose }: { room: RoomSummary; onClose: () => void }) {
+  const client = useClient();
+  const meId = useChat((s) => s.me?.id ?? null);
+  const members = useChat((s) => s.members[room.id]);
+  const users = useChat((s) => s.users);
+  const presence = useChat((s) => s.presence);
+  const [adding, setAdding] = useState(false);
+  const mine = room.my_role;
+  const canManage = mine === 'owner' || mine === 'admin';
+  const sorted = [...(members ?? [])].sort(
+    (a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || userName(users[a.user_id]).localeCompare(userName(users[b.user_id])),
+  );
+
+  return (
+    <aside className="members-panel" aria-label="Members" data-testid="members-panel">
+      <header className="panel-header">
+        <h3>Members ({members?.length ?? room.member_count})</h3>
+        <button type="button" className="btn btn-ghost btn-icon" aria-label="Close members" onClick={onClose}>
+          ×
+        </button>
+      </header>
+      {canManage && (
+        <div className="panel-actions">
+          <button type="button" className="btn btn-block" data-testid="add-member" aria-expanded={adding} onClick={() => setAdding(!adding)}>
+            {adding ? 'Done adding' : 'Add people'}
+          </button>
+        </div>
+      )}
+      {adding && (
+        <UserPicker
+          picked={[]}
+          exclude={(members ?? []).map((m) => m.user_id)}
+          onToggle={(u) => {
+            void client.act((api) => api.addMember(room.id, u.id)).then((r) => r && client.reloadRoom(room.id));
+          }}
+        />
+      )}
+      <ul className="member-list" data-testid="member-list">
+        {sorted.map((m) => {
+          const name = userName(users[m.user_id]);
+          const me = m.user_id === meId;
+          const canKick = !me && (mine === 'owner' || (mine === 'admin' && m.role === 'member'));
+          return (
+            <li key={m.user_id} className="member" data-testid="member" data-role={m.role}>
+              <Avatar id={m.user_id} name={name} online={presence[m.user_id] === true} />
+              <span className="member-name">
+                {name}
+                {me && ' (you)'}
+              </span>
+              {m.role !== 'member' && <span className={`role role-${m.role}`}>{m.role}</span>}
+              {mine === 'owner' && !me && (
+                <button
+                  type="button"
+                  className="btn btn-link"
+                  data-testid="toggle-admin"
+                  onClick={() =>
+                    void client
+                      .act((api) => api.setRole(room.id, m.user_id, m.role === 'admin' ? 'member' : 'admin'))
+                      .then((r) => r && client.reloadRoom(room.id))
+                  }
+                >
+                  {m.role === 'admin' ? 'Make member' : 'Make admin'}
+                </button>
+              )}
+              {canKick && (
+                <button
+                  type="button"
+                  className="btn btn-link danger"
+                  data-testid="kick"
+                  aria-label={`Remove ${name}`}
+                  onClick={() => void client.act((api) => api.kick(room.id, m.user_id)).then(() => client.reloadRoom(room.id))}
+                >
+                  Remove
+                </button>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      <div className="panel-actions">
+        <button
+          type="button"
+          className="btn btn-block danger"
+          data-testid="leave-room"
+          onClick={() => {
+            if (window.confirm(`Leave ${room.name ?? 'this room'}?`)) void client.leaveRoom(room.id);
+          }}
+        >
+          Leave
+        </button>
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,163 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { useChat, useClient } from '../context';
+import { Dialog } from './Dialog';
+import { noErrors, toErrors, type Errors } from './AuthScreen';
+
+/** My profile: display name, password, Telegram and notifications. */
+export function Profile({ onClose }: { onClose: () => void }) {
+  const client = useClient();
+  const account = useChat((s) => s.account);
+  const [name, setName] = useState(account?.display_name ?? '');
+  const [nameErrors, setNameErrors] = useState<Errors>(noErrors);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [pwErrors, setPwErrors] = useState<Errors>(noErrors);
+  const [waitingLink, setWaitingLink] = useState(false);
+
+  useEffect(() => {
+    void client.loadAccount();
+  }, [client]);
+  useEffect(() => {
+    if (account) setName((n) => (n === '' ? account.display_name : n));
+  }, [account]);
+  // After opening the bot, watch for the link to be made there.
+  useEffect(() => {
+    if (!waitingLink || account?.telegram.linked) return;
+    const t = setInterval(() => void client.loadAccount(), 3000);
+    return () => clearInterval(t);
+  }, [client, waitingLink, account?.telegram.linked]);
+
+  async function saveName(e: FormEvent) {
+    e.preventDefault();
+    try {
+      const me = await client.api.updateMe({ display_name: name.trim() });
+      client.store.dispatch({ type: 'account', account: me });
+      setNameErrors(noErrors);
+      setSaved('Saved.');
+    } catch (err) {
+      setNameErrors(toErrors(err, ['display_name']));
+    }
+  }
+
+  async function changePassword(e: FormEvent) {
+    e.preventDefault();
+    try {
+      await client.api.changePassword(current, next);
+      setPwErrors(noErrors);
+      setCurrent('');
+      setNext('');
+      setSaved('Password changed. Your other sessions were logged out.');
+    } catch (err) {
+      setPwErrors(toErrors(err, ['current_password', 'new_password']));
+    }
+  }
+
+  async function linkTelegram() {
+    const link = await client.act((api) => api.telegramLink());
+    if (!link) return;
+    setWaitingLink(true);
+    window.open(link.url, '_blank', 'noopener,noreferrer');
+  }
+
+  return (
+    <Dialog title="Profile" onClose={onClose} testId="profile">
+      {saved && (
+        <p className="form-ok" role="status">
+          {saved}
+        </p>
+      )}
+      <form className="form" onSubmit={saveName} data-testid="profile-form">
+        <label className="field">
+          <span>Display name</span>
+          <input
+            data-testid="display-name-input"
+            value={name}
+            maxLength={64}
+            onChange={(e) => setName(e.target.value)}
+            aria-invalid={'display_name' in nameErrors.fields}
+            aria-describedby="display-name-error"
+          />
+        </label>
+        {nameErrors.fields.display_name && (
+          <p className="field-error" id="display-name-error" role="alert">
+            {nameErrors.fields.display_name}
+          </p>
+        )}
+        {nameErrors.message && <p className="form-error">{nameErrors.message}</p>}
+        <button type="submit" className="btn btn-primary" data-testid="save-profile">
+          Save
+        </button>
+      </form>
+
+      <form className="form" onSubmit={changePassword} data-testid="password-form">
+        <h3>Change password</h3>
+        <label className="field">
+          <span>Current password</span>
+          <input type="password" autoComplete="current-password" data-testid="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} aria-invalid={'current_password' in pwErrors.fields} />
+        </label>
+        {pwErrors.fields.current_password && (
+          <p className="field-error" role="alert">
+            {pwErrors.fields.current_password}
+          </p>
+        )}
+        <label className="field">
+          <span>New password</span>
+          <input type="password" autoComplete="new-password" data-testid="new-password" value={next} onChange={(e) => setNext(e.target.value)} aria-invalid={'new_password' in pwErrors.fields} />
+        </label>
+        {pwErrors.fields.new_password && (
+          <p className="field-error" role="alert">
+            {pwErrors.fields.new_password}
+          </p>
+        )}
+        {pwErrors.message && <p className="form-error">{pwErrors.message}</p>}
+        <button type="submit" className="btn" data-testid="change-password" disabled={current === '' || next === ''}>
+          Change password
+        </button>
+      </form>
+
+      <section className="form" aria-label="Telegram" data-testid="telegram">
+        <h3>Telegram</h3>
+        {!account ? (
+          <span className="spinner" aria-label="Loading" />
+        ) : !account.telegram.available ? (
+          <p>Telegram notifications are not set up on this server.</p>
+        ) : account.telegram.linked ? (
+          <>
+            <p data-testid="telegram-state">Linked. Messages that arrive while you are away are sent to your Telegram.</p>
+            <button
+              type="button"
+              className="btn danger"
+              data-testid="telegram-unlink"
+              onClick={() => void client.act((api) => api.telegramUnlink()).then(() => client.loadAccount())}
+            >
+              Unlink Telegram
+            </button>
+          </>
+        ) : (
+          <>
+            <p data-testid="telegram-state">Not linked.{waitingLink ? ' Press Start in the Telegram chat that opened.' : ''}</p>
+            <button type="button" className="btn btn-primary" data-testid="telegram-link" onClick={() => void linkTelegram()}>
+              Connect Telegram
+            </button>
+          </>
+        )}
+        {account && (
+          <label className="switch">
+            <input
+              type="checkbox"
+              data-testid="notifications-switch"
+              checked={account.notifications_enabled}
+              onChange={(e) =>
+                void client
+                  .act((api) => api.updateMe({ notifications_enabled: e.target.checked }))
+                  .then((me) => me && client.store.dispatch({ type: 'account', account: me }))
+              }
+            />
+            <span>Notifications on Telegram</span>
+          </label>
+        )}
+      </section>
+    </Dialog>
+  );
+}

@@ -1,0 +1,69 @@
+import { useEffect, useState } from 'react';
+import { useClient } from '../context';
+import type { PublicRoom } from '../protocol';
+import { Dialog } from './Dialog';
+
+/** The public-room directory: search, open what I joined, join the rest. */
+export function PublicRooms({ onClose }: { onClose: () => void }) {
+  const client = useClient();
+  const [q, setQ] = useState('');
+  const [rooms, setRooms] = useState<PublicRoom[] | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    const t = setTimeout(() => {
+      void client.act((api) => api.publicRooms(q.trim())).then((r) => live && r && setRooms(r));
+    }, q === '' ? 0 : 200);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [client, q]);
+
+  return (
+    <Dialog title="Public rooms" onClose={onClose} testId="public-rooms">
+      <input
+        type="search"
+        className="search"
+        placeholder="Search rooms"
+        aria-label="Search public rooms"
+        data-testid="public-search"
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+      />
+      <ul className="plain-list public-list">
+        {rooms?.map((r) => (
+          <li key={r.id} className="public-room" data-testid="public-room">
+            <span className="public-text">
+              <strong>{r.name}</strong>
+              {r.topic && <span className="public-topic">{r.topic}</span>}
+              <span className="public-count">{r.member_count} members</span>
+            </span>
+            {r.joined ? (
+              <button
+                type="button"
+                className="btn"
+                onClick={() => {
+                  client.selectRoom(r.id);
+                  onClose();
+                }}
+              >
+                Open
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="btn btn-primary"
+                data-testid="join-room"
+                onClick={() => void client.joinRoom(r.id).then(onClose)}
+              >
+                Join
+              </button>
+            )}
+          </li>
+        ))}
+        {rooms !== null && rooms.length === 0 && <li className="room-list-empty">No public rooms found.</li>}
+      </ul>
+    </Dialog>
+  );
+}
