@@ -194,6 +194,23 @@ fn routes(cfg: &mut web::ServiceConfig) {
                     .finish()
             }),
         )
+        // The WebSocket protocol, which OpenAPI cannot describe: its guide and JSON Schema.
+        .route(
+            "/docs/protocol",
+            web::get().to(|| async {
+                HttpResponse::Ok()
+                    .content_type("text/plain; charset=utf-8")
+                    .body(include_str!("../../../proto/README.md"))
+            }),
+        )
+        .route(
+            "/docs/protocol.schema.json",
+            web::get().to(|| async {
+                HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body(include_str!("../../../proto/protocol.schema.json"))
+            }),
+        )
         // Swagger UI for every service: each document is fetched from its own service
         // through nginx, so "try it out" calls the real endpoints on the same origin.
         .service(

@@ -11,7 +11,9 @@ use utoipa::OpenApi;
                        API clients: `POST /api/auth/login` (or the OAuth2 form endpoint `POST /api/auth/token`, \
                        which the Authorize button uses) and send `Authorization: Bearer <access_token>`; \
                        renew with `POST /api/auth/refresh {\"refresh_token\"}`. Browsers get HttpOnly cookies. \
-                       Endpoints under `/internal` take the service credential and are not reachable through nginx."
+                       Endpoints under `/internal` take the service credential and are not reachable through nginx.\n\n\
+                       Live events (new messages, typing, receipts, presence) come over the WebSocket at `/ws`: \
+                       [protocol guide](/docs/protocol), [JSON Schema of every frame](/docs/protocol.schema.json)."
     ),
     paths(
         handlers::register::register,

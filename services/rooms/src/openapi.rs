@@ -11,7 +11,9 @@ use utoipa::OpenApi;
                        When the last owner leaves, ownership passes to the longest-standing admin, else member; the last member leaving deletes the room. \
                        Errors use one envelope: \
                        `{\"error\": {\"code\", \"message\", \"fields\"?}}`.\n\n\
-                       Authenticate with `Authorization: Bearer <access_token>` from the auth API."
+                       Authenticate with `Authorization: Bearer <access_token>` from the auth API.\n\n\
+                       Live events (new messages, typing, receipts, presence) come over the WebSocket at `/ws`: \
+                       [protocol guide](/docs/protocol), [JSON Schema of every frame](/docs/protocol.schema.json)."
     ),
     paths(
         handlers::list_rooms::list_rooms,

@@ -134,6 +134,25 @@ describe('the web app', { concurrency: false }, () => {
     await shot(alice, 'direct-chat');
   });
 
+  it('keeps unread counts right across two tabs of the same person', async () => {
+    const alice = people.alice.page;
+    const bob = people.bob.page;
+    // Bob's second tab shares his session; his first tab looks at another chat meanwhile.
+    const tab2 = await people.bob.context.newPage();
+    await tab2.goto(BASE);
+    await tab2.getByTestId('me-name').waitFor();
+    await roomItem(bob, 'Saved messages').click();
+    await bob.getByTestId('chat-title').filter({ hasText: 'Saved messages' }).waitFor();
+    await send(alice, 'for both tabs');
+    for (const page of [bob, tab2]) await roomItem(page, 'Alice').getByTestId('unread-badge').filter({ hasText: '1' }).waitFor();
+    // Reading in the second tab clears the badge in the first.
+    await roomItem(tab2, 'Alice').click();
+    await messageNamed(tab2, 'for both tabs').waitFor();
+    await roomItem(bob, 'Alice').getByTestId('unread-badge').waitFor({ state: 'detached' });
+    await tab2.close();
+    await roomItem(bob, 'Alice').click();
+  });
+
   it('edits and deletes a message for everyone', async () => {
     const alice = people.alice.page;
     const bob = people.bob.page;
@@ -333,6 +352,12 @@ describe('the web app', { concurrency: false }, () => {
     assert.ok(specs.some((s) => /auth/i.test(s)) && specs.some((s) => /rooms/i.test(s)), specs.join(', '));
     await page.locator('.topbar select').selectOption({ label: specs.find((s) => /rooms/i.test(s)) });
     await page.locator('.opblock-summary-path', { hasText: '/api/rooms/{id}/messages' }).first().waitFor();
+    // The WebSocket protocol is linked from the API description.
+    const link = page.locator('a[href="/docs/protocol"]').first();
+    await link.waitFor();
+    const guide = await page.request.get(`${BASE}/docs/protocol`);
+    assert.equal(guide.status(), 200);
+    assert.match(await guide.text(), /hello/);
     await shot(page, 'docs');
   });
 
