@@ -3,7 +3,7 @@
 
 import { isUnauthorized, type Api, type NewRoom, type RefreshResult } from './api';
 import { Outbox } from './outbox';
-import type { Message, ServerFrame, User } from './protocol';
+import type { Message, Room, ServerFrame, User } from './protocol';
 import { lastSeq, type Store } from './store';
 import { ReconnectingSocket, gatewayUrl, type Timers, type WebSocketLike } from './ws';
 
@@ -408,18 +408,10 @@ export class ChatClient {
 
   /** Opens (creating if needed) the direct room with a user, or "Saved messages" for oneself. */
   async openDirect(userId: string): Promise<string | null> {
-    try {
-      const room = await this.api.openDirect(userId);
-      if (this.stopped) return null;
-      this.store.dispatch({ type: 'room_detail', room });
-      this.detailsFetched.add(room.id);
-      if (!this.store.getState().rooms.some((r) => r.id === room.id)) await this.refreshRooms();
-      this.selectRoom(room.id);
-      return room.id;
-    } catch (e) {
-      this.handleError(e);
-      return null;
-    }
+    const room = await this.act((api) => api.openDirect(userId));
+    if (!room || this.stopped) return null;
+    await this.enter(room);
+    return room.id;
   }
 
   openSaved(): Promise<string | null> {
@@ -462,19 +454,20 @@ export class ChatClient {
   async createRoom(room: NewRoom): Promise<string | null> {
     const created = await this.act((api) => api.createRoom(room));
     if (!created || this.stopped) return null;
-    this.store.dispatch({ type: 'room_detail', room: created });
-    this.detailsFetched.add(created.id);
-    await this.refreshRooms();
-    this.selectRoom(created.id);
+    await this.enter(created);
     return created.id;
   }
 
   async joinRoom(roomId: string): Promise<void> {
     const room = await this.act((api) => api.joinRoom(roomId));
-    if (!room || this.stopped) return;
+    if (room && !this.stopped) await this.enter(room);
+  }
+
+  /** Opens a room I am a member of, once the room list has it. */
+  private async enter(room: Room): Promise<void> {
     this.store.dispatch({ type: 'room_detail', room });
     this.detailsFetched.add(room.id);
-    await this.refreshRooms();
+    if (!this.store.getState().rooms.some((r) => r.id === room.id)) await this.refreshRooms();
     this.selectRoom(room.id);
   }
 

@@ -1,24 +1,13 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useClient } from '../context';
-import type { PublicRoom } from '../protocol';
 import { Dialog } from './Dialog';
+import { useSearch } from './useSearch';
 
 /** The public-room directory: search, open what I joined, join the rest. */
 export function PublicRooms({ onClose }: { onClose: () => void }) {
   const client = useClient();
   const [q, setQ] = useState('');
-  const [rooms, setRooms] = useState<PublicRoom[] | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    const t = setTimeout(() => {
-      void client.act((api) => api.publicRooms(q.trim())).then((r) => live && r && setRooms(r));
-    }, q === '' ? 0 : 200);
-    return () => {
-      live = false;
-      clearTimeout(t);
-    };
-  }, [client, q]);
+  const rooms = useSearch(q, (query) => client.act((api) => api.publicRooms(query)), 200);
 
   return (
     <Dialog title="Public rooms" onClose={onClose} testId="public-rooms">

@@ -1,8 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useChat, useClient } from '../context';
 import { firstLine, formatShortDate, roomTitle, userName } from '../format';
-import type { Message } from '../protocol';
 import { Dialog } from './Dialog';
+import { useSearch } from './useSearch';
 
 /** Searches messages in every room I can read; a hit opens its room at that message. */
 export function SearchPanel({ onClose }: { onClose: () => void }) {
@@ -10,26 +10,16 @@ export function SearchPanel({ onClose }: { onClose: () => void }) {
   const rooms = useChat((s) => s.rooms);
   const users = useChat((s) => s.users);
   const [q, setQ] = useState('');
-  const [hits, setHits] = useState<Message[] | null>(null);
-
-  useEffect(() => {
-    if (q.trim().length < 2) {
-      setHits(null);
-      return;
-    }
-    let live = true;
-    const t = setTimeout(() => {
-      void client.act((api) => api.search(q.trim(), null)).then((h) => {
-        if (!live || !h) return;
-        setHits(h);
-        for (const m of h) void client.ensureUser(m.sender_id);
-      });
-    }, 250);
-    return () => {
-      live = false;
-      clearTimeout(t);
-    };
-  }, [client, q]);
+  const hits = useSearch(
+    q,
+    (query) =>
+      client.act((api) => api.search(query, null)).then((h) => {
+        for (const m of h ?? []) void client.ensureUser(m.sender_id);
+        return h;
+      }),
+    250,
+    2,
+  );
 
   return (
     <Dialog title="Search messages" onClose={onClose} testId="search">

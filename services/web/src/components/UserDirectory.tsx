@@ -7,7 +7,7 @@ import { useUserSearch } from './UserPicker';
 export function UserDirectory({ onClose, onPick }: { onClose: () => void; onPick: (userId: string) => void }) {
   const presence = useChat((s) => s.presence);
   const [q, setQ] = useState('');
-  const { users, error } = useUserSearch(q);
+  const users = useUserSearch(q);
   const input = useRef<HTMLInputElement>(null);
 
   useEffect(() => input.current?.focus(), []);
@@ -32,11 +32,6 @@ export function UserDirectory({ onClose, onPick }: { onClose: () => void; onPick
           }}
         />
       </div>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
       <ul className="user-list" data-testid="user-list" aria-label="People">
         {users?.map((u) => (
           <li key={u.id}>

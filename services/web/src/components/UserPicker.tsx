@@ -1,45 +1,20 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useClient } from '../context';
 import { userName } from '../format';
 import type { User } from '../protocol';
 import { Avatar } from './Avatar';
-
-const DEBOUNCE_MS = 200;
+import { useSearch } from './useSearch';
 
 /** Searches the user directory as the query changes. */
-export function useUserSearch(q: string): { users: User[] | null; error: string | null } {
+export function useUserSearch(q: string): User[] | null {
   const client = useClient();
-  const [users, setUsers] = useState<User[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let cancelled = false;
-    const timer = setTimeout(
-      () => {
-        client.searchUsers(q.trim(), 20).then(
-          (found) => {
-            if (cancelled) return;
-            setUsers(found);
-            setError(null);
-          },
-          (e: unknown) => {
-            if (!cancelled) setError(e instanceof Error ? e.message : 'Search failed.');
-          },
-        );
-      },
-      q === '' ? 0 : DEBOUNCE_MS,
-    );
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-  }, [q, client]);
-  return { users, error };
+  return useSearch(q, (query) => client.act(() => client.searchUsers(query, 20)), 200);
 }
 
 /** Search people and pick some (a new group's members, a member to add). */
 export function UserPicker({ picked, onToggle, exclude = [] }: { picked: string[]; onToggle: (u: User) => void; exclude?: string[] }) {
   const [q, setQ] = useState('');
-  const { users, error } = useUserSearch(q);
+  const users = useUserSearch(q);
   return (
     <div className="user-picker">
       <input
@@ -51,11 +26,6 @@ export function UserPicker({ picked, onToggle, exclude = [] }: { picked: string[
         value={q}
         onChange={(e) => setQ(e.target.value)}
       />
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
       <ul className="user-list" aria-label="People">
         {users
           ?.filter((u) => !exclude.includes(u.id))
