@@ -281,6 +281,15 @@ impl Stack {
     }
 }
 
+/// Writes `text` to the bot from a chat of `kind` ("private", "group"); returns its answer.
+pub async fn ask_bot(telegram: &FakeTelegram, chat: i64, kind: &str, text: &str) -> String {
+    let before = telegram.sent_to(chat).len();
+    telegram.user_says(chat, kind, text);
+    let replies = telegram.wait_for(chat, before + 1, WAIT).await;
+    assert!(replies.len() > before, "no reply to {text:?}");
+    replies[before].text.clone()
+}
+
 pub fn send_frame(room: &str, cid: &str, body: &str) -> Value {
     json!({"type": "send", "room_id": room, "client_msg_id": cid, "body": body})
 }

@@ -1,7 +1,7 @@
 //! The Telegram bot against the fake Bot API: the real teloxide client, long polling, the
 //! linking flow from the web API to `/start`, the commands, and one poller among instances.
 
-use chat_e2e::stack::{Stack, WAIT};
+use chat_e2e::stack::{Stack, ask_bot};
 use chat_testkit::{FakeTelegram, Http};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -28,14 +28,6 @@ async fn another_notifier(stack: &Stack) -> Notifier {
     Notifier { stop, http }
 }
 
-async fn ask(telegram: &FakeTelegram, chat: i64, kind: &str, text: &str) -> String {
-    let before = telegram.sent_to(chat).len();
-    telegram.user_says(chat, kind, text);
-    let replies = telegram.wait_for(chat, before + 1, WAIT).await;
-    assert!(replies.len() > before, "no reply to {text:?}");
-    replies[before].text.clone()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chat_links_with_a_one_time_token_and_the_commands_work() {
     let telegram = FakeTelegram::start().await;
@@ -43,15 +35,15 @@ async fn a_chat_links_with_a_one_time_token_and_the_commands_work() {
     let (_, access) = stack.user("tina").await;
     let chat = 5001;
 
-    let hello = ask(&telegram, chat, "private", "/start").await;
+    let hello = ask_bot(&telegram, chat, "private", "/start").await;
     assert!(hello.contains("Link Telegram"), "{hello}");
-    let unknown = ask(&telegram, chat, "private", "/start not-a-token").await;
+    let unknown = ask_bot(&telegram, chat, "private", "/start not-a-token").await;
     assert!(unknown.contains("invalid, used or expired"), "{unknown}");
-    let status = ask(&telegram, chat, "private", "/status").await;
+    let status = ask_bot(&telegram, chat, "private", "/status").await;
     assert!(status.contains("not linked"), "{status}");
 
     let token = stack.telegram_link_token(&access).await;
-    let linked = ask(&telegram, chat, "private", &format!("/start {token}")).await;
+    let linked = ask_bot(&telegram, chat, "private", &format!("/start {token}")).await;
     assert!(
         linked.contains("@tina") && linked.contains("on"),
         "{linked}"
@@ -59,23 +51,23 @@ async fn a_chat_links_with_a_one_time_token_and_the_commands_work() {
     let me = stack.auth.get("/api/users/me", Some(&access)).await;
     assert_eq!(me.body["telegram"]["linked"], true, "{:?}", me.body);
     // The token was single use.
-    let again = ask(&telegram, 5002, "private", &format!("/start {token}")).await;
+    let again = ask_bot(&telegram, 5002, "private", &format!("/start {token}")).await;
     assert!(again.contains("invalid, used or expired"), "{again}");
 
-    let muted = ask(&telegram, chat, "private", "/mute").await;
+    let muted = ask_bot(&telegram, chat, "private", "/mute").await;
     assert!(muted.contains("off"), "{muted}");
     let me = stack.auth.get("/api/users/me", Some(&access)).await;
     assert_eq!(me.body["notifications_enabled"], false);
-    let status = ask(&telegram, chat, "private", "/status@test_bot").await;
+    let status = ask_bot(&telegram, chat, "private", "/status@test_bot").await;
     assert!(
         status.contains("@tina") && status.contains("off"),
         "{status}"
     );
-    ask(&telegram, chat, "private", "/unmute").await;
+    ask_bot(&telegram, chat, "private", "/unmute").await;
     let me = stack.auth.get("/api/users/me", Some(&access)).await;
     assert_eq!(me.body["notifications_enabled"], true);
 
-    let unlinked = ask(&telegram, chat, "private", "/unlink").await;
+    let unlinked = ask_bot(&telegram, chat, "private", "/unlink").await;
     assert!(unlinked.contains("Unlinked"), "{unlinked}");
     let me = stack.auth.get("/api/users/me", Some(&access)).await;
     assert_eq!(me.body["telegram"]["linked"], false);
@@ -87,12 +79,12 @@ async fn only_private_chats_can_link() {
     let stack = Stack::start_with_bot(0, &telegram, 2).await;
     let (_, access) = stack.user("gina").await;
     let token = stack.telegram_link_token(&access).await;
-    let refused = ask(&telegram, -7001, "group", &format!("/start {token}")).await;
+    let refused = ask_bot(&telegram, -7001, "group", &format!("/start {token}")).await;
     assert!(refused.contains("private chats"), "{refused}");
     let me = stack.auth.get("/api/users/me", Some(&access)).await;
     assert_eq!(me.body["telegram"]["linked"], false);
     // The token is still good for a private chat.
-    let linked = ask(&telegram, 7001, "private", &format!("/start {token}")).await;
+    let linked = ask_bot(&telegram, 7001, "private", &format!("/start {token}")).await;
     assert!(linked.contains("@gina"), "{linked}");
 }
 
@@ -103,7 +95,7 @@ async fn exactly_one_instance_polls_and_another_takes_over_when_it_stops() {
     let other = another_notifier(&stack).await;
     let chat = 9001;
     // Every instance seeing the update would answer it once each.
-    ask(&telegram, chat, "private", "/start").await;
+    ask_bot(&telegram, chat, "private", "/start").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(telegram.sent_to(chat).len(), 1, "one answer: one poller");
 
@@ -128,7 +120,7 @@ async fn exactly_one_instance_polls_and_another_takes_over_when_it_stops() {
     })
     .await;
     assert!(took_over.is_some(), "the other instance took over polling");
-    let reply = ask(&telegram, chat, "private", "/status").await;
+    let reply = ask_bot(&telegram, chat, "private", "/status").await;
     assert!(reply.contains("not linked"), "{reply}");
     assert_eq!(telegram.sent_to(chat).len(), 2);
 }

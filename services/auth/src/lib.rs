@@ -197,19 +197,17 @@ fn routes(cfg: &mut web::ServiceConfig) {
         // The WebSocket protocol, which OpenAPI cannot describe: its guide and JSON Schema.
         .route(
             "/docs/protocol",
-            web::get().to(|| async {
-                HttpResponse::Ok()
-                    .content_type("text/plain; charset=utf-8")
-                    .body(include_str!("../../../proto/README.md"))
-            }),
+            static_doc(
+                "text/plain; charset=utf-8",
+                include_str!("../../../proto/README.md"),
+            ),
         )
         .route(
             "/docs/protocol.schema.json",
-            web::get().to(|| async {
-                HttpResponse::Ok()
-                    .content_type("application/json")
-                    .body(include_str!("../../../proto/protocol.schema.json"))
-            }),
+            static_doc(
+                "application/json",
+                include_str!("../../../proto/protocol.schema.json"),
+            ),
         )
         // Swagger UI for every service: each document is fetched from its own service
         // through nginx, so "try it out" calls the real endpoints on the same origin.
@@ -219,6 +217,11 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 Url::new("rooms", "/api/rooms/openapi.json"),
             ])),
         );
+}
+
+/// A document compiled into the binary, served as is.
+fn static_doc(content_type: &'static str, body: &'static str) -> actix_web::Route {
+    web::get().to(move || async move { HttpResponse::Ok().content_type(content_type).body(body) })
 }
 
 async fn openapi_json() -> HttpResponse {

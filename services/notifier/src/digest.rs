@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::auth_client::AuthCallError;
 use crate::transport::SendError;
 use chat_db::digests::{self, DigestRow};
-use chat_db::{AsyncPgConnection, DbError, messages, presence, rooms, users};
+use chat_db::{AsyncPgConnection, DbError, messages, rooms, users};
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 use std::sync::Arc;
@@ -172,11 +172,8 @@ async fn decide(
     let Some(user) = users::find(conn, digest.user_id).await? else {
         return Ok(Decision::Drop("no such user"));
     };
-    if user.deactivated_at.is_some() || !user.notifications_enabled {
-        return Ok(Decision::Drop("notifications off"));
-    }
-    if state.transport.needs_link() && user.telegram_chat_id.is_none() {
-        return Ok(Decision::Drop("telegram not linked"));
+    if !state.notifiable(&user) {
+        return Ok(Decision::Drop("notifications off, unlinked or deactivated"));
     }
     let Some(member) = rooms::member(conn, digest.room_id, digest.user_id).await? else {
         return Ok(Decision::Drop("left the room"));
@@ -187,8 +184,7 @@ async fn decide(
     if member.last_read_seq >= digest.last_seq {
         return Ok(Decision::Drop("read"));
     }
-    let fresh_after = Utc::now() - chrono::Duration::seconds(state.config.presence_fresh_secs);
-    let status = presence::status_of(conn, &[user.id], fresh_after).await?;
+    let status = state.presence_of(conn, &[user.id]).await?;
     let status = status.get(&user.id).copied().unwrap_or_default();
     if status.online
         || status

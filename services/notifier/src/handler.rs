@@ -7,7 +7,7 @@
 use crate::AppState;
 use chat_bus::{Delivery, Handled};
 use chat_db::digests::{self, Arrival};
-use chat_db::{AsyncPgConnection, presence, processed, rooms, users};
+use chat_db::{AsyncPgConnection, processed, rooms, users};
 use chat_domain::Message;
 use chat_domain::events::{Event, EventPayload};
 use diesel_async::AsyncConnection;
@@ -66,9 +66,7 @@ async fn notify(
     if candidates.is_empty() {
         return Ok(());
     }
-    let fresh_after =
-        chrono::Utc::now() - chrono::Duration::seconds(state.config.presence_fresh_secs);
-    let status = presence::status_of(conn, &candidates, fresh_after).await?;
+    let status = state.presence_of(conn, &candidates).await?;
     let offline: Vec<_> = candidates
         .into_iter()
         .filter(|u| !status.get(u).is_some_and(|s| s.online))
@@ -76,11 +74,10 @@ async fn notify(
     if offline.is_empty() {
         return Ok(());
     }
-    let needs_link = state.transport.needs_link();
     let recipients: Vec<_> = users::active_among(conn, &offline)
         .await?
         .into_iter()
-        .filter(|u| u.notifications_enabled && (!needs_link || u.telegram_chat_id.is_some()))
+        .filter(|u| state.notifiable(u))
         .map(|u| u.id)
         .collect();
     if recipients.is_empty() {

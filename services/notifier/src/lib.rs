@@ -37,6 +37,28 @@ pub struct AppState {
     draining: Draining,
 }
 
+impl AppState {
+    /// Whether a notification may reach `user` at all: active, notifications on, and with a
+    /// bot sending, Telegram linked. Checked when a message arrives and again at send time.
+    fn notifiable(&self, user: &chat_db::users::UserRow) -> bool {
+        user.deactivated_at.is_none()
+            && user.notifications_enabled
+            && (!self.transport.needs_link() || user.telegram_chat_id.is_some())
+    }
+
+    /// Online state and last seen of `users`, by the gateways' heartbeats.
+    async fn presence_of(
+        &self,
+        conn: &mut chat_db::AsyncPgConnection,
+        users: &[uuid::Uuid],
+    ) -> Result<std::collections::HashMap<uuid::Uuid, chat_db::presence::Status>, chat_db::DbError>
+    {
+        let fresh_after =
+            chrono::Utc::now() - chrono::Duration::seconds(self.config.presence_fresh_secs);
+        chat_db::presence::status_of(conn, users, fresh_after).await
+    }
+}
+
 /// Digests this instance sent (or logged), dropped (read, came online, muted, unlinked,
 /// blocked) and postponed (Telegram asked to wait, or failed), since it started.
 #[derive(Default)]

@@ -1,5 +1,6 @@
-import { useId, useState, type FormEvent } from 'react';
-import { ApiError, type Api } from '../api';
+import { useState, type FormEvent } from 'react';
+import type { Api } from '../api';
+import { Field, noErrors, toErrors, type Errors } from './forms';
 import type { User } from '../protocol';
 
 type Mode = 'login' | 'register';
@@ -9,27 +10,6 @@ interface Props {
   notice: string | null;
   onAuthed: (me: User) => void;
   initialMode?: Mode;
-}
-
-export interface Errors {
-  message: string | null;
-  fields: Record<string, string>;
-}
-
-export const noErrors: Errors = { message: null, fields: {} };
-
-/** Splits an API error into errors shown under known fields and a message for the rest. */
-export function toErrors(e: unknown, known: string[]): Errors {
-  if (!(e instanceof ApiError)) return { message: 'Something went wrong. Please try again.', fields: {} };
-  const fields: Record<string, string> = {};
-  const unknown: string[] = [];
-  for (const [k, v] of Object.entries(e.fields)) {
-    if (known.includes(k)) fields[k] = v;
-    else unknown.push(v);
-  }
-  const shownUnderFields = Object.keys(fields).length > 0;
-  const message = unknown.length > 0 ? unknown.join(' ') : shownUnderFields ? null : e.message;
-  return { message, fields };
 }
 
 export function AuthScreen({ api, notice, onAuthed, initialMode = 'login' }: Props) {
@@ -71,45 +51,6 @@ export function AuthScreen({ api, notice, onAuthed, initialMode = 'login' }: Pro
         {mode === 'login' ? <LoginForm api={api} onAuthed={onAuthed} /> : <RegisterForm api={api} onAuthed={onAuthed} />}
       </div>
     </main>
-  );
-}
-
-function Field(props: {
-  name: string;
-  testId: string;
-  label: string;
-  type?: string;
-  value: string;
-  onChange: (v: string) => void;
-  error?: string;
-  autoComplete: string;
-  required?: boolean;
-  hint?: string;
-}) {
-  const id = useId();
-  const errId = `${id}-err`;
-  return (
-    <div className={`field${props.error ? ' has-error' : ''}`}>
-      <label htmlFor={id}>{props.label}</label>
-      <input
-        id={id}
-        name={props.name}
-        data-testid={props.testId}
-        type={props.type ?? 'text'}
-        value={props.value}
-        onChange={(e) => props.onChange(e.target.value)}
-        autoComplete={props.autoComplete}
-        required={props.required}
-        aria-invalid={props.error ? true : undefined}
-        aria-describedby={props.error ? errId : undefined}
-        placeholder={props.hint}
-      />
-      {props.error && (
-        <p className="field-error" id={errId} data-testid={`${props.testId}-error`}>
-          {props.error}
-        </p>
-      )}
-    </div>
   );
 }
 

@@ -3,6 +3,7 @@ import { useClient } from '../context';
 import { userName } from '../format';
 import type { User } from '../protocol';
 import { Dialog } from './Dialog';
+import { Field } from './forms';
 import { UserPicker } from './UserPicker';
 
 /** A new private group (pick members) or public room. */
@@ -39,19 +40,8 @@ export function CreateRoom({ onClose }: { onClose: () => void }) {
             <input type="radio" name="kind" value="public" data-testid="kind-public" checked={kind === 'public'} onChange={() => setKind('public')} /> Public room
           </label>
         </fieldset>
-        <label className="field">
-          <span>Name</span>
-          <input data-testid="room-name-input" value={name} maxLength={64} onChange={(e) => setName(e.target.value)} aria-invalid={error !== null} />
-        </label>
-        {error && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
-        <label className="field">
-          <span>Topic (optional)</span>
-          <input data-testid="room-topic-input" value={topic} maxLength={256} onChange={(e) => setTopic(e.target.value)} />
-        </label>
+        <Field name="name" testId="room-name-input" label="Name" value={name} onChange={setName} maxLength={64} error={error ?? undefined} />
+        <Field name="topic" testId="room-topic-input" label="Topic (optional)" value={topic} onChange={setTopic} maxLength={256} />
         <div className="field">
           <span>Members{picked.length > 0 ? `: ${picked.map((u) => userName(u)).join(', ')}` : ''}</span>
           <UserPicker

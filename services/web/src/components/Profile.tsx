@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useChat, useClient } from '../context';
 import { Dialog } from './Dialog';
-import { noErrors, toErrors, type Errors } from './AuthScreen';
+import { Field, noErrors, toErrors, type Errors } from './forms';
 
 /** My profile: display name, password, Telegram and notifications. */
 export function Profile({ onClose }: { onClose: () => void }) {
@@ -68,22 +68,7 @@ export function Profile({ onClose }: { onClose: () => void }) {
         </p>
       )}
       <form className="form" onSubmit={saveName} data-testid="profile-form">
-        <label className="field">
-          <span>Display name</span>
-          <input
-            data-testid="display-name-input"
-            value={name}
-            maxLength={64}
-            onChange={(e) => setName(e.target.value)}
-            aria-invalid={'display_name' in nameErrors.fields}
-            aria-describedby="display-name-error"
-          />
-        </label>
-        {nameErrors.fields.display_name && (
-          <p className="field-error" id="display-name-error" role="alert">
-            {nameErrors.fields.display_name}
-          </p>
-        )}
+        <Field name="display_name" testId="display-name-input" label="Display name" value={name} onChange={setName} maxLength={64} autoComplete="nickname" error={nameErrors.fields.display_name} />
         {nameErrors.message && <p className="form-error">{nameErrors.message}</p>}
         <button type="submit" className="btn btn-primary" data-testid="save-profile">
           Save
@@ -92,24 +77,8 @@ export function Profile({ onClose }: { onClose: () => void }) {
 
       <form className="form" onSubmit={changePassword} data-testid="password-form">
         <h3>Change password</h3>
-        <label className="field">
-          <span>Current password</span>
-          <input type="password" autoComplete="current-password" data-testid="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} aria-invalid={'current_password' in pwErrors.fields} />
-        </label>
-        {pwErrors.fields.current_password && (
-          <p className="field-error" role="alert">
-            {pwErrors.fields.current_password}
-          </p>
-        )}
-        <label className="field">
-          <span>New password</span>
-          <input type="password" autoComplete="new-password" data-testid="new-password" value={next} onChange={(e) => setNext(e.target.value)} aria-invalid={'new_password' in pwErrors.fields} />
-        </label>
-        {pwErrors.fields.new_password && (
-          <p className="field-error" role="alert">
-            {pwErrors.fields.new_password}
-          </p>
-        )}
+        <Field name="current_password" testId="current-password" label="Current password" type="password" value={current} onChange={setCurrent} autoComplete="current-password" error={pwErrors.fields.current_password} />
+        <Field name="new_password" testId="new-password" label="New password" type="password" value={next} onChange={setNext} autoComplete="new-password" error={pwErrors.fields.new_password} />
         {pwErrors.message && <p className="form-error">{pwErrors.message}</p>}
         <button type="submit" className="btn" data-testid="change-password" disabled={current === '' || next === ''}>
           Change password

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useClient } from '../context';
 import { Dialog } from './Dialog';
+import { SearchInput } from './SearchInput';
 import { useSearch } from './useSearch';
 
 /** The public-room directory: search, open what I joined, join the rest. */
@@ -11,15 +12,7 @@ export function PublicRooms({ onClose }: { onClose: () => void }) {
 
   return (
     <Dialog title="Public rooms" onClose={onClose} testId="public-rooms">
-      <input
-        type="search"
-        className="search"
-        placeholder="Search rooms"
-        aria-label="Search public rooms"
-        data-testid="public-search"
-        value={q}
-        onChange={(e) => setQ(e.target.value)}
-      />
+      <SearchInput label="Search public rooms" placeholder="Search rooms" testId="public-search" value={q} onChange={setQ} />
       <ul className="plain-list public-list">
         {rooms?.map((r) => (
           <li key={r.id} className="public-room" data-testid="public-room">

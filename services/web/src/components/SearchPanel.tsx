@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useChat, useClient } from '../context';
 import { firstLine, formatShortDate, roomTitle, userName } from '../format';
 import { Dialog } from './Dialog';
+import { SearchInput } from './SearchInput';
 import { useSearch } from './useSearch';
 
 /** Searches messages in every room I can read; a hit opens its room at that message. */
@@ -23,15 +24,7 @@ export function SearchPanel({ onClose }: { onClose: () => void }) {
 
   return (
     <Dialog title="Search messages" onClose={onClose} testId="search">
-      <input
-        type="search"
-        className="search"
-        placeholder="Words to find"
-        aria-label="Search messages"
-        data-testid="message-search"
-        value={q}
-        onChange={(e) => setQ(e.target.value)}
-      />
+      <SearchInput label="Search messages" placeholder="Words to find" testId="message-search" value={q} onChange={setQ} />
       <ul className="plain-list hit-list">
         {hits?.map((m) => {
           const room = rooms.find((r) => r.id === m.room_id);

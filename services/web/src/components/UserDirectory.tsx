@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useChat } from '../context';
 import { userName } from '../format';
 import { Avatar } from './Avatar';
+import { SearchInput } from './SearchInput';
 import { useUserSearch } from './UserPicker';
 
 export function UserDirectory({ onClose, onPick }: { onClose: () => void; onPick: (userId: string) => void }) {
@@ -18,19 +19,7 @@ export function UserDirectory({ onClose, onPick }: { onClose: () => void; onPick
         <button type="button" className="btn btn-ghost btn-icon" aria-label="Back to chats" data-testid="new-chat-close" onClick={onClose}>
           ←
         </button>
-        <input
-          ref={input}
-          type="search"
-          className="search"
-          placeholder="Search people"
-          aria-label="Search people"
-          data-testid="user-search"
-          value={q}
-          onChange={(e) => setQ(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Escape') onClose();
-          }}
-        />
+        <SearchInput label="Search people" placeholder="Search people" testId="user-search" value={q} onChange={setQ} inputRef={input} onEscape={onClose} />
       </div>
       <ul className="user-list" data-testid="user-list" aria-label="People">
         {users?.map((u) => (

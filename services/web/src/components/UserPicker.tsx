@@ -3,6 +3,7 @@ import { useClient } from '../context';
 import { userName } from '../format';
 import type { User } from '../protocol';
 import { Avatar } from './Avatar';
+import { SearchInput } from './SearchInput';
 import { useSearch } from './useSearch';
 
 /** Searches the user directory as the query changes. */
@@ -17,15 +18,7 @@ export function UserPicker({ picked, onToggle, exclude = [] }: { picked: string[
   const users = useUserSearch(q);
   return (
     <div className="user-picker">
-      <input
-        type="search"
-        className="search"
-        placeholder="Search people"
-        aria-label="Search people"
-        data-testid="picker-search"
-        value={q}
-        onChange={(e) => setQ(e.target.value)}
-      />
+      <SearchInput label="Search people" placeholder="Search people" testId="picker-search" value={q} onChange={setQ} />
       <ul className="user-list" aria-label="People">
         {users
           ?.filter((u) => !exclude.includes(u.id))
