@@ -1528,3 +1528,45 @@ async fn a_service_acts_for_a_user_only_with_the_service_credential() {
         .await;
     assert_eq!(list.status, 401, "{:?}", list.body);
 }
+
+/// A handler that takes a second pooled connection while holding its first deadlocks as soon
+/// as as many requests as the pool has connections do so (each waits for the pool, then 503).
+#[tokio::test]
+async fn concurrent_joins_beyond_the_pool_size_all_succeed() {
+    let db = TestDb::new().await;
+    let exchange = test_exchange();
+    let mut cfg = config(&db, &exchange);
+    cfg.common.database_pool_size = 2;
+    let app = spawn_with(cfg, db).await;
+    let owner = app.user("owner").await;
+    let room = app.group(&owner, "public", "crowded", &[]).await;
+    let mut joiners = Vec::new();
+    for i in 0..12 {
+        joiners.push(app.user(&format!("joiner{i}")).await);
+    }
+    let path = format!("/api/rooms/{room}/join");
+    let replies = futures_util::future::join_all(
+        joiners
+            .iter()
+            .map(|u| app.call(u, reqwest::Method::POST, &path, None)),
+    )
+    .await;
+    for r in &replies {
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    }
+    let last = replies.last().expect("replies");
+    assert!(
+        last.body["members"]
+            .as_array()
+            .is_some_and(|m| !m.is_empty())
+    );
+    let room_now = app
+        .call(
+            &owner,
+            reqwest::Method::GET,
+            &format!("/api/rooms/{room}"),
+            None,
+        )
+        .await;
+    assert_eq!(room_now.body["members"].as_array().map(Vec::len), Some(13));
+}

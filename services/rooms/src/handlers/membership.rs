@@ -36,12 +36,13 @@ async fn locked(
     Ok((room, member))
 }
 
-async fn room_view(state: &AppState, room_id: Uuid) -> ApiResult<Room> {
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let room = rooms::find(&mut conn, room_id)
+/// The room as it is now, read on the caller's connection: taking a second one from the pool
+/// while holding the first deadlocks once as many requests as the pool has connections do so.
+async fn room_view(conn: &mut AsyncPgConnection, room_id: Uuid) -> ApiResult<Room> {
+    let room = rooms::find(conn, room_id)
         .await?
         .ok_or_else(room_not_found)?;
-    let members = rooms::members(&mut conn, room.id).await?;
+    let members = rooms::members(conn, room.id).await?;
     Ok(to_room(room, &members))
 }
 
@@ -98,7 +99,7 @@ pub async fn join(
     if changed {
         state.relay_wake.notify_one();
     }
-    Ok(web::Json(room_view(&state, *id).await?))
+    Ok(web::Json(room_view(&mut conn, *id).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -242,7 +243,7 @@ pub async fn add_member(
     if changed {
         state.relay_wake.notify_one();
     }
-    Ok(web::Json(room_view(&state, *id).await?))
+    Ok(web::Json(room_view(&mut conn, *id).await?))
 }
 
 /// Remove someone (owner: anyone else; admin: members only).
@@ -373,5 +374,5 @@ pub async fn set_role(
     })
     .await?;
     state.relay_wake.notify_one();
-    Ok(web::Json(room_view(&state, room_id).await?))
+    Ok(web::Json(room_view(&mut conn, room_id).await?))
 }
