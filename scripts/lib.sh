@@ -31,6 +31,8 @@ fi
 : "${AMQP_URL:=amqp://guest:guest@127.0.0.1:5672/%2f}"
 : "${RUST_LOG:=info}"
 : "${LOG_FORMAT:=json}"
+: "${CHAT_NGINX_WORKERS:=auto}"
+: "${CHAT_NGINX_EXTRA:=}"
 # Only the cargo target dir is exported here; scripts/up exports the services' settings itself,
 # so a script that sources this file (scripts/test) does not hand those on to its children.
 export CARGO_TARGET_DIR
@@ -87,6 +89,7 @@ program_of() { # $1 = service name as used for pid and log files
         rooms) echo chat-rooms ;;
         notifier) echo chat-notifier ;;
         gateway-*) echo chat-gateway ;;
+        bare) echo chat-loadgen ;;
         *) echo "chat-$1" ;;
     esac
 }
