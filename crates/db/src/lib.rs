@@ -17,6 +17,7 @@ use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfi
 use std::time::Duration;
 
 pub use diesel_async::AsyncPgConnection;
+pub use diesel_async::pooled_connection::deadpool::BuildError as PoolBuildError;
 
 /// The connection pool every service holds in its state.
 pub type Pool = DeadPool<AsyncPgConnection>;

@@ -100,6 +100,21 @@ pub struct Common {
 }
 
 impl Common {
+    /// The verifier of access tokens, from `JWT_PUBLIC_KEY_FILES`.
+    pub fn verifier(&self) -> Result<crate::JwtVerifier, String> {
+        crate::JwtVerifier::from_files(&self.jwt_public_key_files)
+            .map_err(|e| format!("verifying keys: {e}"))
+    }
+
+    /// This process's database pool; a request waits at most 3 s for a connection.
+    pub fn pool(&self) -> Result<chat_db::Pool, chat_db::PoolBuildError> {
+        chat_db::pool(
+            self.database_url.expose(),
+            self.database_pool_size,
+            std::time::Duration::from_secs(3),
+        )
+    }
+
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             database_url: Secret::new(or(

@@ -98,15 +98,7 @@ fn command() -> anyhow::Result<()> {
         Some("report") => {
             let (files, out) = split_out(&args[1..], "--json")?;
             let merged = report::merge(&files)?;
-            report::print(&merged);
-            if let Some(out) = out {
-                std::fs::write(&out, serde_json::to_string_pretty(&merged)?)
-                    .with_context(|| format!("writing {out}"))?;
-            }
-            if report::broken(&merged) {
-                bail!("a scenario did not work (see the table)");
-            }
-            Ok(())
+            report::finish(&merged, out.as_deref())
         }
         Some("run") => {
             let (names, out) = split_out(&args[1..], "--out")?;
@@ -116,15 +108,7 @@ fn command() -> anyhow::Result<()> {
             let env = Env::load()?;
             let results = runtime()?.block_on(scenarios::run(&env, &names))?;
             let doc = report::document(&env, &results);
-            report::print(&doc);
-            if let Some(out) = out {
-                std::fs::write(&out, serde_json::to_string_pretty(&doc)?)
-                    .with_context(|| format!("writing {out}"))?;
-            }
-            if report::broken(&doc) {
-                bail!("a scenario did not work (see the table)");
-            }
-            Ok(())
+            report::finish(&doc, out.as_deref())
         }
         _ => bail!("{USAGE}"),
     }

@@ -165,6 +165,19 @@ pub fn merge(files: &[String]) -> anyhow::Result<Value> {
     merged.context("no result files")
 }
 
+/// Prints the table, writes the JSON to `out` if given, and fails if a scenario had a problem.
+pub fn finish(doc: &Value, out: Option<&str>) -> anyhow::Result<()> {
+    print(doc);
+    if let Some(out) = out {
+        std::fs::write(out, serde_json::to_string_pretty(doc)?)
+            .with_context(|| format!("writing {out}"))?;
+    }
+    if broken(doc) {
+        anyhow::bail!("a scenario did not work (see the table)");
+    }
+    Ok(())
+}
+
 /// Whether any scenario reported a problem.
 pub fn broken(doc: &Value) -> bool {
     outcomes(doc).iter().any(|o| !o.problems.is_empty())

@@ -138,21 +138,25 @@ impl Setup {
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    /// Direct chats between users 2i and 2i+1.
-    pub async fn direct_pairs(&self, users: &[User]) -> anyhow::Result<Vec<Uuid>> {
-        let calls = users.chunks(2).map(|pair| async move {
+    /// A direct chat for each pair (opened by the first), in order.
+    pub async fn direct_chats<'a>(
+        &self,
+        pairs: impl Iterator<Item = (&'a User, &'a User)>,
+    ) -> anyhow::Result<Vec<Uuid>> {
+        let calls = pairs.map(|(a, b)| async move {
+            let body = json!({ "user_id": b.id });
             let room = self
                 .api(
                     reqwest::Method::POST,
                     "/api/rooms/direct",
-                    &pair[0].token,
-                    Some(json!({ "user_id": pair[1].id })),
+                    &a.token,
+                    Some(body),
                 )
                 .await?;
             room_id(&room)
         });
         futures_util::stream::iter(calls)
-            .buffered(16)
+            .buffered(32)
             .collect::<Vec<_>>()
             .await
             .into_iter()

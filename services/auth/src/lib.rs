@@ -13,12 +13,11 @@ pub use openapi::ApiDoc;
 use actix_web::HttpRequest;
 use actix_web::{HttpResponse, web};
 use chat_db::Pool;
-use chat_http::auth::{AuthSettings, JwtVerifier, ServiceSettings};
+use chat_http::auth::{AuthSettings, ServiceSettings};
 use chat_http::health::{self, Draining};
 use chat_http::limits::{Limiter, TrustedProxies};
 use chat_http::server::{Lifecycle, Service, serve};
 use passwords::Passwords;
-use std::time::Duration;
 use tokens::Signer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::{SwaggerUi, Url};
@@ -107,13 +106,8 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", config.public_key_file))?;
     let signer = Signer::from_pems(&private_pem, &public_pem, config.access_ttl_secs)
         .map_err(|e| anyhow::anyhow!("signing key: {e}"))?;
-    let verifier = JwtVerifier::from_files(&config.common.jwt_public_key_files)
-        .map_err(|e| anyhow::anyhow!("verifying keys: {e}"))?;
-    let pool = chat_db::pool(
-        config.common.database_url.expose(),
-        config.common.database_pool_size,
-        Duration::from_secs(3),
-    )?;
+    let verifier = config.common.verifier().map_err(anyhow::Error::msg)?;
+    let pool = config.common.pool()?;
     let passwords = Passwords::new(config.bcrypt_cost, config.max_concurrent_hashes).await?;
     if let Err(e) = bootstrap_admin(&config, &pool).await {
         // The database may come up after us; `migrate` creates the admin too.

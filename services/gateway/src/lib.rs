@@ -18,7 +18,6 @@ use chat_http::server::{Lifecycle, Service, serve};
 use hub::Hub;
 use rooms_client::RoomsClient;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// Shared by every socket.
@@ -43,13 +42,8 @@ pub struct AppState {
 }
 
 pub async fn build(config: Config) -> anyhow::Result<Service> {
-    let verifier = JwtVerifier::from_files(&config.common.jwt_public_key_files)
-        .map_err(|e| anyhow::anyhow!("verifying keys: {e}"))?;
-    let pool = chat_db::pool(
-        config.common.database_url.expose(),
-        config.common.database_pool_size,
-        Duration::from_secs(3),
-    )?;
+    let verifier = config.common.verifier().map_err(anyhow::Error::msg)?;
+    let pool = config.common.pool()?;
     {
         let mut conn = chat_db::conn(&pool).await?;
         chat_db::presence::register_instance(&mut conn, config.instance_id).await?;

@@ -16,7 +16,6 @@ use chat_http::health::{self, Draining};
 use chat_http::server::{Lifecycle, Service, serve};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
 use transport::Transport;
 
 pub struct AppState {
@@ -69,11 +68,7 @@ struct Counters {
 }
 
 pub async fn build(config: Config) -> anyhow::Result<Service> {
-    let pool = chat_db::pool(
-        config.common.database_url.expose(),
-        config.common.database_pool_size,
-        Duration::from_secs(3),
-    )?;
+    let pool = config.common.pool()?;
     let transport = Transport::new(
         config.telegram_token.as_ref().map(|s| s.expose()),
         config.telegram_api_url.as_deref(),

@@ -15,7 +15,7 @@ pub use openapi::ApiDoc;
 use actix_web::{HttpResponse, web};
 use chat_bus::Publisher;
 use chat_db::Pool;
-use chat_http::auth::{AuthSettings, JwtVerifier, ServiceSettings};
+use chat_http::auth::{AuthSettings, ServiceSettings};
 use chat_http::health::{self, Draining};
 use chat_http::limits::Limiter;
 use chat_http::server::{Lifecycle, Service, serve};
@@ -41,13 +41,8 @@ pub struct AppState {
 
 /// Builds the rooms service and starts its outbox relay.
 pub async fn build(config: Config) -> anyhow::Result<Service> {
-    let verifier = JwtVerifier::from_files(&config.common.jwt_public_key_files)
-        .map_err(|e| anyhow::anyhow!("verifying keys: {e}"))?;
-    let pool = chat_db::pool(
-        config.common.database_url.expose(),
-        config.common.database_pool_size,
-        Duration::from_secs(3),
-    )?;
+    let verifier = config.common.verifier().map_err(anyhow::Error::msg)?;
+    let pool = config.common.pool()?;
     let publisher = Arc::new(Publisher::new(
         config.common.amqp_url.expose(),
         &config.common.exchange,

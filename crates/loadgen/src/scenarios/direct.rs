@@ -72,7 +72,9 @@ pub async fn prepare(setup: &Setup, pairs: usize) -> anyhow::Result<(Vec<User>, 
     let users = setup
         .users("direct", 2 * pairs, &Setup::cheap_hash()?)
         .await?;
-    let rooms = setup.direct_pairs(&users).await?;
+    let rooms = setup
+        .direct_chats(users.chunks(2).map(|p| (&p[0], &p[1])))
+        .await?;
     Ok((users, rooms))
 }
 

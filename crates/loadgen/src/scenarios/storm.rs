@@ -224,29 +224,14 @@ pub async fn run(setup: &Setup) -> anyhow::Result<Outcome> {
     let partner_users = setup.users("storm_p", partners, &hash).await?;
     log(&format!("making {victims} direct chats"));
     // Victim v talks with partner v mod partners.
-    let calls = victim_users.iter().enumerate().map(|(v, u)| {
-        let peer = partner_users[v % partners].id;
-        async move {
-            let room = setup
-                .api(
-                    reqwest::Method::POST,
-                    "/api/rooms/direct",
-                    &u.token,
-                    Some(json!({ "user_id": peer })),
-                )
-                .await?;
-            room["id"]
-                .as_str()
-                .and_then(|s| s.parse::<Uuid>().ok())
-                .context("room id")
-        }
-    });
-    let rooms: Vec<Uuid> = futures_util::stream::iter(calls)
-        .buffered(32)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<anyhow::Result<_>>()?;
+    let rooms = setup
+        .direct_chats(
+            victim_users
+                .iter()
+                .enumerate()
+                .map(|(v, u)| (u, &partner_users[v % partners])),
+        )
+        .await?;
 
     // The victims first, while only the gateway to be killed runs (scripts/bench stopped the
     // other): nginx can only send them there.
