@@ -1,5 +1,6 @@
 use crate::{Connected, connect, declare_exchange};
 use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions,
@@ -53,6 +54,8 @@ struct Settle {
     queue: String,
     dead: String,
     max_attempts: u32,
+    /// Deliveries handled at once (the prefetch).
+    concurrency: usize,
 }
 
 async fn declare(
@@ -125,6 +128,7 @@ async fn declare(
                 queue: name.clone(),
                 dead,
                 max_attempts: *max_attempts,
+                concurrency: usize::from((*prefetch).max(1)),
             };
             (name.clone(), bindings, Some(settle))
         }
@@ -204,6 +208,19 @@ where
         .map_err(|e| e.to_string())?;
     ready.set(true);
     tracing::info!(queue = %queue, "consuming");
+    if let Some(settle) = &settle {
+        return run_durable(
+            &conn,
+            &channel,
+            &mut consumer,
+            &tag,
+            settle,
+            ready,
+            cancel,
+            handler,
+        )
+        .await;
+    }
     loop {
         let next = tokio::select! {
             next = consumer.next() => next,
@@ -219,10 +236,69 @@ where
             Some(Err(e)) => return Err(e.to_string()),
             None => return Err("the consumer was cancelled by the broker".to_owned()),
         };
-        let Some(settle) = &settle else {
-            handler(delivery).await;
-            continue;
-        };
+        handler(delivery).await;
+    }
+}
+
+/// A durable queue's loop: up to `prefetch` deliveries are handled at once (each settled on
+/// its own as soon as it is done), so one slow database round trip does not hold up the
+/// queue; a backlog there would hold back every publisher through the broker's flow control.
+async fn run_durable<F, Fut>(
+    conn: &lapin::Connection,
+    channel: &Channel,
+    consumer: &mut lapin::Consumer,
+    tag: &str,
+    settle: &Settle,
+    ready: &Connected,
+    cancel: &CancellationToken,
+    handler: &F,
+) -> Result<(), String>
+where
+    F: Fn(Delivery) -> Fut,
+    Fut: Future<Output = Handled>,
+{
+    let mut inflight = FuturesUnordered::new();
+    loop {
+        tokio::select! {
+            done = inflight.next(), if !inflight.is_empty() => {
+                if let Some(result) = done {
+                    result?;
+                }
+            }
+            next = consumer.next(), if inflight.len() < settle.concurrency => {
+                let delivery = match next {
+                    Some(Ok(d)) => d,
+                    Some(Err(e)) => return Err(e.to_string()),
+                    None => return Err("the consumer was cancelled by the broker".to_owned()),
+                };
+                inflight.push(settle_one(channel, settle, handler, delivery));
+            }
+            _ = cancel.cancelled() => {
+                let _ = channel.basic_cancel(tag.into(), BasicCancelOptions::default()).await;
+                // What is being handled is finished and settled; the rest is redelivered.
+                while let Some(result) = inflight.next().await {
+                    result?;
+                }
+                let _ = conn.close(200, "shutdown".into()).await;
+                ready.set(false);
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Handles one delivery of a durable queue and settles it.
+async fn settle_one<F, Fut>(
+    channel: &Channel,
+    settle: &Settle,
+    handler: &F,
+    delivery: Delivery,
+) -> Result<(), String>
+where
+    F: Fn(Delivery) -> Fut,
+    Fut: Future<Output = Handled>,
+{
+    {
         let attempts = attempts_of(&delivery);
         let data = delivery.data.clone();
         let properties = delivery.properties.clone();
@@ -248,7 +324,7 @@ where
                     })
                     .await
                     .map_err(|e| e.to_string())?;
-                continue;
+                return Ok(());
             }
             Handled::Failed(reason) if attempts + 1 < settle.max_attempts => {
                 tracing::warn!(reason = %reason, attempt = attempts + 1, "handling failed: will retry");
@@ -297,7 +373,8 @@ where
         acker
             .ack(BasicAckOptions::default())
             .await
-            .map_err(|e| e.to_string())?;
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -63,6 +63,25 @@ impl Publisher {
         result
     }
 
+    /// Publishes without waiting for the broker's confirms: for ephemeral notices (typing,
+    /// presence) whose loss costs nothing, so a burst of them never queues behind confirms.
+    pub async fn publish_unconfirmed(&self, batch: &[Outgoing]) -> Result<(), BusError> {
+        let mut link = self.link.lock().await;
+        let channel = self.ensure(&mut link).await?;
+        let mut result = Ok(());
+        for msg in batch {
+            if let Err(e) = self.send_one(&channel, msg).await {
+                result = Err(e);
+                break;
+            }
+        }
+        if result.is_err() {
+            *link = None;
+            self.connected.set(false);
+        }
+        result
+    }
+
     /// Connects now if not connected, so readiness reflects the broker before the first event.
     pub async fn ensure_connected(&self) -> Result<(), BusError> {
         let mut link = self.link.lock().await;
@@ -87,28 +106,7 @@ impl Publisher {
     async fn publish_on(&self, channel: &Channel, batch: &[Outgoing]) -> Result<(), BusError> {
         let mut confirms = Vec::with_capacity(batch.len());
         for msg in batch {
-            let mut headers = FieldTable::default();
-            if let Some(rid) = &msg.request_id {
-                headers.insert(
-                    "x-request-id".into(),
-                    AMQPValue::LongString(rid.as_str().into()),
-                );
-            }
-            let props = BasicProperties::default()
-                .with_delivery_mode(2)
-                .with_content_type(ShortString::from("application/json"))
-                .with_message_id(ShortString::from(msg.message_id.as_str()))
-                .with_headers(headers);
-            let confirm = channel
-                .basic_publish(
-                    self.exchange.as_str().into(),
-                    msg.routing_key.as_str().into(),
-                    BasicPublishOptions::default(),
-                    &msg.body,
-                    props,
-                )
-                .await?;
-            confirms.push(confirm);
+            confirms.push(self.send_one(channel, msg).await?);
         }
         for confirm in confirms {
             if !confirm.await?.is_ack() {
@@ -116,5 +114,34 @@ impl Publisher {
             }
         }
         Ok(())
+    }
+
+    /// Sends one persistent message; the returned future resolves with the broker's confirm.
+    async fn send_one(
+        &self,
+        channel: &Channel,
+        msg: &Outgoing,
+    ) -> Result<lapin::PublisherConfirm, BusError> {
+        let mut headers = FieldTable::default();
+        if let Some(rid) = &msg.request_id {
+            headers.insert(
+                "x-request-id".into(),
+                AMQPValue::LongString(rid.as_str().into()),
+            );
+        }
+        let props = BasicProperties::default()
+            .with_delivery_mode(2)
+            .with_content_type(ShortString::from("application/json"))
+            .with_message_id(ShortString::from(msg.message_id.as_str()))
+            .with_headers(headers);
+        Ok(channel
+            .basic_publish(
+                self.exchange.as_str().into(),
+                msg.routing_key.as_str().into(),
+                BasicPublishOptions::default(),
+                &msg.body,
+                props,
+            )
+            .await?)
     }
 }

@@ -24,7 +24,7 @@ impl From<diesel::result::Error> for RelayError {
     }
 }
 
-/// Publishes one locked batch and deletes it in the same transaction. Returns how many rows
+/// Publishes one locked batch and marks it published in the same transaction. Returns how many rows
 /// went out; 0 means the outbox is empty (or every row is locked by another relay).
 async fn relay_batch(pool: &Pool, publisher: &Publisher) -> Result<usize, RelayError> {
     let mut conn = chat_db::conn(pool).await?;
@@ -48,6 +48,10 @@ async fn relay_batch(pool: &Pool, publisher: &Publisher) -> Result<usize, RelayE
             .collect();
         publisher.publish_all(&batch).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        // The mark needs no flush of its own: if it is lost in a crash, the rows are published
+        // again and every consumer drops the copy by its event id. The change the event
+        // describes was committed durably before the relay ever saw it.
+        outbox::commit_lazily(conn).await?;
         outbox::mark_published(conn, &ids).await?;
         Ok(rows.len())
     })

@@ -64,6 +64,63 @@ pub async fn insert(
         .await?)
 }
 
+/// A message to store with [`store`], and the event that announces it.
+#[derive(Debug)]
+pub struct Send<'a> {
+    pub message: NewMessage<'a>,
+    /// When it was sent, to the microsecond (what PostgreSQL keeps).
+    pub created_at: DateTime<Utc>,
+    pub event_id: Uuid,
+    pub routing_key: &'a str,
+    /// The event's JSON with any seq at `/payload/message/seq`: the stored seq replaces it.
+    pub event: serde_json::Value,
+}
+
+#[diesel::declare_sql_function]
+extern "SQL" {
+    /// The migration `store_message` function: see [`store`].
+    #[allow(clippy::too_many_arguments)]
+    fn store_message(
+        id: diesel::sql_types::Uuid,
+        room_id: diesel::sql_types::Uuid,
+        sender_id: diesel::sql_types::Uuid,
+        body: diesel::sql_types::Text,
+        reply_to: diesel::sql_types::Nullable<diesel::sql_types::Uuid>,
+        client_msg_id: diesel::sql_types::Text,
+        created_at: diesel::sql_types::Timestamptz,
+        event_id: diesel::sql_types::Uuid,
+        routing_key: diesel::sql_types::Text,
+        event: diesel::sql_types::Jsonb,
+    ) -> diesel::sql_types::Nullable<diesel::sql_types::BigInt>;
+}
+
+/// Stores a message in one statement (one round trip, one commit when run outside a
+/// transaction), through the database function `store_message`: it takes the room's next seq,
+/// inserts the message, moves the sender's read watermark to it and records its event in the
+/// outbox. Nothing is written, and `None` comes back, when the room is gone, the sender is not
+/// a member, `reply_to` is not a message of the room, or the sender already used
+/// `client_msg_id` (the caller tells which apart on that rare path). Two racing copies of one
+/// send: the second fails with a unique violation on `(sender_id, client_msg_id)`, and its seq
+/// is rolled back with it, so seqs stay gap-free. A query built with diesel's DSL, so its
+/// prepared statement is cached per connection.
+pub async fn store(conn: &mut AsyncPgConnection, send: &Send<'_>) -> Result<Option<i64>, DbError> {
+    let m = &send.message;
+    Ok(diesel::select(store_message(
+        m.id,
+        m.room_id,
+        m.sender_id,
+        m.body,
+        m.reply_to,
+        m.client_msg_id,
+        send.created_at,
+        send.event_id,
+        send.routing_key,
+        &send.event,
+    ))
+    .get_result::<Option<i64>>(conn)
+    .await?)
+}
+
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<MessageRow>, DbError> {
     Ok(messages::table
         .find(id)

@@ -1,6 +1,7 @@
 //! `outbox`: events written in the same transaction as the change they describe. It is also
-//! the sync log: rows are marked published once the broker confirms them and stay until they
-//! are older than the retention, so clients can fetch what they missed (`since`).
+//! the sync log: a row is pending (its id in `outbox_pending`) until the broker confirms it,
+//! and stays until it is older than the retention, so clients can fetch what they missed
+//! (`since`).
 
 use crate::DbError;
 use crate::schema::outbox;
@@ -10,7 +11,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
     pub id: i64,
@@ -47,38 +48,48 @@ pub async fn push(conn: &mut AsyncPgConnection, event: &Event) -> Result<(), DbE
     Ok(())
 }
 
-/// The oldest unpublished rows, locked so that relays of other instances skip them. Call
-/// inside a transaction and mark what was published before committing.
+/// The oldest unpublished rows (those in `outbox_pending`), locked so that relays of other
+/// instances skip them. Call inside a transaction and mark what was published before
+/// committing.
 pub async fn lock_batch(
     conn: &mut AsyncPgConnection,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, DbError> {
-    Ok(outbox::table
-        .filter(outbox::published_at.is_null())
-        .order(outbox::id)
-        .limit(limit)
-        .for_update()
-        .skip_locked()
-        .select(OutboxRow::as_select())
-        .load(conn)
-        .await?)
+    Ok(diesel::sql_query(
+        "SELECT o.id, o.event_id, o.routing_key, o.payload, o.created_at \
+         FROM outbox_pending p JOIN outbox o ON o.id = p.id \
+         ORDER BY p.id LIMIT $1 FOR UPDATE OF p SKIP LOCKED",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await?)
 }
 
-/// Marks rows the broker confirmed; they stay for sync until pruned.
+/// Marks rows the broker confirmed (they leave `outbox_pending`); they stay for sync until
+/// pruned.
 pub async fn mark_published(conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<usize, DbError> {
-    Ok(diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
-        .set(outbox::published_at.eq(Utc::now()))
+    use crate::schema::outbox_pending;
+    Ok(
+        diesel::delete(outbox_pending::table.filter(outbox_pending::id.eq_any(ids)))
+            .execute(conn)
+            .await?,
+    )
+}
+
+/// Lets the current transaction commit without waiting for its WAL flush
+/// (`synchronous_commit = off` for it alone). Only for bookkeeping whose loss in a crash is
+/// harmless, never for a change a user was told about.
+pub async fn commit_lazily(conn: &mut AsyncPgConnection) -> Result<(), DbError> {
+    diesel::sql_query("SET LOCAL synchronous_commit = off")
         .execute(conn)
-        .await?)
+        .await?;
+    Ok(())
 }
 
 /// Rows not yet confirmed by the broker.
 pub async fn pending(conn: &mut AsyncPgConnection) -> Result<i64, DbError> {
-    Ok(outbox::table
-        .filter(outbox::published_at.is_null())
-        .count()
-        .get_result(conn)
-        .await?)
+    use crate::schema::outbox_pending;
+    Ok(outbox_pending::table.count().get_result(conn).await?)
 }
 
 /// A position in the sync log: everything at or before it has been seen.
@@ -126,6 +137,37 @@ pub async fn head(conn: &mut AsyncPgConnection) -> Result<Cursor, DbError> {
         xid: safe_xmin(conn).await?,
         id: 0,
     })
+}
+
+/// A user's rooms and the sync cursor they were read at, in one statement: the cursor comes
+/// from the same snapshot as the rooms, so every event the rooms do not reflect yet is after
+/// it. What a new socket needs, in one round trip.
+pub async fn rooms_at_head(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> Result<(Vec<Uuid>, Cursor), DbError> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        xmin: i64,
+        #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Uuid>)]
+        room_ids: Vec<Uuid>,
+    }
+    let row: Row = diesel::sql_query(
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin, \
+                ARRAY(SELECT m.room_id FROM room_members m JOIN rooms r ON r.id = m.room_id \
+                      WHERE m.user_id = $1 AND r.deleted_at IS NULL) AS room_ids",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(user_id)
+    .get_result(conn)
+    .await?;
+    Ok((
+        row.room_ids,
+        Cursor {
+            xid: row.xmin,
+            id: 0,
+        },
+    ))
 }
 
 /// Below this, rows were pruned: a cursor there is too old to serve.
@@ -198,7 +240,7 @@ pub async fn prune(
         n: i64,
     }
     let done: Count = diesel::sql_query(
-        "WITH gone AS (              DELETE FROM outbox WHERE id IN (                  SELECT id FROM outbox WHERE created_at < $1 AND published_at IS NOT NULL                  ORDER BY created_at LIMIT $2)              RETURNING xid, id),          top AS (SELECT xid, id FROM gone ORDER BY xid DESC, id DESC LIMIT 1),          moved AS (              UPDATE sync_horizon h SET xid = top.xid, id = top.id FROM top              WHERE (top.xid, top.id) > (h.xid, h.id) RETURNING 1)          SELECT count(*) AS n FROM gone",
+        "WITH gone AS (              DELETE FROM outbox WHERE id IN (                  SELECT id FROM outbox o WHERE o.created_at < $1 AND NOT EXISTS (SELECT 1 FROM outbox_pending p WHERE p.id = o.id)                  ORDER BY created_at LIMIT $2)              RETURNING xid, id),          top AS (SELECT xid, id FROM gone ORDER BY xid DESC, id DESC LIMIT 1),          moved AS (              UPDATE sync_horizon h SET xid = top.xid, id = top.id FROM top              WHERE (top.xid, top.id) > (h.xid, h.id) RETURNING 1)          SELECT count(*) AS n FROM gone",
     )
     .bind::<diesel::sql_types::Timestamptz, _>(older_than)
     .bind::<diesel::sql_types::BigInt, _>(batch)

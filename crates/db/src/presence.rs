@@ -19,8 +19,78 @@ pub async fn register_instance(conn: &mut AsyncPgConnection, id: Uuid) -> Result
     Ok(())
 }
 
-pub async fn heartbeat(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), DbError> {
-    register_instance(conn, id).await
+/// Refreshes this instance's heartbeat. Returns true when its row was missing (a peer reaped
+/// it, or PostgreSQL restarted and emptied the unlogged presence tables): the caller then
+/// records its sessions again.
+pub async fn heartbeat(conn: &mut AsyncPgConnection, id: Uuid) -> Result<bool, DbError> {
+    #[derive(QueryableByName)]
+    struct Beat {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        inserted: bool,
+    }
+    let beat: Beat = diesel::sql_query(
+        "INSERT INTO gateway_instances (id) VALUES ($1) \
+         ON CONFLICT (id) DO UPDATE SET heartbeat_at = now() \
+         RETURNING (xmax = 0) AS inserted",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .get_result(conn)
+    .await?;
+    Ok(beat.inserted)
+}
+
+/// One batch of socket changes on an instance, written by [`apply`].
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Changes {
+    /// Sockets opened: (session id, user id).
+    pub opened: Vec<(Uuid, Uuid)>,
+    /// Sockets closed: (session id, user id).
+    pub closed: Vec<(Uuid, Uuid)>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.opened.is_empty() && self.closed.is_empty()
+    }
+}
+
+/// Writes a batch of socket changes in one statement and one transaction that does not wait
+/// for a WAL flush: the session tables are `UNLOGGED` (presence is ephemeral), and a last seen
+/// lost in a crash is only a few seconds old. Closed users get their last seen stamped. A
+/// session both opened and closed within the batch must be left out of both by the caller.
+pub async fn apply(
+    conn: &mut AsyncPgConnection,
+    instance_id: Uuid,
+    changes: &Changes,
+) -> Result<(), DbError> {
+    use diesel::sql_types::{Array, Uuid as SqlUuid};
+    use diesel_async::AsyncConnection;
+    let (open_ids, open_users): (Vec<Uuid>, Vec<Uuid>) = changes.opened.iter().copied().unzip();
+    let (closed_ids, closed_users): (Vec<Uuid>, Vec<Uuid>) = changes.closed.iter().copied().unzip();
+    conn.transaction::<_, DbError, _>(async |conn| {
+        diesel::sql_query("SET LOCAL synchronous_commit = off")
+            .execute(conn)
+            .await?;
+        diesel::sql_query(
+            "WITH gone AS (DELETE FROM ws_sessions WHERE id = ANY($4)), \
+                  added AS ( \
+                      INSERT INTO ws_sessions (id, instance_id, user_id) \
+                      SELECT s.id, $1, s.user_id FROM unnest($2::uuid[], $3::uuid[]) AS s(id, user_id) \
+                      ON CONFLICT (id) DO NOTHING) \
+             INSERT INTO user_presence (user_id, last_seen_at) \
+             SELECT DISTINCT u, now() FROM unnest($5::uuid[]) AS u \
+             ON CONFLICT (user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+        )
+        .bind::<SqlUuid, _>(instance_id)
+        .bind::<Array<SqlUuid>, _>(&open_ids)
+        .bind::<Array<SqlUuid>, _>(&open_users)
+        .bind::<Array<SqlUuid>, _>(&closed_ids)
+        .bind::<Array<SqlUuid>, _>(&closed_users)
+        .execute(conn)
+        .await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Removes an instance with its sessions (clean shutdown, or a stale one found by a peer),

@@ -46,7 +46,12 @@ diesel::table! {
         room_id -> Nullable<Uuid>,
         user_id -> Nullable<Uuid>,
         xid -> Int8,
-        published_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    outbox_pending (id) {
+        id -> Int8,
     }
 }
 
@@ -160,6 +165,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     notification_digests,
     outbox,
+    outbox_pending,
     processed_events,
     refresh_tokens,
     room_members,

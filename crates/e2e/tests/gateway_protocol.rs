@@ -231,3 +231,35 @@ async fn a_gateway_that_died_without_closing_is_reaped_and_its_users_go_offline(
 fn chrono_like_now_minus_secs(secs: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now() - chrono::Duration::seconds(secs)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_sent_back_to_back_on_one_socket_are_stored_in_the_order_they_were_sent() {
+    let stack = Stack::start(1).await;
+    let (_, alice) = stack.user("alice").await;
+    let (bob, _) = stack.user("bob").await;
+    let room = stack.direct(&alice, bob).await;
+    let mut ws = stack.socket(0, &alice).await;
+    const N: usize = 25;
+    // All written before the first ack can come back: each frame used to be handled on a task
+    // of its own, and they raced for the room's next seq.
+    for i in 0..N {
+        ws.send_json(&json!({
+            "type": "send", "room_id": room, "client_msg_id": Uuid::new_v4().to_string(),
+            "body": format!("in order {i}"),
+        }))
+        .await;
+    }
+    let mut stored = Vec::new();
+    while stored.len() < N {
+        let ack = ws.expect("ack", WAIT, |_| true).await;
+        let m = &ack["message"];
+        stored.push((
+            m["seq"].as_i64().unwrap(),
+            m["body"].as_str().unwrap().to_owned(),
+        ));
+    }
+    stored.sort();
+    let bodies: Vec<String> = stored.into_iter().map(|(_, b)| b).collect();
+    let sent: Vec<String> = (0..N).map(|i| format!("in order {i}")).collect();
+    assert_eq!(bodies, sent, "seq order must be send order");
+}

@@ -41,8 +41,11 @@ pub async fn middleware(
         http.method = %req.method(),
         http.path = %req.path(),
     );
-    // Probes hit every few seconds; logging each would drown the real traffic.
+    // Probes hit every few seconds; logging each would drown the real traffic. So would the
+    // gateways' calls made for their users (every message sent over a socket): those are logged
+    // at debug when they succeed, the gateway logs its sockets and failures stay at info.
     let probe = matches!(req.path(), "/livez" | "/readyz");
+    let for_user = req.headers().contains_key(crate::auth::ACTING_USER);
     let started = Instant::now();
     let result = next.call(req).instrument(span.clone()).await;
     let mut res = result?;
@@ -53,7 +56,7 @@ pub async fn middleware(
     let status = res.status().as_u16();
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| {
-        if probe {
+        if probe || (for_user && status < 400) {
             tracing::debug!(http.status = status, duration_ms, "request done");
         } else {
             tracing::info!(http.status = status, duration_ms, "request done");

@@ -213,7 +213,7 @@ async fn publish_ephemeral(state: &AppState, routing_key: &str, id: Uuid, body: 
         request_id: None,
         body,
     };
-    if let Err(e) = state.publisher.publish_all(&[out]).await {
+    if let Err(e) = state.publisher.publish_unconfirmed(&[out]).await {
         tracing::debug!(error = %e, routing_key, "ephemeral notice not published");
     }
 }

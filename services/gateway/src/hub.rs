@@ -33,18 +33,35 @@ pub struct Hub {
 
 impl Hub {
     /// Registers a socket before its rooms are known, so membership events that arrive while
-    /// they are being fetched still reach it.
+    /// they are being fetched still reach it. Returns true if it is the user's first socket here.
     pub fn add(
         &self,
         id: ConnId,
         user_id: Uuid,
         tx: mpsc::Sender<Arc<str>>,
         kick: CancellationToken,
-    ) {
+    ) -> bool {
         let mut inner = self.write();
         inner.conns.insert(id, Conn { user_id, tx, kick });
-        inner.by_user.entry(user_id).or_default().insert(id);
+        let sockets = inner.by_user.entry(user_id).or_default();
+        sockets.insert(id);
+        let first = sockets.len() == 1;
         inner.rooms_of.entry(id).or_default();
+        first
+    }
+
+    /// Whether the user has a socket here.
+    pub fn has_user(&self, user_id: Uuid) -> bool {
+        self.read().by_user.contains_key(&user_id)
+    }
+
+    /// Every socket here with its user.
+    pub fn sessions(&self) -> Vec<(ConnId, Uuid)> {
+        self.read()
+            .conns
+            .iter()
+            .map(|(id, c)| (*id, c.user_id))
+            .collect()
     }
 
     /// Removes a socket; returns true if it was the user's last one here.

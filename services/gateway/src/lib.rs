@@ -33,6 +33,8 @@ pub struct AppState {
     rooms: RoomsClient,
     /// Publishes ephemeral typing and presence notices.
     publisher: Publisher,
+    /// Socket changes waiting to be written to presence (`presence::writer`).
+    presence: presence::Queue,
     /// Whether this instance's event queue is consuming.
     consuming: Connected,
     /// Cancelled on shutdown: every socket then closes with 1012.
@@ -54,7 +56,9 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     })?;
     let life = Lifecycle::new(config.common.shutdown_timeout_secs);
     let bind = config.bind.clone();
+    let (presence_queue, presence_changes) = tokio::sync::mpsc::unbounded_channel();
     let state = Arc::new(AppState {
+        presence: presence_queue,
         rooms: RoomsClient::new(&config.rooms_url, service_token)?,
         publisher: Publisher::new(config.common.amqp_url.expose(), &config.common.exchange),
         consuming: Connected::default(),
@@ -89,6 +93,8 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         });
     }
     life.tasks.spawn(presence::heartbeat(state.clone()));
+    life.tasks
+        .spawn(presence::writer(state.clone(), presence_changes));
     let data = web::Data::from(state);
     Ok(serve("gateway", &bind, 4096, life, move |cfg| {
         cfg.app_data(data.clone())

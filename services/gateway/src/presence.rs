@@ -1,26 +1,105 @@
 //! Presence in PostgreSQL: this instance heartbeats, records its sockets, and removes
 //! instances that stopped heartbeating (with their sessions), so a crashed gateway never
 //! leaves its users online. Changes are told to the people who share a room with the user
-//! (`presence.changed`): online when a socket opens, offline once the last one anywhere has
-//! been closed for the grace period.
+//! (`presence.changed`): online when their first socket here opens, offline once the last one
+//! anywhere has been closed for the grace period.
+//!
+//! Opening or closing a socket never waits for the database: it queues the change for the
+//! [`writer`], which writes whatever has queued in one statement while the previous write is
+//! in flight (so batches grow with the load), into `UNLOGGED` tables, without waiting for a
+//! WAL flush.
 
 use crate::AppState;
 use crate::events::publish_presence;
-use chat_db::presence;
+use chat_db::presence::{self, Changes};
 use chat_domain::events::PresenceChanged;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
-/// Records a new socket and tells the user's rooms they are online.
-pub async fn connected(state: &AppState, session_id: Uuid, user_id: Uuid, room_ids: Vec<Uuid>) {
-    let result = async {
-        let mut conn = chat_db::conn(&state.pool).await?;
-        presence::add_session(&mut conn, session_id, state.config.instance_id, user_id).await
+/// A socket change waiting to be written.
+#[derive(Debug, Clone, Copy)]
+pub enum Change {
+    Opened { session: Uuid, user: Uuid },
+    Closed { session: Uuid, user: Uuid },
+}
+
+/// The queue of socket changes; [`writer`] drains it.
+pub type Queue = mpsc::UnboundedSender<Change>;
+
+/// The most changes written in one statement.
+const MAX_BATCH: usize = 5000;
+
+/// Folds queued changes into a batch. A session opened and closed within the same batch is
+/// not inserted at all (its close still stamps the user's last seen).
+fn fold(batch: &mut Changes, change: Change) {
+    match change {
+        Change::Opened { session, user } => batch.opened.push((session, user)),
+        Change::Closed { session, user } => {
+            batch.opened.retain(|(s, _)| *s != session);
+            batch.closed.push((session, user));
+        }
     }
-    .await;
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "cannot record presence");
+}
+
+/// Writes queued socket changes until cancelled. A failed write is kept and retried with the
+/// next batch (after re-registering this instance, in case a peer reaped it meanwhile).
+pub async fn writer(state: Arc<AppState>, mut queue: mpsc::UnboundedReceiver<Change>) {
+    let mut batch = Changes::default();
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        if batch.is_empty() {
+            tokio::select! {
+                change = queue.recv() => match change {
+                    Some(c) => fold(&mut batch, c),
+                    None => return,
+                },
+                () = state.cancel.cancelled() => return,
+            }
+        }
+        while batch.opened.len() + batch.closed.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(c) => fold(&mut batch, c),
+                Err(_) => break,
+            }
+        }
+        let written = async {
+            let mut conn = chat_db::conn(&state.pool).await?;
+            presence::apply(&mut conn, state.config.instance_id, &batch).await
+        }
+        .await;
+        match written {
+            Ok(()) => {
+                batch = Changes::default();
+                backoff = Duration::from_millis(100);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, changes = batch.opened.len() + batch.closed.len(), "cannot record presence; will retry");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    () = state.cancel.cancelled() => return,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                beat(&state).await;
+            }
+        }
+    }
+}
+
+/// Queues a new socket and, if it is the user's first here, tells their rooms they are online.
+pub async fn connected(
+    state: &AppState,
+    session_id: Uuid,
+    user_id: Uuid,
+    first_here: bool,
+    room_ids: Vec<Uuid>,
+) {
+    let _ = state.presence.send(Change::Opened {
+        session: session_id,
+        user: user_id,
+    });
+    if !first_here {
         return;
     }
     let change = PresenceChanged {
@@ -32,21 +111,21 @@ pub async fn connected(state: &AppState, session_id: Uuid, user_id: Uuid, room_i
     publish_presence(state, &change).await;
 }
 
-/// Removes a socket's session; after the grace period, if the user has no socket left on any
-/// instance, tells their rooms they went offline.
-pub async fn disconnected(
+/// Queues a closed socket; if it was the user's last one here, then after the grace period, if
+/// the user has no socket left on any instance, tells their rooms they went offline.
+pub fn disconnected(
     state: &Arc<AppState>,
     session_id: Uuid,
     user_id: Uuid,
+    last_here: bool,
     room_ids: Vec<Uuid>,
 ) {
-    let result = async {
-        let mut conn = chat_db::conn(&state.pool).await?;
-        presence::remove_session(&mut conn, session_id, user_id).await
-    }
-    .await;
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "cannot clear presence");
+    let _ = state.presence.send(Change::Closed {
+        session: session_id,
+        user: user_id,
+    });
+    if !last_here {
+        return;
     }
     let state = state.clone();
     actix_web::rt::spawn(async move {
@@ -54,6 +133,9 @@ pub async fn disconnected(
             () = tokio::time::sleep(Duration::from_secs(state.config.presence_grace_secs)) => {}
             // On shutdown the sockets move to other instances; the reaper covers the rest.
             () = state.cancel.cancelled() => return,
+        }
+        if state.hub.has_user(user_id) {
+            return;
         }
         tell_if_offline(&state, user_id, Some(room_ids)).await;
     });
@@ -98,15 +180,41 @@ async fn tell_if_offline(state: &AppState, user_id: Uuid, room_ids: Option<Vec<U
     publish_presence(state, &change).await;
 }
 
+/// Refreshes this instance's heartbeat; if its row had gone (reaped by a peer, or PostgreSQL
+/// restarted and emptied the unlogged tables), records every local socket again.
+async fn beat(state: &AppState) {
+    let result = async {
+        let mut conn = chat_db::conn(&state.pool).await?;
+        if presence::heartbeat(&mut conn, state.config.instance_id).await? {
+            let again = Changes {
+                opened: state.hub.sessions(),
+                closed: Vec::new(),
+            };
+            if !again.is_empty() {
+                tracing::info!(
+                    sessions = again.opened.len(),
+                    "this instance's presence was gone: sessions recorded again"
+                );
+                presence::apply(&mut conn, state.config.instance_id, &again).await?;
+            }
+        }
+        Ok::<_, chat_db::DbError>(())
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "presence heartbeat failed");
+    }
+}
+
 /// Heartbeats until cancelled, then removes this instance. Users of instances found stale go
 /// offline, and their rooms are told.
 pub async fn heartbeat(state: Arc<AppState>) {
     let every = Duration::from_secs(state.config.heartbeat_secs);
     let (pool, instance_id) = (&state.pool, state.config.instance_id);
     loop {
-        let beat = async {
+        beat(&state).await;
+        let reaped = async {
             let mut conn = chat_db::conn(pool).await?;
-            presence::heartbeat(&mut conn, instance_id).await?;
             let stale = presence::stale_instances(
                 &mut conn,
                 chrono::Utc::now() - chrono::Duration::seconds(state.config.presence_fresh_secs),
@@ -120,13 +228,13 @@ pub async fn heartbeat(state: Arc<AppState>) {
             }
             Ok::<_, chat_db::DbError>(gone)
         };
-        match beat.await {
+        match reaped.await {
             Ok(gone) => {
                 for user_id in gone {
                     tell_if_offline(&state, user_id, None).await;
                 }
             }
-            Err(e) => tracing::warn!(error = %e, "presence heartbeat failed"),
+            Err(e) => tracing::warn!(error = %e, "reaping stale gateway instances failed"),
         }
         tokio::select! {
             () = tokio::time::sleep(every) => {}
@@ -140,5 +248,39 @@ pub async fn heartbeat(state: Arc<AppState>) {
     .await;
     if let Err(e) = result {
         tracing::warn!(error = %e, "cannot remove this instance from presence");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_socket_opened_and_closed_in_one_batch_is_never_inserted_but_stamps_last_seen() {
+        let (s1, s2, u) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let mut batch = Changes::default();
+        fold(
+            &mut batch,
+            Change::Opened {
+                session: s1,
+                user: u,
+            },
+        );
+        fold(
+            &mut batch,
+            Change::Opened {
+                session: s2,
+                user: u,
+            },
+        );
+        fold(
+            &mut batch,
+            Change::Closed {
+                session: s1,
+                user: u,
+            },
+        );
+        assert_eq!(batch.opened, vec![(s2, u)]);
+        assert_eq!(batch.closed, vec![(s1, u)]);
     }
 }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use uuid::Uuid;
 
 /// Frames a client may send per second before it is cut off.
@@ -123,6 +124,8 @@ struct Conn {
     user_id: Uuid,
     expires_at: i64,
     tx: mpsc::Sender<Arc<str>>,
+    /// This socket's calls to the rooms service, run in order (started on the first).
+    calls: Option<mpsc::Sender<Call>>,
     typing_at: HashMap<Uuid, Instant>,
     window_start: Instant,
     frames_in_window: u32,
@@ -145,21 +148,39 @@ async fn run(
             .await;
         return;
     };
-    let (tx, mut rx) = mpsc::channel::<Arc<str>>(state.config.outbound_queue);
+    let (tx, rx) = mpsc::channel::<Arc<str>>(state.config.outbound_queue);
     let kick = CancellationToken::new();
-    let mut conn = Conn {
+    let conn = Conn {
         id: Uuid::new_v4(),
         user_id: claims.sub,
         expires_at: claims.exp,
         tx: tx.clone(),
+        calls: None,
         typing_at: HashMap::new(),
         window_start: Instant::now(),
         frames_in_window: 0,
     };
+    // The span goes with the socket's future (an entered guard held across awaits would
+    // leak into whatever else runs on the thread, and log lines would carry every socket's).
     let span = tracing::info_span!("socket", conn.id = %conn.id, user.id = %conn.user_id, request.id = %request_id);
-    let _enter = span.enter();
+    serve(state, session, stream, conn, rx, kick, request_id)
+        .instrument(span)
+        .await;
+}
+
+/// An authenticated socket, until it ends.
+async fn serve(
+    state: Arc<AppState>,
+    mut session: Session,
+    mut stream: AggregatedMessageStream,
+    mut conn: Conn,
+    mut rx: mpsc::Receiver<Arc<str>>,
+    kick: CancellationToken,
+    request_id: String,
+) {
+    let tx = conn.tx.clone();
     // Registered first, so membership events that arrive while the rooms load still reach it.
-    state.hub.add(conn.id, conn.user_id, tx, kick.clone());
+    let first_here = state.hub.add(conn.id, conn.user_id, tx, kick.clone());
     tracing::info!("socket open");
 
     let mut ended: Option<CloseReason> = None;
@@ -176,7 +197,8 @@ async fn run(
             if session.text(&*hello).await.is_err() {
                 ended = Some(reason(1000, "closed"));
             }
-            crate::presence::connected(&state, conn.id, conn.user_id, mine.room_ids).await;
+            crate::presence::connected(&state, conn.id, conn.user_id, first_here, mine.room_ids)
+                .await;
         }
         Err(e) => {
             tracing::warn!(error = %e, "cannot load the user's rooms");
@@ -235,8 +257,8 @@ async fn run(
         }
     }
     let rooms = state.hub.rooms_of(conn.id);
-    state.hub.remove(conn.id);
-    crate::presence::disconnected(&state, conn.id, conn.user_id, rooms).await;
+    let last_here = state.hub.remove(conn.id);
+    crate::presence::disconnected(&state, conn.id, conn.user_id, last_here, rooms);
     let why = ended.unwrap_or_else(|| reason(1000, "bye"));
     tracing::info!(close.code = u16::from(why.code), "socket closed");
     let _ = session.close(Some(why)).await;
@@ -247,23 +269,89 @@ fn push(tx: &mpsc::Sender<Arc<str>>, f: &ServerFrame) {
     let _ = tx.try_send(frame(f));
 }
 
-/// Runs a call to the rooms service for this socket's user (and only them), off the read
-/// loop, and queues the frame it answers with, if any.
-fn spawn_call<F>(state: &Arc<AppState>, conn: &Conn, request_id: &str, call: F)
-where
-    F: AsyncFnOnce(Arc<AppState>, Uuid, String) -> Option<ServerFrame> + 'static,
-{
-    let (state, tx, user, rid) = (
-        state.clone(),
-        conn.tx.clone(),
-        conn.user_id,
-        request_id.to_owned(),
-    );
-    actix_web::rt::spawn(async move {
-        if let Some(frame) = call(state, user, rid).await {
+/// A call to the rooms service that a client frame asked for.
+enum Call {
+    Send {
+        room_id: Uuid,
+        client_msg_id: String,
+        body: String,
+        reply_to: Option<Uuid>,
+    },
+    Read {
+        room_id: Uuid,
+        seq: i64,
+    },
+}
+
+/// Calls one socket may have waiting before it gets `busy` errors.
+const MAX_PENDING_CALLS: usize = 64;
+
+/// Queues a call for this socket's user (and only them). A socket's calls run one after the
+/// other, off the read loop, in the order its frames came: messages sent back to back are
+/// stored in the order they were sent.
+fn queue_call(state: &Arc<AppState>, conn: &mut Conn, request_id: &str, call: Call) {
+    let calls = conn.calls.get_or_insert_with(|| {
+        let (calls, queue) = mpsc::channel(MAX_PENDING_CALLS);
+        actix_web::rt::spawn(run_calls(
+            state.clone(),
+            conn.tx.clone(),
+            conn.user_id,
+            request_id.to_owned(),
+            queue,
+        ));
+        calls
+    });
+    if let Err(mpsc::error::TrySendError::Full(call)) = calls.try_send(call) {
+        let client_msg_id = match call {
+            Call::Send { client_msg_id, .. } => Some(client_msg_id),
+            Call::Read { .. } => None,
+        };
+        push(
+            &conn.tx,
+            &ServerFrame::error("busy", "too many calls waiting: slow down", client_msg_id),
+        );
+    }
+}
+
+/// Runs a socket's calls in order, and queues the frame each answers with, if any.
+async fn run_calls(
+    state: Arc<AppState>,
+    tx: mpsc::Sender<Arc<str>>,
+    user: Uuid,
+    request_id: String,
+    mut queue: mpsc::Receiver<Call>,
+) {
+    while let Some(call) = queue.recv().await {
+        let answer = match call {
+            Call::Send {
+                room_id,
+                client_msg_id,
+                body,
+                reply_to,
+            } => Some(
+                match state
+                    .rooms
+                    .send(user, &request_id, room_id, &client_msg_id, &body, reply_to)
+                    .await
+                {
+                    Ok(message) => ServerFrame::Ack {
+                        client_msg_id,
+                        message,
+                    },
+                    Err(e) => ServerFrame::error(e.code(), e.to_string(), Some(client_msg_id)),
+                },
+            ),
+            Call::Read { room_id, seq } => state
+                .rooms
+                .read(user, &request_id, room_id, seq)
+                .await
+                .err()
+                .map(|e| ServerFrame::error(e.code(), e.to_string(), None)),
+        };
+        if let Some(frame) = answer {
             push(&tx, &frame);
         }
-    });
+    }
 }
 
 /// Handles one text frame. Returns a close reason when the socket must end.
@@ -309,26 +397,19 @@ fn on_text(
             client_msg_id,
             body,
             reply_to,
-        } => spawn_call(state, conn, request_id, async move |state, user, rid| {
-            Some(
-                match state
-                    .rooms
-                    .send(user, &rid, room_id, &client_msg_id, &body, reply_to)
-                    .await
-                {
-                    Ok(message) => ServerFrame::Ack {
-                        client_msg_id,
-                        message,
-                    },
-                    Err(e) => ServerFrame::error(e.code(), e.to_string(), Some(client_msg_id)),
-                },
-            )
-        }),
+        } => queue_call(
+            state,
+            conn,
+            request_id,
+            Call::Send {
+                room_id,
+                client_msg_id,
+                body,
+                reply_to,
+            },
+        ),
         ClientFrame::Read { room_id, seq } => {
-            spawn_call(state, conn, request_id, async move |state, user, rid| {
-                let e = state.rooms.read(user, &rid, room_id, seq).await.err()?;
-                Some(ServerFrame::error(e.code(), e.to_string(), None))
-            });
+            queue_call(state, conn, request_id, Call::Read { room_id, seq });
         }
         ClientFrame::Typing { room_id } => {
             if !state.hub.is_subscribed(conn.id, room_id) {

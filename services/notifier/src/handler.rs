@@ -12,6 +12,7 @@ use chat_domain::Message;
 use chat_domain::events::{Event, EventPayload};
 use diesel_async::AsyncConnection;
 use std::time::Duration;
+use tracing::Instrument;
 
 pub const CONSUMER: &str = "notifier";
 
@@ -23,8 +24,15 @@ pub async fn handle(state: &AppState, delivery: Delivery) -> Handled {
     let EventPayload::MessageCreated { room_id, message } = event.payload else {
         return Handled::Ack;
     };
+    // The span goes with the future: an entered guard held across awaits would leak into
+    // whatever else runs on the thread.
     let span = tracing::info_span!("event", event.id = %event.id, request.id = ?event.request_id, room.id = %room_id);
-    let _enter = span.enter();
+    handle_message(state, event.id, message)
+        .instrument(span)
+        .await
+}
+
+async fn handle_message(state: &AppState, event_id: uuid::Uuid, message: Message) -> Handled {
     let mut conn = match chat_db::conn(&state.pool).await {
         Ok(c) => c,
         Err(e) => {
@@ -32,15 +40,29 @@ pub async fn handle(state: &AppState, delivery: Delivery) -> Handled {
             return Handled::Retry;
         }
     };
-    let result = conn
-        .transaction::<_, chat_db::DbError, _>(async |conn| {
-            if !processed::first_time(conn, CONSUMER, event.id).await? {
+    // Most messages have nobody to notify (everyone online, muted or unlinked): those are
+    // decided with reads alone, and cost no transaction and no flush. Handling them twice
+    // would change nothing, so they need no dedupe record either.
+    let result = async {
+        let Some(arrival) = who_to_notify(state, &mut conn, &message).await? else {
+            return Ok(());
+        };
+        conn.transaction::<_, chat_db::DbError, _>(async |conn| {
+            if !processed::first_time(conn, CONSUMER, event_id).await? {
                 tracing::info!("duplicate event dropped");
                 return Ok(());
             }
-            notify(state, conn, &message).await
+            let window = Duration::from_secs(state.config.digest_window_secs).as_secs_f64();
+            let fold = Arrival {
+                room_id: message.room_id,
+                seq: message.seq,
+                sender_name: &arrival.sender_name,
+            };
+            digests::add(conn, &arrival.recipients, &fold, window).await
         })
-        .await;
+        .await
+    }
+    .await;
     match result {
         Ok(()) => Handled::Ack,
         // Lost the database: not this event's fault.
@@ -52,11 +74,17 @@ pub async fn handle(state: &AppState, delivery: Delivery) -> Handled {
     }
 }
 
-async fn notify(
+/// Who gets this message in a digest, and the sender's name; `None` when nobody does.
+struct Recipients {
+    recipients: Vec<uuid::Uuid>,
+    sender_name: String,
+}
+
+async fn who_to_notify(
     state: &AppState,
     conn: &mut AsyncPgConnection,
     message: &Message,
-) -> Result<(), chat_db::DbError> {
+) -> Result<Option<Recipients>, chat_db::DbError> {
     let members = rooms::members(conn, message.room_id).await?;
     let candidates: Vec<_> = members
         .iter()
@@ -64,7 +92,7 @@ async fn notify(
         .map(|m| m.user_id)
         .collect();
     if candidates.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let status = state.presence_of(conn, &candidates).await?;
     let offline: Vec<_> = candidates
@@ -72,7 +100,7 @@ async fn notify(
         .filter(|u| !status.get(u).is_some_and(|s| s.online))
         .collect();
     if offline.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let recipients: Vec<_> = users::active_among(conn, &offline)
         .await?
@@ -81,17 +109,12 @@ async fn notify(
         .map(|u| u.id)
         .collect();
     if recipients.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let sender = users::find(conn, message.sender_id).await?;
-    let sender_name = sender
-        .as_ref()
-        .map_or("someone", |s| s.display_name.as_str());
-    let arrival = Arrival {
-        room_id: message.room_id,
-        seq: message.seq,
+    let sender_name = sender.map_or_else(|| "someone".to_owned(), |s| s.display_name);
+    Ok(Some(Recipients {
+        recipients,
         sender_name,
-    };
-    let window = Duration::from_secs(state.config.digest_window_secs).as_secs_f64();
-    digests::add(conn, &recipients, &arrival, window).await
+    }))
 }

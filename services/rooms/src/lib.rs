@@ -88,9 +88,13 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
 
 /// Every route of the service, in one place.
 fn routes(cfg: &mut web::ServiceConfig) {
-    // Literal paths first: `/api/rooms/{id}` would otherwise swallow them.
+    // The hot paths first: actix tries routes in this order, matching each pattern with a
+    // regex, so the send (most requests) is matched by the first pattern it meets. Then the
+    // literal paths: `/api/rooms/{id}` would otherwise swallow them.
     use handlers::{create_room, edit_message, membership, update_room};
-    cfg.route("/api/rooms/openapi.json", web::get().to(openapi_json))
+    cfg.service(handlers::send_message::send_message)
+        .service(handlers::mark_read::mark_read)
+        .route("/api/rooms/openapi.json", web::get().to(openapi_json))
         .service(handlers::list_rooms::list_rooms)
         .service(create_room::create_room)
         .service(handlers::room_ids::room_ids)
@@ -108,11 +112,9 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(membership::set_role)
         .service(handlers::mute::set_mute)
         .service(handlers::list_messages::list_messages)
-        .service(handlers::send_message::send_message)
         .service(edit_message::edit_message)
         .service(edit_message::delete_message)
         .service(handlers::readers::readers)
-        .service(handlers::mark_read::mark_read)
         .route("/livez", web::get().to(health::livez))
         .route("/readyz", web::get().to(readyz));
 }

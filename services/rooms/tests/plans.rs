@@ -37,10 +37,11 @@ INSERT INTO messages (id, room_id, seq, sender_id, body, client_msg_id)
     SELECT gen_random_uuid(), r.id, s, (SELECT user_id FROM room_members WHERE room_id = r.id LIMIT 1),
            'message number ' || s || ' about ' || md5(r.id::text || s), r.id::text || s
     FROM rooms r, generate_series(1, 100) s;
-INSERT INTO outbox (id, event_id, routing_key, payload, room_id, published_at)
+INSERT INTO outbox (id, event_id, routing_key, payload, room_id)
     SELECT nextval('outbox_id_seq'), gen_random_uuid(), 'room.message.created', '{}'::jsonb,
-           room_id, now()
+           room_id
     FROM messages;
+TRUNCATE outbox_pending;
 ANALYZE;
 ";
 
@@ -271,4 +272,33 @@ async fn the_frequent_queries_never_scan_a_whole_table() {
         .map(|(name, r)| format!("{name}: {}", r.seq_scans.join(", ")))
         .collect();
     assert!(offenders.is_empty(), "sequential scans: {offenders:#?}");
+}
+
+#[derive(QueryableByName, Debug)]
+struct UnindexedKey {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    key_name: String,
+}
+
+/// Deleting a referenced row looks up the referencing rows by the key's columns: without an
+/// index that starts with them, every delete scans the whole referencing table.
+#[tokio::test]
+async fn every_foreign_key_has_an_index_that_starts_with_its_columns() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let unindexed: Vec<UnindexedKey> = diesel::sql_query(
+        "SELECT c.conrelid::regclass || '.' || c.conname AS key_name \
+         FROM pg_constraint c \
+         WHERE c.contype = 'f' AND NOT EXISTS ( \
+             SELECT 1 FROM pg_index i \
+             WHERE i.indrelid = c.conrelid \
+               AND (i.indkey::int2[])[0:cardinality(c.conkey) - 1] @> c.conkey \
+               AND (i.indkey::int2[])[0:cardinality(c.conkey) - 1] <@ c.conkey) \
+         ORDER BY 1",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let names: Vec<String> = unindexed.into_iter().map(|u| u.key_name).collect();
+    assert!(names.is_empty(), "foreign keys without an index: {names:?}");
 }

@@ -93,6 +93,27 @@ describe('Outbox', () => {
     expect(outbox.stateOf(a)).toBe('inflight');
   });
 
+  it('never lets a new send overtake older queued ones', () => {
+    open = false;
+    outbox.send(ROOM, 'one');
+    outbox.send(ROOM, 'two');
+    // The socket is back, but the reconnect's flush has not run yet.
+    open = true;
+    outbox.send(ROOM, 'three');
+    expect(written.map((f) => f.body)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('resends in-flight sends after a drop, in the order they were sent', () => {
+    const a = outbox.send(ROOM, 'one');
+    const b = outbox.send(ROOM, 'two');
+    open = false;
+    outbox.disconnected();
+    const c = outbox.send(ROOM, 'three');
+    open = true;
+    outbox.flush();
+    expect(written.map((f) => f.client_msg_id)).toEqual([a, b, a, b, c]);
+  });
+
   it('resends in-flight sends after a drop, with the same id', () => {
     const id = outbox.send(ROOM, 'hello');
     open = false;

@@ -59,7 +59,9 @@ export class Outbox {
         created_at: new Date(this.o.timers.now()).toISOString(),
       },
     });
-    this.write(id);
+    // Everything still queued goes first, so a new send never overtakes older ones: the
+    // gateway stores one socket's sends in the order they arrive.
+    this.flush();
     return id;
   }
 

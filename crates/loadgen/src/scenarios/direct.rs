@@ -53,7 +53,29 @@ impl Direct {
     }
 }
 
+/// Pairs, rates and seconds a step; `BENCH_DIRECT_PAIRS`, `BENCH_DIRECT_RATES` (comma list)
+/// and `BENCH_STEP_SECS` override them (a profile holds one rate for a while).
 pub fn sizes(smoke: bool) -> (usize, Vec<f64>, f64) {
+    let (pairs, rates, secs) = default_sizes(smoke);
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let pairs = var("BENCH_DIRECT_PAIRS")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(pairs);
+    let rates = var("BENCH_DIRECT_RATES")
+        .map(|v| {
+            v.split(',')
+                .filter_map(|r| r.trim().parse().ok())
+                .collect::<Vec<f64>>()
+        })
+        .filter(|r| !r.is_empty())
+        .unwrap_or(rates);
+    let secs = var("BENCH_STEP_SECS")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(secs);
+    (pairs, rates, secs)
+}
+
+fn default_sizes(smoke: bool) -> (usize, Vec<f64>, f64) {
     if smoke {
         (20, vec![100.0, 200.0], 2.0)
     } else {
@@ -90,14 +112,20 @@ pub async fn run(setup: &Setup) -> anyhow::Result<Outcome> {
     .await;
     let errors = chat.rig.error_codes();
     drop(chat);
-    settle(2).await;
-    log("baseline: the same on the bare relay");
-    let bare = Direct::connect(setup, Server::Bare, users, rooms).await?;
-    let (bare_steps, bare_best) = ramp(Server::Bare, &rates, secs, SUSTAINED_P99_MS, |r, t| {
-        bare.step(r, t)
-    })
-    .await;
-    drop(bare);
+    let (bare_steps, bare_best) = if std::env::var("BENCH_SKIP_BASELINE").is_ok_and(|v| v == "1") {
+        log("baseline skipped (BENCH_SKIP_BASELINE=1)");
+        (Vec::new(), None)
+    } else {
+        settle(2).await;
+        log("baseline: the same on the bare relay");
+        let bare = Direct::connect(setup, Server::Bare, users, rooms).await?;
+        let r = ramp(Server::Bare, &rates, secs, SUSTAINED_P99_MS, |r, t| {
+            bare.step(r, t)
+        })
+        .await;
+        drop(bare);
+        r
+    };
 
     // The last run of the goal rate (a step that failed once ran again).
     let at = |steps: &[Step], rate: f64| steps.iter().rev().find(|s| s.rate == rate).cloned();

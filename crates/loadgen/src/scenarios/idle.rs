@@ -86,6 +86,22 @@ pub async fn run(setup: &Setup) -> anyhow::Result<Outcome> {
     )
     .await?;
     let mut out = Outcome::new("idle");
+    let rate = |n: usize, d: &serde_json::Value| {
+        n as f64
+            / d["connect_secs"]
+                .as_f64()
+                .unwrap_or(f64::INFINITY)
+                .max(1e-3)
+    };
+    out.rows.push(
+        Row::new(
+            "new authenticated sockets a second on one gateway",
+            "/s",
+            rate(chat_n, &chat_details),
+        )
+        .goal(Goal::AtLeast(2000.0))
+        .baseline("bare relay", rate(bare_n, &bare_details)),
+    );
     out.rows.push(Row::new(
         "sockets on one gateway process",
         "",

@@ -1,6 +1,6 @@
 use crate::AppState;
 use actix_web::{get, web};
-use chat_db::{outbox, rooms};
+use chat_db::outbox;
 use chat_http::error::ErrorEnvelope;
 use chat_http::{Actor, ApiResult};
 use serde::{Deserialize, Serialize};
@@ -25,7 +25,9 @@ pub struct RoomIds {
 #[get("/api/rooms/ids")]
 pub async fn room_ids(state: web::Data<AppState>, auth: Actor) -> ApiResult<web::Json<RoomIds>> {
     let mut conn = chat_db::conn(&state.pool).await?;
-    let cursor = outbox::head(&mut conn).await?.encode();
-    let room_ids = rooms::room_ids_of(&mut conn, auth.id).await?;
-    Ok(web::Json(RoomIds { room_ids, cursor }))
+    let (room_ids, cursor) = outbox::rooms_at_head(&mut conn, auth.id).await?;
+    Ok(web::Json(RoomIds {
+        room_ids,
+        cursor: cursor.encode(),
+    }))
 }

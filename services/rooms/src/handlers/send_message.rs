@@ -1,16 +1,13 @@
 use crate::AppState;
 use crate::access::{member_of, room_not_found};
-use crate::events::emit;
-use crate::tx::TxError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
+use chat_db::messages;
 use chat_db::messages::NewMessage;
-use chat_db::{messages, rooms};
-use chat_domain::events::EventPayload;
+use chat_domain::events::{Event, EventPayload};
 use chat_domain::{ClientMsgId, Message, MessageBody};
 use chat_http::error::ErrorEnvelope;
 use chat_http::{Actor, ApiError, ApiResult, RequestId};
-use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -79,6 +76,10 @@ pub async fn send_message(
 }
 
 /// Stores a message (or finds the one a retry refers to). Returns it and whether it is new.
+///
+/// The common case is one statement, committed on its own (`chat_db::messages::store`): one
+/// round trip and one durable flush. Only when it stores nothing does a second look tell why
+/// (a retry, not a member, a bad `reply_to`).
 pub async fn send(
     state: &AppState,
     sender: Uuid,
@@ -89,60 +90,61 @@ pub async fn send(
     request_id: &RequestId,
 ) -> Result<(Message, bool), ApiError> {
     let mut conn = chat_db::conn(&state.pool).await?;
-    let result = conn
-        .transaction::<_, TxError, _>(async |conn| {
-            member_of(conn, room_id, sender).await?;
-            if let Some(existing) =
-                messages::find_by_client_id(conn, sender, client_msg_id.as_str()).await?
-            {
-                return Ok((existing, false));
-            }
-            if let Some(reply_to) = reply_to {
-                let parent = messages::find(conn, reply_to).await?;
-                if parent.is_none_or(|p| p.room_id != room_id) {
-                    return Err(ApiError::invalid([chat_domain::Invalid::new(
-                        "reply_to",
-                        "must be a message of the same room",
-                    )])
-                    .into());
-                }
-            }
-            let seq = rooms::take_next_seq(conn, room_id)
-                .await?
-                .ok_or_else(room_not_found)?;
-            let row = messages::insert(
-                conn,
-                &NewMessage {
-                    id: Uuid::now_v7(),
-                    room_id,
-                    seq,
-                    sender_id: sender,
-                    body: text.as_str(),
-                    reply_to,
-                    client_msg_id: client_msg_id.as_str(),
-                },
-            )
-            .await?;
-            // Whoever writes has read everything up to their own message.
-            rooms::mark_read(conn, room_id, sender, seq).await?;
-            let message = Message::from(row.clone());
-            emit(
-                conn,
-                request_id,
-                EventPayload::MessageCreated { room_id, message },
-            )
-            .await?;
-            Ok((row, true))
-        })
-        .await;
-    let (row, created) = match result {
-        Ok(done) => done,
+    let now = chrono::Utc::now();
+    // PostgreSQL keeps microseconds: the answer must say what a later read will.
+    let created_at = chrono::DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
+    let mut message = Message {
+        id: Uuid::now_v7(),
+        room_id,
+        seq: 0,
+        sender_id: sender,
+        body: text.as_str().to_owned(),
+        reply_to,
+        client_msg_id: client_msg_id.as_str().to_owned(),
+        created_at,
+        edited_at: None,
+        deleted: false,
+    };
+    let event = Event::new(
+        EventPayload::MessageCreated {
+            room_id,
+            message: message.clone(),
+        },
+        Some(request_id.0.clone()),
+    );
+    let stored = messages::store(
+        &mut conn,
+        &messages::Send {
+            message: NewMessage {
+                id: message.id,
+                room_id,
+                seq: 0,
+                sender_id: sender,
+                body: text.as_str(),
+                reply_to,
+                client_msg_id: client_msg_id.as_str(),
+            },
+            created_at,
+            event_id: event.id,
+            routing_key: event.payload.routing_key(),
+            event: serde_json::to_value(&event)
+                .map_err(|e| ApiError::internal(format!("event not serialisable: {e}")))?,
+        },
+    )
+    .await;
+    let row = match stored {
+        Ok(Some(seq)) => {
+            message.seq = seq;
+            state.relay_wake.notify_one();
+            tracing::debug!(room.id = %room_id, message.seq = seq, user.id = %sender, "message stored");
+            return Ok((message, true));
+        }
+        Ok(None) => why_not_stored(&mut conn, sender, room_id, client_msg_id, reply_to).await?,
         // Two copies of one send raced: the loser returns what the winner stored.
-        Err(TxError::Db(e)) if e.unique_violation() == Some(SAME_CLIENT_MSG_ID) => {
-            let existing = messages::find_by_client_id(&mut conn, sender, client_msg_id.as_str())
+        Err(e) if e.unique_violation() == Some(SAME_CLIENT_MSG_ID) => {
+            messages::find_by_client_id(&mut conn, sender, client_msg_id.as_str())
                 .await?
-                .ok_or_else(|| ApiError::internal("idempotent send lost its message"))?;
-            (existing, false)
+                .ok_or_else(|| ApiError::internal("idempotent send lost its message"))?
         }
         Err(e) => return Err(e.into()),
     };
@@ -152,9 +154,32 @@ pub async fn send(
             message: "this client_msg_id was already used in another room".into(),
         });
     }
-    if created {
-        state.relay_wake.notify_one();
-        tracing::info!(room.id = %room_id, message.seq = row.seq, user.id = %sender, "message stored");
+    Ok((Message::from(row), false))
+}
+
+/// A send stored nothing: the message a retry refers to, or the error that explains it.
+async fn why_not_stored(
+    conn: &mut chat_db::AsyncPgConnection,
+    sender: Uuid,
+    room_id: Uuid,
+    client_msg_id: &ClientMsgId,
+    reply_to: Option<Uuid>,
+) -> Result<messages::MessageRow, ApiError> {
+    if let Some(existing) =
+        messages::find_by_client_id(conn, sender, client_msg_id.as_str()).await?
+    {
+        return Ok(existing);
     }
-    Ok((Message::from(row), created))
+    member_of(conn, room_id, sender).await?;
+    if let Some(reply_to) = reply_to {
+        let parent = messages::find(conn, reply_to).await?;
+        if parent.is_none_or(|p| p.room_id != room_id) {
+            return Err(ApiError::invalid([chat_domain::Invalid::new(
+                "reply_to",
+                "must be a message of the same room",
+            )]));
+        }
+    }
+    // The room was deleted meanwhile.
+    Err(room_not_found())
 }
