@@ -209,17 +209,13 @@ where
     ready.set(true);
     tracing::info!(queue = %queue, "consuming");
     if let Some(settle) = &settle {
-        return run_durable(
-            &conn,
-            &channel,
-            &mut consumer,
-            &tag,
-            settle,
-            ready,
-            cancel,
-            handler,
-        )
-        .await;
+        let sub = Subscription {
+            conn: &conn,
+            channel: &channel,
+            consumer: &mut consumer,
+            tag: &tag,
+        };
+        return run_durable(sub, settle, ready, cancel, handler).await;
     }
     loop {
         let next = tokio::select! {
@@ -243,11 +239,16 @@ where
 /// A durable queue's loop: up to `prefetch` deliveries are handled at once (each settled on
 /// its own as soon as it is done), so one slow database round trip does not hold up the
 /// queue; a backlog there would hold back every publisher through the broker's flow control.
+/// A consumer subscribed on its own connection and channel.
+struct Subscription<'a> {
+    conn: &'a lapin::Connection,
+    channel: &'a Channel,
+    consumer: &'a mut lapin::Consumer,
+    tag: &'a str,
+}
+
 async fn run_durable<F, Fut>(
-    conn: &lapin::Connection,
-    channel: &Channel,
-    consumer: &mut lapin::Consumer,
-    tag: &str,
+    sub: Subscription<'_>,
     settle: &Settle,
     ready: &Connected,
     cancel: &CancellationToken,
@@ -257,6 +258,12 @@ where
     F: Fn(Delivery) -> Fut,
     Fut: Future<Output = Handled>,
 {
+    let Subscription {
+        conn,
+        channel,
+        consumer,
+        tag,
+    } = sub;
     let mut inflight = FuturesUnordered::new();
     loop {
         tokio::select! {

@@ -79,7 +79,10 @@ pub struct Send<'a> {
 #[diesel::declare_sql_function]
 extern "SQL" {
     /// The migration `store_message` function: see [`store`].
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the database function takes every column of the send"
+    )]
     fn store_message(
         id: diesel::sql_types::Uuid,
         room_id: diesel::sql_types::Uuid,

@@ -1,7 +1,6 @@
 //! The path of a message through every service.
 
 use chat_e2e::stack::{Stack, WAIT, send_frame};
-use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::json;
 use std::time::Duration;
@@ -30,24 +29,45 @@ async fn a_message_sent_over_the_socket_is_acked_delivered_live_stored_and_seen_
         .await;
     assert_eq!(history.body["messages"][0]["body"], "hello bob");
 
-    // The notifier consumed the event from its durable queue and acknowledged it.
-    let event_count = chat_testkit::eventually(WAIT, || {
-        let url = stack.db.url.clone();
+    // Bob was online, so the notifier had nobody to tell (and needs no write for that). Once
+    // his socket is closed (and the gateway's presence writer has recorded it), the next
+    // message is folded into his digest, with the event id recorded in the same transaction.
+    drop(b);
+    let url = stack.db.url.clone();
+    let count = |sql: &'static str| {
+        let url = url.clone();
         async move {
-            use chat_db::schema::processed_events::dsl::*;
+            #[derive(diesel::QueryableByName)]
+            struct N {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
             let mut conn =
                 <chat_db::AsyncPgConnection as diesel_async::AsyncConnection>::establish(&url)
                     .await
                     .ok()?;
-            let n: i64 = processed_events.count().get_result(&mut conn).await.ok()?;
-            (n >= 1).then_some(n)
+            let row: N = diesel::sql_query(sql).get_result(&mut conn).await.ok()?;
+            Some(row.n)
         }
+    };
+    let gone = chat_testkit::eventually(WAIT, || async {
+        (count("SELECT count(*) AS n FROM ws_sessions").await? == 1).then_some(())
     })
     .await;
-    assert_eq!(
-        event_count,
-        Some(1),
-        "the notifier handles each message event once"
+    assert!(gone.is_some(), "bob's closed socket left presence");
+    a.send_json(&send_frame(&room, "m-2", "are you there?"))
+        .await;
+    a.expect("ack", WAIT, |f| f["client_msg_id"] == "m-2").await;
+    // It records the event id only in the transaction that folds a digest (sent and deleted
+    // after the test config's 2 s window, so the lasting trace is the record).
+    let acted = chat_testkit::eventually(WAIT, || async {
+        let n = count("SELECT count(*) AS n FROM processed_events").await?;
+        (n >= 1).then_some(n)
+    })
+    .await;
+    assert!(
+        acted.is_some(),
+        "the notifier records the event it acted on"
     );
 }
 
