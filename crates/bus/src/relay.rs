@@ -9,6 +9,10 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 const BATCH: i64 = 256;
+/// Rows published between two vacuums of `outbox_pending`, at most.
+const VACUUM_EVERY_ROWS: usize = 5_000;
+/// And at most one vacuum this often.
+const VACUUM_AT_MOST_EVERY: Duration = Duration::from_secs(2);
 
 #[derive(Debug, thiserror::Error)]
 enum RelayError {
@@ -67,10 +71,35 @@ pub async fn run(
     cancel: CancellationToken,
 ) {
     let mut backoff = Duration::from_millis(100);
+    let mut published_since_vacuum = 0;
+    let mut vacuumed_at = std::time::Instant::now();
+    let vacuuming = Arc::new(std::sync::atomic::AtomicBool::new(false));
     loop {
+        if published_since_vacuum >= VACUUM_EVERY_ROWS
+            && vacuumed_at.elapsed() >= VACUUM_AT_MOST_EVERY
+        {
+            // On a task of its own: the relay never waits for it. One at a time.
+            if !vacuuming.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                let (pool, vacuuming) = (pool.clone(), vacuuming.clone());
+                tokio::spawn(async move {
+                    let vacuumed = async {
+                        let mut conn = chat_db::conn(&pool).await?;
+                        outbox::vacuum_pending(&mut conn).await
+                    }
+                    .await;
+                    if let Err(e) = vacuumed {
+                        tracing::debug!(error = %e, "vacuuming outbox_pending failed; autovacuum will");
+                    }
+                    vacuuming.store(false, std::sync::atomic::Ordering::Release);
+                });
+            }
+            published_since_vacuum = 0;
+            vacuumed_at = std::time::Instant::now();
+        }
         match relay_batch(&pool, &publisher).await {
             Ok(n) if n > 0 => {
                 backoff = Duration::from_millis(100);
+                published_since_vacuum += n;
                 continue;
             }
             Ok(_) => {
