@@ -53,28 +53,19 @@ impl Publisher {
     /// Publishes all messages and waits until the broker confirmed every one. On any failure
     /// the channel is dropped, so the next call reconnects; the caller retries the batch.
     pub async fn publish_all(&self, batch: &[Outgoing]) -> Result<(), BusError> {
-        let mut link = self.link.lock().await;
-        let channel = self.ensure(&mut link).await?;
-        let result = self.publish_on(&channel, batch).await;
-        if result.is_err() {
-            *link = None;
-            self.connected.set(false);
-        }
-        result
+        self.publish(batch, true).await
     }
 
     /// Publishes without waiting for the broker's confirms: for ephemeral notices (typing,
     /// presence) whose loss costs nothing, so a burst of them never queues behind confirms.
     pub async fn publish_unconfirmed(&self, batch: &[Outgoing]) -> Result<(), BusError> {
+        self.publish(batch, false).await
+    }
+
+    async fn publish(&self, batch: &[Outgoing], confirmed: bool) -> Result<(), BusError> {
         let mut link = self.link.lock().await;
         let channel = self.ensure(&mut link).await?;
-        let mut result = Ok(());
-        for msg in batch {
-            if let Err(e) = self.send_one(&channel, msg).await {
-                result = Err(e);
-                break;
-            }
-        }
+        let result = self.publish_on(&channel, batch, confirmed).await;
         if result.is_err() {
             *link = None;
             self.connected.set(false);
@@ -103,10 +94,18 @@ impl Publisher {
         Ok(channel)
     }
 
-    async fn publish_on(&self, channel: &Channel, batch: &[Outgoing]) -> Result<(), BusError> {
+    async fn publish_on(
+        &self,
+        channel: &Channel,
+        batch: &[Outgoing],
+        confirmed: bool,
+    ) -> Result<(), BusError> {
         let mut confirms = Vec::with_capacity(batch.len());
         for msg in batch {
-            confirms.push(self.send_one(channel, msg).await?);
+            let confirm = self.send_one(channel, msg).await?;
+            if confirmed {
+                confirms.push(confirm);
+            }
         }
         for confirm in confirms {
             if !confirm.await?.is_ack() {

@@ -41,35 +41,15 @@ impl From<MessageRow> for chat_domain::Message {
     }
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = messages)]
-pub struct NewMessage<'a> {
-    pub id: Uuid,
-    pub room_id: Uuid,
-    pub seq: i64,
-    pub sender_id: Uuid,
-    pub body: &'a str,
-    pub reply_to: Option<Uuid>,
-    pub client_msg_id: &'a str,
-}
+// No insert struct: a message only ever enters through `store` (the database function takes
+// its seq, moves the watermark and writes its event in the same statement).
 
-pub async fn insert(
-    conn: &mut AsyncPgConnection,
-    new: &NewMessage<'_>,
-) -> Result<MessageRow, DbError> {
-    Ok(diesel::insert_into(messages::table)
-        .values(new)
-        .returning(MessageRow::as_returning())
-        .get_result(conn)
-        .await?)
-}
-
-/// A message to store with [`store`], and the event that announces it.
+/// A message to store with [`store`] (its `seq` is taken there), and the event that announces
+/// it.
 #[derive(Debug)]
 pub struct Send<'a> {
-    pub message: NewMessage<'a>,
-    /// When it was sent, to the microsecond (what PostgreSQL keeps).
-    pub created_at: DateTime<Utc>,
+    /// `created_at` to the microsecond (what PostgreSQL keeps).
+    pub message: &'a chat_domain::Message,
     pub event_id: Uuid,
     pub routing_key: &'a str,
     /// The event's JSON with any seq at `/payload/message/seq`: the stored seq replaces it.
@@ -107,15 +87,15 @@ extern "SQL" {
 /// is rolled back with it, so seqs stay gap-free. A query built with diesel's DSL, so its
 /// prepared statement is cached per connection.
 pub async fn store(conn: &mut AsyncPgConnection, send: &Send<'_>) -> Result<Option<i64>, DbError> {
-    let m = &send.message;
+    let m = send.message;
     Ok(diesel::select(store_message(
         m.id,
         m.room_id,
         m.sender_id,
-        m.body,
+        &m.body,
         m.reply_to,
-        m.client_msg_id,
-        send.created_at,
+        &m.client_msg_id,
+        m.created_at,
         send.event_id,
         send.routing_key,
         &send.event,

@@ -3,7 +3,6 @@ use crate::access::{member_of, room_not_found};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
 use chat_db::messages;
-use chat_db::messages::NewMessage;
 use chat_domain::events::{Event, EventPayload};
 use chat_domain::{ClientMsgId, Message, MessageBody};
 use chat_http::error::ErrorEnvelope;
@@ -115,16 +114,7 @@ pub async fn send(
     let stored = messages::store(
         &mut conn,
         &messages::Send {
-            message: NewMessage {
-                id: message.id,
-                room_id,
-                seq: 0,
-                sender_id: sender,
-                body: text.as_str(),
-                reply_to,
-                client_msg_id: client_msg_id.as_str(),
-            },
-            created_at,
+            message: &message,
             event_id: event.id,
             routing_key: event.payload.routing_key(),
             event: serde_json::to_value(&event)
