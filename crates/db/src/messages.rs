@@ -104,6 +104,72 @@ pub async fn store(conn: &mut AsyncPgConnection, send: &Send<'_>) -> Result<Opti
     .await?)
 }
 
+#[diesel::declare_sql_function]
+extern "SQL" {
+    /// The migration `store_messages` function: see [`store_many`].
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the database function takes every column of the sends"
+    )]
+    fn store_messages(
+        ids: diesel::sql_types::Array<diesel::sql_types::Uuid>,
+        room_ids: diesel::sql_types::Array<diesel::sql_types::Uuid>,
+        sender_ids: diesel::sql_types::Array<diesel::sql_types::Uuid>,
+        bodies: diesel::sql_types::Array<diesel::sql_types::Text>,
+        reply_tos: diesel::sql_types::Array<diesel::sql_types::Nullable<diesel::sql_types::Uuid>>,
+        client_msg_ids: diesel::sql_types::Array<diesel::sql_types::Text>,
+        created_at: diesel::sql_types::Timestamptz,
+        event_ids: diesel::sql_types::Array<diesel::sql_types::Uuid>,
+        routing_keys: diesel::sql_types::Array<diesel::sql_types::Text>,
+        events: diesel::sql_types::Array<diesel::sql_types::Jsonb>,
+    ) -> diesel::sql_types::Array<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>;
+}
+
+/// Stores several messages in one statement (one round trip, one transaction, one durable
+/// flush), through the database function `store_messages`, which does for each what [`store`]
+/// does for one, in the order of their rooms (so concurrent batches cannot deadlock). The
+/// answer has one entry per send, in the order given: its seq, or `None` where [`store`] would
+/// have answered `None`. An error (a unique violation when two copies of one send race in two
+/// batches) rolls back the whole batch: the caller then stores the sends one by one. Every
+/// message of a batch must have the same `created_at` (the batch's moment), which is taken from
+/// the first.
+pub async fn store_many(
+    conn: &mut AsyncPgConnection,
+    sends: &[Send<'_>],
+) -> Result<Vec<Option<i64>>, DbError> {
+    let Some(first) = sends.first() else {
+        return Ok(Vec::new());
+    };
+    let column = |f: &dyn Fn(&Send<'_>) -> Uuid| sends.iter().map(f).collect::<Vec<_>>();
+    let ids = column(&|s| s.message.id);
+    let room_ids = column(&|s| s.message.room_id);
+    let sender_ids = column(&|s| s.message.sender_id);
+    let event_ids = column(&|s| s.event_id);
+    let bodies: Vec<&str> = sends.iter().map(|s| s.message.body.as_str()).collect();
+    let reply_tos: Vec<Option<Uuid>> = sends.iter().map(|s| s.message.reply_to).collect();
+    let client_msg_ids: Vec<&str> = sends
+        .iter()
+        .map(|s| s.message.client_msg_id.as_str())
+        .collect();
+    let routing_keys: Vec<&str> = sends.iter().map(|s| s.routing_key).collect();
+    let events: Vec<&serde_json::Value> = sends.iter().map(|s| &s.event).collect();
+    let seqs = diesel::select(store_messages(
+        ids,
+        room_ids,
+        sender_ids,
+        bodies,
+        reply_tos,
+        client_msg_ids,
+        first.message.created_at,
+        event_ids,
+        routing_keys,
+        events,
+    ))
+    .get_result::<Vec<Option<i64>>>(conn)
+    .await?;
+    Ok(seqs)
+}
+
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<MessageRow>, DbError> {
     Ok(messages::table
         .find(id)

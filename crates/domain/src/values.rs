@@ -180,6 +180,11 @@ impl MessageBody {
                 format!("must be at most {max_chars} characters long"),
             ));
         }
+        // PostgreSQL refuses NUL in text; refused here it is a 422, not a failed statement
+        // (which, in a batch of sends, would send the batch down its one-by-one path).
+        if raw.contains('\0') {
+            return Err(Invalid::new("body", "must not contain NUL characters"));
+        }
         Ok(Self(raw.to_owned()))
     }
 
@@ -212,6 +217,13 @@ impl ClientMsgId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_body_with_nul_is_refused_with_its_field_named() {
+        let refused = MessageBody::parse("a\0b", 100).unwrap_err();
+        assert_eq!(refused.field, "body");
+        assert!(MessageBody::parse("a b", 100).is_ok());
+    }
 
     #[test]
     fn usernames_follow_the_rules() {

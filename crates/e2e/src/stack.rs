@@ -50,6 +50,8 @@ pub fn gateway_config(db: &TestDb, exchange: &str, rooms_url: &str) -> chat_gate
         heartbeat_secs: 1,
         presence_fresh_secs: 5,
         presence_grace_secs: 1,
+        send_batches: 4,
+        send_batch_max: 256,
     }
 }
 

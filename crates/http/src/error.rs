@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum ApiError {
     BadRequest(String),
     Unauthorized(String),
@@ -89,6 +89,20 @@ impl ApiError {
         }
     }
 
+    /// What a client may read of this error (never an internal detail).
+    pub fn client_message(&self) -> String {
+        self.body().message
+    }
+
+    /// Logs what must be logged of an error that leaves as an answer (once, where it does).
+    pub fn report(&self) {
+        match self {
+            Self::Internal(detail) => tracing::error!(error = %detail, "internal error"),
+            Self::Unavailable(detail) => tracing::warn!(error = %detail, "dependency unavailable"),
+            _ => {}
+        }
+    }
+
     fn body(&self) -> ErrorBody {
         let (message, fields) = match self {
             Self::BadRequest(m)
@@ -149,12 +163,8 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self {
-            // Logged once, here, where it turns into a response.
-            Self::Internal(detail) => tracing::error!(error = %detail, "internal error"),
-            Self::Unavailable(detail) => tracing::warn!(error = %detail, "dependency unavailable"),
-            _ => {}
-        }
+        // Logged once, here, where it turns into a response.
+        self.report();
         let mut res = HttpResponse::build(self.status_code());
         if let Self::RateLimited { retry_after_secs } = self {
             res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));

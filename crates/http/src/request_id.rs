@@ -15,6 +15,13 @@ pub const HEADER: &str = "x-request-id";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestId(pub String);
 
+impl RequestId {
+    /// A request id a caller gave, if it is sane (short, URL- and log-safe characters only).
+    pub fn parse(raw: &str) -> Option<Self> {
+        sane(raw).then(|| Self(raw.to_owned()))
+    }
+}
+
 fn sane(raw: &str) -> bool {
     !raw.is_empty()
         && raw.len() <= 64
@@ -45,7 +52,9 @@ pub async fn middleware(
     // gateways' calls made for their users (every message sent over a socket): those are logged
     // at debug when they succeed, the gateway logs its sockets and failures stay at info.
     let probe = matches!(req.path(), "/livez" | "/readyz");
-    let for_user = req.headers().contains_key(crate::auth::ACTING_USER);
+    // A batch of sends carries its users in its body.
+    let for_user = req.headers().contains_key(crate::auth::ACTING_USER)
+        || req.path().ends_with("/messages/batch");
     let started = Instant::now();
     let result = next.call(req).instrument(span.clone()).await;
     let mut res = result?;

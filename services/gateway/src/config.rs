@@ -1,3 +1,4 @@
+use chat_domain::api::MAX_SEND_BATCH;
 use chat_http::config::{self, Common, ConfigError};
 use uuid::Uuid;
 
@@ -28,6 +29,12 @@ pub struct Config {
     /// Seconds a user whose last socket closed stays online for the people they share rooms
     /// with, so a reload or a short network drop does not flicker (`GATEWAY_PRESENCE_GRACE_SECS`).
     pub presence_grace_secs: u64,
+    /// Batches of sends on their way to the rooms service at once (`GATEWAY_SEND_BATCHES`, at
+    /// least 1): the sends that arrive meanwhile wait and leave together as the next batch.
+    pub send_batches: usize,
+    /// The most sends one batch carries (`GATEWAY_SEND_BATCH_MAX`, 1 to 256; 1 stores each
+    /// send in a call of its own, which is how a benchmark measures what batching gains).
+    pub send_batch_max: usize,
 }
 
 impl Config {
@@ -56,6 +63,26 @@ impl Config {
             heartbeat_secs: config::parse_or("GATEWAY_HEARTBEAT_SECS", 10)?,
             presence_fresh_secs: config::parse_or("PRESENCE_FRESH_SECS", 30)?,
             presence_grace_secs: config::parse_or("GATEWAY_PRESENCE_GRACE_SECS", 5)?,
+            send_batches: at_least_one(
+                "GATEWAY_SEND_BATCHES",
+                config::parse_or("GATEWAY_SEND_BATCHES", 4)?,
+            )?,
+            send_batch_max: at_least_one(
+                "GATEWAY_SEND_BATCH_MAX",
+                config::parse_or("GATEWAY_SEND_BATCH_MAX", MAX_SEND_BATCH)?,
+            )?
+            .min(MAX_SEND_BATCH),
         })
     }
+}
+
+/// Refuses 0 at start, where it would otherwise stall every send later.
+fn at_least_one(name: &str, value: usize) -> Result<usize, ConfigError> {
+    if value == 0 {
+        return Err(ConfigError {
+            name: name.into(),
+            message: "must be at least 1".into(),
+        });
+    }
+    Ok(value)
 }

@@ -5,6 +5,7 @@ mod events;
 mod hub;
 mod presence;
 mod rooms_client;
+mod sends;
 mod socket;
 
 pub use config::Config;
@@ -31,6 +32,8 @@ pub struct AppState {
     hub: Hub,
     /// Calls to the rooms service for connected users.
     rooms: RoomsClient,
+    /// Sends waiting to be stored in the next batch (`sends::batcher`).
+    sends: sends::Queue,
     /// Publishes ephemeral typing and presence notices.
     publisher: Publisher,
     /// Socket changes waiting to be written to presence (`presence::writer`).
@@ -57,8 +60,10 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     let life = Lifecycle::new(config.common.shutdown_timeout_secs);
     let bind = config.bind.clone();
     let (presence_queue, presence_changes) = tokio::sync::mpsc::unbounded_channel();
+    let (sends_queue, queued_sends) = tokio::sync::mpsc::unbounded_channel();
     let state = Arc::new(AppState {
         presence: presence_queue,
+        sends: sends_queue,
         rooms: RoomsClient::new(&config.rooms_url, service_token)?,
         publisher: Publisher::new(config.common.amqp_url.expose(), &config.common.exchange),
         consuming: Connected::default(),
@@ -95,6 +100,8 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     life.tasks.spawn(presence::heartbeat(state.clone()));
     life.tasks
         .spawn(presence::writer(state.clone(), presence_changes));
+    life.tasks
+        .spawn(sends::batcher(state.clone(), queued_sends));
     let data = web::Data::from(state);
     Ok(serve("gateway", &bind, 4096, life, move |cfg| {
         cfg.app_data(data.clone())

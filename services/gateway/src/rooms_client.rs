@@ -3,7 +3,7 @@
 //! the user its socket authenticated, and a socket closes when its token expires, so the
 //! gateway never acts for anyone who is not connected to it with a valid token.
 
-use chat_domain::Message;
+use chat_domain::api::{BatchedResult, BatchedSend, SendBatch, SendBatchResults};
 use chat_http::client::{CallError, ServiceClient};
 use chat_http::config::Secret;
 use reqwest::Method;
@@ -41,25 +41,22 @@ impl RoomsClient {
         required(self.client.send(req).await?)
     }
 
-    pub async fn send(
+    /// Stores sends of this gateway's users together: one result per send, in order.
+    pub async fn send_batch(
         &self,
-        user: Uuid,
-        request_id: &str,
-        room_id: Uuid,
-        client_msg_id: &str,
-        body: &str,
-        reply_to: Option<Uuid>,
-    ) -> Result<Message, CallError> {
+        sends: Vec<BatchedSend>,
+    ) -> Result<Vec<BatchedResult>, CallError> {
         let req = self
             .client
             .request(
                 Method::POST,
-                &format!("/api/rooms/{room_id}/messages"),
-                Some(user),
-                request_id,
+                "/api/rooms/messages/batch",
+                None,
+                &Uuid::new_v4().to_string(),
             )
-            .json(&json!({"client_msg_id": client_msg_id, "body": body, "reply_to": reply_to}));
-        required(self.client.send(req).await?)
+            .json(&SendBatch { sends });
+        let answer: SendBatchResults = required(self.client.send(req).await?)?;
+        Ok(answer.results)
     }
 
     pub async fn read(

@@ -5,6 +5,7 @@ use crate::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use chat_domain::api::BatchedSend;
 use chat_domain::ws::{ClientFrame, PROTOCOL_VERSION, ServerFrame, close};
 use chat_http::auth::{Claims, TokenError, token_of};
 use chat_http::{ApiError, RequestId};
@@ -183,8 +184,8 @@ async fn serve(
     let first_here = state.hub.add(conn.id, conn.user_id, tx, kick.clone());
     tracing::info!("socket open");
 
-    let mut ended: Option<CloseReason> = None;
-    match state.rooms.room_ids(conn.user_id, &request_id).await {
+    let mut ended: Option<CloseReason> = match state.rooms.room_ids(conn.user_id, &request_id).await
+    {
         Ok(mine) => {
             state.hub.join_conn(conn.id, &mine.room_ids);
             let hello = frame(&ServerFrame::Hello {
@@ -194,17 +195,16 @@ async fn serve(
                 cursor: mine.cursor,
                 instance_id: state.config.instance_id,
             });
-            if session.text(&*hello).await.is_err() {
-                ended = Some(reason(1000, "closed"));
-            }
+            let ended = write(&mut session, &kick, Out::Text(&hello)).await;
             crate::presence::connected(&state, conn.id, conn.user_id, first_here, mine.room_ids)
                 .await;
+            ended
         }
         Err(e) => {
             tracing::warn!(error = %e, "cannot load the user's rooms");
-            ended = Some(reason(1013, "try again later"));
+            Some(reason(1013, "try again later"))
         }
-    }
+    };
 
     let mut ping = tokio::time::interval(Duration::from_secs(state.config.ping_secs));
     ping.tick().await;
@@ -224,7 +224,7 @@ async fn serve(
                         push(&conn.tx, &ServerFrame::error("unsupported", "send JSON text frames", None));
                     }
                     Some(Ok(AggregatedMessage::Ping(p))) => {
-                        let _ = session.pong(&p).await;
+                        ended = write(&mut session, &kick, Out::Pong(&p)).await;
                     }
                     Some(Ok(AggregatedMessage::Pong(_))) => {}
                     Some(Ok(AggregatedMessage::Close(_))) | None => ended = Some(reason(1000, "bye")),
@@ -236,17 +236,13 @@ async fn serve(
             }
             out = rx.recv() => {
                 let Some(out) = out else { break };
-                match tokio::time::timeout(SEND_TIMEOUT, session.text(&*out)).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(_)) => ended = Some(reason(1000, "closed")),
-                    Err(_) => ended = Some(reason(close::POLICY, "too slow")),
-                }
+                ended = write(&mut session, &kick, Out::Text(&out)).await;
             }
             _ = ping.tick() => {
                 if last_heard.elapsed() > idle_timeout {
                     ended = Some(reason(1001, "idle"));
-                } else if session.ping(b"").await.is_err() {
-                    ended = Some(reason(1000, "closed"));
+                } else {
+                    ended = write(&mut session, &kick, Out::Ping).await;
                 }
             }
             () = tokio::time::sleep(expires_in) => {
@@ -261,7 +257,41 @@ async fn serve(
     crate::presence::disconnected(&state, conn.id, conn.user_id, last_here, rooms);
     let why = ended.unwrap_or_else(|| reason(1000, "bye"));
     tracing::info!(close.code = u16::from(why.code), "socket closed");
-    let _ = session.close(Some(why)).await;
+    // A peer that stopped reading cannot take the close frame either: do not wait for it.
+    let _ = tokio::time::timeout(SEND_TIMEOUT, session.close(Some(why))).await;
+}
+
+/// What the serve loop writes to its socket.
+enum Out<'a> {
+    Text(&'a str),
+    Ping,
+    Pong(&'a [u8]),
+}
+
+/// Writes one frame to the socket. A write waits while the peer is not reading; it gives up
+/// after `SEND_TIMEOUT`, or at once when the hub kicks the socket, so that a stalled peer can
+/// never hold the serve loop (and with it the user's presence) in a write: every write here
+/// is bounded, pings and pongs included.
+async fn write(
+    session: &mut Session,
+    kick: &CancellationToken,
+    out: Out<'_>,
+) -> Option<CloseReason> {
+    let written = async {
+        match out {
+            Out::Text(text) => session.text(text).await,
+            Out::Ping => session.ping(b"").await,
+            Out::Pong(p) => session.pong(p).await,
+        }
+    };
+    tokio::select! {
+        done = tokio::time::timeout(SEND_TIMEOUT, written) => match done {
+            Ok(Ok(())) => None,
+            Ok(Err(_)) => Some(reason(1000, "closed")),
+            Err(_) => Some(reason(close::POLICY, "too slow")),
+        },
+        () = kick.cancelled() => Some(reason(close::POLICY, "too slow")),
+    }
 }
 
 /// Offers a frame to this socket's own queue.
@@ -329,10 +359,18 @@ async fn run_calls(
                 body,
                 reply_to,
             } => Some(
-                match state
-                    .rooms
-                    .send(user, &request_id, room_id, &client_msg_id, &body, reply_to)
-                    .await
+                match crate::sends::send(
+                    &state.sends,
+                    BatchedSend {
+                        user_id: user,
+                        room_id,
+                        client_msg_id: client_msg_id.clone(),
+                        body,
+                        reply_to,
+                        request_id: Some(request_id.clone()),
+                    },
+                )
+                .await
                 {
                     Ok(message) => ServerFrame::Ack {
                         client_msg_id,

@@ -32,6 +32,7 @@ use utoipa::OpenApi;
         handlers::mute::set_mute,
         handlers::list_messages::list_messages,
         handlers::send_message::send_message,
+        handlers::send_batch::send_batch,
         handlers::edit_message::edit_message,
         handlers::edit_message::delete_message,
         handlers::readers::readers,

@@ -11,6 +11,7 @@ pub mod public_rooms;
 pub mod readers;
 pub mod room_ids;
 pub mod search;
+pub mod send_batch;
 pub mod send_message;
 pub mod sync;
 pub mod update_room;

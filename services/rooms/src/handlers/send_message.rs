@@ -74,6 +74,16 @@ pub async fn send_message(
     Ok(HttpResponse::build(status).json(message))
 }
 
+/// A send that parsed: who sends what where.
+pub struct Outgoing {
+    pub sender: Uuid,
+    pub room_id: Uuid,
+    pub client_msg_id: ClientMsgId,
+    pub text: MessageBody,
+    pub reply_to: Option<Uuid>,
+    pub request_id: RequestId,
+}
+
 /// Stores a message (or finds the one a retry refers to). Returns it and whether it is new.
 ///
 /// The common case is one statement, committed on its own (`chat_db::messages::store`): one
@@ -89,10 +99,113 @@ pub async fn send(
     request_id: &RequestId,
 ) -> Result<(Message, bool), ApiError> {
     let mut conn = chat_db::conn(&state.pool).await?;
+    let (message, event) = prepare(
+        sender,
+        room_id,
+        client_msg_id,
+        text,
+        reply_to,
+        request_id,
+        moment(),
+    );
+    let stored = store_one(&mut conn, message, &event, client_msg_id).await;
+    if matches!(stored, Ok((_, true))) {
+        state.relay_wake.notify_one();
+    }
+    stored
+}
+
+/// Stores the sends of a batch (`POST /api/rooms/messages/batch`), each answered as [`send`]
+/// answers it. Their common case is one statement for all (`chat_db::messages::store_many`):
+/// one round trip, one transaction, one durable flush, and every answer given only after it
+/// committed. If that statement fails as a whole (two copies of one send raced in two
+/// batches), the sends are stored one by one, in their order.
+pub async fn send_many(
+    state: &AppState,
+    sends: &[Outgoing],
+) -> Vec<Result<(Message, bool), ApiError>> {
+    let mut conn = match chat_db::conn(&state.pool).await {
+        Ok(conn) => conn,
+        Err(e) => {
+            let e = ApiError::from(e);
+            return sends.iter().map(|_| Err(e.clone())).collect();
+        }
+    };
+    let now = moment();
+    let prepared: Vec<(Message, Event)> = sends
+        .iter()
+        .map(|s| {
+            prepare(
+                s.sender,
+                s.room_id,
+                &s.client_msg_id,
+                &s.text,
+                s.reply_to,
+                &s.request_id,
+                now,
+            )
+        })
+        .collect();
+    let stored = match prepared
+        .iter()
+        .map(|(message, event)| to_send(message, event))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(batch) => messages::store_many(&mut conn, &batch).await,
+        Err(e) => {
+            let e = ApiError::internal(e);
+            return sends.iter().map(|_| Err(e.clone())).collect();
+        }
+    };
+    let mut results = Vec::with_capacity(sends.len());
+    match stored {
+        Ok(seqs) => {
+            for ((mut message, _), (seq, s)) in
+                prepared.into_iter().zip(seqs.into_iter().zip(sends))
+            {
+                results.push(match seq {
+                    Some(seq) => {
+                        message.seq = seq;
+                        Ok((message, true))
+                    }
+                    None => {
+                        not_stored(&mut conn, s.sender, s.room_id, &s.client_msg_id, s.reply_to)
+                            .await
+                    }
+                });
+            }
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, sends = sends.len(), "batch refused as a whole: storing its sends one by one");
+            for ((message, event), s) in prepared.into_iter().zip(sends) {
+                results.push(store_one(&mut conn, message, &event, &s.client_msg_id).await);
+            }
+        }
+    }
+    if results.iter().any(|r| matches!(r, Ok((_, true)))) {
+        state.relay_wake.notify_one();
+    }
+    results
+}
+
+/// Now, to the microsecond: PostgreSQL keeps microseconds, and the answer must say what a
+/// later read will.
+fn moment() -> chrono::DateTime<chrono::Utc> {
     let now = chrono::Utc::now();
-    // PostgreSQL keeps microseconds: the answer must say what a later read will.
-    let created_at = chrono::DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
-    let mut message = Message {
+    chrono::DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+/// The message to store (its seq is taken when it is stored) and the event announcing it.
+fn prepare(
+    sender: Uuid,
+    room_id: Uuid,
+    client_msg_id: &ClientMsgId,
+    text: &MessageBody,
+    reply_to: Option<Uuid>,
+    request_id: &RequestId,
+    created_at: chrono::DateTime<chrono::Utc>,
+) -> (Message, Event) {
+    let message = Message {
         id: Uuid::now_v7(),
         room_id,
         seq: 0,
@@ -111,33 +224,72 @@ pub async fn send(
         },
         Some(request_id.0.clone()),
     );
-    let stored = messages::store(
-        &mut conn,
-        &messages::Send {
-            message: &message,
-            event_id: event.id,
-            routing_key: event.payload.routing_key(),
-            event: serde_json::to_value(&event)
-                .map_err(|e| ApiError::internal(format!("event not serialisable: {e}")))?,
-        },
-    )
-    .await;
-    let row = match stored {
+    (message, event)
+}
+
+fn to_send<'a>(
+    message: &'a Message,
+    event: &'a Event,
+) -> Result<messages::Send<'a>, serde_json::Error> {
+    Ok(messages::Send {
+        message,
+        event_id: event.id,
+        routing_key: event.payload.routing_key(),
+        event: serde_json::to_value(event)?,
+    })
+}
+
+/// Stores one prepared message in its own statement.
+async fn store_one(
+    conn: &mut chat_db::AsyncPgConnection,
+    mut message: Message,
+    event: &Event,
+    client_msg_id: &ClientMsgId,
+) -> Result<(Message, bool), ApiError> {
+    let send = to_send(&message, event)
+        .map_err(|e| ApiError::internal(format!("event not serialisable: {e}")))?;
+    let stored = messages::store(conn, &send).await;
+    match stored {
         Ok(Some(seq)) => {
             message.seq = seq;
-            state.relay_wake.notify_one();
-            tracing::debug!(room.id = %room_id, message.seq = seq, user.id = %sender, "message stored");
-            return Ok((message, true));
+            tracing::debug!(room.id = %message.room_id, message.seq = seq, user.id = %message.sender_id, "message stored");
+            Ok((message, true))
         }
-        Ok(None) => why_not_stored(&mut conn, sender, room_id, client_msg_id, reply_to).await?,
+        Ok(None) => {
+            not_stored(
+                conn,
+                message.sender_id,
+                message.room_id,
+                client_msg_id,
+                message.reply_to,
+            )
+            .await
+        }
         // Two copies of one send raced: the loser returns what the winner stored.
         Err(e) if e.unique_violation() == Some(SAME_CLIENT_MSG_ID) => {
-            messages::find_by_client_id(&mut conn, sender, client_msg_id.as_str())
+            let row = messages::find_by_client_id(conn, message.sender_id, client_msg_id.as_str())
                 .await?
-                .ok_or_else(|| ApiError::internal("idempotent send lost its message"))?
+                .ok_or_else(|| ApiError::internal("idempotent send lost its message"))?;
+            earlier(row, message.room_id)
         }
-        Err(e) => return Err(e.into()),
-    };
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A send stored nothing: the message a retry refers to, or the error that explains it.
+async fn not_stored(
+    conn: &mut chat_db::AsyncPgConnection,
+    sender: Uuid,
+    room_id: Uuid,
+    client_msg_id: &ClientMsgId,
+    reply_to: Option<Uuid>,
+) -> Result<(Message, bool), ApiError> {
+    let row = why_not_stored(conn, sender, room_id, client_msg_id, reply_to).await?;
+    earlier(row, room_id)
+}
+
+/// The message a retry refers to, if it was sent to the same room.
+fn earlier(row: messages::MessageRow, room_id: Uuid) -> Result<(Message, bool), ApiError> {
     if row.room_id != room_id {
         return Err(ApiError::Conflict {
             field: "client_msg_id".into(),

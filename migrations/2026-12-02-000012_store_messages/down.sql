@@ -1,0 +1,1 @@
+DROP FUNCTION store_messages(UUID[], UUID[], UUID[], TEXT[], UUID[], TEXT[], TIMESTAMPTZ, UUID[], TEXT[], JSONB[]);

@@ -1,0 +1,39 @@
+-- Storing several messages is one call: `store_message` for each, in one statement, so a batch
+-- of sends that arrived together costs one round trip, one transaction and one durable flush
+-- instead of one of each per message. The rooms service calls it with the sends that queued
+-- while its previous batch was being stored; each send is answered only after this statement
+-- (and so its own message) has committed.
+--
+-- The items are stored in the order of their room ids (and, within a room, in the order
+-- given), so two batches running at once lock rooms in the same order and cannot deadlock on
+-- each other. An item that cannot be stored gets NULL in the answer and writes nothing; an
+-- error (two copies of one send racing in two batches) rolls the whole batch back, and the
+-- caller then stores its items one by one.
+CREATE FUNCTION store_messages(
+    p_ids UUID[],
+    p_room_ids UUID[],
+    p_sender_ids UUID[],
+    p_bodies TEXT[],
+    p_reply_tos UUID[],
+    p_client_msg_ids TEXT[],
+    p_created_at TIMESTAMPTZ,
+    p_event_ids UUID[],
+    p_routing_keys TEXT[],
+    p_events JSONB[]
+) RETURNS BIGINT[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_seqs BIGINT[] := array_fill(NULL::BIGINT, ARRAY[cardinality(p_ids)]);
+    v_i INT;
+BEGIN
+    FOR v_i IN
+        SELECT t.i FROM unnest(p_room_ids) WITH ORDINALITY AS t(room_id, i) ORDER BY t.room_id, t.i
+    LOOP
+        v_seqs[v_i] := store_message(
+            p_ids[v_i], p_room_ids[v_i], p_sender_ids[v_i], p_bodies[v_i], p_reply_tos[v_i],
+            p_client_msg_ids[v_i], p_created_at, p_event_ids[v_i], p_routing_keys[v_i],
+            p_events[v_i]);
+    END LOOP;
+    RETURN v_seqs;
+END
+$$;

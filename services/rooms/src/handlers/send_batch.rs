@@ -1,0 +1,98 @@
+use crate::AppState;
+use crate::handlers::send_message::{Outgoing, send_many};
+use actix_web::{ResponseError, post, web};
+use chat_domain::api::{BatchedResult, MAX_SEND_BATCH, SendBatch, SendBatchResults};
+use chat_domain::{ClientMsgId, MessageBody};
+use chat_http::auth::ServiceCaller;
+use chat_http::error::ErrorEnvelope;
+use chat_http::{ApiError, ApiResult, RequestId};
+
+/// Store the sends of users connected to a gateway, together (service credential only). Each
+/// send is checked and answered exactly as `POST /api/rooms/{id}/messages` would answer it for
+/// its user (membership, validation, the per-user send limit, idempotency by
+/// `client_msg_id`); the batch only shares one round trip, one transaction and one durable
+/// commit, and every answer comes after that commit. The gateway sends what its sockets queued
+/// while its previous batch was being stored.
+#[utoipa::path(
+    tag = "messages",
+    request_body = SendBatch,
+    responses(
+        (status = 200, description = "One result per send, in order", body = SendBatchResults),
+        (status = 401, description = "Not a service credential", body = ErrorEnvelope),
+        (status = 422, description = "Empty, or more than 256 sends", body = ErrorEnvelope),
+        (status = 503, description = "The database is down", body = ErrorEnvelope),
+    ),
+    security(("service" = []))
+)]
+#[post("/api/rooms/messages/batch")]
+pub async fn send_batch(
+    state: web::Data<AppState>,
+    _service: ServiceCaller,
+    request_id: RequestId,
+    batch: web::Json<SendBatch>,
+) -> ApiResult<web::Json<SendBatchResults>> {
+    let sends = batch.into_inner().sends;
+    if sends.is_empty() || sends.len() > MAX_SEND_BATCH {
+        return Err(ApiError::invalid([chat_domain::Invalid::new(
+            "sends",
+            format!("must hold 1 to {MAX_SEND_BATCH} sends"),
+        )]));
+    }
+    // Parsed and rate-limited one by one: a refused send is answered, the others go on.
+    let mut results: Vec<Option<BatchedResult>> = Vec::with_capacity(sends.len());
+    let mut ready = Vec::with_capacity(sends.len());
+    for send in sends {
+        let parsed = state
+            .send_limit
+            .check(&send.user_id.to_string())
+            .and_then(|()| {
+                let text = MessageBody::parse(&send.body, state.config.max_body_chars);
+                let client_msg_id = ClientMsgId::parse(&send.client_msg_id);
+                match (text, client_msg_id) {
+                    (Ok(t), Ok(c)) => Ok((t, c)),
+                    (t, c) => Err(ApiError::invalid([t.err(), c.err()].into_iter().flatten())),
+                }
+            });
+        match parsed {
+            Ok((text, client_msg_id)) => {
+                results.push(None);
+                ready.push(Outgoing {
+                    sender: send.user_id,
+                    room_id: send.room_id,
+                    client_msg_id,
+                    text,
+                    reply_to: send.reply_to,
+                    request_id: send
+                        .request_id
+                        .as_deref()
+                        .and_then(RequestId::parse)
+                        .unwrap_or_else(|| request_id.clone()),
+                });
+            }
+            Err(e) => results.push(Some(failed(&e))),
+        }
+    }
+    let mut stored = send_many(&state, &ready).await.into_iter();
+    let results = results
+        .into_iter()
+        .map(|r| {
+            r.or_else(|| {
+                stored.next().map(|s| match s {
+                    Ok((message, created)) => BatchedResult::Stored { message, created },
+                    Err(e) => failed(&e),
+                })
+            })
+            .unwrap_or_else(|| failed(&ApiError::internal("a batched send lost its answer")))
+        })
+        .collect();
+    Ok(web::Json(SendBatchResults { results }))
+}
+
+fn failed(e: &ApiError) -> BatchedResult {
+    e.report();
+    BatchedResult::Failed {
+        status: e.status_code().as_u16(),
+        code: e.code().to_owned(),
+        message: e.client_message(),
+    }
+}
