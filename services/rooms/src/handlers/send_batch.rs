@@ -2,7 +2,6 @@ use crate::AppState;
 use crate::handlers::send_message::{Outgoing, send_many};
 use actix_web::{ResponseError, post, web};
 use chat_domain::api::{BatchedResult, MAX_SEND_BATCH, SendBatch, SendBatchResults};
-use chat_domain::{ClientMsgId, MessageBody};
 use chat_http::auth::ServiceCaller;
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, RequestId};
@@ -42,32 +41,23 @@ pub async fn send_batch(
     let mut results: Vec<Option<BatchedResult>> = Vec::with_capacity(sends.len());
     let mut ready = Vec::with_capacity(sends.len());
     for send in sends {
-        let parsed = state
-            .send_limit
-            .check(&send.user_id.to_string())
-            .and_then(|()| {
-                let text = MessageBody::parse(&send.body, state.config.max_body_chars);
-                let client_msg_id = ClientMsgId::parse(&send.client_msg_id);
-                match (text, client_msg_id) {
-                    (Ok(t), Ok(c)) => Ok((t, c)),
-                    (t, c) => Err(ApiError::invalid([t.err(), c.err()].into_iter().flatten())),
-                }
-            });
-        match parsed {
-            Ok((text, client_msg_id)) => {
+        let request_id = send
+            .request_id
+            .as_deref()
+            .and_then(RequestId::parse)
+            .unwrap_or_else(|| request_id.clone());
+        match Outgoing::parse(
+            &state,
+            send.user_id,
+            send.room_id,
+            &send.client_msg_id,
+            &send.body,
+            send.reply_to,
+            request_id,
+        ) {
+            Ok(outgoing) => {
                 results.push(None);
-                ready.push(Outgoing {
-                    sender: send.user_id,
-                    room_id: send.room_id,
-                    client_msg_id,
-                    text,
-                    reply_to: send.reply_to,
-                    request_id: send
-                        .request_id
-                        .as_deref()
-                        .and_then(RequestId::parse)
-                        .unwrap_or_else(|| request_id.clone()),
-                });
+                ready.push(outgoing);
             }
             Err(e) => results.push(Some(failed(&e))),
         }

@@ -48,24 +48,17 @@ pub async fn send_message(
     id: web::Path<Uuid>,
     body: web::Json<SendRequest>,
 ) -> ApiResult<HttpResponse> {
-    let room_id = id.into_inner();
-    state.send_limit.check(&auth.id.to_string())?;
-    let text = MessageBody::parse(&body.body, state.config.max_body_chars);
-    let client_msg_id = ClientMsgId::parse(&body.client_msg_id);
-    let (text, client_msg_id) = match (text, client_msg_id) {
-        (Ok(t), Ok(c)) => (t, c),
-        (t, c) => return Err(ApiError::invalid([t.err(), c.err()].into_iter().flatten())),
-    };
-    let (message, created) = send(
+    let body = body.into_inner();
+    let outgoing = Outgoing::parse(
         &state,
         auth.id,
-        room_id,
-        &client_msg_id,
-        &text,
+        id.into_inner(),
+        &body.client_msg_id,
+        &body.body,
         body.reply_to,
-        &request_id,
-    )
-    .await?;
+        request_id,
+    )?;
+    let (message, created) = send(&state, &outgoing).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -84,31 +77,44 @@ pub struct Outgoing {
     pub request_id: RequestId,
 }
 
+impl Outgoing {
+    /// Checks a send as the API takes it: the sender's send limit, then the body and the
+    /// `client_msg_id` (both reported at once when both are wrong).
+    pub fn parse(
+        state: &AppState,
+        sender: Uuid,
+        room_id: Uuid,
+        client_msg_id: &str,
+        body: &str,
+        reply_to: Option<Uuid>,
+        request_id: RequestId,
+    ) -> Result<Self, ApiError> {
+        state.send_limit.check(&sender.to_string())?;
+        let text = MessageBody::parse(body, state.config.max_body_chars);
+        let client_msg_id = ClientMsgId::parse(client_msg_id);
+        match (text, client_msg_id) {
+            (Ok(text), Ok(client_msg_id)) => Ok(Self {
+                sender,
+                room_id,
+                client_msg_id,
+                text,
+                reply_to,
+                request_id,
+            }),
+            (t, c) => Err(ApiError::invalid([t.err(), c.err()].into_iter().flatten())),
+        }
+    }
+}
+
 /// Stores a message (or finds the one a retry refers to). Returns it and whether it is new.
 ///
 /// The common case is one statement, committed on its own (`chat_db::messages::store`): one
 /// round trip and one durable flush. Only when it stores nothing does a second look tell why
 /// (a retry, not a member, a bad `reply_to`).
-pub async fn send(
-    state: &AppState,
-    sender: Uuid,
-    room_id: Uuid,
-    client_msg_id: &ClientMsgId,
-    text: &MessageBody,
-    reply_to: Option<Uuid>,
-    request_id: &RequestId,
-) -> Result<(Message, bool), ApiError> {
+pub async fn send(state: &AppState, outgoing: &Outgoing) -> Result<(Message, bool), ApiError> {
     let mut conn = chat_db::conn(&state.pool).await?;
-    let (message, event) = prepare(
-        sender,
-        room_id,
-        client_msg_id,
-        text,
-        reply_to,
-        request_id,
-        moment(),
-    );
-    let stored = store_one(&mut conn, message, &event, client_msg_id).await;
+    let (message, event) = prepare(outgoing, moment());
+    let stored = store_one(&mut conn, message, &event, &outgoing.client_msg_id).await;
     if matches!(stored, Ok((_, true))) {
         state.relay_wake.notify_one();
     }
@@ -132,20 +138,7 @@ pub async fn send_many(
         }
     };
     let now = moment();
-    let prepared: Vec<(Message, Event)> = sends
-        .iter()
-        .map(|s| {
-            prepare(
-                s.sender,
-                s.room_id,
-                &s.client_msg_id,
-                &s.text,
-                s.reply_to,
-                &s.request_id,
-                now,
-            )
-        })
-        .collect();
+    let prepared: Vec<(Message, Event)> = sends.iter().map(|s| prepare(s, now)).collect();
     let stored = match prepared
         .iter()
         .map(|(message, event)| to_send(message, event))
@@ -196,33 +189,25 @@ fn moment() -> chrono::DateTime<chrono::Utc> {
 }
 
 /// The message to store (its seq is taken when it is stored) and the event announcing it.
-fn prepare(
-    sender: Uuid,
-    room_id: Uuid,
-    client_msg_id: &ClientMsgId,
-    text: &MessageBody,
-    reply_to: Option<Uuid>,
-    request_id: &RequestId,
-    created_at: chrono::DateTime<chrono::Utc>,
-) -> (Message, Event) {
+fn prepare(s: &Outgoing, created_at: chrono::DateTime<chrono::Utc>) -> (Message, Event) {
     let message = Message {
         id: Uuid::now_v7(),
-        room_id,
+        room_id: s.room_id,
         seq: 0,
-        sender_id: sender,
-        body: text.as_str().to_owned(),
-        reply_to,
-        client_msg_id: client_msg_id.as_str().to_owned(),
+        sender_id: s.sender,
+        body: s.text.as_str().to_owned(),
+        reply_to: s.reply_to,
+        client_msg_id: s.client_msg_id.as_str().to_owned(),
         created_at,
         edited_at: None,
         deleted: false,
     };
     let event = Event::new(
         EventPayload::MessageCreated {
-            room_id,
+            room_id: s.room_id,
             message: message.clone(),
         },
-        Some(request_id.0.clone()),
+        Some(s.request_id.0.clone()),
     );
     (message, event)
 }
