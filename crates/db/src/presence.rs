@@ -171,6 +171,32 @@ pub struct Status {
     pub last_seen_at: Option<DateTime<Utc>>,
 }
 
+#[diesel::declare_sql_function]
+extern "SQL" {
+    /// The migration `offline_members` function: see [`offline_members`].
+    fn offline_members(
+        room_id: diesel::sql_types::Uuid,
+        except: diesel::sql_types::Uuid,
+        fresh_after: diesel::sql_types::Timestamptz,
+    ) -> diesel::sql_types::Array<diesel::sql_types::Uuid>;
+}
+
+/// The members of a room other than `except` who have not muted it and have no socket on a
+/// gateway whose heartbeat is newer than `fresh_after`: whom a message from `except` could
+/// notify. One statement (the database function `offline_members`).
+pub async fn offline_members_of(
+    conn: &mut AsyncPgConnection,
+    room_id: Uuid,
+    except: Uuid,
+    fresh_after: DateTime<Utc>,
+) -> Result<Vec<Uuid>, DbError> {
+    Ok(
+        diesel::select(offline_members(room_id, except, fresh_after))
+            .get_result(conn)
+            .await?,
+    )
+}
+
 pub async fn status_of(
     conn: &mut AsyncPgConnection,
     users: &[Uuid],

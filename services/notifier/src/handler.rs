@@ -7,7 +7,7 @@
 use crate::AppState;
 use chat_bus::{Delivery, Handled};
 use chat_db::digests::{self, Arrival};
-use chat_db::{AsyncPgConnection, processed, rooms, users};
+use chat_db::{AsyncPgConnection, presence, processed, users};
 use chat_domain::Message;
 use chat_domain::events::{Event, EventPayload};
 use diesel_async::AsyncConnection;
@@ -85,20 +85,11 @@ async fn who_to_notify(
     conn: &mut AsyncPgConnection,
     message: &Message,
 ) -> Result<Option<Recipients>, chat_db::DbError> {
-    let members = rooms::members(conn, message.room_id).await?;
-    let candidates: Vec<_> = members
-        .iter()
-        .filter(|m| m.user_id != message.sender_id && !m.muted)
-        .map(|m| m.user_id)
-        .collect();
-    if candidates.is_empty() {
-        return Ok(None);
-    }
-    let status = state.presence_of(conn, &candidates).await?;
-    let offline: Vec<_> = candidates
-        .into_iter()
-        .filter(|u| !status.get(u).is_some_and(|s| s.online))
-        .collect();
+    // Members other than the sender, not muted, with no live socket: one statement.
+    let fresh_after =
+        chrono::Utc::now() - chrono::Duration::seconds(state.config.presence_fresh_secs);
+    let offline =
+        presence::offline_members_of(conn, message.room_id, message.sender_id, fresh_after).await?;
     if offline.is_empty() {
         return Ok(None);
     }

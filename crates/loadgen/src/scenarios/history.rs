@@ -109,6 +109,51 @@ async fn seeded(
     Ok((owner, ids))
 }
 
+struct Deletion {
+    ms: f64,
+    seq_scans: i64,
+}
+
+#[derive(QueryableByName)]
+struct SeqScans {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Deletes a room for good (`DELETE FROM rooms`, which cascades to its messages and members)
+/// and counts the sequential scans of `messages` it caused.
+async fn delete_room(setup: &Setup, room: Uuid) -> anyhow::Result<Deletion> {
+    let mut conn = setup.db().await?;
+    // The statistics are per backend until its transaction ends; read them fresh each time.
+    let scans = async |conn: &mut diesel_async::AsyncPgConnection| -> anyhow::Result<i64> {
+        diesel::sql_query("SELECT pg_stat_clear_snapshot()")
+            .execute(conn)
+            .await?;
+        let row: SeqScans = diesel::sql_query(
+            "SELECT coalesce(seq_scan, 0) AS n FROM pg_stat_user_tables WHERE relname = 'messages'",
+        )
+        .get_result(conn)
+        .await?;
+        Ok(row.n)
+    };
+    let before = scans(&mut conn).await?;
+    let started = Instant::now();
+    diesel::sql_query("DELETE FROM rooms WHERE id = $1")
+        .bind::<SqlUuid, _>(room)
+        .execute(&mut conn)
+        .await
+        .context("deleting the room")?;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    // A backend reports its counts when its transaction ends; give the collector a moment.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut seq_scans = scans(&mut conn).await? - before;
+    while seq_scans == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        seq_scans = scans(&mut conn).await? - before;
+    }
+    Ok(Deletion { ms, seq_scans })
+}
+
 /// Random pages at `rate` per second for `secs`; latency from each request's due time.
 async fn read_pages(
     setup: &Setup,
@@ -184,6 +229,16 @@ pub async fn run(setup: &Setup) -> anyhow::Result<Outcome> {
         lat.p99_ms
     ));
 
+    // Deleting a room of 10,000 messages inside the big history: the cascade must find its
+    // messages (and the replies to them) by index, not by scanning every message.
+    let doomed_size = if smoke { 1_000 } else { 10_000 };
+    let (_, doomed) = seeded(setup, "bench doomed", 1, doomed_size).await?;
+    let deletion = delete_room(setup, doomed[0]).await?;
+    log(&format!(
+        "  deleting a room of {doomed_size} messages: {:.1} ms, {} sequential scans of messages",
+        deletion.ms, deletion.seq_scans
+    ));
+
     let mut out = Outcome::new("history");
     out.rows.push(
         Row::new(
@@ -197,6 +252,23 @@ pub async fn run(setup: &Setup) -> anyhow::Result<Outcome> {
         .goal(Goal::AtMost(5.0))
         .baseline("a room of 1,000 messages", base.p99_ms),
     );
+    out.rows.push(
+        Row::new(
+            &format!(
+                "delete a room of {doomed_size} messages among {} (whole cascade, one statement)",
+                rooms as i64 * per_room
+            ),
+            "ms",
+            deletion.ms,
+        )
+        .goal(Goal::AtMost(1_000.0)),
+    );
+    if deletion.seq_scans > 0 {
+        out.problems.push(format!(
+            "deleting a room scanned the messages table {} times",
+            deletion.seq_scans
+        ));
+    }
     if failed + base_failed > 0 {
         out.problems.push(format!(
             "{} page requests failed or came back short",
@@ -210,6 +282,7 @@ pub async fn run(setup: &Setup) -> anyhow::Result<Outcome> {
         "secs": secs,
         "big": lat,
         "small": base,
+        "delete_room": { "messages": doomed_size, "ms": deletion.ms, "messages_seq_scans": deletion.seq_scans },
     });
     Ok(out)
 }

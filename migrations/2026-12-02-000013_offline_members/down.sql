@@ -1,0 +1,1 @@
+DROP FUNCTION offline_members(UUID, UUID, TIMESTAMPTZ);
