@@ -9,6 +9,12 @@ use uuid::Uuid;
 /// The most sends one batch may carry.
 pub const MAX_SEND_BATCH: usize = 256;
 
+/// The largest body of a [`SendBatch`] the rooms service reads, in bytes. The gateway closes a
+/// batch before its sends' [`BatchedSend::encoded_len_bound`] add up to more (a batch always
+/// holds at least one send, and one send's bound stays far below this with the gateway's frame
+/// limit of 64 KiB).
+pub const MAX_SEND_BATCH_BYTES: usize = 1 << 20;
+
 /// Sends made by users connected to a gateway, stored together (`POST /api/rooms/messages/batch`,
 /// service credential only). Each is checked and answered as `POST /api/rooms/{id}/messages`
 /// would answer it for that user; the batch only shares the round trip and the commit.
@@ -33,6 +39,18 @@ pub struct BatchedSend {
     pub request_id: Option<String>,
 }
 
+impl BatchedSend {
+    /// At least the length of this send in a batch's JSON: two UUIDs, an optional third, the
+    /// field names and punctuation, and its strings with every byte escaped at worst
+    /// (`\u00XX`, six bytes).
+    pub fn encoded_len_bound(&self) -> usize {
+        let strings = self.client_msg_id.len()
+            + self.body.len()
+            + self.request_id.as_ref().map_or(0, String::len);
+        256 + 6 * strings
+    }
+}
+
 /// The answers to a [`SendBatch`], one per send, in its order.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SendBatchResults {
@@ -51,4 +69,37 @@ pub enum BatchedResult {
         code: String,
         message: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sends_encoded_length_is_never_above_its_bound() {
+        let worst = "\u{1}\"\\é\u{1F600}x".repeat(500);
+        for (body, request_id) in [
+            (String::new(), None),
+            (
+                "hello".to_owned(),
+                Some("0123456789abcdef0123456789abcdef".to_owned()),
+            ),
+            (worst.clone(), Some(worst.clone())),
+        ] {
+            let send = BatchedSend {
+                user_id: Uuid::new_v4(),
+                room_id: Uuid::new_v4(),
+                client_msg_id: worst.chars().take(64).collect(),
+                body,
+                reply_to: Some(Uuid::new_v4()),
+                request_id,
+            };
+            let encoded = serde_json::to_vec(&send).unwrap().len();
+            assert!(
+                encoded <= send.encoded_len_bound(),
+                "{encoded} > {}",
+                send.encoded_len_bound()
+            );
+        }
+    }
 }

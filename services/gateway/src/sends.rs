@@ -3,13 +3,13 @@
 //! (`POST /api/rooms/messages/batch`), so under load one round trip and one commit carry many
 //! messages, and with little traffic a send leaves at once, alone. At most
 //! `GATEWAY_SEND_BATCHES` batches are in flight, of at most `GATEWAY_SEND_BATCH_MAX` sends
-//! each. Each send is answered only with its own
+//! each and at most `MAX_SEND_BATCH_BYTES` of JSON (what the rooms service reads). Each send is answered only with its own
 //! result, after the batch that carried it was stored; a socket waits for that answer before it
 //! queues its next send, so one socket's messages are still stored in the order it sent them.
 
 use crate::AppState;
 use chat_domain::Message;
-use chat_domain::api::{BatchedResult, BatchedSend};
+use chat_domain::api::{BatchedResult, BatchedSend, MAX_SEND_BATCH_BYTES};
 use chat_http::client::CallError;
 use std::sync::Arc;
 use tokio::sync::{Semaphore, mpsc, oneshot};
@@ -38,20 +38,34 @@ pub async fn batcher(
 ) {
     let in_flight = state.config.send_batches;
     let slots = Arc::new(Semaphore::new(in_flight));
+    // A send taken from the queue that would have made its batch too large: the next batch's
+    // first.
+    let mut carried = None;
     loop {
         // A slot first: while every slot is busy, sends keep queueing for the next batch.
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return;
         };
-        let first = tokio::select! {
-            first = queue.recv() => first,
-            () = state.cancel.cancelled() => queue.try_recv().ok(),
+        let first = match carried.take() {
+            Some(first) => Some(first),
+            None => tokio::select! {
+                first = queue.recv() => first,
+                () = state.cancel.cancelled() => queue.try_recv().ok(),
+            },
         };
         let Some(first) = first else { break };
+        let mut bytes = first.0.encoded_len_bound();
         let mut batch = vec![first];
         while batch.len() < state.config.send_batch_max {
             match queue.try_recv() {
-                Ok(next) => batch.push(next),
+                Ok(next) => {
+                    bytes += next.0.encoded_len_bound();
+                    if bytes > MAX_SEND_BATCH_BYTES {
+                        carried = Some(next);
+                        break;
+                    }
+                    batch.push(next);
+                }
                 Err(_) => break,
             }
         }

@@ -93,7 +93,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
     // literal paths: `/api/rooms/{id}` would otherwise swallow them.
     use handlers::{create_room, edit_message, membership, update_room};
     cfg.service(handlers::send_message::send_message)
-        .service(handlers::send_batch::send_batch)
+        .service(handlers::send_batch::route())
         .service(handlers::mark_read::mark_read)
         .route("/api/rooms/openapi.json", web::get().to(openapi_json))
         .service(handlers::list_rooms::list_rooms)

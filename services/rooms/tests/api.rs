@@ -1656,6 +1656,46 @@ async fn a_batch_of_sends_is_answered_send_by_send_as_single_sends_would_be() {
 }
 
 #[tokio::test]
+async fn a_batch_larger_than_one_send_may_be_is_read_up_to_its_own_limit() {
+    let app = spawn().await;
+    let (a, b) = (app.user("ann").await, app.user("ben").await);
+    let room = app.direct(&a, &b).await["id"].as_str().unwrap().to_owned();
+    // 30 sends of the longest body here (100 characters), two bytes a character: about 9 KB,
+    // where a single send's request may be 4.5 KB (with the default 4,000 characters: 30 such
+    // sends are 240 KB against 20 KB). The gateway sends batches like this one when its
+    // sockets send long messages together.
+    let long = "é".repeat(100);
+    let sends: Vec<Value> = (0..30)
+        .map(|_| json!({"user_id": a.id, "room_id": room, "client_msg_id": cid(), "body": long}))
+        .collect();
+    let reply = app
+        .batch(chat_testkit::SERVICE_TOKEN, Value::from(sends))
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.status);
+    let results = reply.body["results"].as_array().unwrap();
+    assert_eq!(results.len(), 30);
+    assert!(
+        results.iter().all(|r| r["stored"]["created"] == true),
+        "every send stored: {:?}",
+        results.iter().find(|r| r["stored"]["created"] != true)
+    );
+    // Past the batch's own limit: a clear 413, not a dropped connection.
+    let huge = "\u{1}".repeat(chat_domain::MessageBody::DEFAULT_MAX_CHARS);
+    let sends: Vec<Value> = (0..chat_domain::api::MAX_SEND_BATCH)
+        .map(|_| json!({"user_id": a.id, "room_id": room, "client_msg_id": cid(), "body": huge}))
+        .collect();
+    let reply = app
+        .batch(chat_testkit::SERVICE_TOKEN, Value::from(sends))
+        .await;
+    assert_eq!(reply.status, 413, "{:?}", reply.body);
+    assert_eq!(
+        reply.body["error"]["code"], "payload_too_large",
+        "{:?}",
+        reply.body
+    );
+}
+
+#[tokio::test]
 async fn batches_racing_with_the_same_sends_store_each_message_once() {
     let app = spawn().await;
     let (a, b) = (app.user("ann").await, app.user("ben").await);

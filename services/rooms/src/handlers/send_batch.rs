@@ -1,7 +1,9 @@
 use crate::AppState;
 use crate::handlers::send_message::{Outgoing, send_many};
-use actix_web::{ResponseError, post, web};
-use chat_domain::api::{BatchedResult, MAX_SEND_BATCH, SendBatch, SendBatchResults};
+use actix_web::{ResponseError, web};
+use chat_domain::api::{
+    BatchedResult, MAX_SEND_BATCH, MAX_SEND_BATCH_BYTES, SendBatch, SendBatchResults,
+};
 use chat_http::auth::ServiceCaller;
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, RequestId};
@@ -12,18 +14,22 @@ use chat_http::{ApiError, ApiResult, RequestId};
 /// `client_msg_id`); the batch only shares one round trip, one transaction and one durable
 /// commit, and every answer comes after that commit. The gateway sends what its sockets queued
 /// while its previous batch was being stored.
+/// Its body may be up to `MAX_SEND_BATCH_BYTES` (1 MiB) of JSON, more than the other
+/// routes take (a send's at most), so it is registered by [`route`] with a JSON limit of its own.
 #[utoipa::path(
+    post,
+    path = "/api/rooms/messages/batch",
     tag = "messages",
     request_body = SendBatch,
     responses(
         (status = 200, description = "One result per send, in order", body = SendBatchResults),
         (status = 401, description = "Not a service credential", body = ErrorEnvelope),
+        (status = 413, description = "The batch is larger than 1 MiB", body = ErrorEnvelope),
         (status = 422, description = "Empty, or more than 256 sends", body = ErrorEnvelope),
         (status = 503, description = "The database is down", body = ErrorEnvelope),
     ),
     security(("service" = []))
 )]
-#[post("/api/rooms/messages/batch")]
 pub async fn send_batch(
     state: web::Data<AppState>,
     _service: ServiceCaller,
@@ -85,4 +91,11 @@ fn failed(e: &ApiError) -> BatchedResult {
         code: e.code().to_owned(),
         message: e.client_message(),
     }
+}
+
+/// The batch route, with its JSON limit (the batch's own, plus room for the envelope).
+pub fn route() -> actix_web::Resource {
+    web::resource("/api/rooms/messages/batch")
+        .app_data(chat_http::error::json_config(MAX_SEND_BATCH_BYTES + 4096))
+        .route(web::post().to(send_batch))
 }
