@@ -373,6 +373,19 @@ pub async fn run(setup: &Setup) -> anyhow::Result<Outcome> {
             let recipient = key.0 as usize;
             if recipient >= victims || back[recipient].is_some() {
                 lost += 1;
+                if lost <= 20 {
+                    log(&format!(
+                        "lost: to socket {recipient} ({}), room {}, seq {}; back at {:?} s after the kill",
+                        if recipient >= victims {
+                            "partner"
+                        } else {
+                            "victim"
+                        },
+                        key.1,
+                        key.2,
+                        back[recipient].map(|t| t.saturating_sub(kill_ns) as f64 / 1e9)
+                    ));
+                }
             } else {
                 awaiting += 1;
             }
