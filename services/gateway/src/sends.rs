@@ -3,9 +3,10 @@
 //! (`POST /api/rooms/messages/batch`), so under load one round trip and one commit carry many
 //! messages, and with little traffic a send leaves at once, alone. At most
 //! `GATEWAY_SEND_BATCHES` batches are in flight, of at most `GATEWAY_SEND_BATCH_MAX` sends
-//! each and at most `MAX_SEND_BATCH_BYTES` of JSON (what the rooms service reads). Each send is answered only with its own
-//! result, after the batch that carried it was stored; a socket waits for that answer before it
-//! queues its next send, so one socket's messages are still stored in the order it sent them.
+//! each and at most `MAX_SEND_BATCH_BYTES` of JSON (what the rooms service reads). Each send is
+//! answered only with its own result, after the batch that carried it was stored; a socket
+//! waits for that answer before it queues its next send, so one socket's messages are still
+//! stored in the order it sent them.
 
 use crate::AppState;
 use chat_domain::Message;

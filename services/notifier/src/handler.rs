@@ -86,10 +86,13 @@ async fn who_to_notify(
     message: &Message,
 ) -> Result<Option<Recipients>, chat_db::DbError> {
     // Members other than the sender, not muted, with no live socket: one statement.
-    let fresh_after =
-        chrono::Utc::now() - chrono::Duration::seconds(state.config.presence_fresh_secs);
-    let offline =
-        presence::offline_members_of(conn, message.room_id, message.sender_id, fresh_after).await?;
+    let offline = presence::offline_members_of(
+        conn,
+        message.room_id,
+        message.sender_id,
+        state.fresh_after(),
+    )
+    .await?;
     if offline.is_empty() {
         return Ok(None);
     }

@@ -52,9 +52,12 @@ impl AppState {
         users: &[uuid::Uuid],
     ) -> Result<std::collections::HashMap<uuid::Uuid, chat_db::presence::Status>, chat_db::DbError>
     {
-        let fresh_after =
-            chrono::Utc::now() - chrono::Duration::seconds(self.config.presence_fresh_secs);
-        chat_db::presence::status_of(conn, users, fresh_after).await
+        chat_db::presence::status_of(conn, users, self.fresh_after()).await
+    }
+
+    /// A socket counts as live when its gateway's heartbeat is newer than this.
+    fn fresh_after(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() - chrono::Duration::seconds(self.config.presence_fresh_secs)
     }
 }
 

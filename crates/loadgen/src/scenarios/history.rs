@@ -9,7 +9,7 @@ use crate::stats::{Latency, histogram, now_ns};
 use anyhow::Context;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use rand::Rng;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
@@ -121,36 +121,28 @@ struct SeqScans {
 }
 
 /// Deletes a room for good (`DELETE FROM rooms`, which cascades to its messages and members)
-/// and counts the sequential scans of `messages` it caused.
+/// and counts the sequential scans of `messages` it caused, read in its own transaction
+/// (`pg_stat_xact_user_tables` counts the transaction's work, the cascade's included).
 async fn delete_room(setup: &Setup, room: Uuid) -> anyhow::Result<Deletion> {
     let mut conn = setup.db().await?;
-    // The statistics are per backend until its transaction ends; read them fresh each time.
-    let scans = async |conn: &mut diesel_async::AsyncPgConnection| -> anyhow::Result<i64> {
-        diesel::sql_query("SELECT pg_stat_clear_snapshot()")
-            .execute(conn)
-            .await?;
-        let row: SeqScans = diesel::sql_query(
-            "SELECT coalesce(seq_scan, 0) AS n FROM pg_stat_user_tables WHERE relname = 'messages'",
-        )
-        .get_result(conn)
-        .await?;
-        Ok(row.n)
-    };
-    let before = scans(&mut conn).await?;
     let started = Instant::now();
-    diesel::sql_query("DELETE FROM rooms WHERE id = $1")
-        .bind::<SqlUuid, _>(room)
-        .execute(&mut conn)
-        .await
-        .context("deleting the room")?;
+    let seq_scans = conn
+        .transaction::<_, anyhow::Error, _>(async |conn| {
+            diesel::sql_query("DELETE FROM rooms WHERE id = $1")
+                .bind::<SqlUuid, _>(room)
+                .execute(conn)
+                .await
+                .context("deleting the room")?;
+            let row: SeqScans = diesel::sql_query(
+                "SELECT coalesce(seq_scan, 0) AS n FROM pg_stat_xact_user_tables \
+                 WHERE relname = 'messages'",
+            )
+            .get_result(conn)
+            .await?;
+            Ok(row.n)
+        })
+        .await?;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    // A backend reports its counts when its transaction ends; give the collector a moment.
-    let deadline = Instant::now() + Duration::from_secs(2);
-    let mut seq_scans = scans(&mut conn).await? - before;
-    while seq_scans == 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        seq_scans = scans(&mut conn).await? - before;
-    }
     Ok(Deletion { ms, seq_scans })
 }
 

@@ -14,6 +14,7 @@ use chat_http::{ApiError, ApiResult, RequestId};
 /// `client_msg_id`); the batch only shares one round trip, one transaction and one durable
 /// commit, and every answer comes after that commit. The gateway sends what its sockets queued
 /// while its previous batch was being stored.
+///
 /// Its body may be up to `MAX_SEND_BATCH_BYTES` (1 MiB) of JSON, more than the other
 /// routes take (a send's at most), so it is registered by [`route`] with a JSON limit of its own.
 #[utoipa::path(

@@ -1,0 +1,113 @@
+//! What the rooms service's integration tests share: the service spawned for real on port 0
+//! against its own database and exchange, users with tokens, and a few calls.
+#![allow(dead_code)] // each test binary uses its own part
+
+use chat_db::users::{self, NewUser};
+use chat_testkit::{Http, TestDb, common_config, mint_token, test_exchange};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+pub struct TestApp {
+    pub http: Http,
+    pub db: TestDb,
+    pub exchange: String,
+    pub stop: CancellationToken,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// A user row plus a token for them.
+pub struct User {
+    pub id: Uuid,
+    pub token: String,
+}
+
+pub fn config(db: &TestDb, exchange: &str) -> chat_rooms::Config {
+    chat_rooms::Config {
+        max_body_chars: 100,
+        ..chat_rooms::Config::for_tests(common_config(db, exchange))
+    }
+}
+
+pub async fn spawn_with(config: chat_rooms::Config, db: TestDb) -> TestApp {
+    let exchange = config.common.exchange.clone();
+    let service = chat_rooms::build(config).await.expect("build rooms");
+    let http = Http::new(format!("http://127.0.0.1:{}", service.port));
+    let stop = CancellationToken::new();
+    tokio::spawn(service.run_until(stop.clone().cancelled_owned()));
+    TestApp {
+        http,
+        db,
+        exchange,
+        stop,
+    }
+}
+
+pub async fn spawn() -> TestApp {
+    let db = TestDb::new().await;
+    let exchange = test_exchange();
+    spawn_with(config(&db, &exchange), db).await
+}
+
+impl TestApp {
+    pub async fn user(&self, name: &str) -> User {
+        let mut conn = self.db.conn().await;
+        let id = Uuid::now_v7();
+        users::insert(
+            &mut conn,
+            &NewUser {
+                id,
+                username: name,
+                email: &format!("{name}@example.com"),
+                display_name: name,
+                password_hash: "x",
+                role: "user",
+            },
+        )
+        .await
+        .expect("insert user");
+        User {
+            id,
+            token: mint_token(id, name, 300),
+        }
+    }
+
+    pub async fn direct(&self, a: &User, b: &User) -> Value {
+        let reply = self
+            .http
+            .post(
+                "/api/rooms/direct",
+                Some(&a.token),
+                &json!({"user_id": b.id}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        reply.body
+    }
+
+    pub async fn send(
+        &self,
+        user: &User,
+        room: &str,
+        cid: &str,
+        body: &str,
+    ) -> chat_testkit::Reply {
+        self.http
+            .post(
+                &format!("/api/rooms/{room}/messages"),
+                Some(&user.token),
+                &json!({"client_msg_id": cid, "body": body}),
+            )
+            .await
+    }
+}
+
+/// A fresh client_msg_id.
+pub fn cid() -> String {
+    Uuid::new_v4().to_string()
+}
