@@ -9,6 +9,7 @@ use chat_domain::events::Event;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
@@ -152,35 +153,46 @@ pub async fn head(conn: &mut AsyncPgConnection) -> Result<Cursor, DbError> {
     })
 }
 
-/// A user's rooms and the sync cursor they were read at, in one statement: the cursor comes
-/// from the same snapshot as the rooms, so every event the rooms do not reflect yet is after
-/// it. What a new socket needs, in one round trip.
+/// The rooms of each of `users` (in their order; a user named twice gets them twice) and the
+/// sync cursor they were read at, in one statement: the cursor comes from the same snapshot
+/// as the rooms, so every event the rooms do not reflect yet is after it. What new sockets
+/// need, in one round trip however many connect at once.
 pub async fn rooms_at_head(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-) -> Result<(Vec<Uuid>, Cursor), DbError> {
+    users: &[Uuid],
+) -> Result<(Vec<Vec<Uuid>>, Cursor), DbError> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         xmin: i64,
-        #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Uuid>)]
-        room_ids: Vec<Uuid>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+        user_id: Option<Uuid>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+        room_id: Option<Uuid>,
     }
-    let row: Row = diesel::sql_query(
+    // The outer join keeps one row (with the snapshot) when nobody has a room.
+    let rows: Vec<Row> = diesel::sql_query(
         "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin, \
-                ARRAY(SELECT m.room_id FROM room_members m JOIN rooms r ON r.id = m.room_id \
-                      WHERE m.user_id = $1 AND r.deleted_at IS NULL) AS room_ids",
+                x.user_id, x.room_id \
+         FROM (VALUES (1)) AS one(n) LEFT JOIN ( \
+             SELECT m.user_id, m.room_id FROM room_members m JOIN rooms r ON r.id = m.room_id \
+             WHERE m.user_id = ANY($1) AND r.deleted_at IS NULL) AS x ON true",
     )
-    .bind::<diesel::sql_types::Uuid, _>(user_id)
-    .get_result(conn)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(users)
+    .load(conn)
     .await?;
-    Ok((
-        row.room_ids,
-        Cursor {
-            xid: row.xmin,
-            id: 0,
-        },
-    ))
+    let xmin = rows.as_slice().first().map_or(0, |r| r.xmin);
+    let mut of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for row in rows {
+        if let (Some(user), Some(room)) = (row.user_id, row.room_id) {
+            of.entry(user).or_default().push(room);
+        }
+    }
+    let rooms = users
+        .iter()
+        .map(|u| of.get(u).cloned().unwrap_or_default())
+        .collect();
+    Ok((rooms, Cursor { xid: xmin, id: 0 }))
 }
 
 /// Below this, rows were pruned: a cursor there is too old to serve.

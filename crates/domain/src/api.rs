@@ -71,6 +71,37 @@ pub enum BatchedResult {
     },
 }
 
+/// A user's rooms and the sync cursor taken before they were read (`GET /api/rooms/ids`): a
+/// gateway subscribes a new socket to them and hands the cursor to the client in `hello`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RoomIds {
+    pub room_ids: Vec<Uuid>,
+    /// A sync cursor taken before the rooms were read: every event after it is in the sync
+    /// log (`GET /api/rooms/sync?cursor=`).
+    pub cursor: String,
+}
+
+/// The most users one [`RoomIdsBatch`] may name.
+pub const MAX_ROOM_IDS_BATCH: usize = 1000;
+
+/// The rooms of several users at once (`POST /api/rooms/ids/batch`, service credential only):
+/// a gateway asks for the users of the sockets that connected while its previous ask was on
+/// its way, so a burst of connects costs a few round trips, not one each.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoomIdsBatch {
+    /// 1 to 1,000 users; one may appear more than once.
+    pub user_ids: Vec<Uuid>,
+}
+
+/// The answer to a [`RoomIdsBatch`]: one cursor, taken before any room was read, and each
+/// user's rooms in the order the users were named.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RoomIdsBatchAnswer {
+    pub cursor: String,
+    pub rooms: Vec<Vec<Uuid>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use std::time::Duration;
 use uuid::Uuid;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum CallError {
     /// The other service answered with its error envelope (never for 503).
     #[error("{code}: {message}")]

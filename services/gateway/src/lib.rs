@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod batch;
 pub mod config;
 mod events;
 mod hub;
@@ -34,6 +35,11 @@ pub struct AppState {
     rooms: RoomsClient,
     /// Sends waiting to be stored in the next batch (`sends::batcher`).
     sends: sends::Queue,
+    /// New sockets waiting for their user's rooms (`rooms_client::list_batcher`).
+    room_lists: rooms_client::RoomLists,
+    /// Users whose last socket here closed, waiting for their presence to be read
+    /// (`presence::status_batcher`).
+    statuses: presence::Statuses,
     /// Publishes ephemeral typing and presence notices.
     publisher: Publisher,
     /// Socket changes waiting to be written to presence (`presence::writer`).
@@ -61,10 +67,20 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     let bind = config.bind.clone();
     let (presence_queue, presence_changes) = tokio::sync::mpsc::unbounded_channel();
     let (sends_queue, queued_sends) = tokio::sync::mpsc::unbounded_channel();
+    let (lists_queue, queued_lists) = tokio::sync::mpsc::unbounded_channel();
+    let (statuses_queue, queued_statuses) = tokio::sync::mpsc::unbounded_channel();
+    let rooms = RoomsClient::new(&config.rooms_url, service_token)?;
+    life.tasks.spawn(rooms_client::list_batcher(
+        rooms.clone(),
+        life.cancel.clone(),
+        queued_lists,
+    ));
     let state = Arc::new(AppState {
         presence: presence_queue,
         sends: sends_queue,
-        rooms: RoomsClient::new(&config.rooms_url, service_token)?,
+        room_lists: lists_queue,
+        statuses: statuses_queue,
+        rooms,
         publisher: Publisher::new(config.common.amqp_url.expose(), &config.common.exchange),
         consuming: Connected::default(),
         hub: Hub::default(),
@@ -102,6 +118,8 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         .spawn(presence::writer(state.clone(), presence_changes));
     life.tasks
         .spawn(sends::batcher(state.clone(), queued_sends));
+    life.tasks
+        .spawn(presence::status_batcher(state.clone(), queued_statuses));
     let data = web::Data::from(state);
     Ok(serve("gateway", &bind, 4096, life, move |cfg| {
         cfg.app_data(data.clone())
@@ -109,6 +127,13 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
             .route("/livez", web::get().to(health::livez))
             .route("/readyz", web::get().to(readyz));
     })?)
+}
+
+impl AppState {
+    /// Sockets count as open while their gateway heartbeat after this instant.
+    fn fresh_after(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() - chrono::Duration::seconds(self.config.presence_fresh_secs)
+    }
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {

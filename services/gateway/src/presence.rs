@@ -10,8 +10,10 @@
 //! WAL flush.
 
 use crate::AppState;
+use crate::batch::{self, Limits};
 use crate::events::publish_presence;
-use chat_db::presence::{self, Changes};
+use crate::rooms_client::rooms_of;
+use chat_db::presence::{self, Changes, Status};
 use chat_domain::events::PresenceChanged;
 use std::sync::Arc;
 use std::time::Duration;
@@ -141,29 +143,60 @@ pub fn disconnected(
     });
 }
 
+/// Where users who may have gone offline queue to have their presence read (see
+/// [`status_batcher`]); `None` answers a read that failed.
+pub type Statuses = batch::Queue<Uuid, Option<Status>>;
+
+/// The presence of users whose last socket here closed is read for many at once, in one
+/// statement: 10,000 sockets closing together (a gateway killed, nginx reloaded) would
+/// otherwise make 10,000 reads on a pool that the reconnects need too.
+pub async fn status_batcher(state: Arc<AppState>, queue: batch::Queued<Uuid, Option<Status>>) {
+    let limits = Limits {
+        in_flight: 2,
+        max_items: 1000,
+        max_weight: usize::MAX,
+    };
+    batch::run(
+        queue,
+        state.cancel.clone(),
+        limits,
+        |_| 0,
+        |users| {
+            let state = state.clone();
+            async move {
+                let read = async {
+                    let mut conn = chat_db::conn(&state.pool).await?;
+                    presence::status_of(&mut conn, &users, state.fresh_after()).await
+                }
+                .await;
+                match read {
+                    Ok(all) => users
+                        .iter()
+                        .map(|u| Some(all.get(u).copied().unwrap_or_default()))
+                        .collect(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, users = users.len(), "cannot read presence");
+                        vec![None; users.len()]
+                    }
+                }
+            }
+        },
+    )
+    .await;
+}
+
 /// Tells the user's rooms they are offline, with their last seen, unless a socket of theirs is
 /// open somewhere. Without `room_ids` they are asked of the rooms service.
 async fn tell_if_offline(state: &AppState, user_id: Uuid, room_ids: Option<Vec<Uuid>>) {
-    let status = async {
-        let mut conn = chat_db::conn(&state.pool).await?;
-        let fresh_after =
-            chrono::Utc::now() - chrono::Duration::seconds(state.config.presence_fresh_secs);
-        presence::status_of(&mut conn, &[user_id], fresh_after).await
-    }
-    .await;
-    let status = match status {
-        Ok(mut all) => all.remove(&user_id).unwrap_or_default(),
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot read presence");
-            return;
-        }
+    let Some(status) = batch::ask(&state.statuses, user_id).await.flatten() else {
+        return;
     };
     if status.online {
         return;
     }
     let room_ids = match room_ids {
         Some(ids) => ids,
-        None => match state.rooms.room_ids(user_id, "presence").await {
+        None => match rooms_of(&state.room_lists, user_id).await {
             Ok(ids) => ids.room_ids,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot load the rooms of a user who went offline");
@@ -215,11 +248,7 @@ pub async fn heartbeat(state: Arc<AppState>) {
         beat(&state).await;
         let reaped = async {
             let mut conn = chat_db::conn(pool).await?;
-            let stale = presence::stale_instances(
-                &mut conn,
-                chrono::Utc::now() - chrono::Duration::seconds(state.config.presence_fresh_secs),
-            )
-            .await?;
+            let stale = presence::stale_instances(&mut conn, state.fresh_after()).await?;
             let mut gone = Vec::new();
             for id in stale {
                 let users = presence::remove_instance(&mut conn, id).await?;
@@ -230,9 +259,13 @@ pub async fn heartbeat(state: Arc<AppState>) {
         };
         match reaped.await {
             Ok(gone) => {
-                for user_id in gone {
-                    tell_if_offline(&state, user_id, None).await;
-                }
+                // At once, so that their reads share batches.
+                let state = &state;
+                futures_util::future::join_all(
+                    gone.into_iter()
+                        .map(|user_id| tell_if_offline(state, user_id, None)),
+                )
+                .await;
             }
             Err(e) => tracing::warn!(error = %e, "reaping stale gateway instances failed"),
         }

@@ -3,19 +3,69 @@
 //! the user its socket authenticated, and a socket closes when its token expires, so the
 //! gateway never acts for anyone who is not connected to it with a valid token.
 
-use chat_domain::api::{BatchedResult, BatchedSend, SendBatch, SendBatchResults};
+use crate::batch::{self, Limits};
+use chat_domain::api::{
+    BatchedResult, BatchedSend, MAX_ROOM_IDS_BATCH, RoomIds, RoomIdsBatch, RoomIdsBatchAnswer,
+    SendBatch, SendBatchResults,
+};
 use chat_http::client::{CallError, ServiceClient};
 use chat_http::config::Secret;
 use reqwest::Method;
-use serde::Deserialize;
 use serde_json::json;
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-/// A user's rooms and the sync cursor taken before they were read.
-#[derive(Deserialize)]
-pub struct RoomIds {
-    pub room_ids: Vec<Uuid>,
-    pub cursor: String,
+/// A user's rooms, asked for with others (see [`list_batcher`]).
+type RoomList = Result<RoomIds, CallError>;
+
+/// Where sockets ask for their user's rooms.
+pub type RoomLists = batch::Queue<Uuid, RoomList>;
+
+/// Asks for a user's rooms and a sync cursor taken before they were read.
+pub async fn rooms_of(lists: &RoomLists, user: Uuid) -> RoomList {
+    batch::ask(lists, user)
+        .await
+        .unwrap_or_else(|| Err(CallError::Unavailable("the room list was dropped".into())))
+}
+
+/// Room lists asked for at once are fetched together (`POST /api/rooms/ids/batch`, up to
+/// 1,000 users a call, at most 4 calls in flight): a burst of connects costs a few round trips
+/// and statements, not one each (a reconnect storm of 10,000 sockets made 10,000 calls, which
+/// failed by the thousand on connection limits and pool timeouts).
+pub async fn list_batcher(
+    client: RoomsClient,
+    cancel: CancellationToken,
+    queue: batch::Queued<Uuid, RoomList>,
+) {
+    let limits = Limits {
+        in_flight: 4,
+        max_items: MAX_ROOM_IDS_BATCH,
+        max_weight: usize::MAX,
+    };
+    batch::run(queue, cancel, limits, |_| 0, |users| {
+        let client = client.clone();
+        async move {
+            let count = users.len();
+            match client.room_ids_batch(users).await {
+                Ok(answer) if answer.rooms.len() == count => answer
+                    .rooms
+                    .into_iter()
+                    .map(|room_ids| {
+                        Ok(RoomIds {
+                            room_ids,
+                            cursor: answer.cursor.clone(),
+                        })
+                    })
+                    .collect(),
+                Ok(_) => vec![Err(CallError::Unavailable("unreadable answer".into())); count],
+                Err(e) => {
+                    tracing::warn!(error = %e, users = count, "cannot load the rooms of connecting users");
+                    vec![Err(e); count]
+                }
+            }
+        }
+    })
+    .await;
 }
 
 #[derive(Clone)]
@@ -34,10 +84,16 @@ impl RoomsClient {
         })
     }
 
-    pub async fn room_ids(&self, user: Uuid, request_id: &str) -> Result<RoomIds, CallError> {
+    async fn room_ids_batch(&self, user_ids: Vec<Uuid>) -> Result<RoomIdsBatchAnswer, CallError> {
         let req = self
             .client
-            .request(Method::GET, "/api/rooms/ids", Some(user), request_id);
+            .request(
+                Method::POST,
+                "/api/rooms/ids/batch",
+                None,
+                &Uuid::new_v4().to_string(),
+            )
+            .json(&RoomIdsBatch { user_ids });
         required(self.client.send(req).await?)
     }
 

@@ -184,27 +184,33 @@ async fn serve(
     let first_here = state.hub.add(conn.id, conn.user_id, tx, kick.clone());
     tracing::info!("socket open");
 
-    let mut ended: Option<CloseReason> = match state.rooms.room_ids(conn.user_id, &request_id).await
-    {
-        Ok(mine) => {
-            state.hub.join_conn(conn.id, &mine.room_ids);
-            let hello = frame(&ServerFrame::Hello {
-                user_id: conn.user_id,
-                session_id: conn.id,
-                protocol: PROTOCOL_VERSION,
-                cursor: mine.cursor,
-                instance_id: state.config.instance_id,
-            });
-            let ended = write(&mut session, &kick, Out::Text(&hello)).await;
-            crate::presence::connected(&state, conn.id, conn.user_id, first_here, mine.room_ids)
+    let mut ended: Option<CloseReason> =
+        match crate::rooms_client::rooms_of(&state.room_lists, conn.user_id).await {
+            Ok(mine) => {
+                state.hub.join_conn(conn.id, &mine.room_ids);
+                let hello = frame(&ServerFrame::Hello {
+                    user_id: conn.user_id,
+                    session_id: conn.id,
+                    protocol: PROTOCOL_VERSION,
+                    cursor: mine.cursor,
+                    instance_id: state.config.instance_id,
+                });
+                let ended = write(&mut session, &kick, Out::Text(&hello)).await;
+                crate::presence::connected(
+                    &state,
+                    conn.id,
+                    conn.user_id,
+                    first_here,
+                    mine.room_ids,
+                )
                 .await;
-            ended
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot load the user's rooms");
-            Some(reason(1013, "try again later"))
-        }
-    };
+                ended
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot load the user's rooms");
+                Some(reason(1013, "try again later"))
+            }
+        };
 
     let mut ping = tokio::time::interval(Duration::from_secs(state.config.ping_secs));
     ping.tick().await;

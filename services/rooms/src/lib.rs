@@ -7,9 +7,9 @@ mod handlers;
 mod openapi;
 mod tx;
 
+pub use chat_domain::api::RoomIds;
 pub use config::Config;
 pub use handlers::list_messages::MessagePage;
-pub use handlers::room_ids::RoomIds;
 pub use openapi::ApiDoc;
 
 use actix_web::{HttpResponse, web};
@@ -99,6 +99,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(handlers::list_rooms::list_rooms)
         .service(create_room::create_room)
         .service(handlers::room_ids::room_ids)
+        .service(handlers::room_ids::batch_route())
         .service(handlers::public_rooms::public_rooms)
         .service(handlers::sync::sync)
         .service(handlers::search::search)

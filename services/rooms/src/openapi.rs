@@ -19,6 +19,7 @@ use utoipa::OpenApi;
         handlers::list_rooms::list_rooms,
         handlers::create_room::create_room,
         handlers::room_ids::room_ids,
+        handlers::room_ids::room_ids_batch,
         handlers::public_rooms::public_rooms,
         handlers::open_direct::open_direct,
         handlers::get_room::get_room,

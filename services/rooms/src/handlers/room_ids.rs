@@ -1,19 +1,10 @@
 use crate::AppState;
 use actix_web::{get, web};
 use chat_db::outbox;
+use chat_domain::api::{MAX_ROOM_IDS_BATCH, RoomIds, RoomIdsBatch, RoomIdsBatchAnswer};
+use chat_http::auth::ServiceCaller;
 use chat_http::error::ErrorEnvelope;
-use chat_http::{Actor, ApiResult};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use uuid::Uuid;
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct RoomIds {
-    pub room_ids: Vec<Uuid>,
-    /// A sync cursor taken before the rooms were read: every event after it is in the sync
-    /// log (`GET /api/rooms/sync?cursor=`).
-    pub cursor: String,
-}
+use chat_http::{Actor, ApiError, ApiResult};
 
 /// The ids of my rooms and the sync cursor of this moment (a gateway subscribes a new socket
 /// to them and hands the cursor to the client in `hello`).
@@ -25,9 +16,54 @@ pub struct RoomIds {
 #[get("/api/rooms/ids")]
 pub async fn room_ids(state: web::Data<AppState>, auth: Actor) -> ApiResult<web::Json<RoomIds>> {
     let mut conn = chat_db::conn(&state.pool).await?;
-    let (room_ids, cursor) = outbox::rooms_at_head(&mut conn, auth.id).await?;
+    let (mut rooms, cursor) = outbox::rooms_at_head(&mut conn, &[auth.id]).await?;
     Ok(web::Json(RoomIds {
-        room_ids,
+        room_ids: rooms.pop().unwrap_or_default(),
         cursor: cursor.encode(),
     }))
+}
+
+/// The rooms of several users and one sync cursor taken before any of them was read (service
+/// credential only): a gateway asks for the users whose sockets connected together, in one
+/// round trip and one statement. Each user's rooms are what `GET /api/rooms/ids` would answer
+/// them.
+#[utoipa::path(
+    post,
+    path = "/api/rooms/ids/batch",
+    tag = "rooms",
+    request_body = RoomIdsBatch,
+    responses(
+        (status = 200, description = "Each user's rooms, in the order they were named", body = RoomIdsBatchAnswer),
+        (status = 401, description = "Not a service credential", body = ErrorEnvelope),
+        (status = 422, description = "No user, or more than 1,000", body = ErrorEnvelope),
+        (status = 503, description = "The database is down", body = ErrorEnvelope),
+    ),
+    security(("service" = []))
+)]
+pub async fn room_ids_batch(
+    state: web::Data<AppState>,
+    _service: ServiceCaller,
+    batch: web::Json<RoomIdsBatch>,
+) -> ApiResult<web::Json<RoomIdsBatchAnswer>> {
+    let users = batch.into_inner().user_ids;
+    if users.is_empty() || users.len() > MAX_ROOM_IDS_BATCH {
+        return Err(ApiError::invalid([chat_domain::Invalid::new(
+            "user_ids",
+            format!("must name 1 to {MAX_ROOM_IDS_BATCH} users"),
+        )]));
+    }
+    let mut conn = chat_db::conn(&state.pool).await?;
+    let (rooms, cursor) = outbox::rooms_at_head(&mut conn, &users).await?;
+    Ok(web::Json(RoomIdsBatchAnswer {
+        cursor: cursor.encode(),
+        rooms,
+    }))
+}
+
+/// The batch route, with a JSON limit that fits 1,000 ids (the default limit of a send would
+/// not).
+pub fn batch_route() -> actix_web::Resource {
+    web::resource("/api/rooms/ids/batch")
+        .app_data(chat_http::error::json_config(64 * 1024))
+        .route(web::post().to(room_ids_batch))
 }
