@@ -171,13 +171,12 @@ pub async fn rooms_at_head(
         room_id: Option<Uuid>,
     }
     // The outer join keeps one row (with the snapshot) when nobody has a room.
-    let rows: Vec<Row> = diesel::sql_query(
+    let rows: Vec<Row> = diesel::sql_query(format!(
         "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin, \
                 x.user_id, x.room_id \
-         FROM (VALUES (1)) AS one(n) LEFT JOIN ( \
-             SELECT m.user_id, m.room_id FROM room_members m JOIN rooms r ON r.id = m.room_id \
-             WHERE m.user_id = ANY($1) AND r.deleted_at IS NULL) AS x ON true",
-    )
+         FROM (VALUES (1)) AS one(n) LEFT JOIN ({}) AS x ON true",
+        crate::rooms::LIVE_ROOMS_OF_MEMBERS
+    ))
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(users)
     .load(conn)
     .await?;

@@ -70,8 +70,16 @@ async fn reads<F>(conn: &mut AsyncPgConnection, query: F) -> Reads
 where
     F: for<'c> FnOnce(&'c mut AsyncPgConnection) -> Check<'c> + Send,
 {
+    reads_with(conn, "off", query).await
+}
+
+/// [`reads`], with sequential scans priced out or not (`enable_seqscan`).
+async fn reads_with<F>(conn: &mut AsyncPgConnection, enable_seqscan: &str, query: F) -> Reads
+where
+    F: for<'c> FnOnce(&'c mut AsyncPgConnection) -> Check<'c> + Send,
+{
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        diesel::sql_query("SET LOCAL enable_seqscan = off")
+        diesel::sql_query(format!("SET LOCAL enable_seqscan = {enable_seqscan}"))
             .execute(conn)
             .await?;
         // The counters also hold this session's earlier, not yet flushed, transactions.
@@ -272,6 +280,56 @@ async fn the_frequent_queries_never_scan_a_whole_table() {
         .map(|(name, r)| format!("{name}: {}", r.seq_scans.join(", ")))
         .collect();
     assert!(offenders.is_empty(), "sequential scans: {offenders:#?}");
+}
+
+/// The room lists of the connect and sync paths run for every socket that connects and every
+/// client that resyncs, often right after many rooms were made (nothing analysed yet, and
+/// autovacuum is off on the CI machines): their plan must not depend on statistics. A join of
+/// `room_members` and `rooms` hashed the whole `rooms` table on every call there.
+#[tokio::test]
+async fn the_room_lists_of_connects_and_syncs_probe_by_key_without_statistics() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    conn.batch_execute(&SEED.replace("ANALYZE;", ""))
+        .await
+        .expect("seed");
+    let pick: Pick = diesel::sql_query(
+        "SELECT m.room_id AS room, m.user_id AS user FROM room_members m LIMIT 1",
+    )
+    .get_result(&mut conn)
+    .await
+    .expect("a member");
+    let user = pick.user;
+
+    // The probe sees the trap: the plain join scans `rooms` with no statistics.
+    let joined = reads_with(&mut conn, "on", |c| {
+        Box::pin(async move {
+            diesel::sql_query(
+                "SELECT m.room_id FROM room_members m JOIN rooms r ON r.id = m.room_id \
+                 WHERE m.user_id = $1 AND r.deleted_at IS NULL",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(user)
+            .execute(c)
+            .await
+            .unwrap();
+        })
+    })
+    .await;
+    assert!(
+        joined.seq_scans.iter().any(|t| t.starts_with("rooms ")),
+        "{joined:?}"
+    );
+
+    let lists = reads_with(&mut conn, "on", |c| {
+        Box::pin(async move {
+            let mine = rooms::room_ids_of(c, user).await.unwrap();
+            assert_eq!(mine.len(), 10);
+            let (many, _) = outbox::rooms_at_head(c, &[user, user]).await.unwrap();
+            assert_eq!(many, vec![mine.clone(), mine]);
+        })
+    })
+    .await;
+    assert!(lists.seq_scans.is_empty(), "{lists:?}");
 }
 
 #[derive(QueryableByName, Debug)]
