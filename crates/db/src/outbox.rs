@@ -194,61 +194,95 @@ pub async fn rooms_at_head(
     Ok((rooms, Cursor { xid: xmin, id: 0 }))
 }
 
-/// Below this, rows were pruned: a cursor there is too old to serve.
-pub async fn horizon(conn: &mut AsyncPgConnection) -> Result<Cursor, DbError> {
-    use crate::schema::sync_horizon;
-    let (xid, id) = sync_horizon::table
-        .select((sync_horizon::xid, sync_horizon::id))
-        .first::<(i64, i64)>(conn)
-        .await?;
-    Ok(Cursor { xid, id })
+/// What a sync from a cursor reads.
+#[derive(Debug)]
+pub enum Synced {
+    /// The cursor is below the horizon (its rows were pruned): start again from `head`.
+    Reset { head: Cursor },
+    /// Up to the limit of events after the cursor, in log order.
+    Events(Vec<(Cursor, Event)>),
 }
 
-/// Up to `limit` events after `after` in the given rooms, or about `user`, in log order; only
-/// rows of transactions older than every running one. One index range scan per room.
-pub async fn since(
+/// Up to `limit` events after `after` in `user`'s rooms (deleted ones left out) or about
+/// `user`, in log order; only rows of transactions older than every one running when the
+/// statement began, so none can commit later below a cursor this returns. Or `Reset` when
+/// `after` is below the horizon of pruned rows.
+///
+/// One statement and one snapshot: the horizon, the user's rooms, the safe `xmin` and one
+/// index range scan per room (before, four statements and round trips; in a reconnect storm
+/// of 10,000 clients the syncs were most of the rooms service's work).
+pub async fn sync_since(
     conn: &mut AsyncPgConnection,
-    rooms: &[Uuid],
     user: Uuid,
     after: Cursor,
     limit: i64,
-) -> Result<Vec<(Cursor, Event)>, DbError> {
+) -> Result<Synced, DbError> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
-        xid: i64,
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
-        #[diesel(sql_type = diesel::sql_types::Jsonb)]
-        payload: serde_json::Value,
+        xmin: i64,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        stale: bool,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+        xid: Option<i64>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+        id: Option<i64>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Jsonb>)]
+        payload: Option<serde_json::Value>,
     }
     use diesel::sql_types::{Array, BigInt, Uuid as SqlUuid};
-    let xmin = safe_xmin(conn).await?;
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT xid, id, payload FROM (              SELECT e.xid, e.id, e.payload FROM unnest($1::uuid[]) AS r(room_id)              CROSS JOIN LATERAL (                  SELECT o.xid, o.id, o.payload FROM outbox o                  WHERE o.room_id = r.room_id AND (o.xid, o.id) > ($3, $4) AND o.xid < $5                  ORDER BY o.xid, o.id LIMIT $6) e              UNION              SELECT o.xid, o.id, o.payload FROM outbox o              WHERE o.user_id = $2 AND (o.xid, o.id) > ($3, $4) AND o.xid < $5          ) s ORDER BY xid, id LIMIT $6",
-    )
-    .bind::<Array<SqlUuid>, _>(rooms)
-    .bind::<SqlUuid, _>(user)
+    // `$1` is `ARRAY[user]`, as the shared room-list query takes it. The outer join keeps one
+    // row (with the snapshot's xmin and the horizon check) when there is nothing to serve.
+    let rows: Vec<Row> = diesel::sql_query(format!(
+        "WITH snap AS MATERIALIZED ( \
+             SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin, \
+                    ($2::bigint, $3::bigint) < (h.xid, h.id) AS stale \
+             FROM sync_horizon h LIMIT 1), \
+         mine AS ({rooms}) \
+         SELECT snap.xmin, snap.stale, ev.xid, ev.id, ev.payload \
+         FROM snap LEFT JOIN LATERAL ( \
+             SELECT s.xid, s.id, s.payload FROM ( \
+                 SELECT e.xid, e.id, e.payload FROM mine \
+                 CROSS JOIN LATERAL ( \
+                     SELECT o.xid, o.id, o.payload FROM outbox o \
+                     WHERE o.room_id = mine.room_id AND (o.xid, o.id) > ($2, $3) \
+                       AND o.xid < snap.xmin \
+                     ORDER BY o.xid, o.id LIMIT $4) e \
+                 UNION \
+                 SELECT o.xid, o.id, o.payload FROM outbox o \
+                 WHERE o.user_id = ($1::uuid[])[1] AND (o.xid, o.id) > ($2, $3) \
+                   AND o.xid < snap.xmin \
+             ) s WHERE NOT snap.stale ORDER BY s.xid, s.id LIMIT $4) ev ON true \
+         ORDER BY ev.xid, ev.id",
+        rooms = crate::rooms::LIVE_ROOMS_OF_MEMBERS
+    ))
+    .bind::<Array<SqlUuid>, _>(&[user][..])
     .bind::<BigInt, _>(after.xid)
     .bind::<BigInt, _>(after.id)
-    .bind::<BigInt, _>(xmin)
     .bind::<BigInt, _>(limit)
     .load(conn)
     .await?;
+    let Some(first) = rows.as_slice().first() else {
+        return Err(DbError::Query(diesel::result::Error::NotFound));
+    };
+    if first.stale {
+        return Ok(Synced::Reset {
+            head: Cursor {
+                xid: first.xmin,
+                id: 0,
+            },
+        });
+    }
     rows.into_iter()
-        .map(|r| {
-            let event = serde_json::from_value(r.payload).map_err(|e| {
+        .filter_map(|r| Some((r.xid?, r.id?, r.payload?)))
+        .map(|(xid, id, payload)| {
+            let event = serde_json::from_value(payload).map_err(|e| {
                 DbError::Query(diesel::result::Error::DeserializationError(Box::new(e)))
             })?;
-            Ok((
-                Cursor {
-                    xid: r.xid,
-                    id: r.id,
-                },
-                event,
-            ))
+            Ok((Cursor { xid, id }, event))
         })
-        .collect()
+        .collect::<Result<_, _>>()
+        .map(Synced::Events)
 }
 
 /// Deletes published rows older than `older_than` (at most `batch` at once) and raises the

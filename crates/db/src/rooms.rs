@@ -150,25 +150,6 @@ pub async fn members(
         .await?)
 }
 
-/// The rooms a user is a member of, deleted ones left out. Written so that its plan does not
-/// depend on statistics: see [`LIVE_ROOMS_OF_MEMBERS`].
-pub async fn room_ids_of(
-    conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-) -> Result<Vec<Uuid>, DbError> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = sql_types::Uuid)]
-        room_id: Uuid,
-    }
-    let rows: Vec<Row> =
-        diesel::sql_query(format!("SELECT room_id FROM ({LIVE_ROOMS_OF_MEMBERS}) x"))
-            .bind::<sql_types::Array<sql_types::Uuid>, _>(&[user_id][..])
-            .load(conn)
-            .await?;
-    Ok(rows.into_iter().map(|r| r.room_id).collect())
-}
-
 /// `(user_id, room_id)` of the members among `$1` (a `uuid[]`), for rooms not deleted. The
 /// room is checked with a scalar subquery, which PostgreSQL runs per membership through the
 /// primary key whatever its statistics say: as a join, with tables never analysed (a bulk of

@@ -1,6 +1,6 @@
 use crate::AppState;
 use actix_web::{get, web};
-use chat_db::{outbox, rooms};
+use chat_db::outbox;
 use chat_domain::events::Event;
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, AuthUser};
@@ -58,17 +58,17 @@ pub async fn sync(
     };
     let cursor = outbox::Cursor::decode(raw)
         .ok_or_else(|| ApiError::BadRequest("this is not a sync cursor".into()))?;
-    if cursor < outbox::horizon(&mut conn).await? {
-        let head = outbox::head(&mut conn).await?;
-        return Ok(web::Json(SyncPage {
-            events: vec![],
-            next_cursor: head.encode(),
-            has_more: false,
-            reset: true,
-        }));
-    }
-    let room_ids = rooms::room_ids_of(&mut conn, auth.id).await?;
-    let mut rows = outbox::since(&mut conn, &room_ids, auth.id, cursor, limit + 1).await?;
+    let mut rows = match outbox::sync_since(&mut conn, auth.id, cursor, limit + 1).await? {
+        outbox::Synced::Events(rows) => rows,
+        outbox::Synced::Reset { head } => {
+            return Ok(web::Json(SyncPage {
+                events: vec![],
+                next_cursor: head.encode(),
+                has_more: false,
+                reset: true,
+            }));
+        }
+    };
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next = rows.last().map_or(cursor, |(c, _)| *c);

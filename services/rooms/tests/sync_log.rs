@@ -1,0 +1,136 @@
+//! The sync log's one promise, read at the database: a page never serves a row of a
+//! transaction that could still commit below it. With a transaction open, neither its row nor
+//! any later one is served; once it commits, both come, in log order, from the same cursor.
+
+use chat_db::outbox::{self, Cursor, Synced};
+use chat_testkit::TestDb;
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// An outbox row of `room` or, with `user`, about that user (not of a room).
+fn event_row(room: Uuid, seq: i64) -> String {
+    event_row_for(room, seq, None)
+}
+
+fn event_row_for(room: Uuid, seq: i64, user: Option<Uuid>) -> String {
+    let payload = serde_json::json!({
+        "id": Uuid::new_v4(),
+        "occurred_at": "2026-12-03T00:00:00Z",
+        "request_id": null,
+        "payload": {"type": "read_by_all", "room_id": room, "seq": seq},
+    });
+    let (room_col, user_col) = match user {
+        Some(u) => ("NULL".to_owned(), format!("'{u}'")),
+        None => (format!("'{room}'"), "NULL".to_owned()),
+    };
+    format!(
+        "INSERT INTO outbox (event_id, routing_key, payload, room_id, user_id) \
+         VALUES ('{}', 'room.read_by_all', '{payload}', {room_col}, {user_col})",
+        Uuid::new_v4()
+    )
+}
+
+async fn page(conn: &mut AsyncPgConnection, user: Uuid, after: Cursor) -> Vec<(Cursor, i64)> {
+    match outbox::sync_since(conn, user, after, 100).await.unwrap() {
+        Synced::Events(rows) => rows
+            .into_iter()
+            .map(|(c, e)| {
+                let seq = match e.payload {
+                    chat_domain::events::EventPayload::ReadByAll { seq, .. } => seq,
+                    other => panic!("unexpected event {other:?}"),
+                };
+                (c, seq)
+            })
+            .collect(),
+        Synced::Reset { .. } => panic!("reset"),
+    }
+}
+
+#[tokio::test]
+async fn a_row_of_a_transaction_still_open_holds_back_every_later_row_until_it_commits() {
+    let db = TestDb::new().await;
+    let (user, room) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut setup = db.conn().await;
+    setup
+        .batch_execute(&format!(
+            "INSERT INTO users (id, username, email, display_name, password_hash) \
+                 VALUES ('{user}', 'ann', 'ann@example.com', 'Ann', 'x'); \
+             INSERT INTO rooms (id, kind, name) VALUES ('{room}', 'group', 'g'); \
+             INSERT INTO room_members (room_id, user_id, role) VALUES ('{room}', '{user}', 'owner'); \
+             TRUNCATE outbox_pending;"
+        ))
+        .await
+        .unwrap();
+    let start = Cursor { xid: 0, id: 0 };
+    let mut reader = db.conn().await;
+    // Rows of this database's setup may be served; what follows must come after them.
+    let before = page(&mut reader, user, start).await;
+    let from = before.last().map_or(start, |(c, _)| *c);
+
+    // An open transaction writes seq 1 and holds; a later one writes seq 2 and commits.
+    let mut early = db.conn().await;
+    early.batch_execute("BEGIN").await.unwrap();
+    early.batch_execute(&event_row(room, 1)).await.unwrap();
+    setup.batch_execute(&event_row(room, 2)).await.unwrap();
+    assert_eq!(page(&mut reader, user, from).await, vec![]);
+
+    early.batch_execute("COMMIT").await.unwrap();
+    // Any transaction running in the cluster (another test's) holds the log back too: wait.
+    let served = served_until(&mut reader, user, from, 2).await;
+    let seqs: Vec<i64> = served.iter().map(|(_, s)| *s).collect();
+    assert_eq!(seqs, vec![1, 2], "{served:?}");
+    let from = served[1].0;
+
+    // A deleted room's rows are no longer the member's to sync; rows about the user still are.
+    setup
+        .batch_execute(&format!(
+            "UPDATE rooms SET deleted_at = now() WHERE id = '{room}'"
+        ))
+        .await
+        .unwrap();
+    setup.batch_execute(&event_row(room, 3)).await.unwrap();
+    setup
+        .batch_execute(&event_row_for(room, 4, Some(user)))
+        .await
+        .unwrap();
+    let served = served_until(&mut reader, user, from, 1).await;
+    let seqs: Vec<i64> = served.iter().map(|(_, s)| *s).collect();
+    assert_eq!(seqs, vec![4], "{served:?}");
+}
+
+/// Pages from `from` until at least `n` rows are served (or 60 s pass).
+async fn served_until(
+    conn: &mut AsyncPgConnection,
+    user: Uuid,
+    from: Cursor,
+    n: usize,
+) -> Vec<(Cursor, i64)> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let served = page(conn, user, from).await;
+        if served.len() >= n || Instant::now() > deadline {
+            return served;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The services' pooled connections compile no query with LLVM (see `chat_db::pool`): an
+/// estimate without statistics once made the sync's statement spend 200 ms compiling.
+#[tokio::test]
+async fn pooled_connections_run_without_jit() {
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        jit: String,
+    }
+    let db = TestDb::new().await;
+    let pool = chat_db::pool(&db.url, 1, Duration::from_secs(10)).unwrap();
+    let mut conn = chat_db::conn(&pool).await.unwrap();
+    let setting: Setting =
+        diesel_async::RunQueryDsl::get_result(diesel::sql_query("SHOW jit"), &mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(setting.jit, "off");
+}
