@@ -163,6 +163,12 @@ pub async fn remove_session(
     Ok(())
 }
 
+/// The instant after which a gateway's heartbeat is fresh, for a freshness window of `secs`:
+/// a socket counts as open while its gateway beat after it.
+pub fn fresh_after(secs: i64) -> DateTime<Utc> {
+    Utc::now() - chrono::Duration::seconds(secs)
+}
+
 /// Online state and last seen of each given user. A user is online while a session of theirs
 /// is on an instance that heartbeats.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

@@ -29,6 +29,17 @@ pub struct Limits {
     pub max_weight: usize,
 }
 
+impl Limits {
+    /// Batches bounded by their count of asks alone.
+    pub fn by_count(in_flight: usize, max_items: usize) -> Self {
+        Self {
+            in_flight,
+            max_items,
+            max_weight: usize::MAX,
+        }
+    }
+}
+
 /// Queues an ask and waits for its answer; `None` when the batcher has stopped or the batch
 /// that carried it gave no answer for it.
 pub async fn ask<T, R>(queue: &Queue<T, R>, item: T) -> Option<R> {

@@ -69,18 +69,12 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     let (sends_queue, queued_sends) = tokio::sync::mpsc::unbounded_channel();
     let (lists_queue, queued_lists) = tokio::sync::mpsc::unbounded_channel();
     let (statuses_queue, queued_statuses) = tokio::sync::mpsc::unbounded_channel();
-    let rooms = RoomsClient::new(&config.rooms_url, service_token)?;
-    life.tasks.spawn(rooms_client::list_batcher(
-        rooms.clone(),
-        life.cancel.clone(),
-        queued_lists,
-    ));
     let state = Arc::new(AppState {
         presence: presence_queue,
         sends: sends_queue,
         room_lists: lists_queue,
         statuses: statuses_queue,
-        rooms,
+        rooms: RoomsClient::new(&config.rooms_url, service_token)?,
         publisher: Publisher::new(config.common.amqp_url.expose(), &config.common.exchange),
         consuming: Connected::default(),
         hub: Hub::default(),
@@ -120,6 +114,11 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         .spawn(sends::batcher(state.clone(), queued_sends));
     life.tasks
         .spawn(presence::status_batcher(state.clone(), queued_statuses));
+    life.tasks.spawn(rooms_client::list_batcher(
+        state.rooms.clone(),
+        state.cancel.clone(),
+        queued_lists,
+    ));
     let data = web::Data::from(state);
     Ok(serve("gateway", &bind, 4096, life, move |cfg| {
         cfg.app_data(data.clone())
@@ -132,7 +131,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
 impl AppState {
     /// Sockets count as open while their gateway heartbeat after this instant.
     fn fresh_after(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now() - chrono::Duration::seconds(self.config.presence_fresh_secs)
+        chat_db::presence::fresh_after(self.config.presence_fresh_secs)
     }
 }
 

@@ -151,15 +151,10 @@ pub type Statuses = batch::Queue<Uuid, Option<Status>>;
 /// statement: 10,000 sockets closing together (a gateway killed, nginx reloaded) would
 /// otherwise make 10,000 reads on a pool that the reconnects need too.
 pub async fn status_batcher(state: Arc<AppState>, queue: batch::Queued<Uuid, Option<Status>>) {
-    let limits = Limits {
-        in_flight: 2,
-        max_items: 1000,
-        max_weight: usize::MAX,
-    };
     batch::run(
         queue,
         state.cancel.clone(),
-        limits,
+        Limits::by_count(2, 1000),
         |_| 0,
         |users| {
             let state = state.clone();

@@ -37,11 +37,7 @@ pub async fn list_batcher(
     cancel: CancellationToken,
     queue: batch::Queued<Uuid, RoomList>,
 ) {
-    let limits = Limits {
-        in_flight: 4,
-        max_items: MAX_ROOM_IDS_BATCH,
-        max_weight: usize::MAX,
-    };
+    let limits = Limits::by_count(4, MAX_ROOM_IDS_BATCH);
     batch::run(queue, cancel, limits, |_| 0, |users| {
         let client = client.clone();
         async move {

@@ -57,7 +57,7 @@ impl AppState {
 
     /// A socket counts as live when its gateway's heartbeat is newer than this.
     fn fresh_after(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now() - chrono::Duration::seconds(self.config.presence_fresh_secs)
+        chat_db::presence::fresh_after(self.config.presence_fresh_secs)
     }
 }
 

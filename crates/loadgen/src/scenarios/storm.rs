@@ -388,8 +388,8 @@ pub async fn run(setup: &Setup) -> anyhow::Result<Outcome> {
     // stored and not yet servable while an older transaction is still open: a few rounds, 5 s
     // apart, before a message counts as lost.
     let mut final_sync_failures = 0;
+    let mut still = before_final.clone();
     for round in 0..4 {
-        let still = missing(&ctx);
         if still.is_empty() {
             break;
         }
@@ -418,8 +418,9 @@ pub async fn run(setup: &Setup) -> anyhow::Result<Outcome> {
             .filter_map(Result::err)
             .inspect(|e| log(&format!("final sync failed: {e:#}")))
             .count();
+        still = missing(&ctx);
     }
-    let lost_keys = missing(&ctx);
+    let lost_keys = still;
     let (acked, lost, late, awaiting) = {
         let back = ctx.resynced_ns.lock().expect("lock");
         let here = |recipient: usize| recipient >= victims || back[recipient].is_some();

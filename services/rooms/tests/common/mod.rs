@@ -107,6 +107,51 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Any method on any path, as `user`.
+    pub async fn call(
+        &self,
+        user: &User,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> chat_testkit::Reply {
+        let mut req = self
+            .http
+            .client
+            .request(method, self.http.url(path))
+            .bearer_auth(&user.token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        self.http.send(req).await
+    }
+
+    /// A group or public room made by `owner` with `members`; its id.
+    pub async fn group(&self, owner: &User, kind: &str, name: &str, members: &[&User]) -> String {
+        let ids: Vec<Uuid> = members.iter().map(|m| m.id).collect();
+        let reply = self
+            .http
+            .post(
+                "/api/rooms",
+                Some(&owner.token),
+                &json!({"kind": kind, "name": name, "topic": "all about rust builds", "member_ids": ids}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{:?}", reply.body);
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+}
+
+/// The role of `user` in a room as `GET /api/rooms/{id}` answers it.
+pub fn role_of(room: &Value, user: &User) -> Option<String> {
+    room["members"]
+        .as_array()?
+        .iter()
+        .find(|m| m["user_id"] == user.id.to_string())
+        .map(|m| m["role"].as_str().unwrap().to_owned())
+}
+
 /// A fresh client_msg_id.
 pub fn cid() -> String {
     Uuid::new_v4().to_string()
