@@ -26,11 +26,18 @@ pub type Conn = Object<AsyncPgConnection>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    /// No connection could be had in time: the database is down or overloaded.
+    /// No connection could be had in time: the database is down or overloaded. (Its cause is
+    /// in the message and not also a `source`, so a logged chain names it once.)
     #[error("no database connection: {0}")]
-    Pool(#[from] PoolError),
+    Pool(PoolError),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
+}
+
+impl From<PoolError> for DbError {
+    fn from(e: PoolError) -> Self {
+        Self::Pool(e)
+    }
 }
 
 impl DbError {

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod entities;
 pub mod events;
+pub mod paging;
 pub mod values;
 pub mod ws;
 

@@ -23,6 +23,8 @@ pub struct Stack {
     notifier_stop: CancellationToken,
     notifier_task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     pub db: TestDb,
+    /// The link from the gateways to rooms, when the test may cut it ([`Stack::start_cuttable`]).
+    pub rooms_link: Option<chat_testkit::TcpProxy>,
     stop: CancellationToken,
 }
 
@@ -70,7 +72,7 @@ impl Stack {
         tweak_rooms: impl FnOnce(&mut chat_rooms::Config),
         tweak: impl Fn(&mut chat_gateway::Config),
     ) -> Self {
-        Self::launch(gateways, tweak_rooms, tweak, |_| {}).await
+        Self::launch(gateways, tweak_rooms, tweak, |_| {}, false).await
     }
 
     /// The stack with the notifier's settings changed (a bot token, the fake Bot API).
@@ -78,7 +80,7 @@ impl Stack {
         gateways: usize,
         tweak_notifier: impl FnOnce(&mut chat_notifier::Config),
     ) -> Self {
-        Self::launch(gateways, |_| {}, |_| {}, tweak_notifier).await
+        Self::launch(gateways, |_| {}, |_| {}, tweak_notifier, false).await
     }
 
     /// The stack with a notifier whose bot talks to `telegram`, with digests due after
@@ -97,11 +99,18 @@ impl Stack {
         .await
     }
 
+    /// The stack with the gateways reaching rooms through [`Stack::rooms_link`], which the
+    /// test may take down (a rooms outage as the gateways see it).
+    pub async fn start_cuttable(gateways: usize) -> Self {
+        Self::launch(gateways, |_| {}, |_| {}, |_| {}, true).await
+    }
+
     async fn launch(
         gateways: usize,
         tweak_rooms: impl FnOnce(&mut chat_rooms::Config),
         tweak: impl Fn(&mut chat_gateway::Config),
         tweak_notifier: impl FnOnce(&mut chat_notifier::Config),
+        cuttable: bool,
     ) -> Self {
         let db = TestDb::new().await;
         let exchange = test_exchange();
@@ -123,6 +132,15 @@ impl Stack {
         let rooms = chat_rooms::build(rooms_config).await.expect("rooms");
         let rooms_url = format!("http://127.0.0.1:{}", rooms.port);
         tokio::spawn(rooms.run_until(stop.clone().cancelled_owned()));
+        let rooms_link = match cuttable {
+            true => {
+                Some(chat_testkit::TcpProxy::start(rooms_url.trim_start_matches("http://")).await)
+            }
+            false => None,
+        };
+        let gateways_rooms_url = rooms_link
+            .as_ref()
+            .map_or(rooms_url.clone(), |p| format!("http://{}", p.addr));
         let mut notifier_config = chat_notifier::Config::for_tests(
             common_config(&db, &exchange),
             format!("{exchange}.notifier"),
@@ -140,7 +158,7 @@ impl Stack {
         let mut gateway_stops = Vec::new();
         let mut gateway_http = Vec::new();
         for _ in 0..gateways {
-            let mut config = gateway_config(&db, &exchange, &rooms_url);
+            let mut config = gateway_config(&db, &exchange, &gateways_rooms_url);
             tweak(&mut config);
             let gw = chat_gateway::build(config).await.expect("gateway");
             urls.push(format!("ws://127.0.0.1:{}/ws", gw.port));
@@ -170,6 +188,7 @@ impl Stack {
             notifier_stop,
             notifier_task: Some(notifier_task),
             db,
+            rooms_link,
             stop,
         }
     }

@@ -263,3 +263,34 @@ async fn messages_sent_back_to_back_on_one_socket_are_stored_in_the_order_they_w
     let sent: Vec<String> = (0..N).map(|i| format!("in order {i}")).collect();
     assert_eq!(bodies, sent, "seq order must be send order");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rooms_outage_reaches_the_client_as_unavailable_without_internal_detail() {
+    let stack = Stack::start_cuttable(1).await;
+    let (alice, token) = stack.user("alice").await;
+    let room = stack.direct(&token, alice).await;
+    let mut ws = stack.socket(0, &token).await;
+    let link = stack.rooms_link.as_ref().expect("a cuttable stack");
+    link.down();
+    let cid = Uuid::new_v4().to_string();
+    let send = json!({"type": "send", "room_id": room, "client_msg_id": cid, "body": "hi"});
+    ws.send_json(&send).await;
+    let error = ws
+        .expect("error", WAIT, |f| f["client_msg_id"] == cid.as_str())
+        .await;
+    assert_eq!(error["code"], "unavailable", "{error}");
+    let message = error["message"].as_str().unwrap();
+    for internal in ["127.0.0.1", "http", "/api/", "error sending request"] {
+        assert!(
+            !message.contains(internal),
+            "{internal:?} leaked: {message}"
+        );
+    }
+    // Back up, the client's retry of the same send is stored once.
+    link.up();
+    ws.send_json(&send).await;
+    let ack = ws
+        .expect("ack", WAIT, |f| f["client_msg_id"] == cid.as_str())
+        .await;
+    assert_eq!(ack["message"]["body"], "hi");
+}

@@ -169,7 +169,7 @@ pub fn origin_allowed(req: &HttpRequest, allowed: &[String]) -> bool {
 fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     let settings = req
         .app_data::<web::Data<AuthSettings>>()
-        .ok_or_else(|| ApiError::internal("AuthSettings missing from app data"))?;
+        .ok_or_else(|| ApiError::bug("AuthSettings missing from app data"))?;
     let (token, via) =
         token_of(req).ok_or_else(|| ApiError::Unauthorized("authentication required".into()))?;
     let claims = settings.verifier.verify(&token).map_err(|e| match e {
@@ -225,7 +225,7 @@ pub struct ServiceCaller;
 fn authenticate_service(req: &HttpRequest) -> Result<ServiceCaller, ApiError> {
     let settings = req
         .app_data::<web::Data<ServiceSettings>>()
-        .ok_or_else(|| ApiError::internal("ServiceSettings missing from app data"))?;
+        .ok_or_else(|| ApiError::bug("ServiceSettings missing from app data"))?;
     let refused = || ApiError::Unauthorized("a service credential is required".into());
     let expected = settings.digest.ok_or_else(refused)?;
     let (token, via) = token_of(req).ok_or_else(refused)?;

@@ -4,6 +4,7 @@
 
 use crate::auth::ACTING_USER;
 use crate::config::Secret;
+use crate::error::Cause;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -18,12 +19,26 @@ pub enum CallError {
         code: String,
         message: String,
     },
-    /// It did not answer usefully: down, overloaded (503) or unreadable.
+    /// It did not answer usefully: down, overloaded (503) or unreadable. The cause (which may
+    /// name internal addresses) is for the log, never for a client.
     #[error("service unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(Cause),
 }
 
 impl CallError {
+    pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
+        Self::Unavailable(Cause::new(cause))
+    }
+
+    /// What a user may read of this error: the other service's own (sanitised) message, or
+    /// that it is unavailable, never the cause of that.
+    pub fn client_message(&self) -> &str {
+        match self {
+            Self::Api { message, .. } => message,
+            Self::Unavailable(_) => "the service is unavailable; retry shortly",
+        }
+    }
+
     /// The envelope's error code, or `unavailable`.
     pub fn code(&self) -> &str {
         match self {
@@ -93,22 +108,16 @@ impl ServiceClient {
         &self,
         req: reqwest::RequestBuilder,
     ) -> Result<Option<T>, CallError> {
-        let res = req
-            .send()
-            .await
-            .map_err(|e| CallError::Unavailable(e.to_string()))?;
+        let res = req.send().await.map_err(CallError::unavailable)?;
         let status = res.status();
         if status == reqwest::StatusCode::NO_CONTENT {
             return Ok(None);
         }
-        let bytes = res
-            .bytes()
-            .await
-            .map_err(|e| CallError::Unavailable(e.to_string()))?;
+        let bytes = res.bytes().await.map_err(CallError::unavailable)?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| CallError::Unavailable(e.to_string()));
+            return serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                CallError::unavailable(anyhow::Error::new(e).context("unreadable answer"))
+            });
         }
         match serde_json::from_slice::<Envelope>(&bytes) {
             Ok(env) if status != reqwest::StatusCode::SERVICE_UNAVAILABLE => Err(CallError::Api {
@@ -116,7 +125,7 @@ impl ServiceClient {
                 code: env.error.code,
                 message: env.error.message,
             }),
-            _ => Err(CallError::Unavailable(format!("status {status}"))),
+            _ => Err(CallError::unavailable(anyhow::anyhow!("answered {status}"))),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Typed settings from the environment. This is the only place that reads it.
 
 use std::fmt;
+use std::ops::RangeInclusive;
 use std::str::FromStr;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +42,35 @@ where
             message: e.to_string(),
         }),
     }
+}
+
+/// A parsed setting with a default that must lie in `range`: a value that would panic or stall
+/// the service later (a zero interval, an empty queue, a pool of no connections) is refused at
+/// start, with its name.
+pub fn parse_in<T>(name: &str, default: T, range: RangeInclusive<T>) -> Result<T, ConfigError>
+where
+    T: FromStr + PartialOrd + fmt::Display,
+    T::Err: fmt::Display,
+{
+    within(name, parse_or(name, default)?, &range)
+}
+
+fn within<T: PartialOrd + fmt::Display>(
+    name: &str,
+    value: T,
+    range: &RangeInclusive<T>,
+) -> Result<T, ConfigError> {
+    if range.contains(&value) {
+        return Ok(value);
+    }
+    Err(ConfigError {
+        name: name.to_owned(),
+        message: format!(
+            "{value} is out of range: it must be from {} to {}",
+            range.start(),
+            range.end()
+        ),
+    })
 }
 
 /// A comma-separated list; empty items are dropped.
@@ -121,7 +151,7 @@ impl Common {
                 "DATABASE_URL",
                 "postgres://postgres@127.0.0.1:5432/chat",
             )),
-            database_pool_size: parse_or("DATABASE_POOL_SIZE", 16)?,
+            database_pool_size: parse_in("DATABASE_POOL_SIZE", 16, 1..=1_000)?,
             amqp_url: Secret::new(or("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f")),
             exchange: or("CHAT_EXCHANGE", "chat.events"),
             jwt_public_key_files: list("JWT_PUBLIC_KEY_FILES", ""),
@@ -129,7 +159,7 @@ impl Common {
                 "ALLOWED_ORIGINS",
                 "http://localhost:8080,http://127.0.0.1:8080",
             ),
-            shutdown_timeout_secs: parse_or("SHUTDOWN_TIMEOUT_SECS", 10)?,
+            shutdown_timeout_secs: parse_in("SHUTDOWN_TIMEOUT_SECS", 10, 1..=3_600)?,
             trusted_proxies: list("TRUSTED_PROXIES", "127.0.0.1,::1"),
             service_token: service_token()?,
         })
@@ -166,6 +196,19 @@ pub fn json_logs() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_that_would_panic_later_are_refused_with_their_name() {
+        let err = within("GATEWAY_PING_SECS", 0u64, &(1..=3_600)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "setting GATEWAY_PING_SECS: 0 is out of range: it must be from 1 to 3600"
+        );
+        assert_eq!(
+            within("GATEWAY_PING_SECS", 20u64, &(1..=3_600)).unwrap(),
+            20
+        );
+    }
 
     #[test]
     fn secrets_do_not_print() {

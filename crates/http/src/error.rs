@@ -10,6 +10,7 @@ use chat_domain::Invalid;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 use utoipa::ToSchema;
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -32,10 +33,35 @@ pub enum ApiError {
     RateLimited {
         retry_after_secs: u64,
     },
-    /// A dependency is down or overloaded; the client may retry.
+    /// Temporarily refused for a reason the client may read (shutting down, not configured);
+    /// it may retry.
     Unavailable(String),
-    /// Anything unexpected. The detail is logged, never sent.
-    Internal(String),
+    /// A dependency (`what`: the database, another service) is down or overloaded. The client
+    /// reads only that it may retry; the cause is logged.
+    Dependency {
+        what: &'static str,
+        cause: Cause,
+    },
+    /// Anything unexpected. The cause is logged with its whole chain, never sent.
+    Internal(Cause),
+}
+
+/// The error behind a 500 or a 503, kept with its chain of sources for the log (cloneable, as
+/// one failure may answer every send of a batch).
+#[derive(Debug, Clone)]
+pub struct Cause(Arc<anyhow::Error>);
+
+impl Cause {
+    pub fn new(err: impl Into<anyhow::Error>) -> Self {
+        Self(Arc::new(err.into()))
+    }
+}
+
+impl fmt::Display for Cause {
+    /// The whole chain: `outer: inner: root`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
 }
 
 /// The JSON body of every error response.
@@ -56,8 +82,22 @@ pub struct ErrorBody {
 }
 
 impl ApiError {
-    pub fn internal(err: impl fmt::Display) -> Self {
-        Self::Internal(err.to_string())
+    /// An unexpected failure, with its cause.
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(Cause::new(err))
+    }
+
+    /// A broken invariant: something that cannot happen did.
+    pub fn bug(what: &'static str) -> Self {
+        Self::Internal(Cause::new(anyhow::anyhow!(what)))
+    }
+
+    /// A dependency failed; `what` names it for the client ("database", "rooms service").
+    pub fn dependency(what: &'static str, err: impl Into<anyhow::Error>) -> Self {
+        Self::Dependency {
+            what,
+            cause: Cause::new(err),
+        }
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -84,7 +124,7 @@ impl ApiError {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Validation(_) => "validation_failed",
             Self::RateLimited { .. } => "rate_limited",
-            Self::Unavailable(_) => "unavailable",
+            Self::Unavailable(_) | Self::Dependency { .. } => "unavailable",
             Self::Internal(_) => "internal",
         }
     }
@@ -94,11 +134,15 @@ impl ApiError {
         self.body().message
     }
 
-    /// Logs what must be logged of an error that leaves as an answer (once, where it does).
+    /// Logs what must be logged of an error that leaves as an answer (once, where it does, on
+    /// the request's span, so with its request id): the cause's whole chain.
     pub fn report(&self) {
         match self {
-            Self::Internal(detail) => tracing::error!(error = %detail, "internal error"),
-            Self::Unavailable(detail) => tracing::warn!(error = %detail, "dependency unavailable"),
+            Self::Internal(cause) => tracing::error!(error = %cause, "internal error"),
+            Self::Dependency { what, cause } => {
+                tracing::warn!(dependency = what, error = %cause, "dependency unavailable")
+            }
+            Self::Unavailable(reason) => tracing::info!(reason = %reason, "refused for now"),
             _ => {}
         }
     }
@@ -126,6 +170,9 @@ impl ApiError {
                 format!("too many requests; retry in {retry_after_secs} s"),
                 None,
             ),
+            Self::Dependency { what, .. } => {
+                (format!("the {what} is unavailable; retry shortly"), None)
+            }
             Self::Internal(_) => ("something went wrong on our side".to_owned(), None),
         };
         ErrorBody {
@@ -139,7 +186,8 @@ impl ApiError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Internal(detail) => write!(f, "internal: {detail}"),
+            Self::Internal(cause) => write!(f, "internal: {cause}"),
+            Self::Dependency { what, cause } => write!(f, "{what} unavailable: {cause}"),
             other => write!(f, "{}: {}", other.code(), other.body().message),
         }
     }
@@ -157,7 +205,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Dependency { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -179,14 +227,14 @@ impl ResponseError for ApiError {
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
         match err {
-            DbError::Pool(e) => Self::Unavailable(format!("database: {e}")),
+            DbError::Pool(_) => Self::dependency("database", err),
             DbError::Query(diesel::result::Error::NotFound) => Self::NotFound("not found".into()),
             // The database went away under a pooled connection: a 503 like the pool's own.
             DbError::Query(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::ClosedConnection,
-                info,
-            )) => Self::Unavailable(format!("database: {}", info.message())),
-            DbError::Query(e) => Self::Internal(format!("database: {e}")),
+                _,
+            )) => Self::dependency("database", err),
+            DbError::Query(_) => Self::internal(err),
         }
     }
 }
@@ -279,13 +327,29 @@ mod tests {
 
     #[actix_web::test]
     async fn internal_errors_hide_their_detail() {
-        let err = ApiError::internal("password=hunter2 leaked");
+        let err = ApiError::internal(anyhow::anyhow!("password=hunter2 leaked"));
         let res = err.error_response();
         assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let body = to_bytes(res.into_body()).await.unwrap();
         let text = String::from_utf8(body.to_vec()).unwrap();
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains("\"code\":\"internal\""), "{text}");
+    }
+
+    #[actix_web::test]
+    async fn a_dependency_s_failure_names_it_and_hides_its_cause() {
+        let cause = anyhow::anyhow!("connect to 10.0.0.7:5432 refused").context("pool timeout");
+        let err = ApiError::dependency("database", cause);
+        assert_eq!(
+            err.to_string(),
+            "database unavailable: pool timeout: connect to 10.0.0.7:5432 refused"
+        );
+        let res = err.error_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = to_bytes(res.into_body()).await.unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(!text.contains("10.0.0.7"), "{text}");
+        assert!(text.contains("the database is unavailable"), "{text}");
     }
 
     #[actix_web::test]

@@ -37,8 +37,9 @@ impl Limiter {
         }
     }
 
-    /// Counts one event for `key`; 429 with the seconds to wait when over the limit.
-    pub fn check(&self, key: &str) -> Result<(), ApiError> {
+    /// Counts one event for `key`; over the limit, the seconds to wait (a 429 with Retry-After
+    /// as an [`ApiError`]).
+    pub fn check(&self, key: &str) -> Result<(), RateLimited> {
         let Some(limiter) = &self.inner else {
             return Ok(());
         };
@@ -47,10 +48,26 @@ impl Limiter {
         }
         limiter.check_key(&key.to_owned()).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
-            ApiError::RateLimited {
+            RateLimited {
                 retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
             }
         })
+    }
+}
+
+/// Over a rate limit: retry after this many seconds. Free of HTTP, so service layers can
+/// return it in errors of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("rate limited: retry in {retry_after_secs} s")]
+pub struct RateLimited {
+    pub retry_after_secs: u64,
+}
+
+impl From<RateLimited> for ApiError {
+    fn from(e: RateLimited) -> Self {
+        ApiError::RateLimited {
+            retry_after_secs: e.retry_after_secs,
+        }
     }
 }
 
@@ -114,7 +131,7 @@ mod tests {
         assert!(limiter.check("a").is_ok());
         assert!(limiter.check("a").is_ok());
         match limiter.check("a") {
-            Err(ApiError::RateLimited { retry_after_secs }) => {
+            Err(RateLimited { retry_after_secs }) => {
                 assert!((1..=30).contains(&retry_after_secs), "{retry_after_secs}");
             }
             other => panic!("expected 429, got {other:?}"),

@@ -34,7 +34,7 @@ impl Signer {
         username: &str,
         role: &str,
         session: Uuid,
-    ) -> Result<String, String> {
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id,
@@ -47,7 +47,7 @@ impl Signer {
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, &claims, &self.key).map_err(|e| e.to_string())
+        jsonwebtoken::encode(&header, &claims, &self.key)
     }
 }
 

@@ -55,34 +55,24 @@ impl Config {
             bind: config::or("GATEWAY_BIND", "127.0.0.1:8083"),
             rooms_url: config::or("GATEWAY_ROOMS_URL", "http://127.0.0.1:8082"),
             instance_id,
-            max_frame_bytes: config::parse_or("GATEWAY_MAX_FRAME_BYTES", 64 * 1024)?,
-            outbound_queue: config::parse_or("GATEWAY_OUTBOUND_QUEUE", 256)?,
-            ping_secs: config::parse_or("GATEWAY_PING_SECS", 20)?,
-            idle_timeout_secs: config::parse_or("GATEWAY_IDLE_TIMEOUT_SECS", 60)?,
-            auth_timeout_secs: config::parse_or("GATEWAY_AUTH_TIMEOUT_SECS", 5)?,
-            heartbeat_secs: config::parse_or("GATEWAY_HEARTBEAT_SECS", 10)?,
-            presence_fresh_secs: config::parse_or("PRESENCE_FRESH_SECS", 30)?,
-            presence_grace_secs: config::parse_or("GATEWAY_PRESENCE_GRACE_SECS", 5)?,
-            send_batches: at_least_one(
-                "GATEWAY_SEND_BATCHES",
-                config::parse_or("GATEWAY_SEND_BATCHES", 4)?,
+            max_frame_bytes: config::parse_in(
+                "GATEWAY_MAX_FRAME_BYTES",
+                64 * 1024,
+                256..=16 * 1024 * 1024,
             )?,
-            send_batch_max: at_least_one(
+            outbound_queue: config::parse_in("GATEWAY_OUTBOUND_QUEUE", 256, 1..=65_536)?,
+            ping_secs: config::parse_in("GATEWAY_PING_SECS", 20, 1..=3_600)?,
+            idle_timeout_secs: config::parse_in("GATEWAY_IDLE_TIMEOUT_SECS", 60, 1..=86_400)?,
+            auth_timeout_secs: config::parse_in("GATEWAY_AUTH_TIMEOUT_SECS", 5, 1..=600)?,
+            heartbeat_secs: config::parse_in("GATEWAY_HEARTBEAT_SECS", 10, 1..=3_600)?,
+            presence_fresh_secs: config::parse_in("PRESENCE_FRESH_SECS", 30, 1..=86_400)?,
+            presence_grace_secs: config::parse_in("GATEWAY_PRESENCE_GRACE_SECS", 5, 0..=3_600)?,
+            send_batches: config::parse_in("GATEWAY_SEND_BATCHES", 4, 1..=64)?,
+            send_batch_max: config::parse_in(
                 "GATEWAY_SEND_BATCH_MAX",
-                config::parse_or("GATEWAY_SEND_BATCH_MAX", MAX_SEND_BATCH)?,
-            )?
-            .min(MAX_SEND_BATCH),
+                MAX_SEND_BATCH,
+                1..=MAX_SEND_BATCH,
+            )?,
         })
     }
-}
-
-/// Refuses 0 at start, where it would otherwise stall every send later.
-fn at_least_one(name: &str, value: usize) -> Result<usize, ConfigError> {
-    if value == 0 {
-        return Err(ConfigError {
-            name: name.into(),
-            message: "must be at least 1".into(),
-        });
-    }
-    Ok(value)
 }

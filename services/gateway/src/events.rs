@@ -49,7 +49,9 @@ pub fn dispatch(hub: &Hub, event: Event) {
                 last_read_seq: seq,
                 unread,
             };
-            hub.deliver_user(user_id, &text_of(&count));
+            if let Some(text) = encode(&count) {
+                hub.deliver_user(user_id, &text);
+            }
             (
                 room_id,
                 ServerFrame::Read {
@@ -155,12 +157,28 @@ pub fn dispatch(hub: &Hub, event: Event) {
     deliver(hub, &event.id, room_id, &frame, skip);
 }
 
-fn text_of(frame: &ServerFrame) -> Arc<str> {
-    Arc::from(serde_json::to_string(frame).unwrap_or_default())
+/// A frame as the text sent to sockets. A frame that cannot be encoded is an error, logged
+/// here, and is not sent (never an empty frame).
+pub fn encode(frame: &ServerFrame) -> Option<Arc<str>> {
+    match serde_json::to_string(frame) {
+        Ok(text) => Some(Arc::from(text)),
+        Err(e) => {
+            tracing::error!(error = %e, "a frame could not be encoded");
+            None
+        }
+    }
+}
+
+/// An ephemeral event's body; `None` (logged) when it cannot be encoded.
+fn body_of(what: &'static str, value: &impl serde::Serialize) -> Option<Vec<u8>> {
+    serde_json::to_vec(value)
+        .inspect_err(|e| tracing::error!(error = %e, what, "an event could not be encoded"))
+        .ok()
 }
 
 fn deliver(hub: &Hub, event_id: &Uuid, room_id: Uuid, frame: &ServerFrame, skip: Option<Uuid>) {
-    let delivered = hub.deliver(room_id, &text_of(frame), skip);
+    let Some(text) = encode(frame) else { return };
+    let delivered = hub.deliver(room_id, &text, skip);
     tracing::debug!(event.id = %event_id, room.id = %room_id, delivered, "event delivered");
 }
 
@@ -175,7 +193,9 @@ pub fn handle(hub: &Hub, delivery: &Delivery) -> Handled {
                     online: change.online,
                     last_seen_at: change.last_seen_at,
                 };
-                hub.deliver_rooms(&change.room_ids, &text_of(&frame), Some(change.user_id));
+                if let Some(text) = encode(&frame) {
+                    hub.deliver_rooms(&change.room_ids, &text, Some(change.user_id));
+                }
             }
             Err(e) => tracing::warn!(error = %e, "unreadable presence change dropped"),
         }
@@ -196,14 +216,16 @@ pub fn handle(hub: &Hub, delivery: &Delivery) -> Handled {
 /// Typing is ephemeral: published straight to the exchange for every gateway, never stored.
 pub async fn publish_typing(state: &AppState, room_id: Uuid, user_id: Uuid) {
     let event = Event::new(EventPayload::Typing { room_id, user_id }, None);
-    let body = serde_json::to_vec(&event).unwrap_or_default();
-    publish_ephemeral(state, event.payload.routing_key(), event.id, body).await;
+    if let Some(body) = body_of("typing", &event) {
+        publish_ephemeral(state, event.payload.routing_key(), event.id, body).await;
+    }
 }
 
 /// Presence is ephemeral too: every gateway tells its sockets in the user's rooms.
 pub async fn publish_presence(state: &AppState, change: &PresenceChanged) {
-    let body = serde_json::to_vec(change).unwrap_or_default();
-    publish_ephemeral(state, PRESENCE_CHANGED, Uuid::now_v7(), body).await;
+    if let Some(body) = body_of("presence", change) {
+        publish_ephemeral(state, PRESENCE_CHANGED, Uuid::now_v7(), body).await;
+    }
 }
 
 async fn publish_ephemeral(state: &AppState, routing_key: &str, id: Uuid, body: Vec<u8>) {

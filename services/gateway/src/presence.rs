@@ -17,14 +17,37 @@ use chat_db::presence::{self, Changes, Status};
 use chat_domain::events::PresenceChanged;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 /// A socket change waiting to be written.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub enum Change {
-    Opened { session: Uuid, user: Uuid },
-    Closed { session: Uuid, user: Uuid },
+    Opened {
+        session: Uuid,
+        user: Uuid,
+    },
+    /// `written` is told once the close is in the database: only then may the user's presence
+    /// be read to decide whether they went offline (read earlier, their closed socket would
+    /// still count and the offline notice would never be sent).
+    Closed {
+        session: Uuid,
+        user: Uuid,
+        written: Option<oneshot::Sender<()>>,
+    },
+}
+
+/// The changes of the next write, and who waits to hear it was done.
+#[derive(Default)]
+struct Pending {
+    changes: Changes,
+    written: Vec<oneshot::Sender<()>>,
+}
+
+impl Pending {
+    fn len(&self) -> usize {
+        self.changes.opened.len() + self.changes.closed.len()
+    }
 }
 
 /// The queue of socket changes; [`writer`] drains it.
@@ -35,12 +58,17 @@ const MAX_BATCH: usize = 5000;
 
 /// Folds queued changes into a batch. A session opened and closed within the same batch is
 /// not inserted at all (its close still stamps the user's last seen).
-fn fold(batch: &mut Changes, change: Change) {
+fn fold(batch: &mut Pending, change: Change) {
     match change {
-        Change::Opened { session, user } => batch.opened.push((session, user)),
-        Change::Closed { session, user } => {
-            batch.opened.retain(|(s, _)| *s != session);
-            batch.closed.push((session, user));
+        Change::Opened { session, user } => batch.changes.opened.push((session, user)),
+        Change::Closed {
+            session,
+            user,
+            written,
+        } => {
+            batch.changes.opened.retain(|(s, _)| *s != session);
+            batch.changes.closed.push((session, user));
+            batch.written.extend(written);
         }
     }
 }
@@ -48,10 +76,10 @@ fn fold(batch: &mut Changes, change: Change) {
 /// Writes queued socket changes until cancelled. A failed write is kept and retried with the
 /// next batch (after re-registering this instance, in case a peer reaped it meanwhile).
 pub async fn writer(state: Arc<AppState>, mut queue: mpsc::UnboundedReceiver<Change>) {
-    let mut batch = Changes::default();
+    let mut batch = Pending::default();
     let mut backoff = Duration::from_millis(100);
     loop {
-        if batch.is_empty() {
+        if batch.changes.is_empty() {
             tokio::select! {
                 change = queue.recv() => match change {
                     Some(c) => fold(&mut batch, c),
@@ -60,7 +88,7 @@ pub async fn writer(state: Arc<AppState>, mut queue: mpsc::UnboundedReceiver<Cha
                 () = state.cancel.cancelled() => return,
             }
         }
-        while batch.opened.len() + batch.closed.len() < MAX_BATCH {
+        while batch.len() < MAX_BATCH {
             match queue.try_recv() {
                 Ok(c) => fold(&mut batch, c),
                 Err(_) => break,
@@ -68,16 +96,18 @@ pub async fn writer(state: Arc<AppState>, mut queue: mpsc::UnboundedReceiver<Cha
         }
         let written = async {
             let mut conn = chat_db::conn(&state.pool).await?;
-            presence::apply(&mut conn, state.config.instance_id, &batch).await
+            presence::apply(&mut conn, state.config.instance_id, &batch.changes).await
         }
         .await;
         match written {
             Ok(()) => {
-                batch = Changes::default();
+                for done in std::mem::take(&mut batch).written {
+                    let _ = done.send(());
+                }
                 backoff = Duration::from_millis(100);
             }
             Err(e) => {
-                tracing::warn!(error = %e, changes = batch.opened.len() + batch.closed.len(), "cannot record presence; will retry");
+                tracing::warn!(error = %e, changes = batch.len(), "cannot record presence; will retry");
                 tokio::select! {
                     () = tokio::time::sleep(backoff) => {}
                     () = state.cancel.cancelled() => return,
@@ -113,8 +143,9 @@ pub async fn connected(
     publish_presence(state, &change).await;
 }
 
-/// Queues a closed socket; if it was the user's last one here, then after the grace period, if
-/// the user has no socket left on any instance, tells their rooms they went offline.
+/// Queues a closed socket; if it was the user's last one here, then once the close is written
+/// and the grace period is over, if the user has no socket left on any instance, tells their
+/// rooms they went offline.
 pub fn disconnected(
     state: &Arc<AppState>,
     session_id: Uuid,
@@ -122,17 +153,28 @@ pub fn disconnected(
     last_here: bool,
     room_ids: Vec<Uuid>,
 ) {
+    let (done, written) = if last_here {
+        let (done, written) = oneshot::channel();
+        (Some(done), Some(written))
+    } else {
+        (None, None)
+    };
     let _ = state.presence.send(Change::Closed {
         session: session_id,
         user: user_id,
+        written: done,
     });
-    if !last_here {
-        return;
-    }
+    let Some(written) = written else { return };
     let state = state.clone();
     actix_web::rt::spawn(async move {
+        let grace = Duration::from_secs(state.config.presence_grace_secs);
         tokio::select! {
-            () = tokio::time::sleep(Duration::from_secs(state.config.presence_grace_secs)) => {}
+            // A write that never comes (the writer stopped) means shutdown: nothing to tell.
+            (w, ()) = futures_util::future::join(written, tokio::time::sleep(grace)) => {
+                if w.is_err() {
+                    return;
+                }
+            }
             // On shutdown the sockets move to other instances; the reaper covers the rest.
             () = state.cancel.cancelled() => return,
         }
@@ -284,9 +326,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_socket_opened_and_closed_in_one_batch_is_never_inserted_but_stamps_last_seen() {
+    fn sockets_opened_and_closed_in_one_batch_are_never_inserted_but_stamp_last_seen() {
         let (s1, s2, u) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
-        let mut batch = Changes::default();
+        let mut batch = Pending::default();
         fold(
             &mut batch,
             Change::Opened {
@@ -306,9 +348,24 @@ mod tests {
             Change::Closed {
                 session: s1,
                 user: u,
+                written: None,
             },
         );
-        assert_eq!(batch.opened, vec![(s2, u)]);
-        assert_eq!(batch.closed, vec![(s1, u)]);
+        let (done, _written) = oneshot::channel();
+        fold(
+            &mut batch,
+            Change::Closed {
+                session: s2,
+                user: u,
+                written: Some(done),
+            },
+        );
+        assert!(batch.changes.opened.is_empty());
+        assert_eq!(batch.changes.closed, vec![(s1, u), (s2, u)]);
+        assert_eq!(
+            batch.written.len(),
+            1,
+            "the waiter of the last close is kept"
+        );
     }
 }

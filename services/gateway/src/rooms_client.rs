@@ -23,9 +23,11 @@ pub type RoomLists = batch::Queue<Uuid, RoomList>;
 
 /// Asks for a user's rooms and a sync cursor taken before they were read.
 pub async fn rooms_of(lists: &RoomLists, user: Uuid) -> RoomList {
-    batch::ask(lists, user)
-        .await
-        .unwrap_or_else(|| Err(CallError::Unavailable("the room list was dropped".into())))
+    batch::ask(lists, user).await.unwrap_or_else(|| {
+        Err(CallError::unavailable(anyhow::anyhow!(
+            "the room list was dropped"
+        )))
+    })
 }
 
 /// Room lists asked for at once are fetched together (`POST /api/rooms/ids/batch`, up to
@@ -53,7 +55,7 @@ pub async fn list_batcher(
                         })
                     })
                     .collect(),
-                Ok(_) => vec![Err(CallError::Unavailable("unreadable answer".into())); count],
+                Ok(_) => vec![Err(CallError::unavailable(anyhow::anyhow!("a batch answer of the wrong length"))); count],
                 Err(e) => {
                     tracing::warn!(error = %e, users = count, "cannot load the rooms of connecting users");
                     vec![Err(e); count]
@@ -70,7 +72,7 @@ pub struct RoomsClient {
 }
 
 fn required<T>(answer: Option<T>) -> Result<T, CallError> {
-    answer.ok_or_else(|| CallError::Unavailable("empty answer".into()))
+    answer.ok_or_else(|| CallError::unavailable(anyhow::anyhow!("an empty answer")))
 }
 
 impl RoomsClient {

@@ -20,9 +20,11 @@ pub type Queue = batch::Queue<BatchedSend, Answer>;
 
 /// Queues a send and waits for its answer.
 pub async fn send(queue: &Queue, send: BatchedSend) -> Answer {
-    batch::ask(queue, send)
-        .await
-        .unwrap_or_else(|| Err(CallError::Unavailable("the send was dropped".into())))
+    batch::ask(queue, send).await.unwrap_or_else(|| {
+        Err(CallError::unavailable(anyhow::anyhow!(
+            "the send was dropped"
+        )))
+    })
 }
 
 /// Stores what is queued, as batches, until shutdown; then what was already queued.
@@ -45,7 +47,7 @@ pub async fn batcher(state: Arc<AppState>, queue: batch::Queued<BatchedSend, Ans
 /// One batch: one call, then each send's own answer.
 async fn store(state: Arc<AppState>, sends: Vec<BatchedSend>) -> Vec<Answer> {
     let count = sends.len();
-    let failed = |why: &str| vec![Err(CallError::Unavailable(why.to_owned())); count];
+    let failed = |why: &'static str| vec![Err(CallError::unavailable(anyhow::anyhow!(why))); count];
     match state.rooms.send_batch(sends).await {
         Ok(results) if results.len() == count => results
             .into_iter()
@@ -60,7 +62,9 @@ async fn store(state: Arc<AppState>, sends: Vec<BatchedSend>) -> Vec<Answer> {
                     code,
                     message,
                 }),
-                BatchedResult::Failed { message, .. } => Err(CallError::Unavailable(message)),
+                BatchedResult::Failed { message, .. } => {
+                    Err(CallError::unavailable(anyhow::anyhow!(message)))
+                }
             })
             .collect(),
         Ok(results) => {
@@ -69,11 +73,11 @@ async fn store(state: Arc<AppState>, sends: Vec<BatchedSend>) -> Vec<Answer> {
                 results = results.len(),
                 "the rooms service answered a batch with the wrong number of results"
             );
-            failed("unreadable answer")
+            failed("a batch answer of the wrong length")
         }
         Err(e) => {
             tracing::warn!(error = %e, sends = count, "cannot store a batch of sends");
-            failed(&e.to_string())
+            vec![Err(e); count]
         }
     }
 }

@@ -2,12 +2,14 @@
 //! the way it ends (token expiry, slow reader, shutdown, idle peer).
 
 use crate::AppState;
+use crate::events::encode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use chat_domain::api::BatchedSend;
 use chat_domain::ws::{ClientFrame, PROTOCOL_VERSION, ServerFrame, close};
 use chat_http::auth::{Claims, TokenError, token_of};
+use chat_http::client::CallError;
 use chat_http::{ApiError, RequestId};
 use futures_util::StreamExt;
 use std::collections::HashMap;
@@ -24,10 +26,6 @@ const MAX_FRAMES_PER_SEC: u32 = 30;
 const TYPING_EVERY: Duration = Duration::from_secs(2);
 /// A socket that cannot take a frame for this long is too slow.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
-
-fn frame(f: &ServerFrame) -> Arc<str> {
-    Arc::from(serde_json::to_string(f).unwrap_or_default())
-}
 
 fn reason(code: u16, text: &str) -> CloseReason {
     CloseReason {
@@ -188,14 +186,17 @@ async fn serve(
         match crate::rooms_client::rooms_of(&state.room_lists, conn.user_id).await {
             Ok(mine) => {
                 state.hub.join_conn(conn.id, &mine.room_ids);
-                let hello = frame(&ServerFrame::Hello {
+                let hello = encode(&ServerFrame::Hello {
                     user_id: conn.user_id,
                     session_id: conn.id,
                     protocol: PROTOCOL_VERSION,
                     cursor: mine.cursor,
                     instance_id: state.config.instance_id,
                 });
-                let ended = write(&mut session, &kick, Out::Text(&hello)).await;
+                let ended = match hello {
+                    Some(hello) => write(&mut session, &kick, Out::Text(&hello)).await,
+                    None => Some(reason(1011, "internal error")),
+                };
                 crate::presence::connected(
                     &state,
                     conn.id,
@@ -302,7 +303,16 @@ async fn write(
 
 /// Offers a frame to this socket's own queue.
 fn push(tx: &mpsc::Sender<Arc<str>>, f: &ServerFrame) {
-    let _ = tx.try_send(frame(f));
+    if let Some(text) = encode(f) {
+        let _ = tx.try_send(text);
+    }
+}
+
+/// The error frame for a call the rooms service refused or could not answer. The client reads
+/// rooms' own message, or only that it is unavailable: the cause of that (which names internal
+/// addresses) is logged where the call failed, never sent.
+fn refused(e: &CallError, client_msg_id: Option<String>) -> ServerFrame {
+    ServerFrame::error(e.code(), e.client_message(), client_msg_id)
 }
 
 /// A call to the rooms service that a client frame asked for.
@@ -382,7 +392,7 @@ async fn run_calls(
                         client_msg_id,
                         message,
                     },
-                    Err(e) => ServerFrame::error(e.code(), e.to_string(), Some(client_msg_id)),
+                    Err(e) => refused(&e, Some(client_msg_id)),
                 },
             ),
             Call::Read { room_id, seq } => state
@@ -390,7 +400,12 @@ async fn run_calls(
                 .read(user, &request_id, room_id, seq)
                 .await
                 .err()
-                .map(|e| ServerFrame::error(e.code(), e.to_string(), None)),
+                .map(|e| {
+                    if let CallError::Unavailable(_) = e {
+                        tracing::warn!(error = %e, "cannot mark a room read");
+                    }
+                    refused(&e, None)
+                }),
         };
         if let Some(frame) = answer {
             push(&tx, &frame);

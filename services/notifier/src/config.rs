@@ -42,17 +42,21 @@ impl Config {
             common: Common::from_env()?,
             bind: config::or("NOTIFIER_BIND", "127.0.0.1:8084"),
             queue: config::or("NOTIFIER_QUEUE", "notifier.messages"),
-            prefetch: config::parse_or("NOTIFIER_PREFETCH", 32)?,
+            prefetch: config::parse_in("NOTIFIER_PREFETCH", 32, 1..=65_535)?,
             telegram_token: config::optional("TELEGRAM_BOT_TOKEN").map(Secret::new),
             telegram_api_url: config::optional("TELEGRAM_API_URL"),
             public_url: config::or("PUBLIC_URL", "http://localhost:8080"),
-            presence_fresh_secs: config::parse_or("PRESENCE_FRESH_SECS", 30)?,
+            presence_fresh_secs: config::parse_in("PRESENCE_FRESH_SECS", 30, 1..=86_400)?,
             auth_url: config::or("NOTIFIER_AUTH_URL", "http://127.0.0.1:8081"),
-            telegram_poll_timeout_secs: config::parse_or("TELEGRAM_POLL_TIMEOUT_SECS", 25)?,
-            digest_window_secs: config::parse_or("NOTIFIER_DIGEST_WINDOW_SECS", 45)?,
-            digest_poll_ms: config::parse_or("NOTIFIER_DIGEST_POLL_MS", 1000)?,
-            send_workers: config::parse_or("NOTIFIER_SEND_WORKERS", 4)?,
-            max_attempts: config::parse_or("NOTIFIER_MAX_ATTEMPTS", 8)?,
+            telegram_poll_timeout_secs: config::parse_in(
+                "TELEGRAM_POLL_TIMEOUT_SECS",
+                25,
+                0..=600,
+            )?,
+            digest_window_secs: config::parse_in("NOTIFIER_DIGEST_WINDOW_SECS", 45, 0..=86_400)?,
+            digest_poll_ms: config::parse_in("NOTIFIER_DIGEST_POLL_MS", 1000, 10..=600_000)?,
+            send_workers: config::parse_in("NOTIFIER_SEND_WORKERS", 4, 1..=256)?,
+            max_attempts: config::parse_in("NOTIFIER_MAX_ATTEMPTS", 8, 1..=100)?,
         })
     }
 

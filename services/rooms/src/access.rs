@@ -1,14 +1,14 @@
 //! Membership checks. Someone who is not a member gets the same 404 whether the room exists
 //! or not, so room ids cannot be probed.
 
+use crate::error::{Result, RoomsError};
 use chat_db::AsyncPgConnection;
 use chat_db::rooms::{self, MemberRow, RoomRow};
 use chat_domain::{Invalid, MemberRole, RoomKind};
-use chat_http::ApiError;
 use uuid::Uuid;
 
-pub fn room_not_found() -> ApiError {
-    ApiError::not_found("room")
+pub fn room_not_found() -> RoomsError {
+    RoomsError::NotFound("room")
 }
 
 /// The room and the caller's membership, or 404.
@@ -16,7 +16,7 @@ pub async fn member_of(
     conn: &mut AsyncPgConnection,
     room_id: Uuid,
     user_id: Uuid,
-) -> Result<(RoomRow, MemberRow), ApiError> {
+) -> Result<(RoomRow, MemberRow)> {
     let member = rooms::member(conn, room_id, user_id)
         .await?
         .ok_or_else(room_not_found)?;
@@ -32,11 +32,28 @@ pub async fn readable(
     conn: &mut AsyncPgConnection,
     room_id: Uuid,
     user_id: Uuid,
-) -> Result<(RoomRow, Option<MemberRow>), ApiError> {
-    let room = rooms::find(conn, room_id)
-        .await?
-        .ok_or_else(room_not_found)?;
-    let member = rooms::member(conn, room_id, user_id).await?;
+) -> Result<(RoomRow, Option<MemberRow>)> {
+    let room = rooms::find(conn, room_id).await?;
+    as_seen_by(conn, room, user_id).await
+}
+
+/// Inside a transaction: [`readable`], with the room locked so concurrent changes line up.
+pub async fn locked(
+    conn: &mut AsyncPgConnection,
+    room_id: Uuid,
+    user_id: Uuid,
+) -> Result<(RoomRow, Option<MemberRow>)> {
+    let room = rooms::lock(conn, room_id).await?;
+    as_seen_by(conn, room, user_id).await
+}
+
+async fn as_seen_by(
+    conn: &mut AsyncPgConnection,
+    room: Option<RoomRow>,
+    user_id: Uuid,
+) -> Result<(RoomRow, Option<MemberRow>)> {
+    let room = room.ok_or_else(room_not_found)?;
+    let member = rooms::member(conn, room.id, user_id).await?;
     if member.is_none() && room.kind() != RoomKind::Public {
         return Err(room_not_found());
     }
@@ -53,11 +70,11 @@ pub fn rank(role: MemberRole) -> u8 {
 }
 
 /// 403 unless the member's role is at least `min`.
-pub fn require(member: &MemberRow, min: MemberRole, what: &str) -> Result<(), ApiError> {
+pub fn require(member: &MemberRow, min: MemberRole, what: &str) -> Result<()> {
     if rank(member.role()) >= rank(min) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(format!(
+        Err(RoomsError::Forbidden(format!(
             "only the room's {}s may {what}",
             min.as_str()
         )))
@@ -65,12 +82,13 @@ pub fn require(member: &MemberRow, min: MemberRole, what: &str) -> Result<(), Ap
 }
 
 /// 422 for operations that make no sense in direct and saved rooms.
-pub fn require_multi_user(room: &RoomRow, what: &str) -> Result<(), ApiError> {
+pub fn require_multi_user(room: &RoomRow, what: &str) -> Result<()> {
     match room.kind() {
         RoomKind::Group | RoomKind::Public => Ok(()),
-        RoomKind::Direct | RoomKind::Saved => Err(ApiError::invalid([Invalid::new(
+        RoomKind::Direct | RoomKind::Saved => Err(Invalid::new(
             "room",
             format!("direct chats and saved messages cannot {what}"),
-        )])),
+        )
+        .into()),
     }
 }

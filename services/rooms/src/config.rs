@@ -26,11 +26,16 @@ impl Config {
         Ok(Self {
             common,
             bind: config::or("ROOMS_BIND", "127.0.0.1:8082"),
-            max_body_chars: config::parse_or(
+            max_body_chars: config::parse_in(
                 "ROOMS_MAX_BODY_CHARS",
                 MessageBody::DEFAULT_MAX_CHARS,
+                1..=65_536,
             )?,
-            sync_retention_secs: config::parse_or("ROOMS_SYNC_RETENTION_SECS", 7 * 24 * 3600)?,
+            sync_retention_secs: config::parse_in(
+                "ROOMS_SYNC_RETENTION_SECS",
+                7 * 24 * 3600,
+                60..=365 * 24 * 3600,
+            )?,
             send_per_minute: config::parse_or("ROOMS_SEND_LIMIT_PER_MINUTE", 120)?,
         })
     }

@@ -2,10 +2,15 @@
 
 mod access;
 pub mod config;
+mod error;
 mod events;
 mod handlers;
+mod membership;
+mod messages;
 mod openapi;
-mod tx;
+mod rooms;
+mod store;
+mod sync;
 
 pub use chat_domain::api::RoomIds;
 pub use config::Config;
@@ -14,23 +19,22 @@ pub use openapi::ApiDoc;
 
 use actix_web::{HttpResponse, web};
 use chat_bus::Publisher;
-use chat_db::Pool;
 use chat_http::auth::{AuthSettings, ServiceSettings};
 use chat_http::health::{self, Draining};
 use chat_http::limits::Limiter;
 use chat_http::server::{Lifecycle, Service, serve};
 use std::sync::Arc;
 use std::time::Duration;
+use store::Store;
 use tokio::sync::Notify;
 use utoipa::OpenApi;
 
 /// Shared by every handler.
 pub struct AppState {
     pub config: Config,
-    /// PostgreSQL; fails fast when the database is down.
-    pub pool: Pool,
-    /// Woken after every commit that wrote to the outbox, so events leave at once.
-    pub relay_wake: Arc<Notify>,
+    /// PostgreSQL (fails fast when the database is down), with the outbox relay it wakes after
+    /// every write.
+    pub store: Store,
     /// The relay's publisher, also asked by `/readyz`.
     pub publisher: Arc<Publisher>,
     /// Set on shutdown; `/readyz` then answers 503.
@@ -72,8 +76,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     let send_limit = Limiter::new(config.send_per_minute, Duration::from_secs(60));
     let state = web::Data::new(AppState {
         config,
-        pool,
-        relay_wake,
+        store: Store::new(pool, relay_wake),
         publisher,
         draining: life.draining.clone(),
         send_limit,
@@ -126,7 +129,9 @@ async fn openapi_json() -> HttpResponse {
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let db = chat_db::ping(&state.pool).await.map_err(|e| e.to_string());
+    let db = chat_db::ping(state.store.pool())
+        .await
+        .map_err(|e| e.to_string());
     let broker = state
         .publisher
         .ensure_connected()

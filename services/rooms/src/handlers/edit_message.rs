@@ -1,23 +1,14 @@
 //! Editing and deleting messages. A deleted message stays in history as a tombstone.
 
 use crate::AppState;
-use crate::access::{member_of, rank};
-use crate::events::emit;
-use crate::tx::TxError;
+use crate::messages;
 use actix_web::{HttpResponse, delete, patch, web};
-use chat_db::messages;
-use chat_domain::events::EventPayload;
-use chat_domain::{MemberRole, Message, MessageBody};
+use chat_domain::{Message, MessageBody};
 use chat_http::error::ErrorEnvelope;
-use chat_http::{ApiError, ApiResult, AuthUser, RequestId};
-use diesel_async::AsyncConnection;
+use chat_http::{ApiResult, AuthUser, RequestId};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-fn message_not_found() -> ApiError {
-    ApiError::not_found("message")
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -50,36 +41,7 @@ pub async fn edit_message(
     let (room_id, seq) = path.into_inner();
     state.send_limit.check(&auth.id.to_string())?;
     let text = MessageBody::parse(&body.body, state.config.max_body_chars)?;
-    let mut conn = chat_db::conn(&state.pool).await?;
-    member_of(&mut conn, room_id, auth.id).await?;
-    let message = conn
-        .transaction::<_, TxError, _>(async |conn| {
-            let row = messages::find_by_seq(conn, room_id, seq)
-                .await?
-                .filter(|m| m.deleted_at.is_none())
-                .ok_or_else(message_not_found)?;
-            if row.sender_id != auth.id {
-                return Err(
-                    ApiError::Forbidden("you can only edit your own messages".into()).into(),
-                );
-            }
-            let row = messages::edit(conn, row.id, text.as_str())
-                .await?
-                .ok_or_else(message_not_found)?;
-            let message = Message::from(row);
-            emit(
-                conn,
-                &request_id,
-                EventPayload::MessageEdited {
-                    room_id,
-                    message: message.clone(),
-                },
-            )
-            .await?;
-            Ok(message)
-        })
-        .await?;
-    state.relay_wake.notify_one();
+    let message = messages::edit(&state.store, request_id, auth.id, room_id, seq, text).await?;
     Ok(web::Json(message))
 }
 
@@ -103,36 +65,6 @@ pub async fn delete_message(
     path: web::Path<(Uuid, i64)>,
 ) -> ApiResult<HttpResponse> {
     let (room_id, seq) = path.into_inner();
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let (_, member) = member_of(&mut conn, room_id, auth.id).await?;
-    conn.transaction::<_, TxError, _>(async |conn| {
-        let row = messages::find_by_seq(conn, room_id, seq)
-            .await?
-            .filter(|m| m.deleted_at.is_none())
-            .ok_or_else(message_not_found)?;
-        if row.sender_id != auth.id && rank(member.role()) < rank(MemberRole::Admin) {
-            return Err(ApiError::Forbidden(
-                "only the sender, an admin or the owner may delete this message".into(),
-            )
-            .into());
-        }
-        messages::soft_delete(conn, row.id)
-            .await?
-            .ok_or_else(message_not_found)?;
-        emit(
-            conn,
-            &request_id,
-            EventPayload::MessageDeleted {
-                room_id,
-                message_id: row.id,
-                seq,
-                deleted_by: auth.id,
-            },
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
-    state.relay_wake.notify_one();
+    messages::delete(&state.store, request_id, auth.id, room_id, seq).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,8 +1,8 @@
 use crate::AppState;
-use crate::access::readable;
+use crate::messages;
 use actix_web::{get, web};
-use chat_db::messages::{self, Page};
-use chat_domain::Message;
+use chat_db::messages::Page;
+use chat_domain::{Message, paging};
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, AuthUser};
 use serde::{Deserialize, Serialize};
@@ -74,36 +74,20 @@ pub async fn list_messages(
             ));
         }
     };
-    let limit = query.limit.unwrap_or(50).clamp(1, 100);
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let (room, _) = readable(&mut conn, *id, auth.id).await?;
-    let history = messages::page(&mut conn, room.id, page, limit).await?;
-    let first = history.rows.first().map(|m| m.seq);
-    let last = history.rows.last().map(|m| m.seq);
-    // Known from the read itself in the direction(s) read; otherwise from the room's bounds.
-    let has_older = match page {
-        Page::After(seq) => first.map_or(seq > 0, |f| f > 1),
-        _ => history.more_before,
-    };
-    let has_newer = match page {
-        Page::After(_) | Page::Around(_) => history.more_after,
-        _ => {
-            last.is_some_and(|l| l < room.last_seq)
-                || matches!(page, Page::Before(seq) if last.is_none() && seq <= room.last_seq)
-        }
-    };
+    let size = paging::page_size(query.limit, 50, 100);
+    let history = messages::history(&state.store, auth.id, *id, page, size).await?;
     let has_more = match page {
-        Page::After(_) => has_newer,
-        _ => has_older,
+        Page::After(_) => history.has_newer,
+        _ => history.has_older,
     };
-    let mut messages: Vec<Message> = history.rows.into_iter().map(Message::from).collect();
+    let mut messages = history.messages;
     if query.order == Order::Desc {
         messages.reverse();
     }
     Ok(web::Json(MessagePage {
         messages,
         has_more,
-        has_older,
-        has_newer,
+        has_older: history.has_older,
+        has_newer: history.has_newer,
     }))
 }

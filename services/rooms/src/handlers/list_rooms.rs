@@ -1,6 +1,6 @@
 use crate::AppState;
+use crate::rooms;
 use actix_web::{get, web};
-use chat_db::rooms;
 use chat_domain::RoomSummary;
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiResult, AuthUser};
@@ -23,7 +23,6 @@ pub async fn list_rooms(
     state: web::Data<AppState>,
     auth: AuthUser,
 ) -> ApiResult<web::Json<RoomList>> {
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let rooms = rooms::summaries(&mut conn, auth.id).await?;
+    let rooms = rooms::list(&state.store, auth.id).await?;
     Ok(web::Json(RoomList { rooms }))
 }

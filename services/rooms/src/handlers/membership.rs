@@ -1,72 +1,15 @@
-//! Membership: join and leave, add and kick, change a role. Every change is an event the
-//! members see, and each one locks the room row so concurrent changes line up.
+//! Membership routes: join and leave, add and kick, change a role (the rules are in
+//! [`crate::membership`]).
 
 use crate::AppState;
-use crate::access::{rank, require, require_multi_user, room_not_found};
-use crate::events::emit;
-use crate::handlers::get_room::to_room;
-use crate::handlers::update_room::delete_locked;
-use crate::tx::TxError;
+use crate::membership;
 use actix_web::{HttpResponse, delete, post, put, web};
-use chat_db::rooms::{self, MemberRow, RoomRow};
-use chat_db::{AsyncPgConnection, users};
-use chat_domain::events::EventPayload;
-use chat_domain::{MemberRole, Room, RoomKind};
+use chat_domain::{MemberRole, Room};
 use chat_http::error::ErrorEnvelope;
-use chat_http::{ApiError, ApiResult, AuthUser, RequestId};
-use diesel_async::AsyncConnection;
+use chat_http::{ApiResult, AuthUser, RequestId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// Inside a transaction: the locked room and the caller's membership (404 for outsiders of a
-/// private room, like a room that does not exist).
-async fn locked(
-    conn: &mut AsyncPgConnection,
-    room_id: Uuid,
-    user_id: Uuid,
-) -> Result<(RoomRow, Option<MemberRow>), TxError> {
-    let room = rooms::lock(conn, room_id)
-        .await?
-        .ok_or_else(room_not_found)?;
-    let member = rooms::member(conn, room_id, user_id).await?;
-    if member.is_none() && room.kind() != RoomKind::Public {
-        return Err(room_not_found().into());
-    }
-    Ok((room, member))
-}
-
-/// The room as it is now, read on the caller's connection: taking a second one from the pool
-/// while holding the first deadlocks once as many requests as the pool has connections do so.
-async fn room_view(conn: &mut AsyncPgConnection, room_id: Uuid) -> ApiResult<Room> {
-    let room = rooms::find(conn, room_id)
-        .await?
-        .ok_or_else(room_not_found)?;
-    let members = rooms::members(conn, room.id).await?;
-    Ok(to_room(room, &members))
-}
-
-async fn joined(
-    conn: &mut AsyncPgConnection,
-    request_id: &RequestId,
-    room_id: Uuid,
-    user_id: Uuid,
-    by: Uuid,
-) -> Result<(), TxError> {
-    rooms::add_members(conn, room_id, &[(user_id, MemberRole::Member)]).await?;
-    emit(
-        conn,
-        request_id,
-        EventPayload::MemberJoined {
-            room_id,
-            user_id,
-            role: MemberRole::Member,
-            by,
-        },
-    )
-    .await?;
-    Ok(())
-}
 
 /// Join a public room.
 #[utoipa::path(
@@ -85,21 +28,8 @@ pub async fn join(
     request_id: RequestId,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Room>> {
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let changed = conn
-        .transaction::<_, TxError, _>(async |conn| {
-            let (room, member) = locked(conn, *id, auth.id).await?;
-            if member.is_some() {
-                return Ok(false);
-            }
-            joined(conn, &request_id, room.id, auth.id, auth.id).await?;
-            Ok(true)
-        })
-        .await?;
-    if changed {
-        state.relay_wake.notify_one();
-    }
-    Ok(web::Json(room_view(&mut conn, *id).await?))
+    let room = membership::join(&state.store, request_id, auth.id, *id).await?;
+    Ok(web::Json(room))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -131,68 +61,12 @@ pub async fn leave(
     request_id: RequestId,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<LeftRoom>> {
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let left = conn
-        .transaction::<_, TxError, _>(async |conn| {
-            let (room, member) = locked(conn, *id, auth.id).await?;
-            let member = member.ok_or_else(room_not_found)?;
-            require_multi_user(&room, "be left")?;
-            let others: Vec<MemberRow> = rooms::members(conn, room.id)
-                .await?
-                .into_iter()
-                .filter(|m| m.user_id != auth.id)
-                .collect();
-            if others.is_empty() {
-                delete_locked(conn, &request_id, room.id, auth.id).await?;
-                return Ok(LeftRoom {
-                    room_id: room.id,
-                    new_owner: None,
-                    room_deleted: true,
-                });
-            }
-            let mut new_owner = None;
-            let last_owner = member.role() == MemberRole::Owner
-                && !others.iter().any(|m| m.role() == MemberRole::Owner);
-            if last_owner {
-                // Members come ordered by joined_at: the first admin, else the first member.
-                let heir = others
-                    .iter()
-                    .find(|m| m.role() == MemberRole::Admin)
-                    .unwrap_or(&others[0]);
-                rooms::set_role(conn, room.id, heir.user_id, MemberRole::Owner).await?;
-                emit(
-                    conn,
-                    &request_id,
-                    EventPayload::MemberRoleChanged {
-                        room_id: room.id,
-                        user_id: heir.user_id,
-                        role: MemberRole::Owner,
-                        by: auth.id,
-                    },
-                )
-                .await?;
-                new_owner = Some(heir.user_id);
-            }
-            rooms::remove_member(conn, room.id, auth.id).await?;
-            emit(
-                conn,
-                &request_id,
-                EventPayload::MemberLeft {
-                    room_id: room.id,
-                    user_id: auth.id,
-                    by: auth.id,
-                },
-            )
-            .await?;
-            Ok(LeftRoom {
-                room_id: room.id,
-                new_owner,
-                room_deleted: false,
-            })
-        })
-        .await?;
-    state.relay_wake.notify_one();
-    Ok(web::Json(left))
+    let left = membership::leave(&state.store, request_id, auth.id, *id).await?;
+    Ok(web::Json(LeftRoom {
+        room_id: *id,
+        new_owner: left.new_owner,
+        room_deleted: left.room_deleted,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -222,28 +96,8 @@ pub async fn add_member(
     id: web::Path<Uuid>,
     body: web::Json<AddMemberRequest>,
 ) -> ApiResult<web::Json<Room>> {
-    let mut conn = chat_db::conn(&state.pool).await?;
-    users::find(&mut conn, body.user_id)
-        .await?
-        .filter(|u| u.deactivated_at.is_none())
-        .ok_or_else(|| ApiError::not_found("user"))?;
-    let changed = conn
-        .transaction::<_, TxError, _>(async |conn| {
-            let (room, member) = locked(conn, *id, auth.id).await?;
-            let member = member.ok_or_else(room_not_found)?;
-            require_multi_user(&room, "get more members")?;
-            require(&member, MemberRole::Admin, "add members")?;
-            if rooms::member(conn, room.id, body.user_id).await?.is_some() {
-                return Ok(false);
-            }
-            joined(conn, &request_id, room.id, body.user_id, auth.id).await?;
-            Ok(true)
-        })
-        .await?;
-    if changed {
-        state.relay_wake.notify_one();
-    }
-    Ok(web::Json(room_view(&mut conn, *id).await?))
+    let room = membership::add(&state.store, request_id, auth.id, *id, body.user_id).await?;
+    Ok(web::Json(room))
 }
 
 /// Remove someone (owner: anyone else; admin: members only).
@@ -266,43 +120,7 @@ pub async fn kick(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (room_id, target) = path.into_inner();
-    let mut conn = chat_db::conn(&state.pool).await?;
-    conn.transaction::<_, TxError, _>(async |conn| {
-        let (room, member) = locked(conn, room_id, auth.id).await?;
-        let member = member.ok_or_else(room_not_found)?;
-        require_multi_user(&room, "lose members")?;
-        require(&member, MemberRole::Admin, "remove members")?;
-        if target == auth.id {
-            return Err(ApiError::invalid([chat_domain::Invalid::new(
-                "user_id",
-                "leave the room instead of removing yourself",
-            )])
-            .into());
-        }
-        let victim = rooms::member(conn, room.id, target)
-            .await?
-            .ok_or_else(|| ApiError::not_found("member"))?;
-        if rank(victim.role()) >= rank(member.role()) {
-            return Err(ApiError::Forbidden(
-                "you can only remove members below your own role".into(),
-            )
-            .into());
-        }
-        rooms::remove_member(conn, room.id, target).await?;
-        emit(
-            conn,
-            &request_id,
-            EventPayload::MemberLeft {
-                room_id: room.id,
-                user_id: target,
-                by: auth.id,
-            },
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
-    state.relay_wake.notify_one();
+    membership::kick(&state.store, request_id, auth.id, room_id, target).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -335,44 +153,14 @@ pub async fn set_role(
     body: web::Json<SetRoleRequest>,
 ) -> ApiResult<web::Json<Room>> {
     let (room_id, target) = path.into_inner();
-    let role = body.role;
-    let mut conn = chat_db::conn(&state.pool).await?;
-    conn.transaction::<_, TxError, _>(async |conn| {
-        let (room, member) = locked(conn, room_id, auth.id).await?;
-        let member = member.ok_or_else(room_not_found)?;
-        require_multi_user(&room, "have roles")?;
-        require(&member, MemberRole::Owner, "change roles")?;
-        if target == auth.id {
-            return Err(ApiError::invalid([chat_domain::Invalid::new(
-                "user_id",
-                "hand ownership to someone else instead",
-            )])
-            .into());
-        }
-        rooms::member(conn, room.id, target)
-            .await?
-            .ok_or_else(|| ApiError::not_found("member"))?;
-        let mut changes = vec![(target, role)];
-        if role == MemberRole::Owner {
-            changes.push((auth.id, MemberRole::Admin));
-        }
-        for (user_id, role) in changes {
-            rooms::set_role(conn, room.id, user_id, role).await?;
-            emit(
-                conn,
-                &request_id,
-                EventPayload::MemberRoleChanged {
-                    room_id: room.id,
-                    user_id,
-                    role,
-                    by: auth.id,
-                },
-            )
-            .await?;
-        }
-        Ok(())
-    })
+    let room = membership::set_role(
+        &state.store,
+        request_id,
+        auth.id,
+        room_id,
+        target,
+        body.role,
+    )
     .await?;
-    state.relay_wake.notify_one();
-    Ok(web::Json(room_view(&mut conn, room_id).await?))
+    Ok(web::Json(room))
 }

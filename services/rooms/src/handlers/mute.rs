@@ -1,7 +1,6 @@
 use crate::AppState;
-use crate::access::member_of;
+use crate::membership;
 use actix_web::{put, web};
-use chat_db::rooms;
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiResult, AuthUser};
 use serde::{Deserialize, Serialize};
@@ -31,8 +30,6 @@ pub async fn set_mute(
     id: web::Path<Uuid>,
     body: web::Json<MuteSetting>,
 ) -> ApiResult<web::Json<MuteSetting>> {
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let (room, _) = member_of(&mut conn, *id, auth.id).await?;
-    rooms::set_muted(&mut conn, room.id, auth.id, body.muted).await?;
+    membership::set_mute(&state.store, auth.id, *id, body.muted).await?;
     Ok(web::Json(MuteSetting { muted: body.muted }))
 }

@@ -1,6 +1,7 @@
 use crate::AppState;
+use crate::rooms;
 use actix_web::{get, web};
-use chat_db::rooms;
+use chat_domain::paging;
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, AuthUser};
 use serde::{Deserialize, Serialize};
@@ -47,9 +48,7 @@ pub async fn public_rooms(
     auth: AuthUser,
     query: web::Query<PublicRoomsQuery>,
 ) -> ApiResult<web::Json<PublicRoomPage>> {
-    let limit = query.limit.unwrap_or(20).clamp(1, 100);
-    let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let q = q.map(|q| q.chars().take(64).collect::<String>());
+    let size = paging::page_size(query.limit, 20, 100);
     let after = query
         .cursor
         .as_deref()
@@ -59,31 +58,20 @@ pub async fn public_rooms(
                 .ok_or_else(|| ApiError::BadRequest("this cursor is not valid".into()))
         })
         .transpose()?;
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let rows = rooms::public_rooms(
-        &mut conn,
-        auth.id,
-        q.as_deref(),
-        after.as_ref().map(|(n, id)| (n.as_str(), *id)),
-        limit + 1,
-    )
-    .await?;
-    let has_more = rows.len() as i64 > limit;
-    let rows = &rows[..rows.len().min(limit as usize)];
-    let next_cursor = has_more
-        .then(|| rows.last().map(|r| format!("{}|{}", r.sort_name, r.id)))
-        .flatten();
+    let after = after.as_ref().map(|(n, id)| (n.as_str(), *id));
+    let (rows, next) =
+        rooms::public(&state.store, auth.id, query.q.as_deref(), after, size).await?;
     Ok(web::Json(PublicRoomPage {
         rooms: rows
-            .iter()
+            .into_iter()
             .map(|r| PublicRoom {
                 id: r.id,
-                name: r.name.clone(),
-                topic: r.topic.clone(),
+                name: r.name,
+                topic: r.topic,
                 member_count: r.member_count,
                 joined: r.joined,
             })
             .collect(),
-        next_cursor,
+        next_cursor: next.map(|(name, id)| format!("{name}|{id}")),
     }))
 }

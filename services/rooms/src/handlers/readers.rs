@@ -1,9 +1,8 @@
 use crate::AppState;
-use crate::access::member_of;
+use crate::messages;
 use actix_web::{get, web};
-use chat_db::{messages, rooms};
 use chat_http::error::ErrorEnvelope;
-use chat_http::{ApiError, ApiResult, AuthUser};
+use chat_http::{ApiResult, AuthUser};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -32,25 +31,11 @@ pub async fn readers(
     path: web::Path<(Uuid, i64)>,
 ) -> ApiResult<web::Json<Readers>> {
     let (room_id, seq) = path.into_inner();
-    let mut conn = chat_db::conn(&state.pool).await?;
-    member_of(&mut conn, room_id, auth.id).await?;
-    let message = messages::find_by_seq(&mut conn, room_id, seq)
-        .await?
-        .ok_or_else(|| ApiError::not_found("message"))?;
-    let others: Vec<_> = rooms::members(&mut conn, room_id)
-        .await?
-        .into_iter()
-        .filter(|m| m.user_id != message.sender_id)
-        .collect();
-    let read_by: Vec<Uuid> = others
-        .iter()
-        .filter(|m| m.last_read_seq >= seq)
-        .map(|m| m.user_id)
-        .collect();
+    let (read_by, read_by_all) = messages::readers(&state.store, auth.id, room_id, seq).await?;
     Ok(web::Json(Readers {
         room_id,
         seq,
-        read_by_all: read_by.len() == others.len(),
         read_by,
+        read_by_all,
     }))
 }

@@ -1,10 +1,10 @@
 use crate::AppState;
+use crate::rooms;
 use actix_web::{get, web};
-use chat_db::outbox;
-use chat_domain::api::{MAX_ROOM_IDS_BATCH, RoomIds, RoomIdsBatch, RoomIdsBatchAnswer};
+use chat_domain::api::{RoomIds, RoomIdsBatch, RoomIdsBatchAnswer};
 use chat_http::auth::ServiceCaller;
 use chat_http::error::ErrorEnvelope;
-use chat_http::{Actor, ApiError, ApiResult};
+use chat_http::{Actor, ApiResult};
 
 /// The ids of my rooms and the sync cursor of this moment (a gateway subscribes a new socket
 /// to them and hands the cursor to the client in `hello`).
@@ -15,8 +15,7 @@ use chat_http::{Actor, ApiError, ApiResult};
 )]
 #[get("/api/rooms/ids")]
 pub async fn room_ids(state: web::Data<AppState>, auth: Actor) -> ApiResult<web::Json<RoomIds>> {
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let (mut rooms, cursor) = outbox::rooms_at_head(&mut conn, &[auth.id]).await?;
+    let (mut rooms, cursor) = rooms::ids_of(&state.store, &[auth.id]).await?;
     Ok(web::Json(RoomIds {
         room_ids: rooms.pop().unwrap_or_default(),
         cursor: cursor.encode(),
@@ -45,15 +44,7 @@ pub async fn room_ids_batch(
     _service: ServiceCaller,
     batch: web::Json<RoomIdsBatch>,
 ) -> ApiResult<web::Json<RoomIdsBatchAnswer>> {
-    let users = batch.into_inner().user_ids;
-    if users.is_empty() || users.len() > MAX_ROOM_IDS_BATCH {
-        return Err(ApiError::invalid([chat_domain::Invalid::new(
-            "user_ids",
-            format!("must name 1 to {MAX_ROOM_IDS_BATCH} users"),
-        )]));
-    }
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let (rooms, cursor) = outbox::rooms_at_head(&mut conn, &users).await?;
+    let (rooms, cursor) = rooms::ids_of(&state.store, &batch.user_ids).await?;
     Ok(web::Json(RoomIdsBatchAnswer {
         cursor: cursor.encode(),
         rooms,

@@ -1,9 +1,9 @@
 use crate::AppState;
+use crate::messages;
 use actix_web::{get, web};
-use chat_db::messages;
-use chat_domain::Message;
+use chat_domain::{Message, paging};
 use chat_http::error::ErrorEnvelope;
-use chat_http::{ApiError, ApiResult, AuthUser};
+use chat_http::{ApiResult, AuthUser};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -43,40 +43,15 @@ pub async fn search(
     auth: AuthUser,
     query: web::Query<SearchQuery>,
 ) -> ApiResult<web::Json<SearchPage>> {
-    let q = query.q.trim();
-    let len = q.chars().count();
-    if !(2..=100).contains(&len) {
-        return Err(ApiError::invalid([chat_domain::Invalid::new(
-            "q",
-            "must be 2 to 100 characters long",
-        )]));
-    }
-    let limit = query.limit.unwrap_or(20).clamp(1, 50);
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let mut rows = messages::search(
-        &mut conn,
+    let size = paging::page_size(query.limit, 20, 50);
+    let (hits, next_cursor) = messages::search(
+        &state.store,
         auth.id,
-        q,
+        &query.q,
         query.room_id,
         query.cursor,
-        limit + 1,
+        size,
     )
-    .await
-    .map_err(|e| {
-        if e.is_timeout() {
-            ApiError::invalid([chat_domain::Invalid::new(
-                "q",
-                "matches too many messages: add words or search one room",
-            )])
-        } else {
-            e.into()
-        }
-    })?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let next_cursor = has_more.then(|| rows.last().map(|r| r.id)).flatten();
-    Ok(web::Json(SearchPage {
-        hits: rows.into_iter().map(Message::from).collect(),
-        next_cursor,
-    }))
+    .await?;
+    Ok(web::Json(SearchPage { hits, next_cursor }))
 }

@@ -1,5 +1,5 @@
 use crate::AppState;
-use crate::handlers::send_message::{Outgoing, send_many};
+use crate::messages::{self, Draft, Outgoing};
 use actix_web::{ResponseError, web};
 use chat_domain::api::{
     BatchedResult, MAX_SEND_BATCH, MAX_SEND_BATCH_BYTES, SendBatch, SendBatchResults,
@@ -53,23 +53,34 @@ pub async fn send_batch(
             .as_deref()
             .and_then(RequestId::parse)
             .unwrap_or_else(|| request_id.clone());
-        match Outgoing::parse(
-            &state,
-            send.user_id,
-            send.room_id,
-            &send.client_msg_id,
-            &send.body,
-            send.reply_to,
+        let draft = Draft {
+            sender: send.user_id,
+            room_id: send.room_id,
+            client_msg_id: &send.client_msg_id,
+            body: &send.body,
+            reply_to: send.reply_to,
             request_id,
-        ) {
+        };
+        match Outgoing::parse(draft, &state.send_limit, state.config.max_body_chars) {
             Ok(outgoing) => {
                 results.push(None);
                 ready.push(outgoing);
             }
-            Err(e) => results.push(Some(failed(&e))),
+            Err(e) => results.push(Some(failed(&e.into()))),
         }
     }
-    let mut stored = send_many(&state, &ready).await.into_iter();
+    let stored: Vec<ApiResult<_>> = match messages::send_many(&state.store, &ready).await {
+        Ok(stored) => stored
+            .into_iter()
+            .map(|r| r.map_err(ApiError::from))
+            .collect(),
+        // Nothing was stored: every send that got this far fails alike.
+        Err(e) => {
+            let e = ApiError::from(e);
+            ready.iter().map(|_| Err(e.clone())).collect()
+        }
+    };
+    let mut stored = stored.into_iter();
     let results = results
         .into_iter()
         .map(|r| {
@@ -79,7 +90,7 @@ pub async fn send_batch(
                     Err(e) => failed(&e),
                 })
             })
-            .unwrap_or_else(|| failed(&ApiError::internal("a batched send lost its answer")))
+            .unwrap_or_else(|| failed(&ApiError::bug("a batched send lost its answer")))
         })
         .collect();
     Ok(web::Json(SendBatchResults { results }))

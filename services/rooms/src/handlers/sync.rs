@@ -1,7 +1,9 @@
 use crate::AppState;
+use crate::sync as log;
 use actix_web::{get, web};
-use chat_db::outbox;
+use chat_db::outbox::Cursor;
 use chat_domain::events::Event;
+use chat_domain::paging;
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, AuthUser};
 use serde::{Deserialize, Serialize};
@@ -45,37 +47,20 @@ pub async fn sync(
     auth: AuthUser,
     query: web::Query<SyncQuery>,
 ) -> ApiResult<web::Json<SyncPage>> {
-    let limit = query.limit.unwrap_or(200).clamp(1, 500);
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let Some(raw) = query.cursor.as_deref() else {
-        let head = outbox::head(&mut conn).await?;
-        return Ok(web::Json(SyncPage {
-            events: vec![],
-            next_cursor: head.encode(),
-            has_more: false,
-            reset: false,
-        }));
-    };
-    let cursor = outbox::Cursor::decode(raw)
-        .ok_or_else(|| ApiError::BadRequest("this is not a sync cursor".into()))?;
-    let mut rows = match outbox::sync_since(&mut conn, auth.id, cursor, limit + 1).await? {
-        outbox::Synced::Events(rows) => rows,
-        outbox::Synced::Reset { head } => {
-            return Ok(web::Json(SyncPage {
-                events: vec![],
-                next_cursor: head.encode(),
-                has_more: false,
-                reset: true,
-            }));
-        }
-    };
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let next = rows.last().map_or(cursor, |(c, _)| *c);
+    let size = paging::page_size(query.limit, 200, 500);
+    let cursor = query
+        .cursor
+        .as_deref()
+        .map(|raw| {
+            Cursor::decode(raw)
+                .ok_or_else(|| ApiError::BadRequest("this is not a sync cursor".into()))
+        })
+        .transpose()?;
+    let page = log::since(&state.store, auth.id, cursor, size).await?;
     Ok(web::Json(SyncPage {
-        events: rows.into_iter().map(|(_, e)| e).collect(),
-        next_cursor: next.encode(),
-        has_more,
-        reset: false,
+        events: page.events,
+        next_cursor: page.next.encode(),
+        has_more: page.has_more,
+        reset: page.reset,
     }))
 }

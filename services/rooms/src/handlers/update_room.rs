@@ -1,17 +1,11 @@
 //! Renaming, changing the topic and deleting a room.
 
 use crate::AppState;
-use crate::access::{member_of, require, require_multi_user, room_not_found};
-use crate::events::emit;
-use crate::handlers::get_room::to_room;
-use crate::tx::TxError;
+use crate::rooms;
 use actix_web::{HttpResponse, delete, patch, web};
-use chat_db::rooms;
-use chat_domain::events::EventPayload;
-use chat_domain::{MemberRole, Room, RoomName, Topic};
+use chat_domain::{Room, RoomName, Topic};
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, AuthUser, RequestId};
-use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -52,40 +46,8 @@ pub async fn update_room(
         (Ok(n), Ok(t)) => (n, t),
         (n, t) => return Err(ApiError::invalid([n.err(), t.err()].into_iter().flatten())),
     };
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let (room, member) = member_of(&mut conn, *id, auth.id).await?;
-    require_multi_user(&room, "be renamed")?;
-    require(
-        &member,
-        MemberRole::Admin,
-        "rename the room or change its topic",
-    )?;
-    let room = conn
-        .transaction::<_, TxError, _>(async |conn| {
-            let room = rooms::update(
-                conn,
-                room.id,
-                name.as_ref().map(RoomName::as_str),
-                topic.as_ref().map(Topic::as_deref),
-            )
-            .await?;
-            emit(
-                conn,
-                &request_id,
-                EventPayload::RoomUpdated {
-                    room_id: room.id,
-                    name: room.name.clone(),
-                    topic: room.topic.clone(),
-                    by: auth.id,
-                },
-            )
-            .await?;
-            Ok(room)
-        })
-        .await?;
-    state.relay_wake.notify_one();
-    let members = rooms::members(&mut conn, room.id).await?;
-    Ok(web::Json(to_room(room, &members)))
+    let room = rooms::update(&state.store, request_id, auth.id, *id, name, topic).await?;
+    Ok(web::Json(room))
 }
 
 /// Delete a room (owner only). Its members are told; it disappears for everyone.
@@ -107,44 +69,6 @@ pub async fn delete_room(
     request_id: RequestId,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let (room, member) = member_of(&mut conn, *id, auth.id).await?;
-    require_multi_user(&room, "be deleted")?;
-    require(&member, MemberRole::Owner, "delete the room")?;
-    conn.transaction::<_, TxError, _>(async |conn| {
-        let room = rooms::lock(conn, room.id)
-            .await?
-            .ok_or_else(room_not_found)?;
-        delete_locked(conn, &request_id, room.id, auth.id).await
-    })
-    .await?;
-    state.relay_wake.notify_one();
-    tracing::info!(room.id = %room.id, user.id = %auth.id, "room deleted");
+    rooms::delete(&state.store, request_id, auth.id, *id).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Deletes a room whose row the transaction holds locked, and tells its members.
-pub async fn delete_locked(
-    conn: &mut chat_db::AsyncPgConnection,
-    request_id: &RequestId,
-    room_id: Uuid,
-    by: Uuid,
-) -> Result<(), TxError> {
-    let member_ids = rooms::members(conn, room_id)
-        .await?
-        .into_iter()
-        .map(|m| m.user_id)
-        .collect();
-    rooms::delete(conn, room_id).await?;
-    emit(
-        conn,
-        request_id,
-        EventPayload::RoomDeleted {
-            room_id,
-            member_ids,
-            by,
-        },
-    )
-    .await?;
-    Ok(())
 }

@@ -1,0 +1,292 @@
+//! Rooms: creating groups, public rooms and direct chats, renaming, deleting, and reading one
+//! with its members.
+
+use crate::access::{member_of, readable, require, require_multi_user, room_not_found};
+use crate::error::{Result, RoomsError};
+use crate::events::{create_room, emit};
+use crate::store::Store;
+use chat_db::outbox::{self, Cursor};
+use chat_db::rooms::{self, MemberRow, NewRoom, PublicRoomRow, RoomRow, direct_key};
+use chat_db::{AsyncPgConnection, users};
+use chat_domain::api::MAX_ROOM_IDS_BATCH;
+use chat_domain::events::EventPayload;
+use chat_domain::paging;
+use chat_domain::{MemberRole, Room, RoomKind, RoomMember, RoomName, RoomSummary, Topic};
+use chat_http::RequestId;
+use uuid::Uuid;
+
+/// Most members a room may be created with at once.
+pub const MAX_INITIAL_MEMBERS: usize = 200;
+
+pub fn to_room(room: RoomRow, members: &[MemberRow]) -> Room {
+    Room {
+        id: room.id,
+        kind: room.kind(),
+        name: room.name,
+        topic: room.topic,
+        last_seq: room.last_seq,
+        created_at: room.created_at,
+        members: members
+            .iter()
+            .map(|m| RoomMember {
+                user_id: m.user_id,
+                role: m.role(),
+                last_read_seq: m.last_read_seq,
+            })
+            .collect(),
+    }
+}
+
+/// The room as it is now, read on the caller's connection: taking a second one from the pool
+/// while holding the first deadlocks once as many requests as the pool has connections do so.
+pub async fn view(conn: &mut AsyncPgConnection, room_id: Uuid) -> Result<Room> {
+    let room = rooms::find(conn, room_id)
+        .await?
+        .ok_or_else(room_not_found)?;
+    let members = rooms::members(conn, room.id).await?;
+    Ok(to_room(room, &members))
+}
+
+/// A room with its members, if I am a member or it is public.
+pub async fn get(store: &Store, me: Uuid, room_id: Uuid) -> Result<Room> {
+    let mut conn = store.conn().await?;
+    let (room, _) = readable(&mut conn, room_id, me).await?;
+    let members = rooms::members(&mut conn, room.id).await?;
+    Ok(to_room(room, &members))
+}
+
+/// A group or public room to create; I become its owner.
+pub struct NewGroup {
+    /// `Group` or `Public`.
+    pub kind: RoomKind,
+    pub name: RoomName,
+    pub topic: Topic,
+    /// Initial members besides me.
+    pub member_ids: Vec<Uuid>,
+}
+
+/// Creates a private group or a public room with its first members, all of whom must exist.
+pub async fn create(
+    store: &Store,
+    request_id: RequestId,
+    me: Uuid,
+    group: NewGroup,
+) -> Result<Room> {
+    let mut member_ids: Vec<Uuid> = group
+        .member_ids
+        .into_iter()
+        .filter(|id| *id != me)
+        .collect();
+    member_ids.sort_unstable();
+    member_ids.dedup();
+    if member_ids.len() > MAX_INITIAL_MEMBERS {
+        return Err(RoomsError::invalid(
+            "member_ids",
+            format!("at most {MAX_INITIAL_MEMBERS} members at once"),
+        ));
+    }
+    let mut conn = store.conn().await?;
+    let found = users::active_among(&mut conn, &member_ids).await?;
+    if found.len() != member_ids.len() {
+        return Err(RoomsError::invalid(
+            "member_ids",
+            "some of these users do not exist",
+        ));
+    }
+    let (kind, name, topic) = (group.kind, group.name, group.topic);
+    let room = store
+        .write(&mut conn, move |conn| {
+            Box::pin(async move {
+                let mut members = vec![(me, MemberRole::Owner)];
+                members.extend(member_ids.iter().map(|id| (*id, MemberRole::Member)));
+                let new = NewRoom {
+                    id: Uuid::now_v7(),
+                    kind: kind.as_str(),
+                    name: Some(name.as_str()),
+                    topic: topic.as_deref(),
+                    owner_id: Some(me),
+                    direct_key: None,
+                };
+                create_room(conn, &request_id, &new, &members)
+                    .await?
+                    .ok_or(RoomsError::Bug("a new room collided"))
+            })
+        })
+        .await?;
+    let members = rooms::members(&mut conn, room.id).await?;
+    Ok(to_room(room, &members))
+}
+
+/// Gets or creates the direct room with a user: one per pair, whatever the order or
+/// concurrency. My own id opens "Saved messages".
+pub async fn open_direct(
+    store: &Store,
+    request_id: RequestId,
+    me: Uuid,
+    peer: Uuid,
+) -> Result<Room> {
+    let mut conn = store.conn().await?;
+    users::find(&mut conn, peer)
+        .await?
+        .filter(|u| u.deactivated_at.is_none())
+        .ok_or(RoomsError::NotFound("user"))?;
+    let kind = if me == peer {
+        RoomKind::Saved
+    } else {
+        RoomKind::Direct
+    };
+    let key = direct_key(me, peer);
+    if let Some(room) = rooms::find_by_direct_key(&mut conn, &key).await? {
+        let members = rooms::members(&mut conn, room.id).await?;
+        return Ok(to_room(room, &members));
+    }
+    let room = store
+        .write(&mut conn, move |conn| {
+            Box::pin(async move {
+                let new = NewRoom {
+                    id: Uuid::now_v7(),
+                    kind: kind.as_str(),
+                    name: None,
+                    topic: None,
+                    owner_id: None,
+                    direct_key: Some(&key),
+                };
+                let mut members = vec![(me, MemberRole::Member)];
+                if peer != me {
+                    members.push((peer, MemberRole::Member));
+                }
+                if let Some(room) = create_room(conn, &request_id, &new, &members).await? {
+                    return Ok(room);
+                }
+                // Created meanwhile by the other side.
+                rooms::find_by_direct_key(conn, &key)
+                    .await?
+                    .ok_or(RoomsError::Bug("a direct room vanished"))
+            })
+        })
+        .await?;
+    let members = rooms::members(&mut conn, room.id).await?;
+    Ok(to_room(room, &members))
+}
+
+/// Renames a room or changes its topic (owner or admin); `None` leaves a field as it is.
+pub async fn update(
+    store: &Store,
+    request_id: RequestId,
+    me: Uuid,
+    room_id: Uuid,
+    name: Option<RoomName>,
+    topic: Option<Topic>,
+) -> Result<Room> {
+    let mut conn = store.conn().await?;
+    let (room, member) = member_of(&mut conn, room_id, me).await?;
+    require_multi_user(&room, "be renamed")?;
+    require(
+        &member,
+        MemberRole::Admin,
+        "rename the room or change its topic",
+    )?;
+    let room = store
+        .write(&mut conn, move |conn| {
+            Box::pin(async move {
+                let room = rooms::update(
+                    conn,
+                    room_id,
+                    name.as_ref().map(RoomName::as_str),
+                    topic.as_ref().map(Topic::as_deref),
+                )
+                .await?;
+                let payload = EventPayload::RoomUpdated {
+                    room_id: room.id,
+                    name: room.name.clone(),
+                    topic: room.topic.clone(),
+                    by: me,
+                };
+                emit(conn, &request_id, payload).await?;
+                Ok(room)
+            })
+        })
+        .await?;
+    let members = rooms::members(&mut conn, room.id).await?;
+    Ok(to_room(room, &members))
+}
+
+/// Deletes a room (owner only); its members are told.
+pub async fn delete(store: &Store, request_id: RequestId, me: Uuid, room_id: Uuid) -> Result<()> {
+    let mut conn = store.conn().await?;
+    let (room, member) = member_of(&mut conn, room_id, me).await?;
+    require_multi_user(&room, "be deleted")?;
+    require(&member, MemberRole::Owner, "delete the room")?;
+    store
+        .write(&mut conn, move |conn| {
+            Box::pin(async move {
+                let room = rooms::lock(conn, room_id)
+                    .await?
+                    .ok_or_else(room_not_found)?;
+                delete_locked(conn, &request_id, room.id, me).await
+            })
+        })
+        .await?;
+    tracing::info!(room.id = %room_id, user.id = %me, "room deleted");
+    Ok(())
+}
+
+/// Deletes a room whose row the transaction holds locked, and tells its members.
+pub async fn delete_locked(
+    conn: &mut AsyncPgConnection,
+    request_id: &RequestId,
+    room_id: Uuid,
+    by: Uuid,
+) -> Result<()> {
+    let member_ids = rooms::members(conn, room_id)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    rooms::delete(conn, room_id).await?;
+    let payload = EventPayload::RoomDeleted {
+        room_id,
+        member_ids,
+        by,
+    };
+    Ok(emit(conn, request_id, payload).await?)
+}
+
+/// My rooms, newest activity first, each with its last message and my unread count.
+pub async fn list(store: &Store, me: Uuid) -> Result<Vec<RoomSummary>> {
+    let mut conn = store.conn().await?;
+    Ok(rooms::summaries(&mut conn, me).await?)
+}
+
+/// A page of the public rooms' directory, by name, filtered by any part of a word of the name
+/// or topic; with the position after its last room when more follow.
+pub async fn public(
+    store: &Store,
+    me: Uuid,
+    q: Option<&str>,
+    after: Option<(&str, Uuid)>,
+    size: i64,
+) -> Result<(Vec<PublicRoomRow>, Option<(String, Uuid)>)> {
+    let q = q.map(str::trim).filter(|q| !q.is_empty());
+    let q = q.map(|q| q.chars().take(64).collect::<String>());
+    let mut conn = store.conn().await?;
+    let mut rows =
+        rooms::public_rooms(&mut conn, me, q.as_deref(), after, paging::read_size(size)).await?;
+    let next = paging::has_more(&mut rows, size)
+        .then(|| rows.last().map(|r| (r.sort_name.clone(), r.id)))
+        .flatten();
+    Ok((rows, next))
+}
+
+/// The rooms of each of `users` (1 to `MAX_ROOM_IDS_BATCH`), in their order, and one sync
+/// cursor taken before any of them was read.
+pub async fn ids_of(store: &Store, users: &[Uuid]) -> Result<(Vec<Vec<Uuid>>, Cursor)> {
+    if users.is_empty() || users.len() > MAX_ROOM_IDS_BATCH {
+        return Err(RoomsError::invalid(
+            "user_ids",
+            format!("must name 1 to {MAX_ROOM_IDS_BATCH} users"),
+        ));
+    }
+    let mut conn = store.conn().await?;
+    Ok(outbox::rooms_at_head(&mut conn, users).await?)
+}
