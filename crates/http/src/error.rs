@@ -251,6 +251,38 @@ impl From<Invalid> for ApiError {
     }
 }
 
+/// A JSON body of up to `LIMIT` bytes, for the few routes that take more than a request's usual
+/// limit (a gateway's batches). The limit is declared in the handler's signature, so the route
+/// registers (and is documented) like any other; its errors are the envelope's, as with
+/// `web::Json`.
+pub struct JsonUpTo<T, const LIMIT: usize>(pub T);
+
+impl<T, const LIMIT: usize> JsonUpTo<T, LIMIT> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T, const LIMIT: usize> std::ops::Deref for JsonUpTo<T, LIMIT> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static, const LIMIT: usize> actix_web::FromRequest
+    for JsonUpTo<T, LIMIT>
+{
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let body = actix_web::dev::JsonBody::<T>::new(req, payload, None, true).limit(LIMIT);
+        Box::pin(async move { body.await.map(JsonUpTo).map_err(json_error) })
+    }
+}
+
 /// Extractor settings that route actix's own errors through the envelope.
 pub fn json_config(limit_bytes: usize) -> web::JsonConfig {
     web::JsonConfig::default()

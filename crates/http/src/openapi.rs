@@ -63,7 +63,7 @@ impl Modify for SecuritySchemes {
                     .as_ref()
                     .is_some_and(|tags| tags.iter().any(|t| t == "internal"));
                 if let Some(security) = op.security.as_mut()
-                    && !security.is_empty()
+                    && security.iter().any(takes_bearer)
                     && !internal
                 {
                     security.push(SecurityRequirement::new("oauth2", Vec::<String>::new()));
@@ -71,4 +71,12 @@ impl Modify for SecuritySchemes {
             }
         }
     }
+}
+
+/// Whether a requirement names the user's bearer token (not only the service credential).
+fn takes_bearer(requirement: &SecurityRequirement) -> bool {
+    serde_json::to_value(requirement)
+        .ok()
+        .and_then(|v| v.as_object().map(|o| o.contains_key("bearer")))
+        .unwrap_or(false)
 }

@@ -15,7 +15,7 @@ mod sync;
 pub use chat_domain::api::RoomIds;
 pub use config::Config;
 pub use handlers::list_messages::MessagePage;
-pub use openapi::ApiDoc;
+pub use openapi::document as openapi_document;
 
 use actix_web::{HttpResponse, web};
 use chat_bus::Publisher;
@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use store::Store;
 use tokio::sync::Notify;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Shared by every handler.
 pub struct AppState {
@@ -81,28 +81,32 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         draining: life.draining.clone(),
         send_limit,
     });
+    let openapi = web::Data::new(openapi::document());
     Ok(serve("rooms", &bind, json_limit, life, move |cfg| {
         cfg.app_data(state.clone())
             .app_data(auth_settings.clone())
-            .app_data(service_settings.clone());
-        routes(cfg);
+            .app_data(service_settings.clone())
+            .app_data(openapi.clone());
+        routes(&mut ServiceConfig::new(cfg));
     })?)
 }
 
-/// Every route of the service, in one place.
-fn routes(cfg: &mut web::ServiceConfig) {
+/// Every route of the service, in one place, each with its OpenAPI entry: `service` takes only
+/// handlers with `#[utoipa::path]` (the document is built from this list, see
+/// [`openapi::document`]); `route` is for the undocumented ones (the document itself, health).
+pub(crate) fn routes(cfg: &mut ServiceConfig) {
     // The hot paths first: actix tries routes in this order, matching each pattern with a
     // regex, so the send (most requests) is matched by the first pattern it meets. Then the
     // literal paths: `/api/rooms/{id}` would otherwise swallow them.
     use handlers::{create_room, edit_message, membership, update_room};
     cfg.service(handlers::send_message::send_message)
-        .service(handlers::send_batch::route())
+        .service(handlers::send_batch::send_batch)
         .service(handlers::mark_read::mark_read)
         .route("/api/rooms/openapi.json", web::get().to(openapi_json))
         .service(handlers::list_rooms::list_rooms)
         .service(create_room::create_room)
         .service(handlers::room_ids::room_ids)
-        .service(handlers::room_ids::batch_route())
+        .service(handlers::room_ids::room_ids_batch)
         .service(handlers::public_rooms::public_rooms)
         .service(handlers::sync::sync)
         .service(handlers::search::search)
@@ -124,8 +128,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(readyz));
 }
 
-async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+async fn openapi_json(doc: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
+    HttpResponse::Ok().json(doc.get_ref())
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {

@@ -1,6 +1,10 @@
-use crate::handlers;
+//! The service's OpenAPI document: its description and tags here, its paths from the routes
+//! as they are registered ([`crate::routes`]), so a route cannot exist without its entry.
+
+use actix_web::App;
 use chat_http::openapi::SecuritySchemes;
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,33 +19,6 @@ use utoipa::OpenApi;
                        Live events (new messages, typing, receipts, presence) come over the WebSocket at `/ws`: \
                        [protocol guide](/docs/protocol), [JSON Schema of every frame](/docs/protocol.schema.json)."
     ),
-    paths(
-        handlers::list_rooms::list_rooms,
-        handlers::create_room::create_room,
-        handlers::room_ids::room_ids,
-        handlers::room_ids::room_ids_batch,
-        handlers::public_rooms::public_rooms,
-        handlers::open_direct::open_direct,
-        handlers::get_room::get_room,
-        handlers::update_room::update_room,
-        handlers::update_room::delete_room,
-        handlers::membership::join,
-        handlers::membership::leave,
-        handlers::membership::add_member,
-        handlers::membership::kick,
-        handlers::membership::set_role,
-        handlers::mute::set_mute,
-        handlers::list_messages::list_messages,
-        handlers::send_message::send_message,
-        handlers::send_batch::send_batch,
-        handlers::edit_message::edit_message,
-        handlers::edit_message::delete_message,
-        handlers::readers::readers,
-        handlers::mark_read::mark_read,
-        handlers::search::search,
-        handlers::sync::sync,
-    ),
-    modifiers(&SecuritySchemes),
     tags(
         (name = "rooms", description = "Rooms"),
         (name = "members", description = "Membership and roles"),
@@ -50,3 +27,54 @@ use utoipa::OpenApi;
     )
 )]
 pub struct ApiDoc;
+
+/// The whole document: [`ApiDoc`] with the paths and schemas of every registered route.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes)
+        .split_for_parts();
+    SecuritySchemes.modify(&mut api);
+    api
+}
+
+#[cfg(test)]
+mod tests {
+    /// The document as checked in (`services/rooms/openapi.json`); a change to any route's
+    /// documentation shows here. `UPDATE_SNAPSHOTS=1 cargo test -p chat-rooms openapi` rewrites it.
+    #[test]
+    fn the_openapi_document_matches_its_snapshot() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+        let now = super::document().to_pretty_json().expect("serialisable") + "\n";
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(path, &now).expect("write the snapshot");
+        }
+        let snapshot = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            snapshot == now,
+            "the OpenAPI document changed: check the change, then run with UPDATE_SNAPSHOTS=1"
+        );
+    }
+
+    #[test]
+    fn every_operation_that_takes_a_user_token_also_takes_oauth2() {
+        let doc = serde_json::to_value(super::document()).unwrap();
+        let mut operations = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                operations += 1;
+                let schemes: Vec<&str> = op["security"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|r| r.as_object().unwrap().keys().map(String::as_str))
+                    .collect();
+                if schemes.contains(&"bearer") {
+                    assert!(schemes.contains(&"oauth2"), "{method} {path}: {schemes:?}");
+                }
+            }
+        }
+        assert_eq!(operations, 24, "every documented route");
+    }
+}

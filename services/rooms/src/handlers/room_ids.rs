@@ -1,9 +1,9 @@
 use crate::AppState;
 use crate::rooms;
-use actix_web::{get, web};
+use actix_web::{get, post, web};
 use chat_domain::api::{RoomIds, RoomIdsBatch, RoomIdsBatchAnswer};
 use chat_http::auth::ServiceCaller;
-use chat_http::error::ErrorEnvelope;
+use chat_http::error::{ErrorEnvelope, JsonUpTo};
 use chat_http::{Actor, ApiResult};
 
 /// The ids of my rooms and the sync cursor of this moment (a gateway subscribes a new socket
@@ -27,8 +27,6 @@ pub async fn room_ids(state: web::Data<AppState>, auth: Actor) -> ApiResult<web:
 /// round trip and one statement. Each user's rooms are what `GET /api/rooms/ids` would answer
 /// them.
 #[utoipa::path(
-    post,
-    path = "/api/rooms/ids/batch",
     tag = "rooms",
     request_body = RoomIdsBatch,
     responses(
@@ -39,22 +37,16 @@ pub async fn room_ids(state: web::Data<AppState>, auth: Actor) -> ApiResult<web:
     ),
     security(("service" = []))
 )]
+#[post("/api/rooms/ids/batch")]
 pub async fn room_ids_batch(
     state: web::Data<AppState>,
     _service: ServiceCaller,
-    batch: web::Json<RoomIdsBatch>,
+    // Room for 1,000 ids (a send's limit would not be).
+    batch: JsonUpTo<RoomIdsBatch, { 64 * 1024 }>,
 ) -> ApiResult<web::Json<RoomIdsBatchAnswer>> {
     let (rooms, cursor) = rooms::ids_of(&state.store, &batch.user_ids).await?;
     Ok(web::Json(RoomIdsBatchAnswer {
         cursor: cursor.encode(),
         rooms,
     }))
-}
-
-/// The batch route, with a JSON limit that fits 1,000 ids (the default limit of a send would
-/// not).
-pub fn batch_route() -> actix_web::Resource {
-    web::resource("/api/rooms/ids/batch")
-        .app_data(chat_http::error::json_config(64 * 1024))
-        .route(web::post().to(room_ids_batch))
 }

@@ -1,11 +1,11 @@
 use crate::AppState;
 use crate::messages::{self, Draft, Outgoing};
-use actix_web::{ResponseError, web};
+use actix_web::{ResponseError, post, web};
 use chat_domain::api::{
     BatchedResult, MAX_SEND_BATCH, MAX_SEND_BATCH_BYTES, SendBatch, SendBatchResults,
 };
 use chat_http::auth::ServiceCaller;
-use chat_http::error::ErrorEnvelope;
+use chat_http::error::{ErrorEnvelope, JsonUpTo};
 use chat_http::{ApiError, ApiResult, RequestId};
 
 /// Store the sends of users connected to a gateway, together (service credential only). Each
@@ -16,10 +16,8 @@ use chat_http::{ApiError, ApiResult, RequestId};
 /// while its previous batch was being stored.
 ///
 /// Its body may be up to `MAX_SEND_BATCH_BYTES` (1 MiB) of JSON, more than the other
-/// routes take (a send's at most), so it is registered by [`route`] with a JSON limit of its own.
+/// routes take (a send's at most): the extractor says so ([`JsonUpTo`]).
 #[utoipa::path(
-    post,
-    path = "/api/rooms/messages/batch",
     tag = "messages",
     request_body = SendBatch,
     responses(
@@ -31,11 +29,12 @@ use chat_http::{ApiError, ApiResult, RequestId};
     ),
     security(("service" = []))
 )]
+#[post("/api/rooms/messages/batch")]
 pub async fn send_batch(
     state: web::Data<AppState>,
     _service: ServiceCaller,
     request_id: RequestId,
-    batch: web::Json<SendBatch>,
+    batch: JsonUpTo<SendBatch, BATCH_BODY_LIMIT>,
 ) -> ApiResult<web::Json<SendBatchResults>> {
     let sends = batch.into_inner().sends;
     if sends.is_empty() || sends.len() > MAX_SEND_BATCH {
@@ -96,6 +95,9 @@ pub async fn send_batch(
     Ok(web::Json(SendBatchResults { results }))
 }
 
+/// The batch's own limit, plus room for the envelope.
+const BATCH_BODY_LIMIT: usize = MAX_SEND_BATCH_BYTES + 4096;
+
 fn failed(e: &ApiError) -> BatchedResult {
     e.report();
     BatchedResult::Failed {
@@ -103,11 +105,4 @@ fn failed(e: &ApiError) -> BatchedResult {
         code: e.code().to_owned(),
         message: e.client_message(),
     }
-}
-
-/// The batch route, with its JSON limit (the batch's own, plus room for the envelope).
-pub fn route() -> actix_web::Resource {
-    web::resource("/api/rooms/messages/batch")
-        .app_data(chat_http::error::json_config(MAX_SEND_BATCH_BYTES + 4096))
-        .route(web::post().to(send_batch))
 }
