@@ -122,3 +122,47 @@ impl TestDb {
             .expect("connect to test database")
     }
 }
+
+impl Drop for TestDb {
+    /// Drops the test's database when the test ends (`KEEP_TEST_DB=1` keeps it to look at).
+    /// Services still connected to it are disconnected (`WITH (FORCE)`). Runs on a thread of
+    /// its own, as a drop cannot await and the test's runtime may be ending.
+    fn drop(&mut self) {
+        if std::env::var_os("KEEP_TEST_DB").is_some() {
+            return;
+        }
+        let name = self.name.clone();
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut admin = AsyncPgConnection::establish(&admin_url()).await.ok()?;
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            eprintln!("could not drop the test database {}", self.name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_test_database_is_gone_when_the_test_ends() {
+        let db = TestDb::new().await;
+        let name = db.name.clone();
+        let mut admin = AsyncPgConnection::establish(&admin_url()).await.unwrap();
+        assert!(exists(&mut admin, &name).await);
+        drop(db);
+        assert!(!exists(&mut admin, &name).await, "{name} is still there");
+    }
+}

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod app;
 mod db;
 mod http;
 mod keys;
@@ -8,6 +9,7 @@ mod tap;
 mod telegram;
 mod ws;
 
+pub use app::TestApp;
 pub use db::TestDb;
 pub use http::{Http, Reply};
 pub use keys::{Keys, keys, mint_token};

@@ -1,25 +1,21 @@
 //! Batches of sends (`POST /api/rooms/messages/batch`, the gateway's path): answered send by
 //! send, read up to their own size limit, and idempotent when two race.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-impl TestApp {
-    /// `POST /api/rooms/messages/batch` with the given bearer token.
-    async fn batch(&self, token: &str, sends: Value) -> chat_testkit::Reply {
-        self.http
-            .send(
-                self.http
-                    .client
-                    .post(self.http.url("/api/rooms/messages/batch"))
-                    .bearer_auth(token)
-                    .json(&json!({ "sends": sends })),
-            )
-            .await
-    }
+/// `POST /api/rooms/messages/batch` with the given bearer token.
+async fn batch(app: &TestApp, token: &str, sends: Value) -> chat_testkit::Reply {
+    app.http
+        .send(
+            app.http
+                .client
+                .post(app.http.url("/api/rooms/messages/batch"))
+                .bearer_auth(token)
+                .json(&json!({ "sends": sends })),
+        )
+        .await
 }
 
 #[tokio::test]
@@ -37,21 +33,21 @@ async fn a_batch_of_sends_is_answered_send_by_send_as_single_sends_would_be() {
         .to_owned();
     let (c1, c2, c3) = (cid(), cid(), cid());
     let send = |user: &User, room: &str, cid: &str, body: &str| json!({"user_id": user.id, "room_id": room, "client_msg_id": cid, "body": body});
-    let reply = app
-        .batch(
-            chat_testkit::SERVICE_TOKEN,
-            json!([
-                send(&a, &room, &c1, "one"),
-                send(&b, &room, &c2, "two"),
-                send(&eve, &room, &cid(), "not a member"),
-                send(&a, &room, &cid(), "   "),
-                // A retry in the same batch gets the first copy.
-                send(&a, &room, &c1, "one"),
-                send(&a, &other, &c3, "elsewhere"),
-                send(&a, &room, &cid(), "three"),
-            ]),
-        )
-        .await;
+    let reply = batch(
+        &app,
+        chat_testkit::SERVICE_TOKEN,
+        json!([
+            send(&a, &room, &c1, "one"),
+            send(&b, &room, &c2, "two"),
+            send(&eve, &room, &cid(), "not a member"),
+            send(&a, &room, &cid(), "   "),
+            // A retry in the same batch gets the first copy.
+            send(&a, &room, &c1, "one"),
+            send(&a, &other, &c3, "elsewhere"),
+            send(&a, &room, &cid(), "three"),
+        ]),
+    )
+    .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let results = reply.body["results"].as_array().unwrap();
     assert_eq!(results.len(), 7, "{results:?}");
@@ -83,11 +79,9 @@ async fn a_batch_of_sends_is_answered_send_by_send_as_single_sends_would_be() {
         .collect();
     assert_eq!(bodies, ["one", "two", "three"]);
     // Only a service may batch: a user's token cannot name other senders.
-    let forged = app
-        .batch(&a.token, json!([send(&b, &room, &cid(), "x")]))
-        .await;
+    let forged = batch(&app, &a.token, json!([send(&b, &room, &cid(), "x")])).await;
     assert_eq!(forged.status, 401, "{:?}", forged.body);
-    let empty = app.batch(chat_testkit::SERVICE_TOKEN, json!([])).await;
+    let empty = batch(&app, chat_testkit::SERVICE_TOKEN, json!([])).await;
     assert_eq!(empty.status, 422, "{:?}", empty.body);
 }
 
@@ -107,8 +101,7 @@ async fn a_batch_larger_than_one_send_may_be_is_read_up_to_its_own_limit() {
                 |_| json!({"user_id": a.id, "room_id": room, "client_msg_id": cid(), "body": body}),
             )
             .collect();
-        app.batch(chat_testkit::SERVICE_TOKEN, Value::from(sends))
-            .await
+        batch(&app, chat_testkit::SERVICE_TOKEN, Value::from(sends)).await
     };
     let reply = batch_of(30, &"é".repeat(100)).await;
     assert_eq!(reply.status, 200, "{:?}", reply.status);
@@ -143,8 +136,8 @@ async fn batches_racing_with_the_same_sends_store_each_message_once() {
         first
             .push(json!({"user_id": b.id, "room_id": room, "client_msg_id": cid(), "body": "own"}));
         let (x, y) = tokio::join!(
-            app.batch(chat_testkit::SERVICE_TOKEN, Value::from(first)),
-            app.batch(chat_testkit::SERVICE_TOKEN, Value::from(shared)),
+            batch(&app, chat_testkit::SERVICE_TOKEN, Value::from(first)),
+            batch(&app, chat_testkit::SERVICE_TOKEN, Value::from(shared)),
         );
         assert_eq!(x.status, 200, "{:?}", x.body);
         assert_eq!(y.status, 200, "{:?}", y.body);

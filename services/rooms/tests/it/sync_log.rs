@@ -3,11 +3,9 @@
 //! still commit below it. With a transaction open, neither its row nor any later one is
 //! served; once it commits, both come, in log order, from the same cursor.
 
-mod common;
-
+use crate::common::*;
 use chat_db::outbox::{self, Cursor, Synced};
 use chat_testkit::TestDb;
-use common::*;
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use serde_json::json;
 use std::time::{Duration, Instant};

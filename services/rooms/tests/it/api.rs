@@ -3,10 +3,8 @@
 //! is in `membership.rs`, sync in `sync_log.rs`, the gateway's batches in `batch.rs` and
 //! `room_ids.rs`.
 
-mod common;
-
+use crate::common::*;
 use chat_testkit::{EventTap, TestDb, test_exchange};
-use common::*;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use uuid::Uuid;

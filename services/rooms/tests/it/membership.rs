@@ -2,10 +2,8 @@
 //! checked on every endpoint; the last owner and the last member leaving; joins beyond the
 //! pool size.
 
-mod common;
-
+use crate::common::*;
 use chat_testkit::{TestDb, test_exchange};
-use common::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 

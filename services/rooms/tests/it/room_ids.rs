@@ -2,9 +2,7 @@
 //! (`GET /api/rooms/ids`), or many users' at once (`POST /api/rooms/ids/batch`, service
 //! credential only), each with a sync cursor taken before the rooms were read.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 

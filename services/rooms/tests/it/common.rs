@@ -1,25 +1,11 @@
 //! What the rooms service's integration tests share: the service spawned for real on port 0
 //! against its own database and exchange, users with tokens, and a few calls.
-#![allow(dead_code)] // each test binary uses its own part
 
 use chat_db::users::{self, NewUser};
-use chat_testkit::{Http, TestDb, common_config, mint_token, test_exchange};
+pub use chat_testkit::TestApp;
+use chat_testkit::{TestDb, common_config, mint_token, test_exchange};
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
-
-pub struct TestApp {
-    pub http: Http,
-    pub db: TestDb,
-    pub exchange: String,
-    pub stop: CancellationToken,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
 
 /// A user row plus a token for them.
 pub struct User {
@@ -37,15 +23,7 @@ pub fn config(db: &TestDb, exchange: &str) -> chat_rooms::Config {
 pub async fn spawn_with(config: chat_rooms::Config, db: TestDb) -> TestApp {
     let exchange = config.common.exchange.clone();
     let service = chat_rooms::build(config).await.expect("build rooms");
-    let http = Http::new(format!("http://127.0.0.1:{}", service.port));
-    let stop = CancellationToken::new();
-    tokio::spawn(service.run_until(stop.clone().cancelled_owned()));
-    TestApp {
-        http,
-        db,
-        exchange,
-        stop,
-    }
+    TestApp::start(service, db, &exchange)
 }
 
 pub async fn spawn() -> TestApp {
@@ -54,8 +32,23 @@ pub async fn spawn() -> TestApp {
     spawn_with(config(&db, &exchange), db).await
 }
 
-impl TestApp {
-    pub async fn user(&self, name: &str) -> User {
+/// What the rooms tests do with the service: users, rooms and calls.
+pub trait Rooms {
+    async fn user(&self, name: &str) -> User;
+    async fn direct(&self, a: &User, b: &User) -> Value;
+    async fn send(&self, user: &User, room: &str, cid: &str, body: &str) -> chat_testkit::Reply;
+    async fn call(
+        &self,
+        user: &User,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> chat_testkit::Reply;
+    async fn group(&self, owner: &User, kind: &str, name: &str, members: &[&User]) -> String;
+}
+
+impl Rooms for TestApp {
+    async fn user(&self, name: &str) -> User {
         let mut conn = self.db.conn().await;
         let id = Uuid::now_v7();
         users::insert(
@@ -77,7 +70,7 @@ impl TestApp {
         }
     }
 
-    pub async fn direct(&self, a: &User, b: &User) -> Value {
+    async fn direct(&self, a: &User, b: &User) -> Value {
         let reply = self
             .http
             .post(
@@ -90,13 +83,7 @@ impl TestApp {
         reply.body
     }
 
-    pub async fn send(
-        &self,
-        user: &User,
-        room: &str,
-        cid: &str,
-        body: &str,
-    ) -> chat_testkit::Reply {
+    async fn send(&self, user: &User, room: &str, cid: &str, body: &str) -> chat_testkit::Reply {
         self.http
             .post(
                 &format!("/api/rooms/{room}/messages"),
@@ -105,11 +92,9 @@ impl TestApp {
             )
             .await
     }
-}
 
-impl TestApp {
     /// Any method on any path, as `user`.
-    pub async fn call(
+    async fn call(
         &self,
         user: &User,
         method: reqwest::Method,
@@ -128,7 +113,7 @@ impl TestApp {
     }
 
     /// A group or public room made by `owner` with `members`; its id.
-    pub async fn group(&self, owner: &User, kind: &str, name: &str, members: &[&User]) -> String {
+    async fn group(&self, owner: &User, kind: &str, name: &str, members: &[&User]) -> String {
         let ids: Vec<Uuid> = members.iter().map(|m| m.id).collect();
         let reply = self
             .http

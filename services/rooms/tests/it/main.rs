@@ -1,0 +1,10 @@
+//! The rooms service's integration tests: one binary (one link, one process sharing its
+//! setup), a file per resource, the shared helpers in `common`.
+
+mod api;
+mod batch;
+mod common;
+mod membership;
+mod plans;
+mod room_ids;
+mod sync_log;
