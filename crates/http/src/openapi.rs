@@ -80,3 +80,31 @@ fn takes_bearer(requirement: &SecurityRequirement) -> bool {
         .and_then(|v| v.as_object().map(|o| o.contains_key("bearer")))
         .unwrap_or(false)
 }
+
+/// The `$ref`s of a document that point at no schema of its components: a type used in a
+/// route's parameters but never registered leaves the document unusable for generators.
+pub fn unresolved_refs(doc: &utoipa::openapi::OpenApi) -> Vec<String> {
+    let doc = serde_json::to_value(doc).unwrap_or_default();
+    let mut refs = Vec::new();
+    collect_refs(&doc, &mut refs);
+    refs.retain(|r| {
+        let name = r.strip_prefix("#/components/schemas/").unwrap_or(r);
+        doc["components"]["schemas"].get(name).is_none()
+    });
+    refs
+}
+
+fn collect_refs(v: &serde_json::Value, refs: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("$ref", serde_json::Value::String(r)) => refs.push(r.clone()),
+                    _ => collect_refs(value, refs),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| collect_refs(i, refs)),
+        _ => {}
+    }
+}

@@ -77,4 +77,10 @@ mod tests {
         }
         assert_eq!(operations, 24, "every documented route");
     }
+
+    #[test]
+    fn every_reference_resolves() {
+        let missing = chat_http::openapi::unresolved_refs(&super::document());
+        assert!(missing.is_empty(), "unregistered schemas: {missing:?}");
+    }
 }

@@ -22,6 +22,7 @@ pub struct HistoryQuery {
     pub limit: Option<i64>,
     /// `asc` (default) or `desc`: the order of `messages` in the answer.
     #[serde(default)]
+    #[param(inline)]
     pub order: Order,
 }
 
