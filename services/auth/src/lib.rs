@@ -1,10 +1,16 @@
 #![doc = include_str!("../README.md")]
 
+mod accounts;
 pub mod config;
+mod cookies;
+mod directory;
+mod error;
 mod handlers;
 mod openapi;
 mod passwords;
-mod session;
+mod service;
+mod sessions;
+mod telegram;
 mod tokens;
 
 pub use config::Config;
@@ -15,35 +21,29 @@ use actix_web::{HttpResponse, web};
 use chat_db::Pool;
 use chat_http::auth::{AuthSettings, ServiceSettings};
 use chat_http::health::{self, Draining};
-use chat_http::limits::{Limiter, TrustedProxies};
+use chat_http::limits::TrustedProxies;
 use chat_http::server::{Lifecycle, Service, serve};
 use passwords::Passwords;
+use service::{AuthService, RateLimits};
 use tokens::Signer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::{SwaggerUi, Url};
 
 /// Shared by every handler.
 pub struct AppState {
-    pub config: Config,
-    /// PostgreSQL; fails fast when the database is down.
-    pub pool: Pool,
-    /// Signs access tokens with the private key.
-    signer: Signer,
-    /// bcrypt with a bound on concurrent hashes.
-    passwords: Passwords,
+    /// What the service layer works with (the database, the signer, the hasher, the rate
+    /// limits and the settings): the handlers pass it to the function they call.
+    service: AuthService,
     /// Set on shutdown; `/readyz` then answers 503.
     pub draining: Draining,
-    limits: RateLimits,
     proxies: TrustedProxies,
 }
 
-struct RateLimits {
-    login_account: Limiter,
-    login_address: Limiter,
-    register_address: Limiter,
-}
-
 impl AppState {
+    pub fn config(&self) -> &Config {
+        &self.service.config
+    }
+
     /// The client's address (behind nginx, the one nginx saw), as a rate-limit key.
     fn client_address(&self, req: &HttpRequest) -> String {
         self.proxies
@@ -75,9 +75,7 @@ pub async fn bootstrap_admin(config: &Config, pool: &Pool) -> anyhow::Result<()>
             return Ok(());
         }
     }
-    let hash = passwords::hash_off_thread(&password, config.bcrypt_cost)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = passwords::hash_off_thread(&password, config.bcrypt_cost).await?;
     let created = chat_db::users::insert_if_absent(
         &mut conn,
         &chat_db::users::NewUser {
@@ -115,20 +113,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     }
     let proxies = TrustedProxies::parse(&config.common.trusted_proxies)
         .map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))?;
-    let limits = RateLimits {
-        login_account: Limiter::new(
-            config.limits.login_per_account,
-            config::Limits::LOGIN_WINDOW,
-        ),
-        login_address: Limiter::new(
-            config.limits.login_per_address,
-            config::Limits::LOGIN_WINDOW,
-        ),
-        register_address: Limiter::new(
-            config.limits.register_per_address,
-            config::Limits::REGISTER_WINDOW,
-        ),
-    };
+    let limits = RateLimits::new(&config.limits);
     let service_settings =
         web::Data::new(ServiceSettings::new(config.common.service_token.as_ref()));
     let life = Lifecycle::new(config.common.shutdown_timeout_secs);
@@ -138,12 +123,14 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     });
     let bind = config.bind.clone();
     let state = web::Data::new(AppState {
-        config,
-        pool,
-        signer,
-        passwords,
+        service: AuthService {
+            config,
+            pool,
+            signer,
+            passwords,
+            limits,
+        },
         draining: life.draining.clone(),
-        limits,
         proxies,
     });
     Ok(serve("auth", &bind, 16 * 1024, life, move |cfg| {
@@ -223,6 +210,8 @@ async fn openapi_json() -> HttpResponse {
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let db = chat_db::ping(&state.pool).await.map_err(|e| e.to_string());
+    let db = chat_db::ping(&state.service.pool)
+        .await
+        .map_err(|e| e.to_string());
     health::readiness(&state.draining, vec![("database", db)])
 }

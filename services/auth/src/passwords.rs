@@ -1,7 +1,7 @@
 //! bcrypt, off the async threads, with a bound on how many hashes run at once.
 
+use crate::error::{AuthError, Result};
 use chat_domain::Password;
-use chat_http::ApiError;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -24,29 +24,32 @@ impl Passwords {
         })
     }
 
-    pub async fn hash(&self, password: &Password) -> Result<String, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+    pub async fn hash(&self, password: &Password) -> Result<String> {
+        let _permit = self.permit().await?;
         hash_off_thread(password, self.cost).await
     }
 
     /// Checks `plain` against `hash`, or against the dummy hash when there is no user.
-    pub async fn verify(&self, plain: &str, hash: Option<&str>) -> Result<bool, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+    pub async fn verify(&self, plain: &str, hash: Option<&str>) -> Result<bool> {
+        let _permit = self.permit().await?;
         let known = hash.is_some();
         let hash = hash.unwrap_or(&self.dummy_hash).to_owned();
         let plain = plain.to_owned();
         let ok = tokio::task::spawn_blocking(move || bcrypt::verify(plain, &hash).unwrap_or(false))
-            .await
-            .map_err(ApiError::internal)?;
+            .await?;
         Ok(ok && known)
+    }
+
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        self.permits
+            .acquire()
+            .await
+            .map_err(|_| AuthError::Bug("the hashing permits are never closed"))
     }
 }
 
 /// bcrypt on a blocking thread, without the concurrency bound (the admin bootstrap, once).
-pub async fn hash_off_thread(password: &Password, cost: u32) -> Result<String, ApiError> {
+pub async fn hash_off_thread(password: &Password, cost: u32) -> Result<String> {
     let plain = password.expose().to_owned();
-    tokio::task::spawn_blocking(move || bcrypt::hash(plain, cost))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)
+    Ok(tokio::task::spawn_blocking(move || bcrypt::hash(plain, cost)).await??)
 }

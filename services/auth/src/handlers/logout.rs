@@ -1,10 +1,9 @@
 use crate::AppState;
+use crate::cookies;
 use crate::handlers::refresh::{RefreshRequest, presented_token};
-use crate::session;
-use crate::tokens::hash_token;
+use crate::sessions;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use chat_db::sessions;
-use chat_http::ApiResult;
+use chat_http::{ApiResult, AuthUser};
 
 /// Log out: revoke this session's refresh tokens and clear the cookies.
 #[utoipa::path(
@@ -18,16 +17,11 @@ pub async fn logout(
     req: HttpRequest,
     body: Option<web::Json<RefreshRequest>>,
 ) -> ApiResult<HttpResponse> {
-    if let Some(token) = presented_token(&state, &req, body.as_deref())? {
-        let mut conn = chat_db::conn(&state.pool).await?;
-        if let Some(row) = sessions::find_by_hash(&mut conn, &hash_token(&token)).await? {
-            sessions::revoke_family(&mut conn, row.family_id).await?;
-            tracing::info!(user.id = %row.user_id, "logged out");
-        }
-    }
-    Ok(session::cleared(
+    let token = presented_token(&state, &req, body.as_deref())?;
+    sessions::logout(&state.service, token.as_deref()).await?;
+    Ok(cookies::cleared(
         HttpResponse::NoContent(),
-        state.config.cookie_secure,
+        state.config().cookie_secure,
     ))
 }
 
@@ -42,15 +36,10 @@ pub async fn logout(
     security(("bearer" = []), ("cookie" = []))
 )]
 #[post("/api/auth/logout-all")]
-pub async fn logout_all(
-    state: web::Data<AppState>,
-    auth: chat_http::AuthUser,
-) -> ApiResult<HttpResponse> {
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let revoked = sessions::revoke_all_for_user(&mut conn, auth.id).await?;
-    tracing::info!(user.id = %auth.id, revoked, "logged out everywhere");
-    Ok(session::cleared(
+pub async fn logout_all(state: web::Data<AppState>, auth: AuthUser) -> ApiResult<HttpResponse> {
+    sessions::logout_everywhere(&state.service, auth.id).await?;
+    Ok(cookies::cleared(
         HttpResponse::NoContent(),
-        state.config.cookie_secure,
+        state.config().cookie_secure,
     ))
 }

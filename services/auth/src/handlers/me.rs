@@ -1,65 +1,14 @@
-//! The caller's own account: profile, settings, password.
+//! The caller's own account: profile, settings, password (the rules are in
+//! [`crate::accounts`]).
 
 use crate::AppState;
-use crate::handlers::get_user::with_presence;
+use crate::accounts::{self, Me};
 use actix_web::{HttpResponse, get, patch, post, web};
-use chat_db::users::{self, UserRow};
-use chat_db::{AsyncPgConnection, sessions};
-use chat_domain::{DisplayName, Password, User};
+use chat_domain::{DisplayName, Invalid, Password};
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, AuthUser};
-use diesel_async::AsyncConnection;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use serde::Deserialize;
 use utoipa::ToSchema;
-
-/// The caller's own account: the public profile and what only they see.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Me {
-    #[serde(flatten)]
-    pub user: User,
-    pub email: String,
-    /// `user` or `admin`.
-    pub role: String,
-    /// Whether Telegram notifications are on.
-    pub notifications_enabled: bool,
-    pub telegram: TelegramState,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TelegramState {
-    /// Whether this deployment has a Telegram bot (linking is possible).
-    pub available: bool,
-    /// Whether a Telegram chat is linked to the account.
-    pub linked: bool,
-    /// The bot's username, when there is one.
-    pub bot_username: Option<String>,
-}
-
-/// The active account behind a token: 401 when it was deactivated or deleted since.
-pub async fn active_user(conn: &mut AsyncPgConnection, auth: &AuthUser) -> ApiResult<UserRow> {
-    users::find(conn, auth.id)
-        .await?
-        .filter(|u| u.deactivated_at.is_none())
-        .ok_or_else(|| ApiError::Unauthorized("this account is not active".into()))
-}
-
-async fn me_of(state: &AppState, conn: &mut AsyncPgConnection, row: UserRow) -> ApiResult<Me> {
-    let user = with_presence(state, conn, std::slice::from_ref(&row))
-        .await?
-        .remove(0);
-    Ok(Me {
-        user,
-        email: row.email,
-        role: row.role,
-        notifications_enabled: row.notifications_enabled,
-        telegram: TelegramState {
-            available: state.config.telegram_bot_username.is_some(),
-            linked: row.telegram_chat_id.is_some(),
-            bot_username: state.config.telegram_bot_username.clone(),
-        },
-    })
-}
 
 /// The logged-in user's own account.
 #[utoipa::path(
@@ -72,9 +21,7 @@ async fn me_of(state: &AppState, conn: &mut AsyncPgConnection, row: UserRow) -> 
 )]
 #[get("/api/users/me")]
 pub async fn me(state: web::Data<AppState>, auth: AuthUser) -> ApiResult<web::Json<Me>> {
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let row = active_user(&mut conn, &auth).await?;
-    Ok(web::Json(me_of(&state, &mut conn, row).await?))
+    Ok(web::Json(accounts::me(&state.service, auth.id).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -108,17 +55,14 @@ pub async fn update_me(
         .as_deref()
         .map(DisplayName::parse)
         .transpose()?;
-    let mut conn = chat_db::conn(&state.pool).await?;
-    active_user(&mut conn, &auth).await?;
-    let row = users::update_profile(
-        &mut conn,
+    let updated = accounts::update(
+        &state.service,
         auth.id,
-        display_name.as_ref().map(DisplayName::as_str),
+        display_name.as_ref(),
         body.notifications_enabled,
     )
-    .await?
-    .ok_or_else(|| ApiError::Unauthorized("this account is not active".into()))?;
-    Ok(web::Json(me_of(&state, &mut conn, row).await?))
+    .await?;
+    Ok(web::Json(updated))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -148,32 +92,15 @@ pub async fn change_password(
     auth: AuthUser,
     body: web::Json<ChangePassword>,
 ) -> ApiResult<HttpResponse> {
-    let new_password = Password::parse(&body.new_password).map_err(|e| {
-        ApiError::Validation(BTreeMap::from([("new_password".to_owned(), e.message)]))
-    })?;
-    // Guessing the current password here is guessing a login: same budget.
-    state.limits.login_account.check(&auth.id.to_string())?;
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let row = active_user(&mut conn, &auth).await?;
-    drop(conn);
-    if !state
-        .passwords
-        .verify(&body.current_password, Some(&row.password_hash))
-        .await?
-    {
-        return Err(ApiError::Validation(BTreeMap::from([(
-            "current_password".to_owned(),
-            "is not your current password".to_owned(),
-        )])));
-    }
-    let hash = state.passwords.hash(&new_password).await?;
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let revoked = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            users::set_password_hash(conn, auth.id, &hash).await?;
-            Ok(sessions::revoke_others(conn, auth.id, auth.session).await?)
-        })
-        .await?;
-    tracing::info!(user.id = %auth.id, revoked, "password changed; other sessions revoked");
+    let new_password = Password::parse(&body.new_password)
+        .map_err(|e| ApiError::invalid([Invalid::new("new_password", e.message)]))?;
+    accounts::change_password(
+        &state.service,
+        auth.id,
+        auth.session,
+        &body.current_password,
+        &new_password,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,9 +1,8 @@
 use crate::AppState;
-use crate::session::{self, Session};
-use crate::tokens::hash_token;
+use crate::cookies;
+use crate::sessions::{self, Session};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use chat_db::{sessions, users};
 use chat_http::auth::{REFRESH_COOKIE, origin_allowed};
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult};
@@ -28,7 +27,7 @@ pub fn presented_token(
         return Ok(Some(token));
     }
     match req.cookie(REFRESH_COOKIE) {
-        Some(c) if origin_allowed(req, &state.config.common.allowed_origins) => {
+        Some(c) if origin_allowed(req, &state.config().common.allowed_origins) => {
             Ok(Some(c.value().to_owned()))
         }
         Some(_) => Err(ApiError::Forbidden(
@@ -36,34 +35,6 @@ pub fn presented_token(
         )),
         None => Ok(None),
     }
-}
-
-/// Spends a refresh token: the user it belongs to and its family, which the next token
-/// continues. A spent token presented again revokes its whole family.
-pub async fn rotate(
-    conn: &mut chat_db::AsyncPgConnection,
-    token: &str,
-) -> Result<(users::UserRow, uuid::Uuid), ApiError> {
-    let invalid = || ApiError::Unauthorized("the refresh token is not valid".into());
-    let row = sessions::find_by_hash(conn, &hash_token(token))
-        .await?
-        .ok_or_else(invalid)?;
-    if row.revoked_at.is_some() {
-        return Err(invalid());
-    }
-    if row.used_at.is_some() || !sessions::consume(conn, row.id).await? {
-        let revoked = sessions::revoke_family(conn, row.family_id).await?;
-        tracing::warn!(user.id = %row.user_id, revoked, "refresh token reused: family revoked");
-        return Err(invalid());
-    }
-    if row.expires_at < chrono::Utc::now() {
-        return Err(invalid());
-    }
-    let user = users::find(conn, row.user_id)
-        .await?
-        .filter(|u| u.deactivated_at.is_none())
-        .ok_or_else(invalid)?;
-    Ok((user, row.family_id))
 }
 
 /// Trade a refresh token for a new session. The old token is spent; presenting a spent token
@@ -82,9 +53,7 @@ pub async fn refresh(
     req: HttpRequest,
     body: Option<web::Json<RefreshRequest>>,
 ) -> ApiResult<HttpResponse> {
-    let invalid = || ApiError::Unauthorized("the refresh token is not valid".into());
-    let token = presented_token(&state, &req, body.as_deref())?.ok_or_else(invalid)?;
-    let mut conn = chat_db::conn(&state.pool).await?;
-    let (user, family) = rotate(&mut conn, &token).await?;
-    session::issue(&state, &mut conn, &user, Some(family), StatusCode::OK).await
+    let token = presented_token(&state, &req, body.as_deref())?;
+    let session = sessions::refresh(&state.service, token.as_deref()).await?;
+    Ok(cookies::issued(StatusCode::OK, &session, state.config()))
 }

@@ -2,14 +2,12 @@
 //! the "Authorize" button of /docs. It answers JSON and sets no cookies.
 
 use crate::AppState;
-use crate::handlers::login::check_credentials;
-use crate::handlers::refresh::rotate;
-use crate::session;
+use crate::sessions;
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use chat_domain::Invalid;
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -24,6 +22,37 @@ pub struct TokenForm {
     pub refresh_token: Option<String>,
     // `scope`, `client_id` and other fields are accepted and ignored: there are no scopes, and
     // every client is public.
+}
+
+/// A grant the form asks for, with what it needs.
+enum Grant<'a> {
+    Password { login: &'a str, password: &'a str },
+    RefreshToken(&'a str),
+}
+
+impl<'a> Grant<'a> {
+    /// The grant of a form: 422 for another grant type, or one without its fields.
+    fn parse(form: &'a TokenForm) -> ApiResult<Self> {
+        let required = |field: &'static str, value: Option<&'a str>| {
+            value.ok_or_else(|| {
+                ApiError::invalid([Invalid::new(field, "is required for this grant type")])
+            })
+        };
+        match form.grant_type.as_str() {
+            "password" => Ok(Self::Password {
+                login: required("username", form.username.as_deref())?,
+                password: required("password", form.password.as_deref())?,
+            }),
+            "refresh_token" => Ok(Self::RefreshToken(required(
+                "refresh_token",
+                form.refresh_token.as_deref(),
+            )?)),
+            _ => Err(ApiError::invalid([Invalid::new(
+                "grant_type",
+                "must be password or refresh_token",
+            )])),
+        }
+    }
 }
 
 /// RFC 6749 §5.1.
@@ -55,41 +84,12 @@ pub async fn token(
     req: HttpRequest,
     form: web::Form<TokenForm>,
 ) -> ApiResult<HttpResponse> {
-    let missing = |field: &str| {
-        ApiError::Validation(BTreeMap::from([(
-            field.to_owned(),
-            "is required for this grant type".to_owned(),
-        )]))
-    };
-    let session = match form.grant_type.as_str() {
-        "password" => {
-            let login = form
-                .username
-                .as_deref()
-                .ok_or_else(|| missing("username"))?;
-            let password = form
-                .password
-                .as_deref()
-                .ok_or_else(|| missing("password"))?;
-            let user = check_credentials(&state, &req, login, password).await?;
-            let mut conn = chat_db::conn(&state.pool).await?;
-            session::create(&state, &mut conn, &user, None).await?
+    let session = match Grant::parse(&form)? {
+        Grant::Password { login, password } => {
+            let client_address = state.client_address(&req);
+            sessions::login(&state.service, &client_address, login, password).await?
         }
-        "refresh_token" => {
-            let token = form
-                .refresh_token
-                .as_deref()
-                .ok_or_else(|| missing("refresh_token"))?;
-            let mut conn = chat_db::conn(&state.pool).await?;
-            let (user, family) = rotate(&mut conn, token).await?;
-            session::create(&state, &mut conn, &user, Some(family)).await?
-        }
-        _ => {
-            return Err(ApiError::Validation(BTreeMap::from([(
-                "grant_type".to_owned(),
-                "must be password or refresh_token".to_owned(),
-            )])));
-        }
+        Grant::RefreshToken(token) => sessions::refresh(&state.service, Some(token)).await?,
     };
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -1,0 +1,69 @@
+//! How a session reaches a browser: the access and refresh tokens as HttpOnly cookies, beside
+//! the same tokens in the body for API clients. (Issuing sessions is [`crate::sessions`].)
+
+use crate::config::Config;
+use crate::sessions::Session;
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, HttpResponseBuilder};
+use chat_http::auth::{ACCESS_COOKIE, REFRESH_COOKIE};
+
+/// The path the refresh cookie is sent to: only the auth endpoints need it.
+pub const REFRESH_COOKIE_PATH: &str = "/api/auth";
+
+/// Answers with a session in the body and as HttpOnly cookies.
+pub fn issued(status: StatusCode, session: &Session, config: &Config) -> HttpResponse {
+    let cookies = [
+        cookie(
+            ACCESS_COOKIE,
+            &session.access_token,
+            "/",
+            SameSite::Lax,
+            config.access_ttl_secs,
+            config.cookie_secure,
+        ),
+        cookie(
+            REFRESH_COOKIE,
+            &session.refresh_token,
+            REFRESH_COOKIE_PATH,
+            SameSite::Strict,
+            config.refresh_ttl_secs,
+            config.cookie_secure,
+        ),
+    ];
+    let mut res = HttpResponse::build(status);
+    for c in cookies {
+        res.cookie(c);
+    }
+    res.json(session)
+}
+
+fn cookie(
+    name: &'static str,
+    value: &str,
+    path: &'static str,
+    same_site: SameSite,
+    max_age: i64,
+    secure: bool,
+) -> Cookie<'static> {
+    Cookie::build(name, value.to_owned())
+        .path(path)
+        .http_only(true)
+        .same_site(same_site)
+        .secure(secure)
+        .max_age(CookieDuration::seconds(max_age))
+        .finish()
+}
+
+/// Expires both cookies.
+pub fn cleared(mut res: HttpResponseBuilder, secure: bool) -> HttpResponse {
+    for (name, path, same_site) in [
+        (ACCESS_COOKIE, "/", SameSite::Lax),
+        (REFRESH_COOKIE, REFRESH_COOKIE_PATH, SameSite::Strict),
+    ] {
+        let mut c = cookie(name, "", path, same_site, 0, secure);
+        c.make_removal();
+        res.cookie(c);
+    }
+    res.finish()
+}

@@ -1,0 +1,46 @@
+//! What the rules work with: the database, the token signer, the password hasher, the rate
+//! limits and the settings. Built once at start; every function of the service layer takes it.
+
+use crate::config::{self, Config};
+use crate::error::Result;
+use crate::passwords::Passwords;
+use crate::tokens::Signer;
+use chat_db::{Conn, Pool};
+use chat_http::limits::Limiter;
+
+pub struct AuthService {
+    pub config: Config,
+    /// PostgreSQL; fails fast when the database is down.
+    pub pool: Pool,
+    /// Signs access tokens with the private key.
+    pub signer: Signer,
+    /// bcrypt with a bound on concurrent hashes.
+    pub passwords: Passwords,
+    pub limits: RateLimits,
+}
+
+pub struct RateLimits {
+    pub login_account: Limiter,
+    pub login_address: Limiter,
+    pub register_address: Limiter,
+}
+
+impl RateLimits {
+    pub fn new(limits: &config::Limits) -> Self {
+        Self {
+            login_account: Limiter::new(limits.login_per_account, config::Limits::LOGIN_WINDOW),
+            login_address: Limiter::new(limits.login_per_address, config::Limits::LOGIN_WINDOW),
+            register_address: Limiter::new(
+                limits.register_per_address,
+                config::Limits::REGISTER_WINDOW,
+            ),
+        }
+    }
+}
+
+impl AuthService {
+    /// A connection for one request (503 when none comes in time).
+    pub async fn conn(&self) -> Result<Conn> {
+        Ok(chat_db::conn(&self.pool).await?)
+    }
+}

@@ -1,0 +1,160 @@
+//! Sessions: logging in under the rate limits, issuing tokens, refresh-token rotation with
+//! reuse detection, and logging out (here or everywhere). How a session reaches a browser
+//! (cookies) is [`crate::session`]'s business.
+
+use crate::directory::public_user;
+use crate::error::{AuthError, Result};
+use crate::service::AuthService;
+use crate::tokens::{hash_token, new_opaque_token};
+use chat_db::AsyncPgConnection;
+use chat_db::sessions::{self, NewRefreshToken};
+use chat_db::users::{self, UserRow};
+use chat_domain::User;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Tokens for API clients; browsers get the same as cookies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub user: User,
+}
+
+/// Logs in with a username or email and a password, from `client_address`: a new session.
+pub async fn login(
+    service: &AuthService,
+    client_address: &str,
+    login: &str,
+    password: &str,
+) -> Result<Session> {
+    let user = check_credentials(service, client_address, login, password).await?;
+    tracing::info!(user.id = %user.id, "logged in");
+    let mut conn = service.conn().await?;
+    create(service, &mut conn, &user, None).await
+}
+
+/// Checks a login and password under the rate limits (per client address, then per account)
+/// and returns the active user they belong to.
+async fn check_credentials(
+    service: &AuthService,
+    client_address: &str,
+    login: &str,
+    password: &str,
+) -> Result<UserRow> {
+    service.limits.login_address.check(client_address)?;
+    if login.len() > 254 || password.len() > 1024 {
+        return Err(AuthError::WrongCredentials);
+    }
+    let login = login.trim();
+    let mut conn = service.conn().await?;
+    let user = users::find_by_login(&mut conn, login).await?;
+    drop(conn);
+    // Keyed by the account when there is one, so its username and email share one budget.
+    let account_key = user
+        .as_ref()
+        .map_or_else(|| login.to_lowercase(), |u| u.id.to_string());
+    service.limits.login_account.check(&account_key)?;
+    // Always hash once, known user or not, so timing does not tell which accounts exist.
+    let ok = service
+        .passwords
+        .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
+        .await?;
+    match user {
+        Some(user) if ok && user.deactivated_at.is_none() => Ok(user),
+        _ => Err(AuthError::WrongCredentials),
+    }
+}
+
+/// Trades the refresh token presented (if any) for a new session in the same family.
+pub async fn refresh(service: &AuthService, token: Option<&str>) -> Result<Session> {
+    let token = token.ok_or(AuthError::BadRefreshToken)?;
+    let mut conn = service.conn().await?;
+    let (user, family) = rotate(&mut conn, token).await?;
+    create(service, &mut conn, &user, Some(family)).await
+}
+
+/// Spends a refresh token: the user it belongs to and its family, which the next token
+/// continues. A spent token presented again revokes its whole family.
+async fn rotate(conn: &mut AsyncPgConnection, token: &str) -> Result<(UserRow, Uuid)> {
+    let row = sessions::find_by_hash(conn, &hash_token(token))
+        .await?
+        .ok_or(AuthError::BadRefreshToken)?;
+    if row.revoked_at.is_some() {
+        return Err(AuthError::BadRefreshToken);
+    }
+    if row.used_at.is_some() || !sessions::consume(conn, row.id).await? {
+        let revoked = sessions::revoke_family(conn, row.family_id).await?;
+        tracing::warn!(user.id = %row.user_id, revoked, "refresh token reused: family revoked");
+        return Err(AuthError::BadRefreshToken);
+    }
+    if row.expires_at < chrono::Utc::now() {
+        return Err(AuthError::BadRefreshToken);
+    }
+    let user = users::find(conn, row.user_id)
+        .await?
+        .filter(|u| u.deactivated_at.is_none())
+        .ok_or(AuthError::BadRefreshToken)?;
+    Ok((user, row.family_id))
+}
+
+/// Stores a new refresh token (in `family`, or a new family) and signs an access token for
+/// that session.
+pub async fn create(
+    service: &AuthService,
+    conn: &mut AsyncPgConnection,
+    user: &UserRow,
+    family: Option<Uuid>,
+) -> Result<Session> {
+    let family = family.unwrap_or_else(Uuid::now_v7);
+    let access_token = service
+        .signer
+        .access_token(user.id, &user.username, &user.role, family)?;
+    let (refresh_token, hash) = new_opaque_token();
+    sessions::insert(
+        conn,
+        &NewRefreshToken {
+            id: Uuid::now_v7(),
+            user_id: user.id,
+            family_id: family,
+            token_hash: &hash,
+            expires_at: chrono::Utc::now()
+                + chrono::Duration::seconds(service.config.refresh_ttl_secs),
+        },
+    )
+    .await?;
+    Ok(Session {
+        access_token,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: service.config.access_ttl_secs,
+        user: public_user(user, false, None),
+    })
+}
+
+/// Logs out the session of the refresh token presented, if any: its family is revoked. An
+/// unknown token, or none, changes nothing.
+pub async fn logout(service: &AuthService, token: Option<&str>) -> Result<()> {
+    let Some(token) = token else {
+        return Ok(());
+    };
+    let mut conn = service.conn().await?;
+    if let Some(row) = sessions::find_by_hash(&mut conn, &hash_token(token)).await? {
+        sessions::revoke_family(&mut conn, row.family_id).await?;
+        tracing::info!(user.id = %row.user_id, "logged out");
+    }
+    Ok(())
+}
+
+/// Revokes every session of a user. Access tokens already issued stay valid until they expire.
+pub async fn logout_everywhere(service: &AuthService, user_id: Uuid) -> Result<()> {
+    let mut conn = service.conn().await?;
+    let revoked = sessions::revoke_all_for_user(&mut conn, user_id).await?;
+    tracing::info!(user.id = %user_id, revoked, "logged out everywhere");
+    Ok(())
+}
