@@ -108,3 +108,36 @@ fn collect_refs(v: &serde_json::Value, refs: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// A service's whole document: `base` (its description and tags) with the paths and schemas of
+/// every route `routes` registers, and the security schemes. Built without a server, so the
+/// document a service serves and the one its snapshot test checks are the same.
+pub fn document(
+    base: utoipa::openapi::OpenApi,
+    routes: impl FnOnce(&mut utoipa_actix_web::service_config::ServiceConfig),
+) -> utoipa::openapi::OpenApi {
+    use utoipa_actix_web::AppExt;
+    let (_, mut api) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(base)
+        .configure(routes)
+        .split_for_parts();
+    SecuritySchemes.modify(&mut api);
+    api
+}
+
+/// Compares a document with its checked-in snapshot (`UPDATE_SNAPSHOTS=1` rewrites it) and
+/// checks that every reference in it resolves. For each service's snapshot test.
+pub fn check_snapshot(doc: &utoipa::openapi::OpenApi, path: &str) {
+    let missing = unresolved_refs(doc);
+    assert!(missing.is_empty(), "unregistered schemas: {missing:?}");
+    let now = doc.to_pretty_json().expect("a serialisable document") + "\n";
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(path, &now).expect("write the snapshot");
+    }
+    let snapshot = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        snapshot == now,
+        "{path} is not the document the routes give: check the change, then run the test with UPDATE_SNAPSHOTS=1"
+    );
+}

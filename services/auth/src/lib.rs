@@ -14,7 +14,7 @@ mod telegram;
 mod tokens;
 
 pub use config::Config;
-pub use openapi::ApiDoc;
+pub use openapi::document as openapi_document;
 
 use actix_web::HttpRequest;
 use actix_web::{HttpResponse, web};
@@ -26,7 +26,7 @@ use chat_http::server::{Lifecycle, Service, serve};
 use passwords::Passwords;
 use service::{AuthService, RateLimits};
 use tokens::Signer;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::{SwaggerUi, Url};
 
 /// Shared by every handler.
@@ -133,16 +133,21 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         draining: life.draining.clone(),
         proxies,
     });
+    let openapi = web::Data::new(openapi::document());
     Ok(serve("auth", &bind, 16 * 1024, life, move |cfg| {
         cfg.app_data(state.clone())
             .app_data(auth_settings.clone())
-            .app_data(service_settings.clone());
-        routes(cfg);
+            .app_data(service_settings.clone())
+            .app_data(openapi.clone());
+        routes(&mut ServiceConfig::new(cfg));
     })?)
 }
 
-/// Every route of the service, in one place.
-fn routes(cfg: &mut web::ServiceConfig) {
+/// Every route of the service, in one place, each with its OpenAPI entry: `service` takes only
+/// handlers with `#[utoipa::path]` (the document is built from this list, see
+/// [`openapi::document`]); `route` and `map` are for the undocumented ones (health, the
+/// documents themselves, Swagger UI).
+pub(crate) fn routes(cfg: &mut ServiceConfig) {
     use handlers::{admin, get_user, list_users, login, logout, me, refresh, register, telegram};
     cfg.service(register::register)
         .service(login::login)
@@ -192,12 +197,14 @@ fn routes(cfg: &mut web::ServiceConfig) {
         )
         // Swagger UI for every service: each document is fetched from its own service
         // through nginx, so "try it out" calls the real endpoints on the same origin.
-        .service(
-            SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new([
-                Url::new("auth", "/api/auth/openapi.json"),
-                Url::new("rooms", "/api/rooms/openapi.json"),
-            ])),
-        );
+        .map(|cfg| {
+            cfg.service(
+                SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new([
+                    Url::new("auth", "/api/auth/openapi.json"),
+                    Url::new("rooms", "/api/rooms/openapi.json"),
+                ])),
+            )
+        });
 }
 
 /// A document compiled into the binary, served as is.
@@ -205,8 +212,8 @@ fn static_doc(content_type: &'static str, body: &'static str) -> actix_web::Rout
     web::get().to(move || async move { HttpResponse::Ok().content_type(content_type).body(body) })
 }
 
-async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+async fn openapi_json(doc: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
+    HttpResponse::Ok().json(doc.get_ref())
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {

@@ -1,5 +1,6 @@
-use crate::handlers;
-use chat_http::openapi::SecuritySchemes;
+//! The service's OpenAPI document: its description and tags here, its paths from the routes
+//! as they are registered ([`crate::routes`]), so a route cannot exist without its entry.
+
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
@@ -15,28 +16,6 @@ use utoipa::OpenApi;
                        Live events (new messages, typing, receipts, presence) come over the WebSocket at `/ws`: \
                        [protocol guide](/docs/protocol), [JSON Schema of every frame](/docs/protocol.schema.json)."
     ),
-    paths(
-        handlers::register::register,
-        handlers::login::login,
-        handlers::refresh::refresh,
-        handlers::token::token,
-        handlers::logout::logout,
-        handlers::logout::logout_all,
-        handlers::me::me,
-        handlers::me::update_me,
-        handlers::me::change_password,
-        handlers::telegram::create_link,
-        handlers::telegram::unlink,
-        handlers::list_users::list_users,
-        handlers::get_user::get_user,
-        handlers::admin::deactivate,
-        handlers::admin::reactivate,
-        handlers::telegram::redeem,
-        handlers::telegram::chat_account,
-        handlers::telegram::set_notifications,
-        handlers::telegram::unlink_chat,
-    ),
-    modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "Sessions"),
         (name = "me", description = "The caller's own account"),
@@ -46,3 +25,31 @@ use utoipa::OpenApi;
     )
 )]
 pub struct ApiDoc;
+
+/// The whole document: [`ApiDoc`] with the paths and schemas of every registered route.
+pub fn document() -> utoipa::openapi::OpenApi {
+    chat_http::openapi::document(ApiDoc::openapi(), crate::routes)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The document as checked in (`services/auth/openapi.json`), with every reference
+    /// resolved; a change to any route's documentation shows here.
+    #[test]
+    fn the_openapi_document_matches_its_snapshot() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+        chat_http::openapi::check_snapshot(&super::document(), path);
+    }
+
+    #[test]
+    fn every_route_is_documented() {
+        let doc = serde_json::to_value(super::document()).unwrap();
+        let operations: usize = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|item| item.as_object().unwrap().len())
+            .sum();
+        assert_eq!(operations, 19);
+    }
+}

@@ -24,10 +24,10 @@ class FakeBackend {
       let ms = [...this.messages].sort((a, b) => a.seq - b.seq);
       if (q.after !== undefined) {
         ms = ms.filter((m) => m.seq > q.after!);
-        return { messages: ms.slice(0, limit), has_more: ms.length > limit };
+        return { messages: ms.slice(0, limit), has_more: ms.length > limit, has_older: false, has_newer: ms.length > limit };
       }
       if (q.before !== undefined) ms = ms.filter((m) => m.seq < q.before!);
-      return { messages: ms.slice(-limit), has_more: ms.length > limit };
+      return { messages: ms.slice(-limit), has_more: ms.length > limit, has_older: ms.length > limit, has_newer: false };
     };
     const last = () => this.messages.reduce((n, m) => Math.max(n, m.seq), 0);
     return {

@@ -185,7 +185,7 @@ export class ChatClient {
         this.receive(f.message);
         return;
       case 'error':
-        if (f.client_msg_id !== null) this.outbox.failed(f.client_msg_id, f.message);
+        if (f.client_msg_id) this.outbox.failed(f.client_msg_id, f.message);
         else this.notice(f.message);
         return;
       case 'room_created':
@@ -221,7 +221,7 @@ export class ChatClient {
         this.store.dispatch({ type: 'message_deleted', room_id: f.room_id, seq: f.seq });
         return;
       case 'room_updated':
-        this.store.dispatch({ type: 'room_updated', room_id: f.room_id, name: f.name, topic: f.topic });
+        this.store.dispatch({ type: 'room_updated', room_id: f.room_id, name: f.name ?? null, topic: f.topic ?? null });
         return;
       case 'room_deleted':
         this.forget(f.room_id);

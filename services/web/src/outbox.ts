@@ -93,7 +93,7 @@ export class Outbox {
 
   /** An ack, or the same message seen through message_created or a fetch. */
   confirmed(message: Message): void {
-    if (message.client_msg_id === null) return;
+    if (!message.client_msg_id) return;
     const e = this.entries.get(message.client_msg_id);
     if (!e || message.sender_id !== this.o.senderId()) return;
     this.clearTimer(e);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseServerFrame } from './protocol';
 import { msg } from './testutil';
@@ -41,4 +42,60 @@ describe('parseServerFrame', () => {
       expect(parseServerFrame(text)).toBeNull();
     }
   });
+});
+
+// Every frame the server may send, built from the protocol schema the Rust types generate
+// (proto/protocol.schema.json): a frame type added on the server without a parser here fails.
+type Schema = {
+  type?: string | string[];
+  format?: string;
+  enum?: unknown[];
+  $ref?: string;
+  items?: Schema;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  oneOf?: Schema[];
+};
+
+describe('parseServerFrame and the protocol schema', () => {
+  const doc = JSON.parse(
+    readFileSync(new URL('../../../proto/protocol.schema.json', import.meta.url), 'utf8'),
+  ) as { components: { schemas: Record<string, Schema> } };
+  const schemas = doc.components.schemas;
+
+  function sample(s: Schema): unknown {
+    if (s.$ref) return sample(schemas[s.$ref.split('/').pop()!]);
+    if (s.oneOf) return sample(s.oneOf[0]);
+    if (s.enum) return s.enum[0];
+    const type = Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type;
+    switch (type) {
+      case 'string':
+        if (s.format === 'uuid') return '0190c0de-0000-7000-8000-000000000001';
+        if (s.format === 'date-time') return '2024-01-01T12:00:00Z';
+        return 'text';
+      case 'integer':
+      case 'number':
+        return 1;
+      case 'boolean':
+        return true;
+      case 'array':
+        return [sample(s.items ?? {})];
+      default:
+        return Object.fromEntries(Object.entries(s.properties ?? {}).map(([k, v]) => [k, sample(v)]));
+    }
+  }
+
+  const frames = schemas.ServerFrame.oneOf ?? [];
+
+  it('knows every frame type the server sends', () => {
+    expect(frames.length).toBeGreaterThanOrEqual(18);
+  });
+
+  for (const frame of frames) {
+    const type = String(frame.properties?.type?.enum?.[0]);
+    it(`accepts a ${type} frame with every field`, () => {
+      const full = sample(frame) as { type: string };
+      expect(parseServerFrame(JSON.stringify(full))?.type).toBe(type);
+    });
+  }
 });

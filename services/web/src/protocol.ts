@@ -1,264 +1,67 @@
 // Wire types shared with the backend: REST payloads (docs/API.md) and WebSocket frames (/ws).
 // Field names are snake_case on the wire and kept that way here so nothing is renamed twice.
 
+import type { components as AuthDoc } from './generated/auth';
+import type { components as ProtocolDoc } from './generated/protocol';
+import type { components as RoomsDoc } from './generated/rooms';
+
+// Every wire type below is generated from the Rust types (scripts/gen-types.mjs, from
+// services/*/openapi.json and proto/protocol.schema.json; CI fails when they drift). This file
+// only names them the way the app uses them.
+type Auth = AuthDoc['schemas'];
+type Rooms = RoomsDoc['schemas'];
+type Protocol = ProtocolDoc['schemas'];
+
 export type Uuid = string;
 /** RFC 3339 timestamp in UTC. */
 export type Timestamp = string;
 
-export interface User {
-  id: Uuid;
-  username: string;
-  display_name: string;
-  created_at: Timestamp;
-  online: boolean;
-  last_seen_at: Timestamp | null;
-}
-
+export type User = Auth['User'];
 /** The signed-in user, with private settings. */
-export interface Me extends User {
-  email: string;
-  role: 'user' | 'admin';
-  notifications_enabled: boolean;
-  telegram: { available: boolean; linked: boolean; bot_username: string | null };
-}
-
-export interface PublicRoom {
-  id: Uuid;
-  name: string;
-  topic: string | null;
-  member_count: number;
-  joined: boolean;
-}
-
-export interface Readers {
-  room_id: Uuid;
-  seq: number;
-  read_by: Uuid[];
-  read_by_all: boolean;
-}
-
-export interface Session {
-  access_token: string;
-  refresh_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  user: User;
-}
-
-export type RoomKind = 'direct' | 'saved' | 'group' | 'public';
-export type MemberRole = 'owner' | 'admin' | 'member';
-
-export interface RoomMember {
-  user_id: Uuid;
-  role: MemberRole;
-  last_read_seq: number;
-}
-
-export interface Room {
-  id: Uuid;
-  kind: RoomKind;
-  name: string | null;
-  topic: string | null;
-  last_seq: number;
-  created_at: Timestamp;
-  members: RoomMember[];
-}
-
-export interface Message {
-  id: Uuid;
-  room_id: Uuid;
-  seq: number;
-  sender_id: Uuid;
-  body: string;
-  reply_to: Uuid | null;
-  client_msg_id: string | null;
-  created_at: Timestamp;
-  edited_at: Timestamp | null;
-  deleted: boolean;
-}
-
-export interface RoomSummary {
-  id: Uuid;
-  kind: RoomKind;
-  name: string | null;
-  topic: string | null;
-  last_seq: number;
-  last_read_seq: number;
-  unread: number;
-  member_count: number;
-  my_role: MemberRole;
-  /** Whether I muted this room's Telegram notifications. */
-  muted: boolean;
-  peer_id: Uuid | null;
-  last_message: Message | null;
-  last_activity_at: Timestamp;
-}
-
-export interface MessagePage {
-  messages: Message[];
-  has_more: boolean;
-  has_older?: boolean;
-  has_newer?: boolean;
-}
-
-export interface ReadResult {
-  room_id: Uuid;
-  last_read_seq: number;
-  unread: number;
-}
-
-export interface ErrorEnvelope {
-  error: {
-    code: string;
-    message: string;
-    fields?: Record<string, string>;
-  };
-}
+export type Me = Auth['Me'];
+export type Session = Auth['Session'];
+export type PublicRoom = Rooms['PublicRoom'];
+export type Readers = Rooms['Readers'];
+export type RoomKind = Rooms['RoomKind'];
+export type MemberRole = Rooms['MemberRole'];
+export type RoomMember = Rooms['RoomMember'];
+export type Room = Rooms['Room'];
+export type Message = Rooms['Message'];
+export type RoomSummary = Rooms['RoomSummary'];
+export type MessagePage = Rooms['MessagePage'];
+export type ReadResult = Rooms['ReadState'];
+export type ErrorEnvelope = Rooms['ErrorEnvelope'];
 
 // ---------------------------------------------------------------------------
 // WebSocket frames
 
-export interface SendFrame {
-  type: 'send';
-  room_id: Uuid;
-  client_msg_id: string;
-  body: string;
-  reply_to: Uuid | null;
-}
-export interface TypingOutFrame {
-  type: 'typing';
-  room_id: Uuid;
-}
-export interface ReadOutFrame {
-  type: 'read';
-  room_id: Uuid;
-  seq: number;
-}
-export interface PingFrame {
-  type: 'ping';
-}
-export type ClientFrame = SendFrame | TypingOutFrame | ReadOutFrame | PingFrame;
+export type ClientFrame = Protocol['ClientFrame'];
+type ClientFrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
+export type SendFrame = ClientFrameOf<'send'>;
+export type TypingOutFrame = ClientFrameOf<'typing'>;
+export type ReadOutFrame = ClientFrameOf<'read'>;
+export type PingFrame = ClientFrameOf<'ping'>;
 
-export interface HelloFrame {
-  type: 'hello';
-  user_id: Uuid;
-  session_id: string;
-  /** A sync cursor: every event after it is delivered live or found by `/api/rooms/sync`. */
-  cursor?: string;
-  instance_id?: Uuid;
-}
-export interface AckFrame {
-  type: 'ack';
-  client_msg_id: string;
-  message: Message;
-}
-export interface ErrorFrame {
-  type: 'error';
-  code: string;
-  message: string;
-  client_msg_id: string | null;
-}
-export interface MessageCreatedFrame {
-  type: 'message_created';
-  room_id: Uuid;
-  seq: number;
-  message: Message;
-}
-export interface RoomCreatedFrame {
-  type: 'room_created';
-  room_id: Uuid;
-  kind: RoomKind;
-  member_ids: Uuid[];
-}
-export interface TypingFrame {
-  type: 'typing';
-  room_id: Uuid;
-  user_id: Uuid;
-}
-export interface ReadFrame {
-  type: 'read';
-  room_id: Uuid;
-  user_id: Uuid;
-  seq: number;
-}
-export interface PresenceFrame {
-  type: 'presence';
-  user_id: Uuid;
-  online: boolean;
-  last_seen_at?: Timestamp | null;
-}
-export interface ReadByAllFrame {
-  type: 'read_by_all';
-  room_id: Uuid;
-  seq: number;
-}
-export interface MessageEditedFrame {
-  type: 'message_edited';
-  room_id: Uuid;
-  seq: number;
-  message: Message;
-}
-export interface MessageDeletedFrame {
-  type: 'message_deleted';
-  room_id: Uuid;
-  seq: number;
-  message_id: Uuid;
-}
-export interface RoomUpdatedFrame {
-  type: 'room_updated';
-  room_id: Uuid;
-  name: string | null;
-  topic: string | null;
-}
-export interface RoomDeletedFrame {
-  type: 'room_deleted';
-  room_id: Uuid;
-}
-export interface MemberJoinedFrame {
-  type: 'member_joined';
-  room_id: Uuid;
-  user_id: Uuid;
-  role: MemberRole;
-}
-export interface MemberLeftFrame {
-  type: 'member_left';
-  room_id: Uuid;
-  user_id: Uuid;
-}
-export interface MemberRoleChangedFrame {
-  type: 'member_role_changed';
-  room_id: Uuid;
-  user_id: Uuid;
-  role: MemberRole;
-}
-export interface UnreadFrame {
-  type: 'unread';
-  room_id: Uuid;
-  last_read_seq: number;
-  unread: number;
-}
-export interface PongFrame {
-  type: 'pong';
-}
-export type ServerFrame =
-  | HelloFrame
-  | AckFrame
-  | ErrorFrame
-  | MessageCreatedFrame
-  | RoomCreatedFrame
-  | TypingFrame
-  | ReadFrame
-  | PresenceFrame
-  | ReadByAllFrame
-  | MessageEditedFrame
-  | MessageDeletedFrame
-  | RoomUpdatedFrame
-  | RoomDeletedFrame
-  | MemberJoinedFrame
-  | MemberLeftFrame
-  | MemberRoleChangedFrame
-  | UnreadFrame
-  | PongFrame;
+export type ServerFrame = Protocol['ServerFrame'];
+type FrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
+export type HelloFrame = FrameOf<'hello'>;
+export type AckFrame = FrameOf<'ack'>;
+export type ErrorFrame = FrameOf<'error'>;
+export type MessageCreatedFrame = FrameOf<'message_created'>;
+export type RoomCreatedFrame = FrameOf<'room_created'>;
+export type TypingFrame = FrameOf<'typing'>;
+export type ReadFrame = FrameOf<'read'>;
+export type PresenceFrame = FrameOf<'presence'>;
+export type ReadByAllFrame = FrameOf<'read_by_all'>;
+export type MessageEditedFrame = FrameOf<'message_edited'>;
+export type MessageDeletedFrame = FrameOf<'message_deleted'>;
+export type RoomUpdatedFrame = FrameOf<'room_updated'>;
+export type RoomDeletedFrame = FrameOf<'room_deleted'>;
+export type MemberJoinedFrame = FrameOf<'member_joined'>;
+export type MemberLeftFrame = FrameOf<'member_left'>;
+export type MemberRoleChangedFrame = FrameOf<'member_role_changed'>;
+export type UnreadFrame = FrameOf<'unread'>;
+export type PongFrame = FrameOf<'pong'>;
 
 /** WebSocket close code the gateway uses when the access token has expired. */
 export const CLOSE_TOKEN_EXPIRED = 4001;

@@ -191,7 +191,7 @@ function settlePending(pending: PendingMessage[], confirmed: Message[]): Pending
   if (pending.length === 0) return pending;
   const done = new Set<string>();
   for (const m of confirmed) {
-    if (m.client_msg_id !== null) done.add(`${m.sender_id}\u0000${m.client_msg_id}`);
+    if (m.client_msg_id) done.add(`${m.sender_id}\u0000${m.client_msg_id}`);
   }
   const left = pending.filter((p) => !done.has(`${p.sender_id}\u0000${p.client_msg_id}`));
   return left.length === pending.length ? pending : left;
@@ -216,7 +216,7 @@ export function sortRooms(rooms: RoomSummary[]): RoomSummary[] {
  */
 export function applyMessageToRoom(room: RoomSummary, m: Message, meId: string | null): RoomSummary {
   const isNew = m.seq > room.last_seq;
-  const newerPreview = room.last_message === null || m.seq >= room.last_message.seq;
+  const newerPreview = room.last_message == null || m.seq >= room.last_message.seq;
   if (!isNew && !newerPreview) return room;
   const next: RoomSummary = { ...room };
   if (newerPreview) next.last_message = m;
@@ -530,7 +530,7 @@ export function timelineItems(t: Timeline): TimelineItem[] {
   const cached = timelineCache.get(t);
   if (cached) return cached;
   const items: TimelineItem[] = t.messages.map((m) => ({
-    key: m.client_msg_id !== null ? `c:${m.sender_id}:${m.client_msg_id}` : `m:${m.id}`,
+    key: m.client_msg_id ? `c:${m.sender_id}:${m.client_msg_id}` : `m:${m.id}`,
     id: m.id,
     seq: m.seq,
     room_id: m.room_id,
@@ -538,7 +538,7 @@ export function timelineItems(t: Timeline): TimelineItem[] {
     body: m.body,
     created_at: m.created_at,
     client_msg_id: m.client_msg_id,
-    reply_to: m.reply_to,
+    reply_to: m.reply_to ?? null,
     edited: m.edited_at !== null,
     deleted: m.deleted,
     status: 'sent',

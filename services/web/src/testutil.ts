@@ -27,7 +27,7 @@ export function msg(seq: number, over: Partial<Message> = {}): Message {
     sender_id: BOB,
     body: `message ${seq}`,
     reply_to: null,
-    client_msg_id: null,
+    client_msg_id: '',
     created_at: new Date(Date.UTC(2024, 0, 1, 12, 0, seq)).toISOString(),
     edited_at: null,
     deleted: false,

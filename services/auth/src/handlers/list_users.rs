@@ -16,6 +16,7 @@ pub struct ListUsersQuery {
     pub exclude_me: bool,
     /// `name` (default) or `last_seen`: online users first, then the most recently seen.
     #[serde(default)]
+    #[param(inline)]
     pub sort: Sort,
     /// Continue after this cursor (the `next_cursor` of the previous page).
     pub cursor: Option<String>,

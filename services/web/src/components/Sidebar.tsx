@@ -115,7 +115,7 @@ export function Sidebar({ onLogout }: { onLogout: () => void }) {
 }
 
 function peerOnline(r: RoomSummary, presence: Record<string, boolean>): boolean {
-  return r.kind === 'direct' && r.peer_id !== null && presence[r.peer_id] === true;
+  return r.kind === 'direct' && r.peer_id != null && presence[r.peer_id] === true;
 }
 
 function RoomButton(props: {
