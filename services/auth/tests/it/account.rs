@@ -2,12 +2,10 @@
 //! change, profile and settings, sorting the directory by last seen, admins, Telegram link
 //! tokens, rate limits, and recovering from a database outage.
 
-mod common;
-
+use crate::common::{Auth, TestApp, config, refresh_token, spawn, spawn_with, token};
 use chat_auth::config::{AdminSeed, Limits};
 use chat_http::config::Secret;
 use chat_testkit::{SERVICE_TOKEN, TcpProxy, TestDb, eventually};
-use common::{TestApp, config, refresh_token, spawn, spawn_with, token};
 use diesel_async::RunQueryDsl;
 use serde_json::json;
 use std::time::{Duration, Instant};

@@ -1,23 +1,9 @@
 //! What every auth test file shares: the service spawned for real on port 0 against its own
 //! database.
 
-#![expect(dead_code, reason = "each test file uses its own subset")]
-
-use chat_testkit::{Http, Reply, TestDb, common_config, keys, test_exchange};
+pub use chat_testkit::TestApp;
+use chat_testkit::{Reply, TestDb, common_config, keys, test_exchange};
 use serde_json::json;
-use tokio_util::sync::CancellationToken;
-
-pub struct TestApp {
-    pub http: Http,
-    pub db: TestDb,
-    stop: CancellationToken,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
 
 pub fn config(db: &TestDb) -> chat_auth::Config {
     chat_auth::Config::for_tests(
@@ -28,11 +14,9 @@ pub fn config(db: &TestDb) -> chat_auth::Config {
 }
 
 pub async fn spawn_with(config: chat_auth::Config, db: TestDb) -> TestApp {
+    let exchange = config.common.exchange.clone();
     let service = chat_auth::build(config).await.expect("build auth");
-    let http = Http::new(format!("http://127.0.0.1:{}", service.port));
-    let stop = CancellationToken::new();
-    tokio::spawn(service.run_until(stop.clone().cancelled_owned()));
-    TestApp { http, db, stop }
+    TestApp::start(service, db, &exchange)
 }
 
 pub async fn spawn() -> TestApp {
@@ -40,8 +24,15 @@ pub async fn spawn() -> TestApp {
     spawn_with(config(&db), db).await
 }
 
-impl TestApp {
-    pub async fn register(&self, username: &str) -> Reply {
+/// What the auth tests do with the service: register, log in, refresh.
+pub trait Auth {
+    async fn register(&self, username: &str) -> Reply;
+    async fn login(&self, login: &str, password: &str) -> Reply;
+    async fn refresh(&self, refresh_token: &str) -> Reply;
+}
+
+impl Auth for TestApp {
+    async fn register(&self, username: &str) -> Reply {
         self.http
             .post(
                 "/api/auth/register",
@@ -51,7 +42,7 @@ impl TestApp {
             .await
     }
 
-    pub async fn login(&self, login: &str, password: &str) -> Reply {
+    async fn login(&self, login: &str, password: &str) -> Reply {
         self.http
             .post(
                 "/api/auth/login",
@@ -61,7 +52,7 @@ impl TestApp {
             .await
     }
 
-    pub async fn refresh(&self, refresh_token: &str) -> Reply {
+    async fn refresh(&self, refresh_token: &str) -> Reply {
         self.http
             .post(
                 "/api/auth/refresh",

@@ -1,9 +1,7 @@
 //! Registration, sessions, CSRF, the directory, docs and failure handling.
 
-mod common;
-
+use crate::common::{Auth, config, cookies, spawn, spawn_with, token};
 use chat_testkit::{TEST_ORIGIN, TestDb};
-use common::{config, cookies, spawn, spawn_with, token};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 

@@ -1,0 +1,6 @@
+//! The auth service's integration tests: one binary, a file per resource, the shared helpers
+//! in `common`.
+
+mod account;
+mod api;
+mod common;
