@@ -20,6 +20,9 @@ pub enum BusError {
     Amqp(#[from] lapin::Error),
     #[error("broker refused the message (nack)")]
     Nacked,
+    /// The broker did not answer in time (a connection that went silent rather than closed).
+    #[error("broker did not answer within {0:?}")]
+    Silent(std::time::Duration),
 }
 
 /// Whether a broker connection is up, for readiness probes.

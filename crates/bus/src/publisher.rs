@@ -2,7 +2,11 @@ use crate::{BusError, Connected, connect, declare_exchange};
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, Connection};
+use std::time::Duration;
 use tokio::sync::Mutex;
+
+/// The longest a connect, or a batch's publishes and confirms, may wait on the broker.
+const BROKER_ANSWER_WITHIN: Duration = Duration::from_secs(10);
 
 /// One message to publish.
 #[derive(Debug, Clone)]
@@ -65,7 +69,14 @@ impl Publisher {
     async fn publish(&self, batch: &[Outgoing], confirmed: bool) -> Result<(), BusError> {
         let mut link = self.link.lock().await;
         let channel = self.ensure(&mut link).await?;
-        let result = self.publish_on(&channel, batch, confirmed).await;
+        // A connection that goes silent (a partition, a proxy that stops forwarding) never
+        // fails on its own: without a bound, the relay would wait for its confirms forever.
+        let result = tokio::time::timeout(
+            BROKER_ANSWER_WITHIN,
+            self.publish_on(&channel, batch, confirmed),
+        )
+        .await
+        .unwrap_or(Err(BusError::Silent(BROKER_ANSWER_WITHIN)));
         if result.is_err() {
             *link = None;
             self.connected.set(false);
@@ -87,7 +98,10 @@ impl Publisher {
             return Ok(ch.clone());
         }
         *link = None;
-        let opened = self.open().await;
+        let opened = match tokio::time::timeout(BROKER_ANSWER_WITHIN, self.open()).await {
+            Ok(opened) => opened.map_err(BusError::from),
+            Err(_) => Err(BusError::Silent(BROKER_ANSWER_WITHIN)),
+        };
         self.connected.set(opened.is_ok());
         let (conn, channel) = opened?;
         *link = Some((conn, channel.clone()));

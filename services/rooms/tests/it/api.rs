@@ -301,15 +301,7 @@ async fn every_change_is_published_with_its_seq_after_commit() {
     assert_eq!(event["payload"]["message"]["seq"], 1);
     assert_eq!(event["payload"]["message"]["body"], "published?");
     assert!(event["id"].is_string());
-    let mut conn = app.db.conn().await;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while chat_db::outbox::pending(&mut conn).await.unwrap() > 0 {
-        assert!(
-            Instant::now() < deadline,
-            "published rows must leave the outbox"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    all_published(&app).await;
 }
 
 #[tokio::test]
@@ -723,7 +715,7 @@ async fn sends_succeed_while_rabbitmq_is_down_and_every_event_arrives_once_it_is
             reply.body
         );
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Committed with their events, which wait in the outbox while the broker is away.
     let mut conn = app.db.conn().await;
     assert!(
         chat_db::outbox::pending(&mut conn).await.unwrap() > 0,

@@ -137,6 +137,17 @@ pub fn role_of(room: &Value, user: &User) -> Option<String> {
         .map(|m| m["role"].as_str().unwrap().to_owned())
 }
 
+/// Waits until the relay has published every pending event (30 s at most, then fails).
+pub async fn all_published(app: &TestApp) {
+    let published = chat_testkit::eventually(std::time::Duration::from_secs(30), || async {
+        let mut conn = app.db.conn().await;
+        let pending = chat_db::outbox::pending(&mut conn).await.unwrap();
+        (pending == 0).then_some(())
+    })
+    .await;
+    assert!(published.is_some(), "published rows must leave the outbox");
+}
+
 /// A fresh client_msg_id.
 pub fn cid() -> String {
     Uuid::new_v4().to_string()

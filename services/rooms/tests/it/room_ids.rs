@@ -57,8 +57,7 @@ async fn many_users_rooms_come_in_one_call_in_the_order_asked_without_deleted_ro
     assert_eq!(app.send(&b, &ab, &cid(), "after").await.status, 201);
     // A transaction still running anywhere in the cluster (another test's) holds the log
     // back: wait for the message to be served.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let bodies = loop {
+    let bodies = chat_testkit::eventually(std::time::Duration::from_secs(30), || async {
         let synced = app
             .http
             .get(&format!("/api/rooms/sync?cursor={cursor}"), Some(&a.token))
@@ -70,12 +69,10 @@ async fn many_users_rooms_come_in_one_call_in_the_order_asked_without_deleted_ro
             .iter()
             .filter_map(|e| e["payload"]["message"]["body"].as_str().map(str::to_owned))
             .collect();
-        if !bodies.is_empty() || std::time::Instant::now() > deadline {
-            break bodies;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
-    assert_eq!(bodies, vec!["after"]);
+        (!bodies.is_empty()).then_some(bodies)
+    })
+    .await;
+    assert_eq!(bodies, Some(vec!["after".to_owned()]));
 
     // One user's list, as the user asks for it, is the same.
     let mine = app.http.get("/api/rooms/ids", Some(&a.token)).await;
