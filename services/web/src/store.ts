@@ -539,7 +539,7 @@ export function timelineItems(t: Timeline): TimelineItem[] {
     created_at: m.created_at,
     client_msg_id: m.client_msg_id,
     reply_to: m.reply_to ?? null,
-    edited: m.edited_at !== null,
+    edited: m.edited_at != null,
     deleted: m.deleted,
     status: 'sent',
     error: null,
