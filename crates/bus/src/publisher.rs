@@ -5,8 +5,15 @@ use lapin::{BasicProperties, Channel, Connection};
 use std::time::Duration;
 use tokio::sync::Mutex;
 
-/// The longest a connect, or a batch's publishes and confirms, may wait on the broker.
+/// The longest a connect, one publish or one confirm may wait on the broker.
 const BROKER_ANSWER_WITHIN: Duration = Duration::from_secs(10);
+
+/// `step`, or `BusError::Silent` when the broker has not answered it in time.
+async fn within<T>(step: impl std::future::Future<Output = T>) -> Result<T, BusError> {
+    tokio::time::timeout(BROKER_ANSWER_WITHIN, step)
+        .await
+        .map_err(|_| BusError::Silent(BROKER_ANSWER_WITHIN))
+}
 
 /// One message to publish.
 #[derive(Debug, Clone)]
@@ -69,14 +76,7 @@ impl Publisher {
     async fn publish(&self, batch: &[Outgoing], confirmed: bool) -> Result<(), BusError> {
         let mut link = self.link.lock().await;
         let channel = self.ensure(&mut link).await?;
-        // A connection that goes silent (a partition, a proxy that stops forwarding) never
-        // fails on its own: without a bound, the relay would wait for its confirms forever.
-        let result = tokio::time::timeout(
-            BROKER_ANSWER_WITHIN,
-            self.publish_on(&channel, batch, confirmed),
-        )
-        .await
-        .unwrap_or(Err(BusError::Silent(BROKER_ANSWER_WITHIN)));
+        let result = self.publish_on(&channel, batch, confirmed).await;
         if result.is_err() {
             *link = None;
             self.connected.set(false);
@@ -114,15 +114,18 @@ impl Publisher {
         batch: &[Outgoing],
         confirmed: bool,
     ) -> Result<(), BusError> {
+        // A connection that goes silent (a partition, a proxy that stops forwarding) never
+        // fails on its own: each step waits at most BROKER_ANSWER_WITHIN, so a silent broker
+        // fails the batch while a slow one (flow control, a large batch) still makes progress.
         let mut confirms = Vec::with_capacity(batch.len());
         for msg in batch {
-            let confirm = self.send_one(channel, msg).await?;
+            let confirm = within(self.send_one(channel, msg)).await??;
             if confirmed {
                 confirms.push(confirm);
             }
         }
         for confirm in confirms {
-            if !confirm.await?.is_ack() {
+            if !within(confirm).await??.is_ack() {
                 return Err(BusError::Nacked);
             }
         }

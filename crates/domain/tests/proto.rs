@@ -22,7 +22,7 @@ fn the_checked_in_protocol_schema_matches_the_types() {
         "openapi": doc.openapi,
         "info": doc.info,
         "paths": {},
-        "x-protocol-version": chat_domain::ws::PROTOCOL_VERSION,
+        "protocol_version": chat_domain::ws::PROTOCOL_VERSION,
         "components": doc.components,
     });
     let generated = serde_json::to_string_pretty(&schemas).unwrap() + "\n";

@@ -68,11 +68,13 @@ impl Config {
             presence_fresh_secs: config::parse_in("PRESENCE_FRESH_SECS", 30, 1..=86_400)?,
             presence_grace_secs: config::parse_in("GATEWAY_PRESENCE_GRACE_SECS", 5, 0..=3_600)?,
             send_batches: config::parse_in("GATEWAY_SEND_BATCHES", 4, 1..=64)?,
+            // 0 would stall every send; above the batch route's limit, the limit is used.
             send_batch_max: config::parse_in(
                 "GATEWAY_SEND_BATCH_MAX",
                 MAX_SEND_BATCH,
-                1..=MAX_SEND_BATCH,
-            )?,
+                1..=usize::MAX,
+            )?
+            .min(MAX_SEND_BATCH),
         })
     }
 }

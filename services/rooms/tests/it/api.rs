@@ -727,7 +727,12 @@ async fn sends_succeed_while_rabbitmq_is_down_and_every_event_arrives_once_it_is
     let deadline = Instant::now() + Duration::from_secs(30);
     while seen.len() < 5 && Instant::now() < deadline {
         if let Some(event) = tap.next(Duration::from_secs(1)).await {
-            // The consumer dedupes by event id.
+            // At least once: the first event may come again (its confirm was lost in the cut,
+            // so it stayed pending and is published again). Consumers drop copies by event
+            // id; so does this test, and it waits for the five events of the outage.
+            if event["id"] == first["id"] {
+                continue;
+            }
             seen.insert(
                 event["id"].as_str().unwrap().to_owned(),
                 event["payload"]["message"]["seq"].as_i64().unwrap(),
