@@ -1,48 +1,44 @@
 // Wire types shared with the backend: REST payloads (docs/API.md) and WebSocket frames (/ws).
 // Field names are snake_case on the wire and kept that way here so nothing is renamed twice.
 
-import type { components as AuthDoc } from './generated/auth';
-import type { components as ProtocolDoc } from './generated/protocol';
-import type { components as RoomsDoc } from './generated/rooms';
+import type { components } from './generated/wire';
 
 // Every wire type below is generated from the Rust types (scripts/gen-types.mjs, from
 // services/*/openapi.json and proto/protocol.schema.json; CI fails when they drift). This file
 // only names them the way the app uses them.
-type Auth = AuthDoc['schemas'];
-type Rooms = RoomsDoc['schemas'];
-type Protocol = ProtocolDoc['schemas'];
+type Wire = components['schemas'];
 
 export type Uuid = string;
 /** RFC 3339 timestamp in UTC. */
 export type Timestamp = string;
 
-export type User = Auth['User'];
+export type User = Wire['User'];
 /** The signed-in user, with private settings. */
-export type Me = Auth['Me'];
-export type Session = Auth['Session'];
-export type PublicRoom = Rooms['PublicRoom'];
-export type Readers = Rooms['Readers'];
-export type RoomKind = Rooms['RoomKind'];
-export type MemberRole = Rooms['MemberRole'];
-export type RoomMember = Rooms['RoomMember'];
-export type Room = Rooms['Room'];
-export type Message = Rooms['Message'];
-export type RoomSummary = Rooms['RoomSummary'];
-export type MessagePage = Rooms['MessagePage'];
-export type ReadResult = Rooms['ReadState'];
-export type ErrorEnvelope = Rooms['ErrorEnvelope'];
+export type Me = Wire['Me'];
+export type Session = Wire['Session'];
+export type PublicRoom = Wire['PublicRoom'];
+export type Readers = Wire['Readers'];
+export type RoomKind = Wire['RoomKind'];
+export type MemberRole = Wire['MemberRole'];
+export type RoomMember = Wire['RoomMember'];
+export type Room = Wire['Room'];
+export type Message = Wire['Message'];
+export type RoomSummary = Wire['RoomSummary'];
+export type MessagePage = Wire['MessagePage'];
+export type ReadResult = Wire['ReadState'];
+export type ErrorEnvelope = Wire['ErrorEnvelope'];
 
 // ---------------------------------------------------------------------------
 // WebSocket frames
 
-export type ClientFrame = Protocol['ClientFrame'];
+export type ClientFrame = Wire['ClientFrame'];
 type ClientFrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 export type SendFrame = ClientFrameOf<'send'>;
 export type TypingOutFrame = ClientFrameOf<'typing'>;
 export type ReadOutFrame = ClientFrameOf<'read'>;
 export type PingFrame = ClientFrameOf<'ping'>;
 
-export type ServerFrame = Protocol['ServerFrame'];
+export type ServerFrame = Wire['ServerFrame'];
 type FrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
 export type HelloFrame = FrameOf<'hello'>;
 export type AckFrame = FrameOf<'ack'>;
