@@ -1,8 +1,11 @@
 #![doc = include_str!("../README.md")]
 
 mod batch;
+mod calls;
 pub mod config;
+mod error;
 mod events;
+mod frames;
 mod hub;
 mod presence;
 mod rooms_client;

@@ -1,29 +1,23 @@
-//! One WebSocket: authentication, the read loop, the bounded outbound queue, heartbeats and
-//! the way it ends (token expiry, slow reader, shutdown, idle peer).
+//! One WebSocket: the upgrade, authentication, the serve loop (reads, the bounded outbound
+//! queue, heartbeats) and the way it ends (token expiry, slow reader, shutdown, idle peer,
+//! too many frames). What each client frame does is [`crate::frames`]'s.
 
 use crate::AppState;
 use crate::events::encode;
+use crate::frames::Conn;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
-use chat_domain::api::BatchedSend;
 use chat_domain::ws::{ClientFrame, PROTOCOL_VERSION, ServerFrame, close};
 use chat_http::auth::{Claims, TokenError, token_of};
-use chat_http::client::CallError;
 use chat_http::{ApiError, RequestId};
 use futures_util::StreamExt;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
-use uuid::Uuid;
 
-/// Frames a client may send per second before it is cut off.
-const MAX_FRAMES_PER_SEC: u32 = 30;
-/// At most one typing notice per room per this long.
-const TYPING_EVERY: Duration = Duration::from_secs(2);
 /// A socket that cannot take a frame for this long is too slow.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -118,18 +112,6 @@ async fn first_frame_auth(
     }
 }
 
-struct Conn {
-    id: Uuid,
-    user_id: Uuid,
-    expires_at: i64,
-    tx: mpsc::Sender<Arc<str>>,
-    /// This socket's calls to the rooms service, run in order (started on the first).
-    calls: Option<mpsc::Sender<Call>>,
-    typing_at: HashMap<Uuid, Instant>,
-    window_start: Instant,
-    frames_in_window: u32,
-}
-
 async fn run(
     state: Arc<AppState>,
     mut session: Session,
@@ -149,20 +131,11 @@ async fn run(
     };
     let (tx, rx) = mpsc::channel::<Arc<str>>(state.config.outbound_queue);
     let kick = CancellationToken::new();
-    let conn = Conn {
-        id: Uuid::new_v4(),
-        user_id: claims.sub,
-        expires_at: claims.exp,
-        tx: tx.clone(),
-        calls: None,
-        typing_at: HashMap::new(),
-        window_start: Instant::now(),
-        frames_in_window: 0,
-    };
+    let conn = Conn::new(claims.sub, claims.exp, &request_id, tx);
     // The span goes with the socket's future (an entered guard held across awaits would
     // leak into whatever else runs on the thread, and log lines would carry every socket's).
     let span = tracing::info_span!("socket", conn.id = %conn.id, user.id = %conn.user_id, request.id = %request_id);
-    serve(state, session, stream, conn, rx, kick, request_id)
+    serve(state, session, stream, conn, rx, kick)
         .instrument(span)
         .await;
 }
@@ -175,7 +148,6 @@ async fn serve(
     mut conn: Conn,
     mut rx: mpsc::Receiver<Arc<str>>,
     kick: CancellationToken,
-    request_id: String,
 ) {
     let tx = conn.tx.clone();
     // Registered first, so membership events that arrive while the rooms load still reach it.
@@ -225,11 +197,11 @@ async fn serve(
                 last_heard = Instant::now();
                 match incoming {
                     Some(Ok(AggregatedMessage::Text(text))) => {
-                        ended = on_text(&state, &mut conn, &request_id, &text);
+                        if conn.on_text(&state, &text).is_err() {
+                            ended = Some(reason(close::POLICY, "too many frames"));
+                        }
                     }
-                    Some(Ok(AggregatedMessage::Binary(_))) => {
-                        push(&conn.tx, &ServerFrame::error("unsupported", "send JSON text frames", None));
-                    }
+                    Some(Ok(AggregatedMessage::Binary(_))) => conn.on_binary(),
                     Some(Ok(AggregatedMessage::Ping(p))) => {
                         ended = write(&mut session, &kick, Out::Pong(&p)).await;
                     }
@@ -299,199 +271,4 @@ async fn write(
         },
         () = kick.cancelled() => Some(reason(close::POLICY, "too slow")),
     }
-}
-
-/// Offers a frame to this socket's own queue.
-fn push(tx: &mpsc::Sender<Arc<str>>, f: &ServerFrame) {
-    if let Some(text) = encode(f) {
-        let _ = tx.try_send(text);
-    }
-}
-
-/// The error frame for a call the rooms service refused or could not answer. The client reads
-/// rooms' own message, or only that it is unavailable: the cause of that (which names internal
-/// addresses) is logged where the call failed, never sent.
-fn refused(e: &CallError, client_msg_id: Option<String>) -> ServerFrame {
-    ServerFrame::error(e.code(), e.client_message(), client_msg_id)
-}
-
-/// A call to the rooms service that a client frame asked for.
-enum Call {
-    Send {
-        room_id: Uuid,
-        client_msg_id: String,
-        body: String,
-        reply_to: Option<Uuid>,
-    },
-    Read {
-        room_id: Uuid,
-        seq: i64,
-    },
-}
-
-/// Calls one socket may have waiting before it gets `busy` errors.
-const MAX_PENDING_CALLS: usize = 64;
-
-/// Queues a call for this socket's user (and only them). A socket's calls run one after the
-/// other, off the read loop, in the order its frames came: messages sent back to back are
-/// stored in the order they were sent.
-fn queue_call(state: &Arc<AppState>, conn: &mut Conn, request_id: &str, call: Call) {
-    let calls = conn.calls.get_or_insert_with(|| {
-        let (calls, queue) = mpsc::channel(MAX_PENDING_CALLS);
-        actix_web::rt::spawn(run_calls(
-            state.clone(),
-            conn.tx.clone(),
-            conn.user_id,
-            request_id.to_owned(),
-            queue,
-        ));
-        calls
-    });
-    if let Err(mpsc::error::TrySendError::Full(call)) = calls.try_send(call) {
-        let client_msg_id = match call {
-            Call::Send { client_msg_id, .. } => Some(client_msg_id),
-            Call::Read { .. } => None,
-        };
-        push(
-            &conn.tx,
-            &ServerFrame::error("busy", "too many calls waiting: slow down", client_msg_id),
-        );
-    }
-}
-
-/// Runs a socket's calls in order, and queues the frame each answers with, if any.
-async fn run_calls(
-    state: Arc<AppState>,
-    tx: mpsc::Sender<Arc<str>>,
-    user: Uuid,
-    request_id: String,
-    mut queue: mpsc::Receiver<Call>,
-) {
-    while let Some(call) = queue.recv().await {
-        let answer = match call {
-            Call::Send {
-                room_id,
-                client_msg_id,
-                body,
-                reply_to,
-            } => Some(
-                match crate::sends::send(
-                    &state.sends,
-                    BatchedSend {
-                        user_id: user,
-                        room_id,
-                        client_msg_id: client_msg_id.clone(),
-                        body,
-                        reply_to,
-                        request_id: Some(request_id.clone()),
-                    },
-                )
-                .await
-                {
-                    Ok(message) => ServerFrame::Ack {
-                        client_msg_id,
-                        message,
-                    },
-                    Err(e) => refused(&e, Some(client_msg_id)),
-                },
-            ),
-            Call::Read { room_id, seq } => state
-                .rooms
-                .read(user, &request_id, room_id, seq)
-                .await
-                .err()
-                .map(|e| {
-                    if let CallError::Unavailable(_) = e {
-                        tracing::warn!(error = %e, "cannot mark a room read");
-                    }
-                    refused(&e, None)
-                }),
-        };
-        if let Some(frame) = answer {
-            push(&tx, &frame);
-        }
-    }
-}
-
-/// Handles one text frame. Returns a close reason when the socket must end.
-fn on_text(
-    state: &Arc<AppState>,
-    conn: &mut Conn,
-    request_id: &str,
-    text: &str,
-) -> Option<CloseReason> {
-    if conn.window_start.elapsed() >= Duration::from_secs(1) {
-        conn.window_start = Instant::now();
-        conn.frames_in_window = 0;
-    }
-    conn.frames_in_window += 1;
-    if conn.frames_in_window > MAX_FRAMES_PER_SEC {
-        return Some(reason(close::POLICY, "too many frames"));
-    }
-    let parsed = match serde_json::from_str::<ClientFrame>(text) {
-        Ok(f) => f,
-        Err(e) => {
-            push(
-                &conn.tx,
-                &ServerFrame::error("bad_frame", format!("unreadable frame: {e}"), None),
-            );
-            return None;
-        }
-    };
-    match parsed {
-        ClientFrame::Ping {} => push(&conn.tx, &ServerFrame::Pong),
-        ClientFrame::Auth { token } => match state.verifier.verify(&token) {
-            Ok(claims) if claims.sub == conn.user_id => conn.expires_at = claims.exp,
-            _ => push(
-                &conn.tx,
-                &ServerFrame::error(
-                    "unauthorized",
-                    "that token is not valid for this socket",
-                    None,
-                ),
-            ),
-        },
-        ClientFrame::Send {
-            room_id,
-            client_msg_id,
-            body,
-            reply_to,
-        } => queue_call(
-            state,
-            conn,
-            request_id,
-            Call::Send {
-                room_id,
-                client_msg_id,
-                body,
-                reply_to,
-            },
-        ),
-        ClientFrame::Read { room_id, seq } => {
-            queue_call(state, conn, request_id, Call::Read { room_id, seq });
-        }
-        ClientFrame::Typing { room_id } => {
-            if !state.hub.is_subscribed(conn.id, room_id) {
-                push(
-                    &conn.tx,
-                    &ServerFrame::error("not_found", "room not found", None),
-                );
-                return None;
-            }
-            let now = Instant::now();
-            if conn
-                .typing_at
-                .get(&room_id)
-                .is_some_and(|at| now.duration_since(*at) < TYPING_EVERY)
-            {
-                return None;
-            }
-            conn.typing_at.insert(room_id, now);
-            let (state, user_id) = (state.clone(), conn.user_id);
-            actix_web::rt::spawn(async move {
-                crate::events::publish_typing(&state, room_id, user_id).await;
-            });
-        }
-    }
-    None
 }
