@@ -52,12 +52,13 @@ pub fn common_config(db: &TestDb, exchange: &str) -> Common {
 /// The service credential every service under test shares.
 pub const SERVICE_TOKEN: &str = "test-service-token-0123456789abcdef0123456789";
 
-/// Polls `check` until it returns `Some` or `timeout` passes.
-pub async fn eventually<T, F, Fut>(timeout: std::time::Duration, mut check: F) -> Option<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
+/// Polls `check` until it returns `Some` or `timeout` passes. `check` is an async closure, so
+/// it may keep state between polls and borrow what it reads mutably (a stream, a cursor, what
+/// it has collected so far).
+pub async fn eventually<T>(
+    timeout: std::time::Duration,
+    mut check: impl AsyncFnMut() -> Option<T>,
+) -> Option<T> {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         if let Some(v) = check().await {

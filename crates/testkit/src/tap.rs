@@ -121,44 +121,37 @@ pub struct Taken {
 /// Takes one message from `queue` (acknowledging it), waiting up to `timeout` for one.
 pub async fn take_from(queue: &str, timeout: Duration) -> Option<Taken> {
     let (_conn, ch) = channel().await;
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let got = ch
-            .basic_get(queue.into(), BasicGetOptions { no_ack: true })
+    let message = crate::eventually(timeout, async || {
+        ch.basic_get(queue.into(), BasicGetOptions { no_ack: true })
             .await
             .ok()
-            .flatten();
-        if let Some(message) = got {
-            let delivery = message.delivery;
-            let headers = delivery
-                .properties
-                .headers()
-                .as_ref()
-                .map(|h| {
-                    h.inner()
-                        .iter()
-                        .map(|(k, v)| {
-                            let text = match v {
-                                AMQPValue::LongString(s) => s.to_string(),
-                                AMQPValue::ShortString(s) => s.to_string(),
-                                AMQPValue::LongUInt(n) => n.to_string(),
-                                AMQPValue::LongInt(n) => n.to_string(),
-                                AMQPValue::LongLongInt(n) => n.to_string(),
-                                other => format!("{other:?}"),
-                            };
-                            (k.to_string(), text)
-                        })
-                        .collect()
+            .flatten()
+    })
+    .await?;
+    let delivery = message.delivery;
+    let headers = delivery
+        .properties
+        .headers()
+        .as_ref()
+        .map(|h| {
+            h.inner()
+                .iter()
+                .map(|(k, v)| {
+                    let text = match v {
+                        AMQPValue::LongString(s) => s.to_string(),
+                        AMQPValue::ShortString(s) => s.to_string(),
+                        AMQPValue::LongUInt(n) => n.to_string(),
+                        AMQPValue::LongInt(n) => n.to_string(),
+                        AMQPValue::LongLongInt(n) => n.to_string(),
+                        other => format!("{other:?}"),
+                    };
+                    (k.to_string(), text)
                 })
-                .unwrap_or_default();
-            return Some(Taken {
-                body: delivery.data,
-                headers,
-            });
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Taken {
+        body: delivery.data,
+        headers,
+    })
 }

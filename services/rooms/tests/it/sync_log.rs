@@ -5,10 +5,10 @@
 
 use crate::common::*;
 use chat_db::outbox::{self, Cursor, Synced};
-use chat_testkit::TestDb;
+use chat_testkit::{TestDb, eventually};
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use serde_json::json;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use uuid::Uuid;
 
 /// An outbox row of `room` or, with `user`, about that user (not of a room).
@@ -102,21 +102,19 @@ async fn a_row_of_a_transaction_still_open_holds_back_every_later_row_until_it_c
     assert_eq!(seqs, vec![4], "{served:?}");
 }
 
-/// Pages from `from` until at least `n` rows are served (or 60 s pass).
+/// Pages from `from` until at least `n` rows are served (60 s at most).
 async fn served_until(
     conn: &mut AsyncPgConnection,
     user: Uuid,
     from: Cursor,
     n: usize,
 ) -> Vec<(Cursor, i64)> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
+    eventually(Duration::from_secs(60), async || {
         let served = page(conn, user, from).await;
-        if served.len() >= n || Instant::now() > deadline {
-            return served;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        (served.len() >= n).then_some(served)
+    })
+    .await
+    .unwrap_or_else(|| panic!("fewer than {n} rows served within 60 s"))
 }
 
 /// The services' pooled connections compile no query with LLVM (see `chat_db::pool`): an
@@ -192,8 +190,7 @@ async fn sync_returns_everything_missed_in_order_across_rooms_then_resets_when_t
 
     let mut events = vec![];
     let mut cursor_now = cursor.clone();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    eventually(Duration::from_secs(10), async || {
         let page = app
             .http
             .get(
@@ -219,13 +216,9 @@ async fn sync_returns_everything_missed_in_order_across_rooms_then_resets_when_t
                 .cloned(),
         );
         cursor_now = page.body["next_cursor"].as_str().unwrap().to_owned();
-        if events.len() >= 9 || Instant::now() > deadline {
-            break;
-        }
-        if page.body["has_more"] == false {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
+        (events.len() >= 9).then_some(())
+    })
+    .await;
     let kinds: Vec<&str> = events
         .iter()
         .map(|e| e["payload"]["type"].as_str().unwrap())
