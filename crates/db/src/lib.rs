@@ -50,6 +50,16 @@ impl DbError {
         )
     }
 
+    /// Whether PostgreSQL refused a text value with a NUL character in it (SQLSTATE 22021,
+    /// which diesel does not expose: the message names the byte).
+    pub fn is_nul_in_text(&self) -> bool {
+        matches!(
+            self,
+            Self::Query(diesel::result::Error::DatabaseError(_, info))
+                if info.message().contains("0x00")
+        )
+    }
+
     /// The constraint a unique violation broke, if this is one.
     pub fn unique_violation(&self) -> Option<&str> {
         match self {

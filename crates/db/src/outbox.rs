@@ -197,7 +197,8 @@ pub async fn rooms_at_head(
 /// What a sync from a cursor reads.
 #[derive(Debug)]
 pub enum Synced {
-    /// The cursor is below the horizon (its rows were pruned): start again from `head`.
+    /// The cursor is below the horizon (its rows were pruned) or beyond the head (no such
+    /// cursor was ever handed out): start again from `head`.
     Reset { head: Cursor },
     /// Up to the limit of events after the cursor, in log order.
     Events(Vec<(Cursor, Event)>),
@@ -265,13 +266,15 @@ pub async fn sync_since(
     let Some(first) = rows.as_slice().first() else {
         return Err(DbError::Query(diesel::result::Error::NotFound));
     };
-    if first.stale {
-        return Ok(Synced::Reset {
-            head: Cursor {
-                xid: first.xmin,
-                id: 0,
-            },
-        });
+    let head = Cursor {
+        xid: first.xmin,
+        id: 0,
+    };
+    // Below the horizon, or from the future: every cursor this log hands out is at or before
+    // its head, and the head only moves forward, so a later one was made up; served as it is,
+    // it would skip every event until the log caught up with it.
+    if first.stale || after > head {
+        return Ok(Synced::Reset { head });
     }
     rows.into_iter()
         .filter_map(|r| Some((r.xid?, r.id?, r.payload?)))

@@ -30,6 +30,18 @@ pub struct NewRefreshToken<'a> {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Inside a transaction: waits for, then holds until it ends, the lock on `user`'s sessions.
+/// Every change to them takes it (refresh, logout, logout everywhere, password change,
+/// deactivation), so they run one after the other: a logout cannot miss the token a refresh
+/// racing it issues in the family it revokes.
+pub async fn lock_user(conn: &mut AsyncPgConnection, user: Uuid) -> Result<(), DbError> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7325))")
+        .bind::<diesel::sql_types::Uuid, _>(user)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     new: &NewRefreshToken<'_>,

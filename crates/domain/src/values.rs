@@ -131,7 +131,40 @@ fn short_text(raw: &str, field: &'static str, min: usize, max: usize) -> Result<
     if trimmed.chars().any(char::is_control) {
         return Err(Invalid::new(field, "must not contain control characters"));
     }
+    if min > 0 && trimmed.chars().all(is_invisible) {
+        return Err(Invalid::new(field, "must contain something visible"));
+    }
     Ok(trimmed.to_owned())
+}
+
+/// Whether a character shows nothing on its own: white space, controls, and the format and
+/// filler characters used to make a name or a message look empty (zero-width spaces and
+/// joiners, bidi marks and overrides, the soft hyphen, Hangul fillers, the braille blank,
+/// variation selectors, tags).
+pub fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E007F}'
+        )
 }
 
 /// The name of a group or public room: 1 to 64 characters.
@@ -171,8 +204,8 @@ impl MessageBody {
     pub const DEFAULT_MAX_CHARS: usize = 4000;
 
     pub fn parse(raw: &str, max_chars: usize) -> Result<Self, Invalid> {
-        if raw.trim().is_empty() {
-            return Err(Invalid::new("body", "must not be empty"));
+        if raw.chars().all(is_invisible) {
+            return Err(Invalid::new("body", "must not be empty or only invisible characters"));
         }
         if raw.chars().count() > max_chars {
             return Err(Invalid::new(
@@ -217,6 +250,19 @@ impl ClientMsgId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_that_shows_nothing_is_refused() {
+        for blank in ["\u{200B}", " \u{200E}\u{202E} ", "\u{2060}\u{FEFF}", "\u{3164}"] {
+            assert!(DisplayName::parse(blank).is_err(), "{blank:?}");
+            assert!(RoomName::parse(blank).is_err(), "{blank:?}");
+            assert!(MessageBody::parse(blank, 100).is_err(), "{blank:?}");
+        }
+        // Invisible characters beside visible ones are text people write (emoji sequences,
+        // right-to-left names).
+        assert!(DisplayName::parse("\u{202B}\u{05D3}\u{05E0}\u{05D4}").is_ok());
+        assert!(MessageBody::parse("\u{1F469}\u{200D}\u{1F4BB}", 100).is_ok());
+    }
 
     #[test]
     fn a_message_body_with_nul_is_refused_with_its_field_named() {

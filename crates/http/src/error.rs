@@ -214,8 +214,15 @@ impl ResponseError for ApiError {
         // Logged once, here, where it turns into a response.
         self.report();
         let mut res = HttpResponse::build(self.status_code());
-        if let Self::RateLimited { retry_after_secs } = self {
-            res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        match self {
+            Self::RateLimited { retry_after_secs } => {
+                res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            // Refused for now, or a dependency is down: a short wait before retrying.
+            Self::Unavailable(_) | Self::Dependency { .. } => {
+                res.insert_header((header::RETRY_AFTER, "2"));
+            }
+            _ => {}
         }
         if let Self::Unauthorized(_) = self {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
@@ -234,6 +241,13 @@ impl From<DbError> for ApiError {
                 diesel::result::DatabaseErrorKind::ClosedConnection,
                 _,
             )) => Self::dependency("database", err),
+            // Text PostgreSQL cannot store (NUL) that no parser refused first: the client's
+            // input, so a 422, never a 500. Most fields refuse it when parsed; this catches the
+            // rest (search terms, cursors, logins) in one place.
+            DbError::Query(_) if err.is_nul_in_text() => Self::invalid([Invalid::new(
+                "text",
+                "must not contain NUL characters",
+            )]),
             DbError::Query(_) => Self::internal(err),
         }
     }

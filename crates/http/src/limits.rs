@@ -55,6 +55,56 @@ impl Limiter {
     }
 }
 
+/// Counts failures only (wrong passwords), at most `burst` per key in any `window`. Once a
+/// failure finds the budget spent, the key is refused until the limiter would admit it again,
+/// successes included: the right guess after the budget is spent does not get in. Someone who
+/// gets it right spends nothing, so only failures can shut a key out.
+pub struct FailureLimiter {
+    failures: Limiter,
+    blocked: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+}
+
+impl FailureLimiter {
+    pub fn new(burst: u32, window: Duration) -> Self {
+        Self {
+            failures: Limiter::new(burst, window),
+            blocked: Default::default(),
+        }
+    }
+
+    /// Refuses a key whose budget is spent, with the seconds until it may try again.
+    pub fn admit(&self, key: &str) -> Result<(), RateLimited> {
+        let mut blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        match blocked.get(key) {
+            Some(until) if *until > now => Err(RateLimited {
+                retry_after_secs: until.duration_since(now).as_secs_f64().ceil().max(1.0) as u64,
+            }),
+            Some(_) => {
+                blocked.remove(key);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Counts one failure for `key`; when that finds the budget spent, the key is refused from
+    /// now on until it refills (the wait is returned).
+    pub fn failed(&self, key: &str) -> Result<(), RateLimited> {
+        self.failures.check(key).inspect_err(|limited| {
+            let mut blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
+            let now = std::time::Instant::now();
+            if blocked.len() > SWEEP_ABOVE {
+                blocked.retain(|_, until| *until > now);
+            }
+            blocked.insert(
+                key.to_owned(),
+                now + Duration::from_secs(limited.retry_after_secs),
+            );
+        })
+    }
+}
+
 /// Over a rate limit: retry after this many seconds. Free of HTTP, so service layers can
 /// return it in errors of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -124,6 +174,26 @@ impl TrustedProxies {
 mod tests {
     use super::*;
     use actix_web::test::TestRequest;
+
+    #[test]
+    fn only_failures_spend_a_failure_budget_and_a_spent_one_refuses_everything() {
+        let limiter = FailureLimiter::new(2, Duration::from_secs(60));
+        for _ in 0..5 {
+            assert!(limiter.admit("k").is_ok(), "admitting spends nothing");
+        }
+        assert!(limiter.failed("k").is_ok());
+        assert!(limiter.failed("k").is_ok());
+        assert!(limiter.admit("k").is_ok(), "two failures are within the budget");
+        let spent = limiter.failed("k").unwrap_err();
+        assert!((1..=60).contains(&spent.retry_after_secs), "{spent:?}");
+        assert!(limiter.admit("k").is_err(), "refused until it refills");
+        assert!(limiter.admit("other").is_ok(), "keys are limited separately");
+        let off = FailureLimiter::new(0, Duration::from_secs(60));
+        for _ in 0..10 {
+            assert!(off.failed("k").is_ok());
+        }
+        assert!(off.admit("k").is_ok());
+    }
 
     #[test]
     fn a_limit_answers_429_with_the_wait_once_the_burst_is_spent() {

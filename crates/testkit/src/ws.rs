@@ -74,6 +74,17 @@ impl WsClient {
             .expect("send frame");
     }
 
+    /// Writes bytes to the TCP connection under the socket, past the client's framing: for
+    /// frames no well-behaved client sends (a header that lies about its length, text that is
+    /// not UTF-8).
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        let MaybeTlsStream::Plain(tcp) = self.stream.get_mut() else {
+            panic!("raw bytes need a plain TCP socket");
+        };
+        tcp.write_all(bytes).await.expect("write raw bytes");
+    }
+
     /// The next JSON frame, `Err` with the close if the socket ended, or `None` on timeout.
     pub async fn next_json(&mut self, timeout: Duration) -> Option<Result<Value, Closed>> {
         let deadline = tokio::time::Instant::now() + timeout;

@@ -158,8 +158,9 @@ pub async fn update(
     me_of(service, &mut conn, row).await
 }
 
-/// Changes my password, given the current one (guessing it is guessing a login: the same
-/// budget). Every other session is revoked; `session`, this one, stays.
+/// Changes my password, given the current one. Wrong current passwords have a budget of their
+/// own per user (the size of the login one), so failed logins never block a change. Every other
+/// session is revoked; `session`, this one, stays.
 pub async fn change_password(
     service: &AuthService,
     me: Uuid,
@@ -167,7 +168,8 @@ pub async fn change_password(
     current_password: &str,
     new_password: &Password,
 ) -> Result<()> {
-    service.limits.login_account.check(&me.to_string())?;
+    let key = me.to_string();
+    service.limits.password_change.admit(&key)?;
     let mut conn = service.conn().await?;
     let row = active_user(&mut conn, me).await?;
     drop(conn);
@@ -176,6 +178,7 @@ pub async fn change_password(
         .verify(current_password, Some(&row.password_hash))
         .await?
     {
+        let _ = service.limits.password_change.failed(&key);
         return Err(AuthError::invalid(
             "current_password",
             "is not your current password",
@@ -185,6 +188,7 @@ pub async fn change_password(
     let mut conn = service.conn().await?;
     let revoked = conn
         .transaction::<_, AuthError, _>(async |conn| {
+            refresh_tokens::lock_user(conn, me).await?;
             users::set_password_hash(conn, me, &hash).await?;
             Ok(refresh_tokens::revoke_others(conn, me, session).await?)
         })
@@ -225,6 +229,7 @@ pub async fn set_deactivated(
                 .await?
                 .ok_or(AuthError::NotFound("user"))?;
             if off {
+                refresh_tokens::lock_user(conn, id).await?;
                 refresh_tokens::revoke_all_for_user(conn, id).await?;
             }
             Ok(row)

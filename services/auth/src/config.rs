@@ -35,8 +35,15 @@ pub struct Config {
 /// Rate limits; 0 turns one off.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Login attempts per account per 15 minutes (`AUTH_LOGIN_LIMIT_PER_ACCOUNT`).
+    /// Failed logins per account from one client address per 15 minutes
+    /// (`AUTH_LOGIN_LIMIT_PER_ACCOUNT`); also failed current passwords per user when changing
+    /// it, counted apart.
     pub login_per_account: u32,
+    /// Failed logins per account from all addresses together per 15 minutes
+    /// (`AUTH_LOGIN_CEILING_PER_ACCOUNT`): against guessing from many addresses. Set high: an
+    /// attacker who reaches it keeps the owner out too, and with the per-address limit that
+    /// takes about `ceiling / per_account` addresses.
+    pub login_account_ceiling: u32,
     /// Login attempts per client address per 15 minutes (`AUTH_LOGIN_LIMIT_PER_ADDRESS`).
     pub login_per_address: u32,
     /// Registrations per client address per hour (`AUTH_REGISTER_LIMIT_PER_ADDRESS`).
@@ -51,6 +58,7 @@ impl Limits {
     pub fn off() -> Self {
         Self {
             login_per_account: 0,
+            login_account_ceiling: 0,
             login_per_address: 0,
             register_per_address: 0,
         }
@@ -96,6 +104,7 @@ impl Config {
             admin: admin_seed()?,
             limits: Limits {
                 login_per_account: config::parse_or("AUTH_LOGIN_LIMIT_PER_ACCOUNT", 10)?,
+                login_account_ceiling: config::parse_or("AUTH_LOGIN_CEILING_PER_ACCOUNT", 1_000)?,
                 login_per_address: config::parse_or("AUTH_LOGIN_LIMIT_PER_ADDRESS", 100)?,
                 register_per_address: config::parse_or("AUTH_REGISTER_LIMIT_PER_ADDRESS", 20)?,
             },

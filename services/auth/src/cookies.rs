@@ -4,14 +4,14 @@
 use crate::config::Config;
 use crate::sessions::Session;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, HttpResponseBuilder};
 use chat_http::auth::{ACCESS_COOKIE, REFRESH_COOKIE};
 
 /// The path the refresh cookie is sent to: only the auth endpoints need it.
 pub const REFRESH_COOKIE_PATH: &str = "/api/auth";
 
-/// Answers with a session in the body and as HttpOnly cookies.
+/// Answers with a session in the body and as HttpOnly cookies, never to be cached.
 pub fn issued(status: StatusCode, session: &Session, config: &Config) -> HttpResponse {
     let cookies = [
         cookie(
@@ -32,6 +32,8 @@ pub fn issued(status: StatusCode, session: &Session, config: &Config) -> HttpRes
         ),
     ];
     let mut res = HttpResponse::build(status);
+    // Tokens must not be kept by any cache, shared or the browser's.
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
     for c in cookies {
         res.cookie(c);
     }

@@ -57,6 +57,9 @@ pub enum AuthError {
     /// A blocking task (bcrypt) panicked or was cancelled.
     #[error("a blocking task failed")]
     Task(#[from] tokio::task::JoinError),
+    /// Refused for now: every password-hashing slot stayed busy; retry shortly.
+    #[error("busy: {0}")]
+    Busy(&'static str),
     /// Something that cannot happen did.
     #[error("broken invariant: {0}")]
     Bug(&'static str),
@@ -96,6 +99,7 @@ impl From<AuthError> for ApiError {
             AuthError::RateLimited(limited) => limited.into(),
             AuthError::Db(e) => e.into(),
             AuthError::Sign(_) | AuthError::Hash(_) | AuthError::Task(_) => ApiError::internal(e),
+            AuthError::Busy(why) => ApiError::Unavailable(why.to_owned()),
             AuthError::Bug(what) => ApiError::bug(what),
         }
     }
@@ -153,6 +157,7 @@ mod tests {
                 500,
             ),
             (AuthError::Task(cancelled.unwrap_err()), 500),
+            (AuthError::Busy("try later"), 503),
             (AuthError::Bug("oops"), 500),
         ];
         for (e, status) in cases {

@@ -1,13 +1,20 @@
-//! bcrypt, off the async threads, with a bound on how many hashes run at once.
+//! bcrypt, off the async threads, with a bound on how many hashes run at once and on how long
+//! a request waits for one: past `SLOT_WAIT` it is answered 503 with Retry-After, so a login
+//! flood cannot queue requests without end.
 
 use crate::error::{AuthError, Result};
 use chat_domain::Password;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::Semaphore;
+
+/// How long a login, registration or password change waits for a hashing slot.
+const SLOT_WAIT: Duration = Duration::from_secs(5);
 
 pub struct Passwords {
     cost: u32,
     permits: Arc<Semaphore>,
+    slot_wait: Duration,
     /// Checked when the user does not exist, so that answer takes as long as a wrong password.
     dummy_hash: String,
 }
@@ -20,6 +27,7 @@ impl Passwords {
         Ok(Self {
             cost,
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            slot_wait: SLOT_WAIT,
             dummy_hash,
         })
     }
@@ -41,10 +49,26 @@ impl Passwords {
     }
 
     async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
-        self.permits
-            .acquire()
+        tokio::time::timeout(self.slot_wait, self.permits.acquire())
             .await
+            .map_err(|_| AuthError::Busy("too many logins at once; retry shortly"))?
             .map_err(|_| AuthError::Bug("the hashing permits are never closed"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hash_that_finds_no_free_slot_in_time_is_refused_as_busy() {
+        let mut passwords = Passwords::new(4, 1).await.unwrap();
+        passwords.slot_wait = Duration::from_millis(50);
+        let held = passwords.permits.clone().acquire_owned().await.unwrap();
+        let refused = passwords.verify("a password", None).await;
+        assert!(matches!(refused, Err(AuthError::Busy(_))), "{refused:?}");
+        drop(held);
+        assert!(!passwords.verify("a password", None).await.unwrap());
     }
 }
 

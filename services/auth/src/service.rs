@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::passwords::Passwords;
 use crate::tokens::Signer;
 use chat_db::{Conn, Pool};
-use chat_http::limits::Limiter;
+use chat_http::limits::{FailureLimiter, Limiter};
 
 pub struct AuthService {
     pub config: Config,
@@ -20,15 +20,33 @@ pub struct AuthService {
 }
 
 pub struct RateLimits {
-    pub login_account: Limiter,
+    /// Failed logins per account and client address.
+    pub login_failures: FailureLimiter,
+    /// Failed logins per account, from anywhere (a high ceiling).
+    pub login_account: FailureLimiter,
+    /// Login attempts per client address, failed or not.
     pub login_address: Limiter,
+    /// Wrong current passwords per user when changing it: apart from logins, so failed logins
+    /// by someone else never block a password change.
+    pub password_change: FailureLimiter,
     pub register_address: Limiter,
 }
 
 impl RateLimits {
     pub fn new(limits: &config::Limits) -> Self {
         Self {
-            login_account: Limiter::new(limits.login_per_account, config::Limits::LOGIN_WINDOW),
+            login_failures: FailureLimiter::new(
+                limits.login_per_account,
+                config::Limits::LOGIN_WINDOW,
+            ),
+            login_account: FailureLimiter::new(
+                limits.login_account_ceiling,
+                config::Limits::LOGIN_WINDOW,
+            ),
+            password_change: FailureLimiter::new(
+                limits.login_per_account,
+                config::Limits::LOGIN_WINDOW,
+            ),
             login_address: Limiter::new(limits.login_per_address, config::Limits::LOGIN_WINDOW),
             register_address: Limiter::new(
                 limits.register_per_address,

@@ -10,6 +10,7 @@ use chat_db::AsyncPgConnection;
 use chat_db::sessions::{self, NewRefreshToken};
 use chat_db::users::{self, UserRow};
 use chat_domain::User;
+use diesel_async::AsyncConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -39,15 +40,18 @@ pub async fn login(
     create(service, &mut conn, &user, None).await
 }
 
-/// Checks a login and password under the rate limits (per client address, then per account)
-/// and returns the active user they belong to.
+/// Checks a login and password under the rate limits and returns the active user they belong
+/// to. Every attempt counts against the client address; only failures count against the
+/// account, per address (so a stranger failing on purpose cannot keep the owner out) and under a
+/// high ceiling from all addresses together (against guessing from many).
 async fn check_credentials(
     service: &AuthService,
     client_address: &str,
     login: &str,
     password: &str,
 ) -> Result<UserRow> {
-    service.limits.login_address.check(client_address)?;
+    let limits = &service.limits;
+    limits.login_address.check(client_address)?;
     if login.len() > 254 || password.len() > 1024 {
         return Err(AuthError::WrongCredentials);
     }
@@ -56,10 +60,12 @@ async fn check_credentials(
     let user = users::find_by_login(&mut conn, login).await?;
     drop(conn);
     // Keyed by the account when there is one, so its username and email share one budget.
-    let account_key = user
+    let account = user
         .as_ref()
         .map_or_else(|| login.to_lowercase(), |u| u.id.to_string());
-    service.limits.login_account.check(&account_key)?;
+    let from_here = format!("{account} {client_address}");
+    limits.login_failures.admit(&from_here)?;
+    limits.login_account.admit(&account)?;
     // Always hash once, known user or not, so timing does not tell which accounts exist.
     let ok = service
         .passwords
@@ -67,40 +73,59 @@ async fn check_credentials(
         .await?;
     match user {
         Some(user) if ok && user.deactivated_at.is_none() => Ok(user),
-        _ => Err(AuthError::WrongCredentials),
+        _ => {
+            // Counted for the next attempt: this one is answered as what it is, a wrong login.
+            let _ = limits.login_failures.failed(&from_here);
+            let _ = limits.login_account.failed(&account);
+            Err(AuthError::WrongCredentials)
+        }
     }
 }
 
-/// Trades the refresh token presented (if any) for a new session in the same family.
+/// Trades the refresh token presented (if any) for a new session in the same family. One
+/// transaction under the user's session lock ([`sessions::lock_user`]): a logout racing it
+/// comes wholly before (the token is refused) or wholly after (the new token is revoked with
+/// its family), never between.
 pub async fn refresh(service: &AuthService, token: Option<&str>) -> Result<Session> {
-    let token = token.ok_or(AuthError::BadRefreshToken)?;
+    let hash = hash_token(token.ok_or(AuthError::BadRefreshToken)?);
     let mut conn = service.conn().await?;
-    let (user, family) = rotate(&mut conn, token).await?;
-    create(service, &mut conn, &user, Some(family)).await
+    let user_id = sessions::find_by_hash(&mut conn, &hash)
+        .await?
+        .ok_or(AuthError::BadRefreshToken)?
+        .user_id;
+    // A refusal commits too: a reused token's family stays revoked.
+    conn.transaction::<_, AuthError, _>(async |conn| {
+        sessions::lock_user(conn, user_id).await?;
+        Ok(match rotate(conn, &hash).await? {
+            Some((user, family)) => Ok(create(service, conn, &user, Some(family)).await?),
+            None => Err(AuthError::BadRefreshToken),
+        })
+    })
+    .await?
 }
 
 /// Spends a refresh token: the user it belongs to and its family, which the next token
-/// continues. A spent token presented again revokes its whole family.
-async fn rotate(conn: &mut AsyncPgConnection, token: &str) -> Result<(UserRow, Uuid)> {
-    let row = sessions::find_by_hash(conn, &hash_token(token))
-        .await?
-        .ok_or(AuthError::BadRefreshToken)?;
+/// continues; `None` when it cannot be spent. A spent token presented again revokes its whole
+/// family.
+async fn rotate(conn: &mut AsyncPgConnection, hash: &[u8]) -> Result<Option<(UserRow, Uuid)>> {
+    let Some(row) = sessions::find_by_hash(conn, hash).await? else {
+        return Ok(None);
+    };
     if row.revoked_at.is_some() {
-        return Err(AuthError::BadRefreshToken);
+        return Ok(None);
     }
     if row.used_at.is_some() || !sessions::consume(conn, row.id).await? {
         let revoked = sessions::revoke_family(conn, row.family_id).await?;
         tracing::warn!(user.id = %row.user_id, revoked, "refresh token reused: family revoked");
-        return Err(AuthError::BadRefreshToken);
+        return Ok(None);
     }
     if row.expires_at < chrono::Utc::now() {
-        return Err(AuthError::BadRefreshToken);
+        return Ok(None);
     }
     let user = users::find(conn, row.user_id)
         .await?
-        .filter(|u| u.deactivated_at.is_none())
-        .ok_or(AuthError::BadRefreshToken)?;
-    Ok((user, row.family_id))
+        .filter(|u| u.deactivated_at.is_none());
+    Ok(user.map(|u| (u, row.family_id)))
 }
 
 /// Stores a new refresh token (in `family`, or a new family) and signs an access token for
@@ -143,18 +168,30 @@ pub async fn logout(service: &AuthService, token: Option<&str>) -> Result<()> {
     let Some(token) = token else {
         return Ok(());
     };
+    let hash = hash_token(token);
     let mut conn = service.conn().await?;
-    if let Some(row) = sessions::find_by_hash(&mut conn, &hash_token(token)).await? {
-        sessions::revoke_family(&mut conn, row.family_id).await?;
-        tracing::info!(user.id = %row.user_id, "logged out");
-    }
+    let Some(row) = sessions::find_by_hash(&mut conn, &hash).await? else {
+        return Ok(());
+    };
+    conn.transaction::<_, AuthError, _>(async |conn| {
+        sessions::lock_user(conn, row.user_id).await?;
+        sessions::revoke_family(conn, row.family_id).await?;
+        Ok(())
+    })
+    .await?;
+    tracing::info!(user.id = %row.user_id, "logged out");
     Ok(())
 }
 
 /// Revokes every session of a user. Access tokens already issued stay valid until they expire.
 pub async fn logout_everywhere(service: &AuthService, user_id: Uuid) -> Result<()> {
     let mut conn = service.conn().await?;
-    let revoked = sessions::revoke_all_for_user(&mut conn, user_id).await?;
+    let revoked = conn
+        .transaction::<_, AuthError, _>(async |conn| {
+            sessions::lock_user(conn, user_id).await?;
+            Ok(sessions::revoke_all_for_user(conn, user_id).await?)
+        })
+        .await?;
     tracing::info!(user.id = %user_id, revoked, "logged out everywhere");
     Ok(())
 }

@@ -5,6 +5,7 @@ mod calls;
 pub mod config;
 mod error;
 mod events;
+mod frame_guard;
 mod frames;
 mod hub;
 mod presence;

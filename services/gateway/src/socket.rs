@@ -4,10 +4,16 @@
 
 use crate::AppState;
 use crate::events::encode;
+use crate::frame_guard::FrameGuard;
 use crate::frames::Conn;
+use actix_web::FromRequest;
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use actix_ws::{
+    AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session,
+};
 use chat_domain::ws::{ClientFrame, PROTOCOL_VERSION, ServerFrame, close};
 use chat_http::auth::{Claims, TokenError, token_of};
 use chat_http::{ApiError, RequestId};
@@ -71,6 +77,17 @@ pub async fn upgrade(
     if state.cancel.is_cancelled() {
         return Err(ApiError::Unavailable("the gateway is shutting down".into()));
     }
+    // The frame limit is enforced on each header as it arrives, before the codec buffers the
+    // frame (see `frame_guard`).
+    let mut guarded: Payload = Payload::Stream {
+        payload: Box::pin(FrameGuard::new(
+            body.into_inner(),
+            state.config.max_frame_bytes,
+        )),
+    };
+    let body = web::Payload::from_request(&req, &mut guarded)
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("unreadable body: {e}")))?;
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::BadRequest(format!("not a WebSocket upgrade: {e}")))?;
     let stream = stream
@@ -209,7 +226,7 @@ async fn serve(
                     Some(Ok(AggregatedMessage::Close(_))) | None => ended = Some(reason(1000, "bye")),
                     Some(Err(e)) => {
                         tracing::info!(error = %e, "protocol error");
-                        ended = Some(reason(1009, "frame too large or malformed"));
+                        ended = Some(protocol_error(&e));
                     }
                 }
             }
@@ -238,6 +255,27 @@ async fn serve(
     tracing::info!(close.code = u16::from(why.code), "socket closed");
     // A peer that stopped reading cannot take the close frame either: do not wait for it.
     let _ = tokio::time::timeout(SEND_TIMEOUT, session.close(Some(why))).await;
+}
+
+/// The close for a frame the socket could not take, with the code RFC 6455 gives it: 1009 for
+/// a frame or message over the size limit, 1007 for text that is not UTF-8, 1002 for anything
+/// else that breaks the protocol.
+fn protocol_error(e: &ProtocolError) -> CloseReason {
+    let too_large = |e: &std::io::Error| {
+        matches!(
+            e.get_ref()
+                .and_then(|inner| inner.downcast_ref::<PayloadError>()),
+            Some(PayloadError::Overflow)
+        ) || e.to_string().contains("maximum continuation size")
+    };
+    match e {
+        ProtocolError::Overflow => reason(1009, "frame too large"),
+        ProtocolError::Io(io) if too_large(io) => reason(1009, "frame too large"),
+        ProtocolError::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+            reason(1007, "text frames must be UTF-8")
+        }
+        _ => reason(1002, "protocol error"),
+    }
 }
 
 /// What the serve loop writes to its socket.

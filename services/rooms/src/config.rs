@@ -15,6 +15,15 @@ pub struct Config {
     /// Messages one user may send (and edit) per minute, over REST or through a gateway,
     /// per rooms replica (`ROOMS_SEND_LIMIT_PER_MINUTE`); 0 turns the limit off.
     pub send_per_minute: u32,
+    /// Rooms one user may create plus members they may add, per minute, per rooms replica
+    /// (`ROOMS_MANAGE_LIMIT_PER_MINUTE`); 0 turns the limit off.
+    pub manage_per_minute: u32,
+    /// Message searches one user may run per minute, per rooms replica
+    /// (`ROOMS_SEARCH_LIMIT_PER_MINUTE`); 0 turns the limit off.
+    pub search_per_minute: u32,
+    /// Searches running at once per rooms replica (`ROOMS_SEARCH_CONCURRENCY`); more wait up to
+    /// 5 s for a slot, then get 503. Keep it well below `DATABASE_POOL_SIZE`.
+    pub search_concurrency: usize,
 }
 
 impl Config {
@@ -37,6 +46,9 @@ impl Config {
                 60..=365 * 24 * 3600,
             )?,
             send_per_minute: config::parse_or("ROOMS_SEND_LIMIT_PER_MINUTE", 120)?,
+            manage_per_minute: config::parse_or("ROOMS_MANAGE_LIMIT_PER_MINUTE", 30)?,
+            search_per_minute: config::parse_or("ROOMS_SEARCH_LIMIT_PER_MINUTE", 60)?,
+            search_concurrency: config::parse_in("ROOMS_SEARCH_CONCURRENCY", 2, 1..=256)?,
         })
     }
 
@@ -49,6 +61,9 @@ impl Config {
             max_body_chars: MessageBody::DEFAULT_MAX_CHARS,
             sync_retention_secs: 7 * 24 * 3600,
             send_per_minute: 0,
+            manage_per_minute: 0,
+            search_per_minute: 0,
+            search_concurrency: 2,
         }
     }
 }

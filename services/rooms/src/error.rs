@@ -26,6 +26,9 @@ pub enum RoomsError {
     },
     #[error(transparent)]
     RateLimited(#[from] RateLimited),
+    /// Refused for now: a bounded resource (search slots) stayed taken; retry shortly.
+    #[error("busy: {0}")]
+    Busy(&'static str),
     #[error("database")]
     Db(#[from] DbError),
     /// An event could not be encoded for the outbox.
@@ -67,6 +70,7 @@ impl From<RoomsError> for ApiError {
                 message: message.to_owned(),
             },
             RoomsError::RateLimited(limited) => limited.into(),
+            RoomsError::Busy(why) => ApiError::Unavailable(why.to_owned()),
             RoomsError::Db(e) => e.into(),
             RoomsError::Encode(e) => {
                 ApiError::internal(anyhow::Error::new(e).context("an event could not be encoded"))

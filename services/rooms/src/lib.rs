@@ -9,6 +9,7 @@ mod membership;
 mod messages;
 mod openapi;
 mod rooms;
+mod search;
 mod store;
 mod sync;
 
@@ -41,6 +42,10 @@ pub struct AppState {
     pub draining: Draining,
     /// Sends and edits per user.
     pub send_limit: Limiter,
+    /// Rooms created and members added, per user.
+    pub manage_limit: Limiter,
+    /// Searches per user, and the slots searches run on.
+    pub searches: search::Searches,
 }
 
 /// Builds the rooms service and starts its outbox relay.
@@ -74,12 +79,16 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     let json_limit = config.max_body_chars * 4 + 4096;
     let bind = config.bind.clone();
     let send_limit = Limiter::new(config.send_per_minute, Duration::from_secs(60));
+    let manage_limit = Limiter::new(config.manage_per_minute, Duration::from_secs(60));
+    let searches = search::Searches::new(config.search_per_minute, config.search_concurrency);
     let state = web::Data::new(AppState {
         config,
         store: Store::new(pool, relay_wake),
         publisher,
         draining: life.draining.clone(),
         send_limit,
+        manage_limit,
+        searches,
     });
     let openapi = web::Data::new(openapi::document());
     Ok(serve("rooms", &bind, json_limit, life, move |cfg| {

@@ -12,6 +12,7 @@ use chat_db::{AsyncPgConnection, users};
 use chat_domain::events::EventPayload;
 use chat_domain::{MemberRole, Room};
 use chat_http::RequestId;
+use chat_http::limits::Limiter;
 use uuid::Uuid;
 
 async fn joined(
@@ -151,11 +152,13 @@ pub async fn leave(store: &Store, request_id: RequestId, me: Uuid, room_id: Uuid
 /// Adds someone to a group or public room (owner or admin; a member already: nothing changes).
 pub async fn add(
     store: &Store,
+    limit: &Limiter,
     request_id: RequestId,
     me: Uuid,
     room_id: Uuid,
     user_id: Uuid,
 ) -> Result<Room> {
+    limit.check(&me.to_string())?;
     let mut conn = store.conn().await?;
     users::find(&mut conn, user_id)
         .await?

@@ -453,31 +453,3 @@ pub async fn history(
     })
 }
 
-/// Full-text search over the messages of my rooms and of public rooms, newest first: a page
-/// of hits and the cursor of the next one.
-pub async fn search(
-    store: &Store,
-    me: Uuid,
-    q: &str,
-    room_id: Option<Uuid>,
-    cursor: Option<Uuid>,
-    size: i64,
-) -> Result<(Vec<Message>, Option<Uuid>)> {
-    let q = q.trim();
-    if !(2..=100).contains(&q.chars().count()) {
-        return Err(RoomsError::invalid("q", "must be 2 to 100 characters long"));
-    }
-    let mut conn = store.conn().await?;
-    let read = messages::search(&mut conn, me, q, room_id, cursor, paging::read_size(size)).await;
-    let mut rows = read.map_err(|e| match e.is_timeout() {
-        true => RoomsError::invalid(
-            "q",
-            "matches too many messages: add words or search one room",
-        ),
-        false => e.into(),
-    })?;
-    let next = paging::has_more(&mut rows, size)
-        .then(|| rows.last().map(|r| r.id))
-        .flatten();
-    Ok((rows.into_iter().map(Message::from).collect(), next))
-}

@@ -13,6 +13,7 @@ use chat_domain::events::EventPayload;
 use chat_domain::paging;
 use chat_domain::{MemberRole, Room, RoomKind, RoomMember, RoomName, RoomSummary, Topic};
 use chat_http::RequestId;
+use chat_http::limits::Limiter;
 use uuid::Uuid;
 
 /// Most members a room may be created with at once.
@@ -66,12 +67,15 @@ pub struct NewGroup {
 }
 
 /// Creates a private group or a public room with its first members, all of whom must exist.
+/// Counts against the caller's budget of room changes (`limit`).
 pub async fn create(
     store: &Store,
+    limit: &Limiter,
     request_id: RequestId,
     me: Uuid,
     group: NewGroup,
 ) -> Result<Room> {
+    limit.check(&me.to_string())?;
     let mut member_ids: Vec<Uuid> = group
         .member_ids
         .into_iter()

@@ -1,6 +1,6 @@
 //! The gateway's handshake, frames and ways of closing.
 
-use chat_e2e::stack::{Stack, WAIT};
+use chat_e2e::stack::{Stack, WAIT, send_frame};
 use chat_testkit::{TEST_ORIGIN, WsClient, mint_token};
 use serde_json::json;
 use std::time::Duration;
@@ -97,6 +97,25 @@ async fn malformed_frames_get_error_frames_and_pings_get_pongs() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_of_text_the_database_refuses_gets_a_validation_error_not_internal() {
+    let stack = Stack::start(1).await;
+    let (_, alice) = stack.user("alice").await;
+    let (bob_id, _) = stack.user("bob").await;
+    let room = stack.direct(&alice, bob_id).await;
+    let mut ws = stack.socket(0, &alice).await;
+    for (cid, body) in [("nul", "a\u{0}b"), ("blank", "\u{200B} \u{2060}")] {
+        ws.send_json(&send_frame(&room, cid, body)).await;
+        let refused = ws
+            .expect("error", WAIT, |f| f["client_msg_id"] == cid)
+            .await;
+        assert_eq!(refused["code"], "validation_failed", "{refused}");
+    }
+    // The socket still works.
+    ws.send_json(&send_frame(&room, "ok", "fine")).await;
+    ws.expect("ack", WAIT, |f| f["client_msg_id"] == "ok").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_frames_close_the_socket() {
     let stack = Stack::start(1).await;
     let (_, token) = stack.user("alice").await;
@@ -104,6 +123,43 @@ async fn oversized_frames_close_the_socket() {
     ws.send_text(&"x".repeat(64 * 1024)).await;
     let closed = ws.expect_close(WAIT).await;
     assert_eq!(closed.code, 1009);
+}
+
+/// A masked client text frame's header declaring `len` bytes (mask 0: the payload as is).
+fn text_header(len: u64) -> Vec<u8> {
+    let mut h = vec![0x81, 0x80 | 127];
+    h.extend_from_slice(&len.to_be_bytes());
+    h.extend_from_slice(&[0, 0, 0, 0]);
+    h
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_declaring_more_than_the_limit_is_refused_on_its_header() {
+    let stack = Stack::start(1).await;
+    let (_, token) = stack.user("alice").await;
+    for declared in [64u64 << 20, 1 << 40] {
+        let mut ws = stack.socket(0, &token).await;
+        // The header and a little of the payload; the rest never comes, so a server that
+        // waited for the whole frame before checking its size would never close.
+        let mut bytes = text_header(declared);
+        bytes.extend(std::iter::repeat_n(b'x', 4096));
+        ws.send_raw(&bytes).await;
+        let closed = ws.expect_close(WAIT).await;
+        assert_eq!(closed.code, 1009, "declared {declared}: {closed:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_that_is_not_utf8_closes_with_1007_and_a_bad_opcode_with_1002() {
+    let stack = Stack::start(1).await;
+    let (_, token) = stack.user("alice").await;
+    let mut ws = stack.socket(0, &token).await;
+    ws.send_raw(&[0x81, 0x82, 0, 0, 0, 0, 0xff, 0xfe]).await;
+    assert_eq!(ws.expect_close(WAIT).await.code, 1007);
+    let mut ws = stack.socket(0, &token).await;
+    // Opcode 3 is reserved.
+    ws.send_raw(&[0x83, 0x80, 0, 0, 0, 0]).await;
+    assert_eq!(ws.expect_close(WAIT).await.code, 1002);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -24,6 +24,7 @@ pub struct LoginRequest {
         (status = 200, description = "Logged in; cookies set", body = Session),
         (status = 401, description = "Wrong login or password, or a deactivated account", body = ErrorEnvelope),
         (status = 429, description = "Too many attempts for this account or address; see Retry-After", body = ErrorEnvelope),
+        (status = 503, description = "Every password-hashing slot stayed busy; see Retry-After", body = ErrorEnvelope),
     )
 )]
 #[post("/api/auth/login")]

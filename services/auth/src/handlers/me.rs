@@ -82,7 +82,8 @@ pub struct ChangePassword {
         (status = 204, description = "Changed; other sessions revoked"),
         (status = 401, body = ErrorEnvelope),
         (status = 422, description = "Wrong current password or invalid new one", body = ErrorEnvelope),
-        (status = 429, description = "Too many attempts; see Retry-After", body = ErrorEnvelope),
+        (status = 429, description = "Too many wrong current passwords; see Retry-After", body = ErrorEnvelope),
+        (status = 503, description = "Every password-hashing slot stayed busy; see Retry-After", body = ErrorEnvelope),
     ),
     security(("bearer" = []), ("cookie" = []))
 )]

@@ -31,6 +31,7 @@ pub struct RegisterRequest {
         (status = 409, description = "Username or email taken (`fields` names which)", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = ErrorEnvelope),
         (status = 429, description = "Too many registrations from this address; see Retry-After", body = ErrorEnvelope),
+        (status = 503, description = "Every password-hashing slot stayed busy; see Retry-After", body = ErrorEnvelope),
     )
 )]
 #[post("/api/auth/register")]

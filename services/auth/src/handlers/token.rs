@@ -76,6 +76,7 @@ pub struct TokenResponse {
         (status = 401, description = "Wrong credentials or refresh token", body = ErrorEnvelope),
         (status = 422, description = "Unsupported grant type or missing fields", body = ErrorEnvelope),
         (status = 429, description = "Too many attempts; see Retry-After", body = ErrorEnvelope),
+        (status = 503, description = "Every password-hashing slot stayed busy; see Retry-After", body = ErrorEnvelope),
     )
 )]
 #[post("/api/auth/token")]

@@ -572,6 +572,7 @@ async fn logins_and_registrations_are_rate_limited_with_retry_after() {
     let mut cfg = config(&db);
     cfg.limits = Limits {
         login_per_account: 3,
+        login_account_ceiling: 5,
         login_per_address: 6,
         register_per_address: 2,
     };
@@ -607,30 +608,58 @@ async fn logins_and_registrations_are_rate_limited_with_retry_after() {
             .json(&json!({"login": login, "password": password}));
         app.http.send(req)
     };
-    // Per account: the username and the email share one budget.
-    assert_eq!(
-        login_from("reg_a", "wrong one", "10.1.0.1").await.status,
-        401
-    );
-    assert_eq!(
-        login_from("reg_a@example.com", "wrong one", "10.1.0.2")
-            .await
-            .status,
-        401
-    );
-    assert_eq!(
-        login_from("reg_a", "wrong one", "10.1.0.3").await.status,
-        401
-    );
-    let locked = login_from("reg_a", "correct horse", "10.1.0.4").await;
-    assert_eq!(locked.status, 429, "even the right password waits");
+    // Failures per account and address: the username and the email share one budget, and the
+    // failure that finds it spent (the fourth) shuts that address out, the right password too.
+    for login in ["reg_a", "reg_a@example.com", "reg_a", "reg_a@example.com"] {
+        let reply = login_from(login, "wrong one", "10.1.0.1").await;
+        assert_eq!(reply.status, 401, "{login}: {:?}", reply.body);
+    }
+    let locked = login_from("reg_a", "correct horse", "10.1.0.1").await;
+    assert_eq!(locked.status, 429, "even the right password waits, from there");
     assert!(locked.header("retry-after").is_some());
+    // The owner, elsewhere, is not locked out by a stranger's failures.
     assert_eq!(
-        login_from("reg_b", "correct horse", "10.1.0.4")
-            .await
-            .status,
+        login_from("reg_a", "correct horse", "10.1.0.2").await.status,
+        200,
+        "another address has its own budget for this account"
+    );
+    // The ceiling per account, from all addresses together (5 here): failures 5 and 6 come from
+    // two more addresses; the sixth finds it spent, and then the account waits everywhere.
+    assert_eq!(login_from("reg_a", "wrong", "10.1.0.3").await.status, 401);
+    assert_eq!(login_from("reg_a", "wrong", "10.1.0.4").await.status, 401);
+    assert_eq!(
+        login_from("reg_a", "correct horse", "10.1.0.5").await.status,
+        429,
+        "past the ceiling the account waits"
+    );
+    assert_eq!(
+        login_from("reg_b", "correct horse", "10.1.0.5").await.status,
         200,
         "other accounts are not locked out"
+    );
+
+    // Failed logins never block a password change.
+    let session = login_from("reg_b", "correct horse", "10.3.0.9").await;
+    assert_eq!(session.status, 200);
+    for _ in 0..4 {
+        login_from("reg_b", "wrong one", "10.3.0.1").await;
+    }
+    assert_eq!(
+        login_from("reg_b", "correct horse", "10.3.0.1").await.status,
+        429
+    );
+    let changed = app
+        .http
+        .post(
+            "/api/users/me/password",
+            Some(&token(&session)),
+            &json!({"current_password": "correct horse", "new_password": "battery staple"}),
+        )
+        .await;
+    assert!(changed.status < 300, "{} {:?}", changed.status, changed.body);
+    assert_eq!(
+        login_from("reg_b", "battery staple", "10.3.0.2").await.status,
+        200
     );
 
     // Per address, across accounts.
@@ -638,7 +667,7 @@ async fn logins_and_registrations_are_rate_limited_with_retry_after() {
         let reply = login_from(&format!("nobody{i}"), "whatever1", "10.2.0.1").await;
         assert_eq!(reply.status, 401, "attempt {i}");
     }
-    let flood = login_from("reg_b", "correct horse", "10.2.0.1").await;
+    let flood = login_from("reg_b", "battery staple", "10.2.0.1").await;
     assert_eq!(flood.status, 429);
 }
 
@@ -682,4 +711,87 @@ async fn a_database_outage_gives_503_quickly_and_the_service_recovers() {
     .await;
     assert!(recovered.is_some(), "the service did not recover");
     assert_eq!(app.http.get("/readyz", None).await.status, 200);
+}
+
+#[tokio::test]
+async fn nul_in_logins_forms_and_searches_is_a_422_and_blank_names_are_refused() {
+    let app = spawn().await;
+    let registered = app.register("nadia").await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+    let me = token(&registered);
+
+    let login = app.login("na\u{0}dia", "correct horse").await;
+    assert_eq!(login.status, 422, "{:?}", login.body);
+    let form = token_form(
+        &app,
+        &[
+            ("grant_type", "password"),
+            ("username", "na\u{0}dia"),
+            ("password", "correct horse"),
+        ],
+    )
+    .await;
+    assert_eq!(form.status, 422, "{:?}", form.body);
+    let search = app.http.get("/api/users?q=na%00", Some(&me)).await;
+    assert_eq!(search.status, 422, "{:?}", search.body);
+    let cursor = app.http.get("/api/users?cursor=a%00b", Some(&me)).await;
+    assert!(
+        [400, 422].contains(&cursor.status) && cursor.body["error"]["code"].is_string(),
+        "{} {:?}",
+        cursor.status,
+        cursor.body
+    );
+
+    let blank = app
+        .http
+        .post(
+            "/api/auth/register",
+            None,
+            &json!({"username": "ghost", "email": "ghost@example.com", "password": "correct horse", "display_name": "\u{200B}\u{202E}"}),
+        )
+        .await;
+    assert_eq!(blank.status, 422, "{:?}", blank.body);
+    assert!(blank.body["error"]["fields"]["display_name"].is_string());
+    let rename = app
+        .http
+        .send(
+            app.http
+                .client
+                .patch(app.http.url("/api/users/me"))
+                .bearer_auth(&me)
+                .json(&json!({"display_name": "\u{3164}\u{2060}"})),
+        )
+        .await;
+    assert_eq!(rename.status, 422, "{:?}", rename.body);
+    // The account still works: nothing above was a failure of the service.
+    assert_eq!(app.login("nadia", "correct horse").await.status, 200);
+}
+
+#[tokio::test]
+async fn a_refresh_racing_a_logout_never_leaves_a_live_token_in_the_revoked_family() {
+    let app = spawn().await;
+    assert_eq!(app.register("rita").await.status, 201);
+    for round in 0..30 {
+        let session = app.login("rita", "correct horse").await;
+        assert_eq!(session.header("cache-control"), Some("no-store"));
+        let presented = refresh_token(&session);
+        let (refreshed, logged_out) = tokio::join!(
+            app.refresh(&presented),
+            app.http.post(
+                "/api/auth/logout",
+                None,
+                &json!({"refresh_token": presented})
+            )
+        );
+        assert_eq!(logged_out.status, 204, "round {round}");
+        // Whichever ran first, the family is logged out: a token the refresh issued must
+        // not work.
+        if refreshed.status == 200 {
+            assert_eq!(refreshed.header("cache-control"), Some("no-store"));
+            let next = app.refresh(&refresh_token(&refreshed)).await;
+            assert_eq!(next.status, 401, "round {round}: a live token survived the logout");
+        } else {
+            assert_eq!(refreshed.status, 401, "round {round}: {:?}", refreshed.body);
+        }
+    }
 }

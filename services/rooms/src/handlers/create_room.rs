@@ -39,6 +39,7 @@ pub struct CreateRoomRequest {
         (status = 201, body = chat_domain::Room),
         (status = 401, body = ErrorEnvelope),
         (status = 422, description = "Invalid name or topic, unknown or too many members", body = ErrorEnvelope),
+        (status = 429, description = "Too many rooms created and members added (per user); see Retry-After", body = ErrorEnvelope),
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
@@ -66,6 +67,6 @@ pub async fn create_room(
         topic,
         member_ids: body.member_ids,
     };
-    let room = rooms::create(&state.store, request_id, auth.id, group).await?;
+    let room = rooms::create(&state.store, &state.manage_limit, request_id, auth.id, group).await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(room))
 }

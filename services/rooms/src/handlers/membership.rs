@@ -85,6 +85,7 @@ pub struct AddMemberRequest {
         (status = 403, description = "Not an owner or admin", body = ErrorEnvelope),
         (status = 404, description = "No such room, or no such user", body = ErrorEnvelope),
         (status = 422, body = ErrorEnvelope),
+        (status = 429, description = "Too many rooms created and members added (per user); see Retry-After", body = ErrorEnvelope),
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
@@ -96,7 +97,14 @@ pub async fn add_member(
     id: web::Path<Uuid>,
     body: web::Json<AddMemberRequest>,
 ) -> ApiResult<web::Json<Room>> {
-    let room = membership::add(&state.store, request_id, auth.id, *id, body.user_id).await?;
+    let room = membership::add(
+        &state.store,
+        &state.manage_limit,
+        request_id,
+        auth.id,
+        *id,
+        body.user_id,
+    ).await?;
     Ok(web::Json(room))
 }
 

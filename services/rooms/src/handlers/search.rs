@@ -1,5 +1,5 @@
 use crate::AppState;
-use crate::messages;
+use crate::search;
 use actix_web::{get, web};
 use chat_domain::{Message, paging};
 use chat_http::error::ErrorEnvelope;
@@ -30,11 +30,20 @@ pub struct SearchPage {
 }
 
 /// Full-text search over the messages of my rooms and of public rooms: whole words, word
-/// prefixes and any part of a word.
+/// prefixes and any part of a word. Rate-limited per user; searches run on a few slots of
+/// their own, so they never hold back sends.
 #[utoipa::path(
     tag = "messages",
     params(SearchQuery),
-    responses((status = 200, body = SearchPage), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
+    responses(
+        (status = 200, body = SearchPage),
+        (status = 400, body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope),
+        (status = 404, description = "`room_id` names a room I may not read, or none", body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope),
+        (status = 429, description = "Too many searches (per user); see Retry-After", body = ErrorEnvelope),
+        (status = 503, description = "Every search slot stayed busy; see Retry-After", body = ErrorEnvelope),
+    ),
     security(("bearer" = []), ("cookie" = []))
 )]
 #[get("/api/rooms/search")]
@@ -44,8 +53,9 @@ pub async fn search(
     query: web::Query<SearchQuery>,
 ) -> ApiResult<web::Json<SearchPage>> {
     let size = paging::page_size(query.limit, 20, 50);
-    let (hits, next_cursor) = messages::search(
+    let (hits, next_cursor) = search::search(
         &state.store,
+        &state.searches,
         auth.id,
         &query.q,
         query.room_id,

@@ -2,8 +2,10 @@
 //! setup), a file per resource, the shared helpers in `common`.
 
 mod api;
+mod bad_text;
 mod batch;
 mod common;
+mod limits;
 mod membership;
 mod plans;
 mod room_ids;

@@ -270,6 +270,24 @@ async fn sync_returns_everything_missed_in_order_across_rooms_then_resets_when_t
         .get(&format!("/api/rooms/sync?cursor={cursor}"), Some(&b.token))
         .await;
     assert_eq!(stale.body["reset"], true);
+    // A cursor from the future was never handed out: served as it is, it would skip every
+    // event until the log reached it. It resets to the head instead.
+    let head = stale.body["next_cursor"].as_str().unwrap().to_owned();
+    let (xid, _) = head.split_once('.').unwrap();
+    let future = format!("{}.0", xid.parse::<i64>().unwrap() + 1_000_000);
+    let forged = app
+        .http
+        .get(&format!("/api/rooms/sync?cursor={future}"), Some(&b.token))
+        .await;
+    assert_eq!(forged.status, 200, "{:?}", forged.body);
+    assert_eq!(forged.body["reset"], true, "{:?}", forged.body);
+    let next: Vec<i64> = forged.body["next_cursor"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert!(next[0] < xid.parse::<i64>().unwrap() + 1_000_000, "{next:?}");
     assert_eq!(
         app.http
             .get("/api/rooms/sync?cursor=nonsense", Some(&b.token))
