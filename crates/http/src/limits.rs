@@ -183,11 +183,17 @@ mod tests {
         }
         assert!(limiter.failed("k").is_ok());
         assert!(limiter.failed("k").is_ok());
-        assert!(limiter.admit("k").is_ok(), "two failures are within the budget");
+        assert!(
+            limiter.admit("k").is_ok(),
+            "two failures are within the budget"
+        );
         let spent = limiter.failed("k").unwrap_err();
         assert!((1..=60).contains(&spent.retry_after_secs), "{spent:?}");
         assert!(limiter.admit("k").is_err(), "refused until it refills");
-        assert!(limiter.admit("other").is_ok(), "keys are limited separately");
+        assert!(
+            limiter.admit("other").is_ok(),
+            "keys are limited separately"
+        );
         let off = FailureLimiter::new(0, Duration::from_secs(60));
         for _ in 0..10 {
             assert!(off.failed("k").is_ok());

@@ -56,6 +56,12 @@ impl Passwords {
     }
 }
 
+/// bcrypt on a blocking thread, without the concurrency bound (the admin bootstrap, once).
+pub async fn hash_off_thread(password: &Password, cost: u32) -> Result<String> {
+    let plain = password.expose().to_owned();
+    Ok(tokio::task::spawn_blocking(move || bcrypt::hash(plain, cost)).await??)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,10 +76,4 @@ mod tests {
         drop(held);
         assert!(!passwords.verify("a password", None).await.unwrap());
     }
-}
-
-/// bcrypt on a blocking thread, without the concurrency bound (the admin bootstrap, once).
-pub async fn hash_off_thread(password: &Password, cost: u32) -> Result<String> {
-    let plain = password.expose().to_owned();
-    Ok(tokio::task::spawn_blocking(move || bcrypt::hash(plain, cost)).await??)
 }

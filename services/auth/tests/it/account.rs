@@ -615,11 +615,16 @@ async fn logins_and_registrations_are_rate_limited_with_retry_after() {
         assert_eq!(reply.status, 401, "{login}: {:?}", reply.body);
     }
     let locked = login_from("reg_a", "correct horse", "10.1.0.1").await;
-    assert_eq!(locked.status, 429, "even the right password waits, from there");
+    assert_eq!(
+        locked.status, 429,
+        "even the right password waits, from there"
+    );
     assert!(locked.header("retry-after").is_some());
     // The owner, elsewhere, is not locked out by a stranger's failures.
     assert_eq!(
-        login_from("reg_a", "correct horse", "10.1.0.2").await.status,
+        login_from("reg_a", "correct horse", "10.1.0.2")
+            .await
+            .status,
         200,
         "another address has its own budget for this account"
     );
@@ -628,12 +633,16 @@ async fn logins_and_registrations_are_rate_limited_with_retry_after() {
     assert_eq!(login_from("reg_a", "wrong", "10.1.0.3").await.status, 401);
     assert_eq!(login_from("reg_a", "wrong", "10.1.0.4").await.status, 401);
     assert_eq!(
-        login_from("reg_a", "correct horse", "10.1.0.5").await.status,
+        login_from("reg_a", "correct horse", "10.1.0.5")
+            .await
+            .status,
         429,
         "past the ceiling the account waits"
     );
     assert_eq!(
-        login_from("reg_b", "correct horse", "10.1.0.5").await.status,
+        login_from("reg_b", "correct horse", "10.1.0.5")
+            .await
+            .status,
         200,
         "other accounts are not locked out"
     );
@@ -645,7 +654,9 @@ async fn logins_and_registrations_are_rate_limited_with_retry_after() {
         login_from("reg_b", "wrong one", "10.3.0.1").await;
     }
     assert_eq!(
-        login_from("reg_b", "correct horse", "10.3.0.1").await.status,
+        login_from("reg_b", "correct horse", "10.3.0.1")
+            .await
+            .status,
         429
     );
     let changed = app
@@ -656,9 +667,16 @@ async fn logins_and_registrations_are_rate_limited_with_retry_after() {
             &json!({"current_password": "correct horse", "new_password": "battery staple"}),
         )
         .await;
-    assert!(changed.status < 300, "{} {:?}", changed.status, changed.body);
+    assert!(
+        changed.status < 300,
+        "{} {:?}",
+        changed.status,
+        changed.body
+    );
     assert_eq!(
-        login_from("reg_b", "battery staple", "10.3.0.2").await.status,
+        login_from("reg_b", "battery staple", "10.3.0.2")
+            .await
+            .status,
         200
     );
 
@@ -775,13 +793,10 @@ async fn a_refresh_racing_a_logout_never_leaves_a_live_token_in_the_revoked_fami
         let session = app.login("rita", "correct horse").await;
         assert_eq!(session.header("cache-control"), Some("no-store"));
         let presented = refresh_token(&session);
+        let logout = json!({"refresh_token": presented});
         let (refreshed, logged_out) = tokio::join!(
             app.refresh(&presented),
-            app.http.post(
-                "/api/auth/logout",
-                None,
-                &json!({"refresh_token": presented})
-            )
+            app.http.post("/api/auth/logout", None, &logout)
         );
         assert_eq!(logged_out.status, 204, "round {round}");
         // Whichever ran first, the family is logged out: a token the refresh issued must
@@ -789,7 +804,10 @@ async fn a_refresh_racing_a_logout_never_leaves_a_live_token_in_the_revoked_fami
         if refreshed.status == 200 {
             assert_eq!(refreshed.header("cache-control"), Some("no-store"));
             let next = app.refresh(&refresh_token(&refreshed)).await;
-            assert_eq!(next.status, 401, "round {round}: a live token survived the logout");
+            assert_eq!(
+                next.status, 401,
+                "round {round}: a live token survived the logout"
+            );
         } else {
             assert_eq!(refreshed.status, 401, "round {round}: {:?}", refreshed.body);
         }
