@@ -205,7 +205,10 @@ impl MessageBody {
 
     pub fn parse(raw: &str, max_chars: usize) -> Result<Self, Invalid> {
         if raw.chars().all(is_invisible) {
-            return Err(Invalid::new("body", "must not be empty or only invisible characters"));
+            return Err(Invalid::new(
+                "body",
+                "must not be empty or only invisible characters",
+            ));
         }
         if raw.chars().count() > max_chars {
             return Err(Invalid::new(
@@ -253,7 +256,12 @@ mod tests {
 
     #[test]
     fn text_that_shows_nothing_is_refused() {
-        for blank in ["\u{200B}", " \u{200E}\u{202E} ", "\u{2060}\u{FEFF}", "\u{3164}"] {
+        for blank in [
+            "\u{200B}",
+            " \u{200E}\u{202E} ",
+            "\u{2060}\u{FEFF}",
+            "\u{3164}",
+        ] {
             assert!(DisplayName::parse(blank).is_err(), "{blank:?}");
             assert!(RoomName::parse(blank).is_err(), "{blank:?}");
             assert!(MessageBody::parse(blank, 100).is_err(), "{blank:?}");

@@ -244,10 +244,9 @@ impl From<DbError> for ApiError {
             // Text PostgreSQL cannot store (NUL) that no parser refused first: the client's
             // input, so a 422, never a 500. Most fields refuse it when parsed; this catches the
             // rest (search terms, cursors, logins) in one place.
-            DbError::Query(_) if err.is_nul_in_text() => Self::invalid([Invalid::new(
-                "text",
-                "must not contain NUL characters",
-            )]),
+            DbError::Query(_) if err.is_nul_in_text() => {
+                Self::invalid([Invalid::new("text", "must not contain NUL characters")])
+            }
             DbError::Query(_) => Self::internal(err),
         }
     }

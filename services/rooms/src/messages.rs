@@ -9,7 +9,6 @@ use chat_db::messages::Page;
 use chat_db::rooms;
 use chat_db::{AsyncPgConnection, messages};
 use chat_domain::events::{Event, EventPayload};
-use chat_domain::paging;
 use chat_domain::{ClientMsgId, MemberRole, Message, MessageBody};
 use chat_http::RequestId;
 use chat_http::limits::Limiter;
@@ -452,4 +451,3 @@ pub async fn history(
         has_newer,
     })
 }
-

@@ -83,7 +83,12 @@ mod tests {
         let held = searches.slots.acquire().await.unwrap();
         // The store is never reached: the slot is refused first.
         let store = Store::new(
-            chat_db::pool("postgres://nobody@127.0.0.1:1/none", 1, Duration::from_secs(1)).unwrap(),
+            chat_db::pool(
+                "postgres://nobody@127.0.0.1:1/none",
+                1,
+                Duration::from_secs(1),
+            )
+            .unwrap(),
             Default::default(),
         );
         let refused = search(&store, &searches, Uuid::nil(), "hello", None, None, 20).await;

@@ -67,6 +67,13 @@ pub async fn create_room(
         topic,
         member_ids: body.member_ids,
     };
-    let room = rooms::create(&state.store, &state.manage_limit, request_id, auth.id, group).await?;
+    let room = rooms::create(
+        &state.store,
+        &state.manage_limit,
+        request_id,
+        auth.id,
+        group,
+    )
+    .await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(room))
 }

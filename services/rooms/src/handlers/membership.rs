@@ -104,7 +104,8 @@ pub async fn add_member(
         auth.id,
         *id,
         body.user_id,
-    ).await?;
+    )
+    .await?;
     Ok(web::Json(room))
 }
 

@@ -1,5 +1,5 @@
 use crate::AppState;
-use crate::search;
+use crate::search as searching;
 use actix_web::{get, web};
 use chat_domain::{Message, paging};
 use chat_http::error::ErrorEnvelope;
@@ -53,7 +53,7 @@ pub async fn search(
     query: web::Query<SearchQuery>,
 ) -> ApiResult<web::Json<SearchPage>> {
     let size = paging::page_size(query.limit, 20, 50);
-    let (hits, next_cursor) = search::search(
+    let (hits, next_cursor) = searching::search(
         &state.store,
         &state.searches,
         auth.id,

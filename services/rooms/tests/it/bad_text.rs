@@ -50,7 +50,12 @@ async fn nul_in_any_text_is_a_422_never_a_500() {
     }
     // Nothing of it was stored: the one message is still the first.
     let history = app
-        .call(&a, Method::GET, &format!("/api/rooms/{room}/messages"), None)
+        .call(
+            &a,
+            Method::GET,
+            &format!("/api/rooms/{room}/messages"),
+            None,
+        )
         .await;
     let bodies: Vec<&str> = history.body["messages"]
         .as_array()
@@ -67,9 +72,15 @@ async fn names_and_messages_that_show_nothing_are_refused() {
     let (a, b) = (app.user("alice").await, app.user("bob").await);
     let room = app.direct(&a, &b).await["id"].as_str().unwrap().to_owned();
 
-    let blank = app.send(&a, &room, &cid(), " \u{200B}\u{2060} \u{FEFF}").await;
+    let blank = app
+        .send(&a, &room, &cid(), " \u{200B}\u{2060} \u{FEFF}")
+        .await;
     assert_eq!(blank.status, 422, "{:?}", blank.body);
-    assert!(blank.body["error"]["fields"]["body"].is_string(), "{:?}", blank.body);
+    assert!(
+        blank.body["error"]["fields"]["body"].is_string(),
+        "{:?}",
+        blank.body
+    );
 
     let group = app
         .call(
@@ -80,5 +91,9 @@ async fn names_and_messages_that_show_nothing_are_refused() {
         )
         .await;
     assert_eq!(group.status, 422, "{:?}", group.body);
-    assert!(group.body["error"]["fields"]["name"].is_string(), "{:?}", group.body);
+    assert!(
+        group.body["error"]["fields"]["name"].is_string(),
+        "{:?}",
+        group.body
+    );
 }

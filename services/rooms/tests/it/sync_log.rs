@@ -287,7 +287,10 @@ async fn sync_returns_everything_missed_in_order_across_rooms_then_resets_when_t
         .split('.')
         .map(|n| n.parse().unwrap())
         .collect();
-    assert!(next[0] < xid.parse::<i64>().unwrap() + 1_000_000, "{next:?}");
+    assert!(
+        next[0] < xid.parse::<i64>().unwrap() + 1_000_000,
+        "{next:?}"
+    );
     assert_eq!(
         app.http
             .get("/api/rooms/sync?cursor=nonsense", Some(&b.token))
