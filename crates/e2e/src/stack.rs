@@ -54,6 +54,10 @@ pub fn gateway_config(db: &TestDb, exchange: &str, rooms_url: &str) -> chat_gate
         presence_grace_secs: 1,
         send_batches: 4,
         send_batch_max: 256,
+        frames_per_sec: 30,
+        frame_burst: 60,
+        max_sockets_per_user: 20,
+        max_sockets_per_address: 0,
     }
 }
 

@@ -35,6 +35,19 @@ pub struct Config {
     /// The most sends one batch carries (`GATEWAY_SEND_BATCH_MAX`, 1 to 256; 1 stores each
     /// send in a call of its own, which is how a benchmark measures what batching gains).
     pub send_batch_max: usize,
+    /// Frames a socket may send per second on average (`GATEWAY_FRAMES_PER_SEC`).
+    pub frames_per_sec: u32,
+    /// Frames a socket may send at once above that rate (`GATEWAY_FRAME_BURST`). A frame over
+    /// the budget is refused with a `rate_limited` error frame; once as many more are refused
+    /// (sending at more than twice the rate) the socket is closed with 4008.
+    pub frame_burst: u32,
+    /// Sockets one user may have open on this gateway (`GATEWAY_MAX_SOCKETS_PER_USER`; 0: no
+    /// cap). One more is closed with 4008.
+    pub max_sockets_per_user: usize,
+    /// Sockets one client address may have open on this gateway
+    /// (`GATEWAY_MAX_SOCKETS_PER_ADDRESS`; 0: no cap; behind nginx the address nginx saw, by
+    /// `TRUSTED_PROXIES`). One more is refused with 429 at the upgrade.
+    pub max_sockets_per_address: usize,
 }
 
 impl Config {
@@ -75,6 +88,18 @@ impl Config {
                 1..=usize::MAX,
             )?
             .min(MAX_SEND_BATCH),
+            frames_per_sec: config::parse_in("GATEWAY_FRAMES_PER_SEC", 30, 1..=100_000)?,
+            frame_burst: config::parse_in("GATEWAY_FRAME_BURST", 60, 1..=1_000_000)?,
+            max_sockets_per_user: config::parse_in(
+                "GATEWAY_MAX_SOCKETS_PER_USER",
+                20,
+                0..=1_000_000,
+            )?,
+            max_sockets_per_address: config::parse_in(
+                "GATEWAY_MAX_SOCKETS_PER_ADDRESS",
+                2_000,
+                0..=10_000_000,
+            )?,
         })
     }
 }

@@ -18,6 +18,9 @@ pub enum FrameError {
     /// A room this socket is not subscribed to (not a member, or no such room).
     #[error("room not found")]
     RoomNotFound,
+    /// Over the socket's frame budget: this frame was not handled.
+    #[error("too many frames")]
+    TooManyFrames,
     /// Too many calls already waiting on this socket.
     #[error("too many calls waiting")]
     Busy,
@@ -39,6 +42,10 @@ impl FrameError {
                 "that token is not valid for this socket".to_owned(),
             ),
             Self::RoomNotFound => ("not_found", "room not found".to_owned()),
+            Self::TooManyFrames => (
+                "rate_limited",
+                "too many frames: this one was not handled; slow down".to_owned(),
+            ),
             Self::Busy => ("busy", "too many calls waiting: slow down".to_owned()),
             Self::Rooms(e) => (e.code(), e.client_message().to_owned()),
         };

@@ -8,6 +8,7 @@ mod events;
 mod frame_guard;
 mod frames;
 mod hub;
+mod limits;
 mod presence;
 mod rooms_client;
 mod sends;
@@ -20,11 +21,15 @@ use chat_bus::{Connected, Publisher, QueueSpec};
 use chat_db::Pool;
 use chat_http::JwtVerifier;
 use chat_http::health::{self, Draining};
+use chat_http::limits::{Limiter, TrustedProxies};
 use chat_http::server::{Lifecycle, Service, serve};
 use hub::Hub;
 use rooms_client::RoomsClient;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
+
+/// At most one typing notice per user and room per this long.
+const TYPING_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Shared by every socket.
 pub struct AppState {
@@ -50,6 +55,14 @@ pub struct AppState {
     presence: presence::Queue,
     /// Whether this instance's event queue is consuming.
     consuming: Connected,
+    /// Open sockets per user and per client address, under their caps.
+    caps: Arc<limits::SocketCaps>,
+    /// Which peers' `X-Forwarded-For` is believed, for the client address.
+    proxies: TrustedProxies,
+    /// One typing notice per user and room per two seconds.
+    typing: Limiter,
+    /// Users this instance told were online and not yet that they went offline.
+    announced: presence::Announced,
     /// Cancelled on shutdown: every socket then closes with 1012.
     pub cancel: CancellationToken,
     /// Set on shutdown; `/readyz` then answers 503.
@@ -82,6 +95,11 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         publisher: Publisher::new(config.common.amqp_url.expose(), &config.common.exchange),
         consuming: Connected::default(),
         hub: Hub::default(),
+        caps: limits::SocketCaps::new(config.max_sockets_per_user, config.max_sockets_per_address),
+        proxies: TrustedProxies::parse(&config.common.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))?,
+        typing: Limiter::new(1, TYPING_EVERY),
+        announced: presence::Announced::default(),
         verifier,
         pool: pool.clone(),
         cancel: life.cancel.clone(),

@@ -119,6 +119,29 @@ pub async fn writer(state: Arc<AppState>, mut queue: mpsc::UnboundedReceiver<Cha
     }
 }
 
+/// The users this instance told were online and has not since told went offline (or handed
+/// over to another instance): a user who reconnects within the grace period is not announced
+/// again, so a reconnect loop cannot make every room of theirs hear "online" each time.
+#[derive(Default)]
+pub struct Announced(std::sync::Mutex<std::collections::HashSet<Uuid>>);
+
+impl Announced {
+    /// Records `user` as announced; false if they already were.
+    fn announce(&self, user: Uuid) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(user)
+    }
+
+    fn forget(&self, user: Uuid) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&user);
+    }
+}
+
 /// Queues a new socket and, if it is the user's first here, tells their rooms they are online.
 pub async fn connected(
     state: &AppState,
@@ -131,7 +154,7 @@ pub async fn connected(
         session: session_id,
         user: user_id,
     });
-    if !first_here {
+    if !first_here || !state.announced.announce(user_id) {
         return;
     }
     let change = PresenceChanged {
@@ -181,6 +204,8 @@ pub fn disconnected(
         if state.hub.has_user(user_id) {
             return;
         }
+        // Offline now, or online on another instance, which speaks for them from here on.
+        state.announced.forget(user_id);
         tell_if_offline(&state, user_id, Some(room_ids)).await;
     });
 }

@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::events::encode;
 use crate::frame_guard::FrameGuard;
 use crate::frames::Conn;
+use crate::limits::Held;
 use actix_web::FromRequest;
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
@@ -77,6 +78,25 @@ pub async fn upgrade(
     if state.cancel.is_cancelled() {
         return Err(ApiError::Unavailable("the gateway is shutting down".into()));
     }
+    // Places under the socket caps, held until the socket ends.
+    let too_many = |whose: &str| {
+        tracing::info!(cap = whose, "socket refused: too many open");
+        ApiError::RateLimited {
+            retry_after_secs: 10,
+        }
+    };
+    let mut held = Vec::with_capacity(2);
+    if let Some(ip) = state.proxies.client_ip(&req) {
+        held.push(state.caps.address(ip).ok_or_else(|| too_many("address"))?);
+    }
+    if let Some((claims, _)) = &pre_auth {
+        held.push(
+            state
+                .caps
+                .user(claims.sub)
+                .ok_or_else(|| too_many("user"))?,
+        );
+    }
     // The frame limit is enforced on each header as it arrives, before the codec buffers the
     // frame (see `frame_guard`).
     let mut guarded: Payload = Payload::Stream {
@@ -96,7 +116,7 @@ pub async fn upgrade(
         .max_continuation_size(state.config.max_frame_bytes);
     let state = state.into_inner();
     actix_web::rt::spawn(async move {
-        run(state, session, stream, pre_auth, request_id.0).await;
+        run(state, session, stream, pre_auth, request_id.0, held).await;
     });
     Ok(response)
 }
@@ -135,7 +155,9 @@ async fn run(
     mut stream: AggregatedMessageStream,
     pre_auth: Option<(Claims, String)>,
     request_id: String,
+    mut held: Vec<Held>,
 ) {
+    let authenticated_late = pre_auth.is_none();
     let auth = match pre_auth {
         Some(a) => Some(a),
         None => first_frame_auth(&state, &mut session, &mut stream).await,
@@ -146,15 +168,30 @@ async fn run(
             .await;
         return;
     };
+    if authenticated_late {
+        match state.caps.user(claims.sub) {
+            Some(place) => held.push(place),
+            None => {
+                let _ = session
+                    .close(Some(reason(
+                        close::POLICY,
+                        "too many sockets for this user",
+                    )))
+                    .await;
+                return;
+            }
+        }
+    }
     let (tx, rx) = mpsc::channel::<Arc<str>>(state.config.outbound_queue);
     let kick = CancellationToken::new();
-    let conn = Conn::new(claims.sub, claims.exp, &request_id, tx);
+    let conn = Conn::new(&state, claims.sub, claims.exp, &request_id, tx);
     // The span goes with the socket's future (an entered guard held across awaits would
     // leak into whatever else runs on the thread, and log lines would carry every socket's).
     let span = tracing::info_span!("socket", conn.id = %conn.id, user.id = %conn.user_id, request.id = %request_id);
     serve(state, session, stream, conn, rx, kick)
         .instrument(span)
         .await;
+    drop(held);
 }
 
 /// An authenticated socket, until it ends.
@@ -253,6 +290,19 @@ async fn serve(
     crate::presence::disconnected(&state, conn.id, conn.user_id, last_here, rooms);
     let why = ended.unwrap_or_else(|| reason(1000, "bye"));
     tracing::info!(close.code = u16::from(why.code), "socket closed");
+    // What the socket was already told goes out before the close (the refusals before a
+    // cut-off for too many frames, say), within one send timeout in all; not to a peer that
+    // stopped reading, which is why a kicked socket ends.
+    if !kick.is_cancelled() {
+        let _ = tokio::time::timeout(SEND_TIMEOUT, async {
+            while let Ok(out) = rx.try_recv() {
+                if write(&mut session, &kick, Out::Text(&out)).await.is_some() {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
     // A peer that stopped reading cannot take the close frame either: do not wait for it.
     let _ = tokio::time::timeout(SEND_TIMEOUT, session.close(Some(why))).await;
 }

@@ -339,6 +339,49 @@ async fn typing_is_rate_limited_per_room() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_is_throttled_per_user_and_room_not_per_socket() {
+    let stack = Stack::start(1).await;
+    let (_, alice_token) = stack.user("alice").await;
+    let (bob, bob_token) = stack.user("bob").await;
+    let room = stack.direct(&alice_token, bob).await;
+    let mut b = stack.socket(0, &bob_token).await;
+    // Five tabs of alice's, each typing once: one notice, not five.
+    let mut tabs = vec![];
+    for _ in 0..5 {
+        tabs.push(stack.socket(0, &alice_token).await);
+    }
+    for tab in &mut tabs {
+        tab.send_json(&json!({"type": "typing", "room_id": room}))
+            .await;
+    }
+    b.expect("typing", WAIT, |_| true).await;
+    b.expect_none("typing", Duration::from_millis(1200)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_reconnecting_within_the_grace_period_is_not_announced_online_again() {
+    let stack = Stack::start_with(1, |gw| gw.presence_grace_secs = 30).await;
+    let (alice, alice_token) = stack.user("alice").await;
+    let (bob, bob_token) = stack.user("bob").await;
+    stack.direct(&alice_token, bob).await;
+    let mut b = stack.socket(0, &bob_token).await;
+    let a = stack.socket(0, &alice_token).await;
+    b.expect("presence", WAIT, is_presence_of(alice, true))
+        .await;
+    drop(a);
+    // A reconnect loop: every socket is alice's first here, but she never went offline.
+    for _ in 0..3 {
+        drop(stack.socket(0, &alice_token).await);
+    }
+    b.expect_none_where(
+        "presence",
+        Duration::from_secs(2),
+        is_presence_of(alice, true),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dead_peers_are_dropped_and_live_idle_ones_are_kept() {
     let stack = Stack::start_with(1, |gw| {
         gw.ping_secs = 1;

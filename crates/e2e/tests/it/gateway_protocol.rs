@@ -163,15 +163,127 @@ async fn text_that_is_not_utf8_closes_with_1007_and_a_bad_opcode_with_1002() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn flooding_the_gateway_closes_the_socket_with_4008() {
+async fn flooding_the_gateway_gets_refusals_then_closes_the_socket_with_4008() {
     let stack = Stack::start(1).await;
     let (_, token) = stack.user("alice").await;
     let mut ws = stack.socket(0, &token).await;
-    for _ in 0..100 {
+    // The budget is 30 a second with bursts of 60; 60 more are refused one by one, then the
+    // socket ends.
+    for _ in 0..300 {
         ws.send_json(&json!({"type": "ping"})).await;
     }
-    let closed = ws.expect_close(WAIT).await;
+    let mut refused = 0;
+    let closed = loop {
+        match ws.next_json(WAIT).await {
+            Some(Ok(f)) if f["type"] == "error" => {
+                assert_eq!(f["code"], "rate_limited", "{f}");
+                refused += 1;
+            }
+            Some(Ok(_)) => {}
+            Some(Err(closed)) => break closed,
+            None => panic!("neither refused nor closed"),
+        }
+    };
     assert_eq!(closed.code, 4008);
+    assert!(
+        refused >= 1,
+        "each refused frame is answered before the cut-off"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_over_the_rate_loses_only_the_frames_sent_too_fast_and_names_each_send() {
+    let stack = Stack::start_with(1, |gw| {
+        gw.frames_per_sec = 5;
+        gw.frame_burst = 10;
+    })
+    .await;
+    let (_, alice) = stack.user("alice").await;
+    let (bob, _) = stack.user("bob").await;
+    let room = stack.direct(&alice, bob).await;
+    let mut ws = stack.socket(0, &alice).await;
+    let ids: Vec<String> = (0..14).map(|i| format!("m{i}")).collect();
+    for id in &ids {
+        ws.send_json(&send_frame(&room, id, "quick")).await;
+    }
+    // Every send is answered once: acked, or refused with its own id.
+    let mut answers = std::collections::BTreeMap::new();
+    while answers.len() < ids.len() {
+        match ws.next_json(WAIT).await {
+            Some(Ok(f)) if f["type"] == "ack" || f["type"] == "error" => {
+                let id = f["client_msg_id"]
+                    .as_str()
+                    .expect("answers name their send");
+                let kind = if f["type"] == "ack" {
+                    "ack"
+                } else {
+                    f["code"].as_str().unwrap()
+                };
+                assert!(
+                    answers.insert(id.to_owned(), kind.to_owned()).is_none(),
+                    "{f}"
+                );
+            }
+            Some(Ok(_)) => {}
+            Some(Err(closed)) => panic!("cut off by a burst within twice the budget: {closed:?}"),
+            None => panic!("not every send was answered: {answers:?}"),
+        }
+    }
+    let refused = answers.values().filter(|k| *k == "rate_limited").count();
+    assert!((1..=4).contains(&refused), "{answers:?}");
+    assert!(
+        answers.values().all(|k| k == "ack" || k == "rate_limited"),
+        "{answers:?}"
+    );
+    // The socket stays: once the bucket refills, frames are handled again.
+    let pong = chat_testkit::eventually(WAIT, async || {
+        ws.send_json(&json!({"type": "ping"})).await;
+        match ws.next_json(Duration::from_millis(500)).await {
+            Some(Ok(f)) if f["type"] == "pong" => Some(()),
+            _ => None,
+        }
+    })
+    .await;
+    assert!(pong.is_some(), "the socket works again after the burst");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sockets_per_user_and_per_address_are_capped() {
+    let stack = Stack::start_with(1, |gw| gw.max_sockets_per_user = 2).await;
+    let (_, token) = stack.user("alice").await;
+    let url = &stack.gateways[0];
+    let first = stack.socket(0, &token).await;
+    let _second = stack.socket(0, &token).await;
+    assert_eq!(
+        WsClient::connect(url, Some(&token), Some(TEST_ORIGIN))
+            .await
+            .err(),
+        Some(429),
+        "a third socket of one user is refused"
+    );
+    let (_, bob) = stack.user("bob").await;
+    let _bob = stack.socket(0, &bob).await;
+    drop(first);
+    let again = chat_testkit::eventually(WAIT, async || {
+        WsClient::connect(url, Some(&token), Some(TEST_ORIGIN))
+            .await
+            .ok()
+    })
+    .await;
+    assert!(again.is_some(), "a closed socket gives its place back");
+
+    let stack = Stack::start_with(1, |gw| gw.max_sockets_per_address = 2).await;
+    let (_, carol) = stack.user("carol").await;
+    let (_, dave) = stack.user("dave").await;
+    let _one = stack.socket(0, &carol).await;
+    let _two = stack.socket(0, &dave).await;
+    assert_eq!(
+        WsClient::connect(&stack.gateways[0], Some(&dave), Some(TEST_ORIGIN))
+            .await
+            .err(),
+        Some(429),
+        "a third socket from one address is refused"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
