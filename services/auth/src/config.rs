@@ -18,7 +18,8 @@ pub struct Config {
     pub bcrypt_cost: u32,
     /// Hashes computed at once (`AUTH_MAX_CONCURRENT_HASHES`); the rest wait.
     pub max_concurrent_hashes: usize,
-    /// Mark cookies `Secure` (`AUTH_COOKIE_SECURE`): on whenever served over https.
+    /// Mark cookies `Secure` (`AUTH_COOKIE_SECURE`); by default on when an allowed origin
+    /// (`ALLOWED_ORIGINS`) is https.
     pub cookie_secure: bool,
     /// Seconds a gateway heartbeat stays fresh for presence (`PRESENCE_FRESH_SECS`).
     pub presence_fresh_secs: i64,
@@ -79,6 +80,7 @@ impl Config {
         if common.jwt_public_key_files.is_empty() {
             common.jwt_public_key_files = vec![public_key_file.clone()];
         }
+        let https = served_over_https(&common.allowed_origins);
         Ok(Self {
             common,
             bind: config::or("AUTH_BIND", "127.0.0.1:8081"),
@@ -92,7 +94,7 @@ impl Config {
             )?,
             bcrypt_cost: config::parse_in("AUTH_BCRYPT_COST", 12, 4..=31)?,
             max_concurrent_hashes: config::parse_in("AUTH_MAX_CONCURRENT_HASHES", 2, 1..=1_024)?,
-            cookie_secure: config::parse_or("AUTH_COOKIE_SECURE", false)?,
+            cookie_secure: config::parse_or("AUTH_COOKIE_SECURE", https)?,
             presence_fresh_secs: config::parse_in("PRESENCE_FRESH_SECS", 30, 1..=86_400)?,
             telegram_bot_username: config::optional("TELEGRAM_BOT_USERNAME")
                 .map(|name| name.trim_start_matches('@').to_owned()),
@@ -153,4 +155,25 @@ fn admin_seed() -> Result<Option<AdminSeed>, ConfigError> {
         username,
         password: Secret::new(password),
     }))
+}
+
+/// Whether the site is served over https, as its allowed origins say: cookies are then
+/// `Secure` unless `AUTH_COOKIE_SECURE` says otherwise.
+fn served_over_https(allowed_origins: &[String]) -> bool {
+    allowed_origins.iter().any(|o| o.starts_with("https://"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cookies_are_secure_by_default_when_an_origin_is_https() {
+        let origins = |list: &[&str]| list.iter().map(|o| (*o).to_owned()).collect::<Vec<_>>();
+        assert!(super::served_over_https(&origins(&[
+            "http://localhost:8080",
+            "https://chat.example"
+        ])));
+        assert!(!super::served_over_https(&origins(&[
+            "http://localhost:8080"
+        ])));
+    }
 }

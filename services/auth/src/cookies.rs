@@ -5,14 +5,23 @@ use crate::config::Config;
 use crate::sessions::Session;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, HttpResponseBuilder};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use chat_http::auth::{ACCESS_COOKIE, REFRESH_COOKIE};
 
 /// The path the refresh cookie is sent to: only the auth endpoints need it.
 pub const REFRESH_COOKIE_PATH: &str = "/api/auth";
 
-/// Answers with a session in the body and as HttpOnly cookies, never to be cached.
-pub fn issued(status: StatusCode, session: &Session, config: &Config) -> HttpResponse {
+/// Answers with a session as HttpOnly cookies and in the body, never to be cached. A browser
+/// (the request carries an `Origin` header, as every browser `fetch` that writes does) does not
+/// get the refresh token in the body: a script that can read the body (an XSS) cannot carry the
+/// long-lived token away; the cookie, which scripts cannot read, is all the app needs.
+pub fn issued(
+    req: &HttpRequest,
+    status: StatusCode,
+    mut session: Session,
+    config: &Config,
+) -> HttpResponse {
+    let refresh_token = session.refresh_token.clone().unwrap_or_default();
     let cookies = [
         cookie(
             ACCESS_COOKIE,
@@ -24,13 +33,16 @@ pub fn issued(status: StatusCode, session: &Session, config: &Config) -> HttpRes
         ),
         cookie(
             REFRESH_COOKIE,
-            &session.refresh_token,
+            &refresh_token,
             REFRESH_COOKIE_PATH,
             SameSite::Strict,
             config.refresh_ttl_secs,
             config.cookie_secure,
         ),
     ];
+    if req.headers().contains_key(header::ORIGIN) {
+        session.refresh_token = None;
+    }
     let mut res = HttpResponse::build(status);
     // Tokens must not be kept by any cache, shared or the browser's.
     res.insert_header((header::CACHE_CONTROL, "no-store"));

@@ -19,7 +19,10 @@ use uuid::Uuid;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Session {
     pub access_token: String,
-    pub refresh_token: String,
+    /// Absent for browsers (a request with an `Origin` header), which get it only as an
+    /// HttpOnly cookie, out of reach of scripts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     /// Always `Bearer`.
     pub token_type: &'static str,
     /// Seconds until the access token expires.
@@ -155,7 +158,7 @@ pub async fn create(
     .await?;
     Ok(Session {
         access_token,
-        refresh_token,
+        refresh_token: Some(refresh_token),
         token_type: "Bearer",
         expires_in: service.config.access_ttl_secs,
         user: public_user(user, false, None),

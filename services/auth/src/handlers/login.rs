@@ -36,5 +36,10 @@ pub async fn login(
     let client_address = state.client_address(&req);
     let session =
         sessions::login(&state.service, &client_address, &body.login, &body.password).await?;
-    Ok(cookies::issued(StatusCode::OK, &session, state.config()))
+    Ok(cookies::issued(
+        &req,
+        StatusCode::OK,
+        session,
+        state.config(),
+    ))
 }

@@ -55,5 +55,10 @@ pub async fn refresh(
 ) -> ApiResult<HttpResponse> {
     let token = presented_token(&state, &req, body.as_deref())?;
     let session = sessions::refresh(&state.service, token.as_deref()).await?;
-    Ok(cookies::issued(StatusCode::OK, &session, state.config()))
+    Ok(cookies::issued(
+        &req,
+        StatusCode::OK,
+        session,
+        state.config(),
+    ))
 }

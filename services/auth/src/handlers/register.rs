@@ -48,8 +48,9 @@ pub async fn register(
     };
     let session = accounts::register(&state.service, &state.client_address(&req), &draft).await?;
     Ok(cookies::issued(
+        &req,
         StatusCode::CREATED,
-        &session,
+        session,
         state.config(),
     ))
 }

@@ -98,6 +98,6 @@ pub async fn token(
             access_token: session.access_token,
             token_type: "bearer",
             expires_in: session.expires_in,
-            refresh_token: session.refresh_token,
+            refresh_token: session.refresh_token.unwrap_or_default(),
         }))
 }

@@ -403,3 +403,40 @@ async fn a_database_that_is_down_gives_503_quickly() {
     assert_eq!(app.http.get("/readyz", None).await.status, 503);
     let _: Value = reply.body;
 }
+
+#[tokio::test]
+async fn browsers_get_the_refresh_token_only_as_a_cookie() {
+    let app = spawn().await;
+    app.register("bella").await;
+    let login = |origin: Option<&'static str>| {
+        let mut req = app
+            .http
+            .client
+            .post(app.http.url("/api/auth/login"))
+            .json(&json!({"login": "bella", "password": "correct horse"}));
+        if let Some(origin) = origin {
+            req = req.header("origin", origin);
+        }
+        app.http.send(req)
+    };
+    let browser = login(Some(TEST_ORIGIN)).await;
+    assert_eq!(browser.status, 200, "{:?}", browser.body);
+    assert!(
+        browser.body.get("refresh_token").is_none(),
+        "{:?}",
+        browser.body
+    );
+    assert!(browser.body["access_token"].is_string());
+    assert!(
+        cookies(&browser)
+            .iter()
+            .any(|c| c.starts_with("chat_refresh=") && c.contains("HttpOnly")),
+        "the refresh token comes as an HttpOnly cookie"
+    );
+    let api_client = login(None).await;
+    assert!(
+        api_client.body["refresh_token"].is_string(),
+        "{:?}",
+        api_client.body
+    );
+}

@@ -651,7 +651,11 @@ export interface components {
              * @description Seconds until the access token expires.
              */
             expires_in: number;
-            refresh_token: string;
+            /**
+             * @description Absent for browsers (a request with an `Origin` header), which get it only as an
+             *     HttpOnly cookie, out of reach of scripts.
+             */
+            refresh_token?: string | null;
             /** @description Always `Bearer`. */
             token_type: string;
             user: components["schemas"]["User"];
