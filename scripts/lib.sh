@@ -17,6 +17,8 @@ if [[ -f "$CHAT_REPO/.env" ]]; then
 fi
 
 : "${CHAT_HTTP_PORT:=8080}"
+# nginx listens on loopback only unless told otherwise (0.0.0.0 to serve other machines).
+: "${CHAT_HTTP_ADDR:=127.0.0.1}"
 : "${CHAT_PORT_BASE:=8081}"
 : "${CHAT_GATEWAYS:=1}"
 : "${CHAT_RUN_DIR:=$CHAT_REPO/.run}"
