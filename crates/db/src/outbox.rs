@@ -49,6 +49,31 @@ pub async fn push(conn: &mut AsyncPgConnection, event: &Event) -> Result<(), DbE
     Ok(())
 }
 
+/// Rewrites the message in every earlier event of the sync log that carries it
+/// (`message_created`, `message_edited`) to `message` as it is now: after an edit, its new
+/// text; after a delete, the tombstone without text. The log is what `GET /api/rooms/sync`
+/// serves for days (to members who joined later too), so text that was deleted or replaced
+/// must not stay in it. Call inside the transaction that edits or deletes. Reads the room's
+/// retained log through its index: edits and deletes are rare next to sends.
+pub async fn rewrite_message(
+    conn: &mut AsyncPgConnection,
+    room_id: Uuid,
+    seq: i64,
+    message: &serde_json::Value,
+) -> Result<usize, DbError> {
+    Ok(diesel::sql_query(
+        "UPDATE outbox SET payload = jsonb_set(payload, '{payload,message}', $3) \
+         WHERE room_id = $1 \
+           AND payload->'payload'->>'type' IN ('message_created', 'message_edited') \
+           AND (payload->'payload'->'message'->>'seq')::bigint = $2",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(room_id)
+    .bind::<diesel::sql_types::BigInt, _>(seq)
+    .bind::<diesel::sql_types::Jsonb, _>(message)
+    .execute(conn)
+    .await?)
+}
+
 /// The oldest unpublished rows (those in `outbox_pending`), locked so that relays of other
 /// instances skip them. Call inside a transaction and mark what was published before
 /// committing.

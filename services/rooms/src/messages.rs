@@ -7,7 +7,7 @@ use crate::events::emit;
 use crate::store::Store;
 use chat_db::messages::Page;
 use chat_db::rooms;
-use chat_db::{AsyncPgConnection, messages};
+use chat_db::{AsyncPgConnection, messages, outbox};
 use chat_domain::events::{Event, EventPayload};
 use chat_domain::{ClientMsgId, MemberRole, Message, MessageBody};
 use chat_http::RequestId;
@@ -275,6 +275,9 @@ pub async fn edit(
                     .await?
                     .ok_or_else(message_not_found)?;
                 let message = Message::from(row);
+                // The earlier text leaves the sync log too.
+                outbox::rewrite_message(conn, room_id, seq, &serde_json::to_value(&message)?)
+                    .await?;
                 let payload = EventPayload::MessageEdited {
                     room_id,
                     message: message.clone(),
@@ -306,9 +309,12 @@ pub async fn delete(
                         "only the sender, an admin or the owner may delete this message".into(),
                     ));
                 }
-                messages::soft_delete(conn, row.id)
+                let tombstone = messages::soft_delete(conn, row.id)
                     .await?
                     .ok_or_else(message_not_found)?;
+                // Its text leaves the sync log too: the log keeps the tombstone.
+                let tombstone = serde_json::to_value(Message::from(tombstone))?;
+                outbox::rewrite_message(conn, room_id, seq, &tombstone).await?;
                 let payload = EventPayload::MessageDeleted {
                     room_id,
                     message_id: row.id,

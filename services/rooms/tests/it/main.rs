@@ -5,6 +5,7 @@ mod api;
 mod bad_text;
 mod batch;
 mod common;
+mod deleted_text;
 mod limits;
 mod membership;
 mod plans;
