@@ -25,17 +25,43 @@ pub enum BusError {
     Silent(std::time::Duration),
 }
 
-/// Whether a broker connection is up, for readiness probes.
-#[derive(Clone, Default, Debug)]
-pub struct Connected(Arc<AtomicBool>);
+/// Whether a broker connection is up, for readiness probes, and how many times it came up:
+/// a consumer whose queue is not durable misses what was published while it was away, and
+/// [`Connected::connects`] lets its owner notice a reconnect and resync.
+#[derive(Clone, Debug)]
+pub struct Connected(Arc<ConnectedInner>);
+
+#[derive(Debug)]
+struct ConnectedInner {
+    up: AtomicBool,
+    connects: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for Connected {
+    fn default() -> Self {
+        Self(Arc::new(ConnectedInner {
+            up: AtomicBool::new(false),
+            connects: tokio::sync::watch::Sender::new(0),
+        }))
+    }
+}
 
 impl Connected {
     pub fn set(&self, up: bool) {
-        self.0.store(up, Ordering::SeqCst);
+        self.0.up.store(up, Ordering::SeqCst);
+        if up {
+            self.0.connects.send_modify(|n| *n += 1);
+        }
     }
 
     pub fn get(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.up.load(Ordering::SeqCst)
+    }
+
+    /// The number of times the connection came up, watched: 1 after the first connect, more
+    /// after each reconnect.
+    pub fn connects(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.connects.subscribe()
     }
 
     /// The readiness check of a consumer: ok while it consumes.

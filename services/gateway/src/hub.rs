@@ -24,6 +24,13 @@ struct Inner {
     by_user: HashMap<Uuid, HashSet<ConnId>>,
     by_room: HashMap<Uuid, HashSet<ConnId>>,
     rooms_of: HashMap<ConnId, HashSet<Uuid>>,
+    /// Sockets whose room list is still loading, with the rooms their user left (or that were
+    /// deleted) meanwhile: the list may have been read before the removal, and must not
+    /// subscribe them again.
+    loading: HashMap<ConnId, HashSet<Uuid>>,
+    /// Cancelled when every socket here must resync (the event queue was lost and rebuilt);
+    /// each socket holds the token current when it registered.
+    resync: CancellationToken,
 }
 
 #[derive(Default)]
@@ -43,11 +50,39 @@ impl Hub {
     ) -> bool {
         let mut inner = self.write();
         inner.conns.insert(id, Conn { user_id, tx, kick });
+        inner.loading.insert(id, HashSet::new());
         let sockets = inner.by_user.entry(user_id).or_default();
         sockets.insert(id);
         let first = sockets.len() == 1;
         inner.rooms_of.entry(id).or_default();
         first
+    }
+
+    /// Subscribes a new socket to the rooms its list named, except those its user left while
+    /// the list was loading; from now on it follows membership events alone.
+    pub fn loaded(&self, id: ConnId, rooms: &[Uuid]) {
+        let left = self.write().loading.remove(&id).unwrap_or_default();
+        let rooms: Vec<Uuid> = rooms
+            .iter()
+            .filter(|r| !left.contains(r))
+            .copied()
+            .collect();
+        self.join_conn(id, &rooms);
+    }
+
+    /// What a socket watches to learn it must resync: take it before [`Hub::add`], so a resync
+    /// between the two still reaches the socket.
+    pub fn resync_token(&self) -> CancellationToken {
+        self.read().resync.clone()
+    }
+
+    /// Closes every socket here so that its client reconnects and syncs what it missed (the
+    /// gateway's event queue was lost with its broker connection). Sockets that register from
+    /// now on are not affected.
+    pub fn resync_all(&self) {
+        let mut inner = self.write();
+        let old = std::mem::take(&mut inner.resync);
+        old.cancel();
     }
 
     /// Whether the user has a socket here.
@@ -67,6 +102,7 @@ impl Hub {
     /// Removes a socket; returns true if it was the user's last one here.
     pub fn remove(&self, id: ConnId) -> bool {
         let mut inner = self.write();
+        inner.loading.remove(&id);
         let Some(conn) = inner.conns.remove(&id) else {
             return false;
         };
@@ -106,13 +142,20 @@ impl Hub {
     /// Subscribes every socket of these users to a room (they just became members).
     pub fn join_users(&self, users: &[Uuid], room: Uuid) {
         let conns: Vec<ConnId> = {
-            let inner = self.read();
-            users
+            let mut inner = self.write();
+            let conns: Vec<ConnId> = users
                 .iter()
                 .filter_map(|u| inner.by_user.get(u))
                 .flatten()
                 .copied()
-                .collect()
+                .collect();
+            // Back in the room: a socket still loading may subscribe to it after all.
+            for conn in &conns {
+                if let Some(left) = inner.loading.get_mut(conn) {
+                    left.remove(&room);
+                }
+            }
+            conns
         };
         for conn in conns {
             self.join_conn(conn, &[room]);
@@ -136,6 +179,22 @@ impl Hub {
                 .map(|c| c.iter().copied().collect())
                 .unwrap_or_default(),
         };
+        // Sockets still loading their rooms: the list may name this room; remember to skip it.
+        let loading: Vec<ConnId> = match users {
+            Some(users) => users
+                .iter()
+                .filter_map(|u| inner.by_user.get(u))
+                .flatten()
+                .filter(|c| inner.loading.contains_key(c))
+                .copied()
+                .collect(),
+            None => inner.loading.keys().copied().collect(),
+        };
+        for conn in loading {
+            if let Some(left) = inner.loading.get_mut(&conn) {
+                left.insert(room);
+            }
+        }
         for conn in conns {
             if let Some(set) = inner.by_room.get_mut(&room) {
                 set.remove(&conn);
@@ -269,6 +328,50 @@ mod tests {
         assert!(!kick_b.is_cancelled());
         assert!(hub.remove(ca));
         assert_eq!(hub.deliver(room, &frame, None), 0);
+    }
+
+    #[test]
+    fn a_room_left_while_the_socket_loads_its_list_is_not_subscribed() {
+        let hub = Hub::default();
+        let (alice, left, kept, back) = (
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+        );
+        let (tx, mut rx) = mpsc::channel(8);
+        let conn = Uuid::new_v4();
+        hub.add(conn, alice, tx, CancellationToken::new());
+        // The list was read before these changes committed; their events come first.
+        hub.leave_users(Some(&[alice]), left);
+        hub.leave_users(Some(&[alice]), back);
+        hub.join_users(&[alice], back);
+        hub.loaded(conn, &[left, kept, back]);
+        let mut rooms = hub.rooms_of(conn);
+        rooms.sort_unstable();
+        let mut expected = vec![kept, back];
+        expected.sort_unstable();
+        assert_eq!(rooms, expected);
+        let frame: Arc<str> = Arc::from("{}");
+        assert_eq!(
+            hub.deliver(left, &frame, None),
+            0,
+            "nothing more from a room left"
+        );
+        assert!(rx.try_recv().is_err());
+        // Once loaded, later changes go through membership events as before.
+        hub.leave_users(Some(&[alice]), kept);
+        assert_eq!(hub.rooms_of(conn), vec![back]);
+    }
+
+    #[test]
+    fn a_resync_reaches_every_socket_registered_before_it_and_none_after() {
+        let hub = Hub::default();
+        let before = hub.resync_token();
+        hub.resync_all();
+        assert!(before.is_cancelled());
+        let after = hub.resync_token();
+        assert!(!after.is_cancelled());
     }
 
     #[test]

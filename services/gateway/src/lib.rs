@@ -129,6 +129,27 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
             .await;
         });
     }
+    {
+        // The event queue is exclusive to this instance and goes with its connection: after a
+        // reconnect, whatever was published meanwhile never reaches the sockets here. Each of
+        // them is closed (1012) so that its client reconnects and syncs from its cursor.
+        let state = state.clone();
+        let mut connects = state.consuming.connects();
+        life.tasks.spawn(async move {
+            loop {
+                tokio::select! {
+                    changed = connects.changed() => if changed.is_err() { break },
+                    () = state.cancel.cancelled() => break,
+                }
+                if *connects.borrow_and_update() > 1 {
+                    tracing::warn!(
+                        "event queue rebuilt after a broker reconnect: every socket resyncs"
+                    );
+                    state.hub.resync_all();
+                }
+            }
+        });
+    }
     life.tasks.spawn(presence::heartbeat(state.clone()));
     life.tasks
         .spawn(presence::writer(state.clone(), presence_changes));

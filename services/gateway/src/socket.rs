@@ -205,13 +205,14 @@ async fn serve(
 ) {
     let tx = conn.tx.clone();
     // Registered first, so membership events that arrive while the rooms load still reach it.
+    let resync = state.hub.resync_token();
     let first_here = state.hub.add(conn.id, conn.user_id, tx, kick.clone());
     tracing::info!("socket open");
 
     let mut ended: Option<CloseReason> =
         match crate::rooms_client::rooms_of(&state.room_lists, conn.user_id).await {
             Ok(mine) => {
-                state.hub.join_conn(conn.id, &mine.room_ids);
+                state.hub.loaded(conn.id, &mine.room_ids);
                 let hello = encode(&ServerFrame::Hello {
                     user_id: conn.user_id,
                     session_id: conn.id,
@@ -282,6 +283,7 @@ async fn serve(
                 ended = Some(reason(close::TOKEN_EXPIRED, "token expired: refresh and reconnect"));
             }
             () = kick.cancelled() => ended = Some(reason(close::POLICY, "too slow")),
+            () = resync.cancelled() => ended = Some(reason(close::SERVICE_RESTART, "events were missed: reconnect and sync")),
             () = state.cancel.cancelled() => ended = Some(reason(close::SERVICE_RESTART, "service restart")),
         }
     }

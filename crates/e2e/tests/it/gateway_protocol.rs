@@ -462,3 +462,46 @@ async fn a_rooms_outage_reaches_the_client_as_unavailable_without_internal_detai
         .await;
     assert_eq!(ack["message"]["body"], "hi");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_broker_reconnect_every_socket_is_closed_so_it_resyncs() {
+    // The gateway reaches RabbitMQ through a proxy the test can cut.
+    let proxy = chat_testkit::TcpProxy::start("127.0.0.1:5672").await;
+    let amqp = chat_testkit::amqp_url().replace("127.0.0.1:5672", &proxy.addr.to_string());
+    assert_ne!(
+        amqp,
+        chat_testkit::amqp_url(),
+        "the test broker URL names 127.0.0.1:5672"
+    );
+    let stack = Stack::start_with(1, move |gw| {
+        gw.common.amqp_url = chat_http::config::Secret::new(amqp.clone());
+    })
+    .await;
+    let (_, token) = stack.user("alice").await;
+    let mut ws = stack.socket(0, &token).await;
+    let readyz = stack.gateways[0]
+        .replace("ws://", "http://")
+        .replace("/ws", "/readyz");
+    let ready = async |want: bool| {
+        chat_testkit::eventually(Duration::from_secs(30), async || {
+            let status = reqwest::get(&readyz).await.ok()?.status();
+            (status.is_success() == want).then_some(())
+        })
+        .await
+    };
+    // The broker goes away (the event queue, exclusive to the connection, with it) and comes
+    // back: what was published meanwhile never reached this socket, so it must resync.
+    proxy.down();
+    assert!(
+        ready(false).await.is_some(),
+        "the gateway noticed the broker was gone"
+    );
+    proxy.up();
+    let closed = ws.expect_close(Duration::from_secs(30)).await;
+    assert_eq!(closed.code, 1012, "{closed:?}");
+    assert!(ready(true).await.is_some());
+    // A socket opened after the reconnect stays.
+    let mut again = stack.socket(0, &token).await;
+    again.send_json(&json!({"type": "ping"})).await;
+    again.expect("pong", WAIT, |_| true).await;
+}
