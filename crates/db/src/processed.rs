@@ -22,3 +22,21 @@ pub async fn first_time(
         .await?;
     Ok(inserted == 1)
 }
+
+/// Forgets events handled before `before` (at most `batch` at once; returns how many): a
+/// redelivery comes within minutes of the first delivery, so the record is needed for a while,
+/// not forever.
+pub async fn prune(
+    conn: &mut AsyncPgConnection,
+    before: chrono::DateTime<chrono::Utc>,
+    batch: i64,
+) -> Result<usize, DbError> {
+    Ok(diesel::sql_query(
+        "DELETE FROM processed_events WHERE ctid = ANY(ARRAY( \
+             SELECT ctid FROM processed_events WHERE processed_at < $1 LIMIT $2))",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(before)
+    .bind::<diesel::sql_types::BigInt, _>(batch)
+    .execute(conn)
+    .await?)
+}

@@ -126,3 +126,25 @@ pub async fn revoke_others(
         .execute(conn)
         .await?)
 }
+
+/// Deletes refresh tokens that can no longer do anything (at most `batch`; returns how many):
+/// those expired before `now`, and those revoked before `revoked_before`. A spent token that
+/// has not expired is kept: presented again, it is how a theft is noticed (its family is then
+/// revoked).
+pub async fn prune(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    revoked_before: DateTime<Utc>,
+    batch: i64,
+) -> Result<usize, DbError> {
+    Ok(diesel::sql_query(
+        "DELETE FROM refresh_tokens WHERE id IN ( \
+             SELECT id FROM refresh_tokens \
+             WHERE expires_at < $1 OR revoked_at < $2 LIMIT $3)",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .bind::<diesel::sql_types::Timestamptz, _>(revoked_before)
+    .bind::<diesel::sql_types::BigInt, _>(batch)
+    .execute(conn)
+    .await?)
+}

@@ -57,3 +57,21 @@ pub async fn delete_for_user(
     .execute(conn)
     .await?)
 }
+
+/// Deletes link tokens that expired or were used before `before` (at most `batch`; returns
+/// how many).
+pub async fn prune(
+    conn: &mut AsyncPgConnection,
+    before: DateTime<Utc>,
+    batch: i64,
+) -> Result<usize, DbError> {
+    Ok(diesel::sql_query(
+        "DELETE FROM telegram_link_tokens WHERE id IN ( \
+             SELECT id FROM telegram_link_tokens \
+             WHERE expires_at < $1 OR used_at < $1 LIMIT $2)",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(before)
+    .bind::<diesel::sql_types::BigInt, _>(batch)
+    .execute(conn)
+    .await?)
+}

@@ -5,6 +5,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod health;
+pub mod housekeeping;
 pub mod limits;
 pub mod openapi;
 pub mod request_id;

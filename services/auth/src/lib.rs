@@ -117,6 +117,8 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     let service_settings =
         web::Data::new(ServiceSettings::new(config.common.service_token.as_ref()));
     let life = Lifecycle::new(config.common.shutdown_timeout_secs);
+    life.tasks
+        .spawn(sessions::prune_forever(pool.clone(), life.cancel.clone()));
     let auth_settings = web::Data::new(AuthSettings {
         verifier,
         allowed_origins: config.common.allowed_origins.clone(),

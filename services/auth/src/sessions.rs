@@ -198,3 +198,25 @@ pub async fn logout_everywhere(service: &AuthService, user_id: Uuid) -> Result<(
     tracing::info!(user.id = %user_id, revoked, "logged out everywhere");
     Ok(())
 }
+
+/// Tokens kept only while they can do something: refresh tokens until they expire (a revoked
+/// one a day after its revocation) and Telegram link tokens a day after they expired or were
+/// used. Every ten minutes, a batch at a time, until `cancel`.
+pub async fn prune_forever(pool: chat_db::Pool, cancel: tokio_util::sync::CancellationToken) {
+    let every = std::time::Duration::from_secs(600);
+    chat_http::housekeeping::prune_forever(pool, "tokens", every, cancel, |mut conn| async move {
+        prune(&mut conn, chrono::Utc::now()).await
+    })
+    .await;
+}
+
+/// One round of [`prune_forever`] as of `now`: how many tokens went.
+pub async fn prune(
+    conn: &mut AsyncPgConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, chat_db::DbError> {
+    let a_day_ago = now - chrono::Duration::days(1);
+    let refresh = sessions::prune(conn, now, a_day_ago, 10_000).await?;
+    let links = chat_db::telegram_links::prune(conn, a_day_ago, 10_000).await?;
+    Ok(refresh + links)
+}

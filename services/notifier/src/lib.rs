@@ -117,6 +117,17 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
             .await;
         });
     }
+    // A redelivery comes within minutes; a week of dedupe records is plenty.
+    life.tasks.spawn(chat_http::housekeeping::prune_forever(
+        state.pool.clone(),
+        "processed events",
+        std::time::Duration::from_secs(600),
+        life.cancel.clone(),
+        |mut conn| async move {
+            let week_ago = chrono::Utc::now() - chrono::Duration::days(7);
+            chat_db::processed::prune(&mut conn, week_ago, 10_000).await
+        },
+    ));
     for _ in 0..state.config.send_workers.max(1) {
         life.tasks
             .spawn(digest::run(state.clone(), life.cancel.clone()));

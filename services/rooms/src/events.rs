@@ -46,21 +46,16 @@ pub async fn create_room(
 
 /// Drops published events older than the retention, every minute, a batch at a time.
 pub async fn prune_forever(pool: Pool, retention_secs: i64, cancel: CancellationToken) {
-    loop {
-        let cutoff = chrono::Utc::now() - chrono::Duration::seconds(retention_secs);
-        let pruned = async {
-            let mut conn = chat_db::conn(&pool).await?;
+    let every = Duration::from_secs(60);
+    chat_http::housekeeping::prune_forever(
+        pool,
+        "sync log",
+        every,
+        cancel,
+        |mut conn| async move {
+            let cutoff = chrono::Utc::now() - chrono::Duration::seconds(retention_secs);
             outbox::prune(&mut conn, cutoff, 10_000).await
-        }
-        .await;
-        match pruned {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(pruned = n, "old events pruned from the sync log"),
-            Err(e) => tracing::debug!(error = %e, "pruning the sync log failed; will retry"),
-        }
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
-        }
-    }
+        },
+    )
+    .await;
 }
