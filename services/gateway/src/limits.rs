@@ -60,13 +60,23 @@ pub struct SocketCaps {
 
 /// A place under a cap, given back when dropped (when the socket ends).
 pub struct Held {
-    release: Box<dyn FnOnce() + Send + Sync>,
+    caps: Arc<SocketCaps>,
+    /// What it counts against; `None` under no cap.
+    key: Option<Key>,
+}
+
+enum Key {
+    User(Uuid),
+    Address(IpAddr),
 }
 
 impl Drop for Held {
     fn drop(&mut self) {
-        let release = std::mem::replace(&mut self.release, Box::new(|| {}));
-        release();
+        match self.key.take() {
+            Some(Key::User(user)) => give_back(&self.caps.users, &user),
+            Some(Key::Address(address)) => give_back(&self.caps.addresses, &address),
+            None => {}
+        }
     }
 }
 
@@ -82,31 +92,29 @@ impl SocketCaps {
 
     /// A place for one more socket of `user`, or `None` at the cap.
     pub fn user(self: &Arc<Self>, user: Uuid) -> Option<Held> {
-        let caps = self.clone();
-        take(&self.users, user, self.per_user, move || {
-            give_back(&caps.users, &user);
-        })
+        let counted = take(&self.users, user, self.per_user);
+        self.hold(counted.map(|c| c.then_some(Key::User(user))))
     }
 
     /// A place for one more socket from `address`, or `None` at the cap.
     pub fn address(self: &Arc<Self>, address: IpAddr) -> Option<Held> {
-        let caps = self.clone();
-        take(&self.addresses, address, self.per_address, move || {
-            give_back(&caps.addresses, &address);
+        let counted = take(&self.addresses, address, self.per_address);
+        self.hold(counted.map(|c| c.then_some(Key::Address(address))))
+    }
+
+    fn hold(self: &Arc<Self>, key: Option<Option<Key>>) -> Option<Held> {
+        key.map(|key| Held {
+            caps: self.clone(),
+            key,
         })
     }
 }
 
-fn take<K: Hash + Eq>(
-    counts: &Mutex<HashMap<K, usize>>,
-    key: K,
-    cap: usize,
-    release: impl FnOnce() + Send + Sync + 'static,
-) -> Option<Held> {
+/// Counts one more under `cap` (0: no cap, nothing counted): `Some(true)` when counted,
+/// `Some(false)` when there is no cap, `None` at the cap.
+fn take<K: Hash + Eq>(counts: &Mutex<HashMap<K, usize>>, key: K, cap: usize) -> Option<bool> {
     if cap == 0 {
-        return Some(Held {
-            release: Box::new(|| {}),
-        });
+        return Some(false);
     }
     let mut counts = counts.lock().unwrap_or_else(|e| e.into_inner());
     let count = counts.entry(key).or_default();
@@ -114,9 +122,7 @@ fn take<K: Hash + Eq>(
         return None;
     }
     *count += 1;
-    Some(Held {
-        release: Box::new(release),
-    })
+    Some(true)
 }
 
 fn give_back<K: Hash + Eq>(counts: &Mutex<HashMap<K, usize>>, key: &K) {

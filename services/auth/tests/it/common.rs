@@ -63,6 +63,14 @@ impl Auth for TestApp {
     }
 }
 
+/// The id of the user a register or login reply names.
+pub fn user_id(reply: &Reply) -> String {
+    reply.body["user"]["id"]
+        .as_str()
+        .expect("user id")
+        .to_owned()
+}
+
 pub fn token(reply: &Reply) -> String {
     reply.body["access_token"]
         .as_str()

@@ -4,3 +4,4 @@
 mod account;
 mod api;
 mod common;
+mod tokens;
