@@ -3,6 +3,7 @@
 use crate::DbError;
 use crate::messages::MessageRow;
 use crate::schema::{room_members, rooms};
+use chat_domain::paging::TimeKey;
 use chat_domain::{MemberRole, Message, RoomKind, RoomSummary};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -138,15 +139,52 @@ pub async fn member(
         .optional()?)
 }
 
+/// Every member of the room, oldest first. For the service's own work (events to each member);
+/// what a client asks for goes through [`members_page`].
 pub async fn members(
     conn: &mut AsyncPgConnection,
     room_id: Uuid,
 ) -> Result<Vec<MemberRow>, DbError> {
     Ok(room_members::table
         .filter(room_members::room_id.eq(room_id))
-        .order(room_members::joined_at)
+        .order((room_members::joined_at, room_members::user_id))
         .select(MemberRow::as_select())
         .load(conn)
+        .await?)
+}
+
+/// Up to `limit` members of the room in the order of [`members`], after the member at
+/// `after` (`joined_at`, `user_id`) when given; read through `room_members_joined_idx`.
+pub async fn members_page(
+    conn: &mut AsyncPgConnection,
+    room_id: Uuid,
+    after: Option<TimeKey>,
+    limit: i64,
+) -> Result<Vec<MemberRow>, DbError> {
+    let mut query = room_members::table
+        .filter(room_members::room_id.eq(room_id))
+        .order((room_members::joined_at, room_members::user_id))
+        .select(MemberRow::as_select())
+        .limit(limit)
+        .into_boxed();
+    if let Some((joined_at, user_id)) = after {
+        query = query.filter(
+            room_members::joined_at
+                .gt(joined_at)
+                .or(room_members::joined_at
+                    .eq(joined_at)
+                    .and(room_members::user_id.gt(user_id))),
+        );
+    }
+    Ok(query.load(conn).await?)
+}
+
+/// How many members the room has.
+pub async fn member_count(conn: &mut AsyncPgConnection, room_id: Uuid) -> Result<i64, DbError> {
+    Ok(room_members::table
+        .filter(room_members::room_id.eq(room_id))
+        .count()
+        .get_result(conn)
         .await?)
 }
 
@@ -381,11 +419,14 @@ struct SummaryRow {
     lm_deleted_at: Option<DateTime<Utc>>,
 }
 
-/// "My rooms" in one query: newest activity first, each with my unread count (the gap-free seq
+/// A page of "my rooms" in one query: newest activity first (after the room at `after`,
+/// `(last_activity_at, id)`, when given), each with my unread count (the gap-free seq
 /// makes it `last_seq - last_read_seq`), member count, the direct peer and the last message.
 pub async fn summaries(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
+    after: Option<TimeKey>,
+    limit: i64,
 ) -> Result<Vec<RoomSummary>, DbError> {
     let rows: Vec<SummaryRow> = diesel::sql_query(
         "SELECT r.id, r.kind, r.name, r.topic, r.last_seq, m.last_read_seq, m.role AS my_role, \
@@ -402,9 +443,14 @@ pub async fn summaries(
          JOIN rooms r ON r.id = m.room_id AND r.deleted_at IS NULL \
          LEFT JOIN messages lm ON lm.room_id = r.id AND lm.seq = r.last_seq \
          WHERE m.user_id = $1 \
-         ORDER BY r.last_activity_at DESC, r.id",
+           AND ($2::timestamptz IS NULL OR (r.last_activity_at, r.id) < ($2, $3)) \
+         ORDER BY r.last_activity_at DESC, r.id DESC \
+         LIMIT $4",
     )
     .bind::<sql_types::Uuid, _>(user_id)
+    .bind::<sql_types::Nullable<sql_types::Timestamptz>, _>(after.map(|a| a.0))
+    .bind::<sql_types::Nullable<sql_types::Uuid>, _>(after.map(|a| a.1))
+    .bind::<sql_types::BigInt, _>(limit)
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(SummaryRow::into_summary).collect())

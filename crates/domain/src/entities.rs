@@ -103,7 +103,7 @@ pub struct RoomMember {
     pub last_read_seq: i64,
 }
 
-/// A room with its members.
+/// A room with its member count and its first members.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Room {
     pub id: Uuid,
@@ -112,6 +112,10 @@ pub struct Room {
     pub topic: Option<String>,
     pub last_seq: i64,
     pub created_at: DateTime<Utc>,
+    /// How many members the room has.
+    pub member_count: i64,
+    /// The first 100 members, oldest first: all of them when `member_count` is at most 100.
+    /// The rest are read a page at a time from `GET /api/rooms/{id}/members`.
     pub members: Vec<RoomMember>,
 }
 

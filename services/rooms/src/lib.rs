@@ -121,6 +121,7 @@ pub(crate) fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::search::search)
         .service(handlers::open_direct::open_direct)
         .service(handlers::get_room::get_room)
+        .service(handlers::get_room::list_members)
         .service(update_room::update_room)
         .service(update_room::delete_room)
         .service(membership::join)

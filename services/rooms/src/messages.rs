@@ -350,6 +350,15 @@ pub async fn mark_read(
     let (room, member) = member_of(&mut conn, room_id, me).await?;
     let seq = seq.min(room.last_seq);
     let room_last_seq = room.last_seq;
+    if seq <= member.last_read_seq {
+        // Nothing moves: no transaction, and above all no wait on the room's row, which
+        // every send to the room holds while it commits.
+        return Ok(Watermark {
+            room_id,
+            last_read_seq: member.last_read_seq,
+            unread: (room_last_seq - member.last_read_seq).max(0),
+        });
+    }
     let last_read_seq = store
         .write(&mut conn, move |conn| {
             Box::pin(async move {

@@ -10,7 +10,7 @@ use chat_db::rooms::{self, MemberRow, NewRoom, PublicRoomRow, RoomRow, direct_ke
 use chat_db::{AsyncPgConnection, users};
 use chat_domain::api::MAX_ROOM_IDS_BATCH;
 use chat_domain::events::EventPayload;
-use chat_domain::paging;
+use chat_domain::paging::{self, TimeKey};
 use chat_domain::{MemberRole, Room, RoomKind, RoomMember, RoomName, RoomSummary, Topic};
 use chat_http::RequestId;
 use chat_http::limits::Limiter;
@@ -19,41 +19,69 @@ use uuid::Uuid;
 /// Most members a room may be created with at once.
 pub const MAX_INITIAL_MEMBERS: usize = 200;
 
-pub fn to_room(room: RoomRow, members: &[MemberRow]) -> Room {
-    Room {
+/// Most members a room carries with it; the rest are read a page at a time ([`members`]).
+pub const EMBEDDED_MEMBERS: i64 = 100;
+
+fn to_member(m: &MemberRow) -> RoomMember {
+    RoomMember {
+        user_id: m.user_id,
+        role: m.role(),
+        last_read_seq: m.last_read_seq,
+    }
+}
+
+/// The room with its member count and first [`EMBEDDED_MEMBERS`] members, read on the
+/// caller's connection: taking a second one from the pool while holding the first deadlocks
+/// once as many requests as the pool has connections do so.
+async fn with_members(conn: &mut AsyncPgConnection, room: RoomRow) -> Result<Room> {
+    let members = rooms::members_page(conn, room.id, None, EMBEDDED_MEMBERS).await?;
+    let member_count = match i64::try_from(members.len()) {
+        Ok(n) if n < EMBEDDED_MEMBERS => n,
+        _ => rooms::member_count(conn, room.id).await?,
+    };
+    Ok(Room {
         id: room.id,
         kind: room.kind(),
         name: room.name,
         topic: room.topic,
         last_seq: room.last_seq,
         created_at: room.created_at,
-        members: members
-            .iter()
-            .map(|m| RoomMember {
-                user_id: m.user_id,
-                role: m.role(),
-                last_read_seq: m.last_read_seq,
-            })
-            .collect(),
-    }
+        member_count,
+        members: members.iter().map(to_member).collect(),
+    })
 }
 
-/// The room as it is now, read on the caller's connection: taking a second one from the pool
-/// while holding the first deadlocks once as many requests as the pool has connections do so.
+/// The room as it is now (see [`with_members`]).
 pub async fn view(conn: &mut AsyncPgConnection, room_id: Uuid) -> Result<Room> {
     let room = rooms::find(conn, room_id)
         .await?
         .ok_or_else(room_not_found)?;
-    let members = rooms::members(conn, room.id).await?;
-    Ok(to_room(room, &members))
+    with_members(conn, room).await
 }
 
-/// A room with its members, if I am a member or it is public.
+/// A room with its first members, if I am a member or it is public.
 pub async fn get(store: &Store, me: Uuid, room_id: Uuid) -> Result<Room> {
     let mut conn = store.conn().await?;
     let (room, _) = readable(&mut conn, room_id, me).await?;
-    let members = rooms::members(&mut conn, room.id).await?;
-    Ok(to_room(room, &members))
+    with_members(&mut conn, room).await
+}
+
+/// A page of a room's members, oldest first, if I am a member or it is public; with the
+/// position after its last member when more follow.
+pub async fn members(
+    store: &Store,
+    me: Uuid,
+    room_id: Uuid,
+    after: Option<TimeKey>,
+    size: i64,
+) -> Result<(Vec<RoomMember>, Option<TimeKey>)> {
+    let mut conn = store.conn().await?;
+    readable(&mut conn, room_id, me).await?;
+    let mut rows = rooms::members_page(&mut conn, room_id, after, paging::read_size(size)).await?;
+    let next = paging::has_more(&mut rows, size)
+        .then(|| rows.last().map(|m| (m.joined_at, m.user_id)))
+        .flatten();
+    Ok((rows.iter().map(to_member).collect(), next))
 }
 
 /// A group or public room to create; I become its owner.
@@ -117,8 +145,7 @@ pub async fn create(
             })
         })
         .await?;
-    let members = rooms::members(&mut conn, room.id).await?;
-    Ok(to_room(room, &members))
+    with_members(&mut conn, room).await
 }
 
 /// Gets or creates the direct room with a user: one per pair, whatever the order or
@@ -141,8 +168,7 @@ pub async fn open_direct(
     };
     let key = direct_key(me, peer);
     if let Some(room) = rooms::find_by_direct_key(&mut conn, &key).await? {
-        let members = rooms::members(&mut conn, room.id).await?;
-        return Ok(to_room(room, &members));
+        return with_members(&mut conn, room).await;
     }
     let room = store
         .write(&mut conn, move |conn| {
@@ -169,8 +195,7 @@ pub async fn open_direct(
             })
         })
         .await?;
-    let members = rooms::members(&mut conn, room.id).await?;
-    Ok(to_room(room, &members))
+    with_members(&mut conn, room).await
 }
 
 /// Renames a room or changes its topic (owner or admin); `None` leaves a field as it is.
@@ -211,8 +236,7 @@ pub async fn update(
             })
         })
         .await?;
-    let members = rooms::members(&mut conn, room.id).await?;
-    Ok(to_room(room, &members))
+    with_members(&mut conn, room).await
 }
 
 /// Deletes a room (owner only); its members are told.
@@ -256,10 +280,21 @@ pub async fn delete_locked(
     Ok(emit(conn, request_id, payload).await?)
 }
 
-/// My rooms, newest activity first, each with its last message and my unread count.
-pub async fn list(store: &Store, me: Uuid) -> Result<Vec<RoomSummary>> {
+/// A page of my rooms, newest activity first (after the room at `after`, its
+/// `(last_activity_at, id)`), each with its last message and my unread count; with the
+/// position after its last room when more follow.
+pub async fn list(
+    store: &Store,
+    me: Uuid,
+    after: Option<TimeKey>,
+    size: i64,
+) -> Result<(Vec<RoomSummary>, Option<TimeKey>)> {
     let mut conn = store.conn().await?;
-    Ok(rooms::summaries(&mut conn, me).await?)
+    let mut rows = rooms::summaries(&mut conn, me, after, paging::read_size(size)).await?;
+    let next = paging::has_more(&mut rows, size)
+        .then(|| rows.last().map(|r| (r.last_activity_at, r.id)))
+        .flatten();
+    Ok((rows, next))
 }
 
 /// A page of the public rooms' directory, by name, filtered by any part of a word of the name

@@ -39,6 +39,39 @@ describe('createApi', () => {
     expect(Object.keys(h).map((k) => k.toLowerCase())).not.toContain('authorization');
   });
 
+  it('reads every page of my rooms, each room once', async () => {
+    const { fetch, calls } = fakeFetch((url) =>
+      url.includes('cursor=c1')
+        ? json(200, { rooms: [{ id: 'b' }, { id: 'c' }], next_cursor: null })
+        : json(200, { rooms: [{ id: 'a' }, { id: 'b' }], next_cursor: 'c1' }),
+    );
+    const api = createApi({ fetch });
+    const rooms = await api.listRooms();
+    expect(rooms.map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect(calls.map((c) => c.url)).toEqual(['/api/rooms?limit=200', '/api/rooms?cursor=c1&limit=200']);
+  });
+
+  it("reads a big room's members a page at a time, a small one's not at all", async () => {
+    const member = (id: string) => ({ user_id: id, role: 'member', last_read_seq: 0 });
+    const room = (count: number) => ({ id: 'r', kind: 'group', last_seq: 0, created_at: '', member_count: count, members: [member('m1')] });
+    const { fetch, calls } = fakeFetch((url) => {
+      if (url === '/api/rooms/small') return json(200, { ...room(1), id: 'small' });
+      if (url === '/api/rooms/r') return json(200, room(3));
+      if (url.includes('cursor=p2')) return json(200, { members: [member('m3')], next_cursor: null });
+      return json(200, { members: [member('m1'), member('m2')], next_cursor: 'p2' });
+    });
+    const api = createApi({ fetch });
+    expect((await api.getRoom('small')).members).toHaveLength(1);
+    const big = await api.getRoom('r');
+    expect(big.members.map((m) => m.user_id)).toEqual(['m1', 'm2', 'm3']);
+    expect(calls.map((c) => c.url)).toEqual([
+      '/api/rooms/small',
+      '/api/rooms/r',
+      '/api/rooms/r/members?limit=200',
+      '/api/rooms/r/members?cursor=p2&limit=200',
+    ]);
+  });
+
   it('builds message queries and omits empty parameters', async () => {
     const { fetch, calls } = fakeFetch(() => json(200, { messages: [], has_more: false }));
     const api = createApi({ fetch });

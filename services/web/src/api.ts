@@ -193,6 +193,37 @@ export function createApi(options: ApiOptions = {}) {
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
+  // A room carries its first 100 members; a bigger one's are all read, a page at a time.
+  async function withAllMembers(room: Room): Promise<Room> {
+    if (room.members.length >= room.member_count) return room;
+    const members: Room['members'] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page: { members: Room['members']; next_cursor: string | null } = await request(
+        'GET',
+        `${roomPath(room.id)}/members${query({ cursor, limit: 200 })}`,
+      );
+      members.push(...page.members);
+      if (!page.next_cursor) return { ...room, members };
+      cursor = page.next_cursor;
+    }
+  }
+
+  // Every page of my rooms (a room with new activity moves to the front: kept once, by id).
+  async function allRooms(): Promise<RoomSummary[]> {
+    const rooms = new Map<string, RoomSummary>();
+    let cursor: string | undefined;
+    for (;;) {
+      const page: { rooms: RoomSummary[]; next_cursor: string | null } = await request(
+        'GET',
+        `/api/rooms${query({ cursor, limit: 200 })}`,
+      );
+      for (const r of page.rooms) if (!rooms.has(r.id)) rooms.set(r.id, r);
+      if (!page.next_cursor) return [...rooms.values()];
+      cursor = page.next_cursor;
+    }
+  }
+
   return {
     refresh,
     register: (input: RegisterInput) => request<Session>('POST', '/api/auth/register', input),
@@ -211,8 +242,8 @@ export function createApi(options: ApiOptions = {}) {
       request<{ users: User[] }>('GET', `/api/users${query({ q, exclude_me: true, limit })}`).then(
         (r) => r.users,
       ),
-    listRooms: () => request<{ rooms: RoomSummary[] }>('GET', '/api/rooms').then((r) => r.rooms),
-    getRoom: (id: string) => request<Room>('GET', `/api/rooms/${encodeURIComponent(id)}`),
+    listRooms: allRooms,
+    getRoom: (id: string) => request<Room>('GET', `/api/rooms/${encodeURIComponent(id)}`).then(withAllMembers),
     openDirect: (userId: string) => request<Room>('POST', '/api/rooms/direct', { user_id: userId }),
     getMessages: (roomId: string, q: MessageQuery = {}) =>
       request<MessagePage>('GET', `/api/rooms/${encodeURIComponent(roomId)}/messages${query(q)}`),
@@ -228,14 +259,14 @@ export function createApi(options: ApiOptions = {}) {
       request<Message>('PATCH', `${roomPath(roomId)}/messages/${seq}`, { body }),
     deleteMessage: (roomId: string, seq: number) => request<void>('DELETE', `${roomPath(roomId)}/messages/${seq}`),
     readers: (roomId: string, seq: number) => request<Readers>('GET', `${roomPath(roomId)}/messages/${seq}/readers`),
-    createRoom: (room: NewRoom) => request<Room>('POST', '/api/rooms', room),
+    createRoom: (room: NewRoom) => request<Room>('POST', '/api/rooms', room).then(withAllMembers),
     updateRoom: (roomId: string, patch: { name?: string; topic?: string | null }) =>
       request<Room>('PATCH', roomPath(roomId), patch),
     publicRooms: (q: string, limit = 30) =>
       request<{ rooms: PublicRoom[]; next_cursor: string | null }>('GET', `/api/rooms/public${query({ q, limit })}`).then(
         (r) => r.rooms,
       ),
-    joinRoom: (roomId: string) => request<Room>('POST', `${roomPath(roomId)}/join`, {}),
+    joinRoom: (roomId: string) => request<Room>('POST', `${roomPath(roomId)}/join`, {}).then(withAllMembers),
     leaveRoom: (roomId: string) => request<unknown>('POST', `${roomPath(roomId)}/leave`, {}),
     addMember: (roomId: string, userId: string) => request<Room>('POST', `${roomPath(roomId)}/members`, { user_id: userId }),
     kick: (roomId: string, userId: string) =>

@@ -39,7 +39,7 @@ class FakeBackend {
         if (this.failRooms) throw this.failRooms;
         return [summary(ROOM, { last_seq: last(), last_read_seq: 0, unread: 0, last_message: this.messages.at(-1) ?? null })];
       }),
-      getRoom: vi.fn(async (id: string) => ({ id, kind: 'direct' as const, name: null, topic: null, last_seq: last(), created_at: '', members: [{ user_id: ME, role: 'member' as const, last_read_seq: 0 }, { user_id: BOB, role: 'member' as const, last_read_seq: 1 }] })),
+      getRoom: vi.fn(async (id: string) => ({ id, kind: 'direct' as const, name: null, topic: null, last_seq: last(), created_at: '', member_count: 2, members: [{ user_id: ME, role: 'member' as const, last_read_seq: 0 }, { user_id: BOB, role: 'member' as const, last_read_seq: 1 }] })),
       getMessages: vi.fn(async (_room: string, q: MessageQuery = {}) => page(q)),
       markRead: vi.fn(async (room_id: string, seq: number) => {
         this.reads.push(seq);

@@ -214,7 +214,7 @@ describe('receipts, typing, presence', () => {
   it('tracks the highest seq read by others', () => {
     const s = run(
       [
-        { type: 'room_detail', room: { id: ROOM, kind: 'direct', name: null, topic: null, last_seq: 9, created_at: '', members: [{ user_id: ME, role: 'member', last_read_seq: 9 }, { user_id: BOB, role: 'member', last_read_seq: 3 }] } },
+        { type: 'room_detail', room: { id: ROOM, kind: 'direct', name: null, topic: null, last_seq: 9, created_at: '', member_count: 2, members: [{ user_id: ME, role: 'member', last_read_seq: 9 }, { user_id: BOB, role: 'member', last_read_seq: 3 }] } },
         { type: 'read_receipt', room_id: ROOM, user_id: BOB, seq: 5 },
         { type: 'read_receipt', room_id: ROOM, user_id: BOB, seq: 4 },
       ],

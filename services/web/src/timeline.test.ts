@@ -43,6 +43,7 @@ describe('rooms, receipts and membership', () => {
             topic: null,
             last_seq: 3,
             created_at: '2024-01-01T12:00:00Z',
+            member_count: 2,
             members: [
               { user_id: ME, role: 'owner', last_read_seq: 3 },
               { user_id: BOB, role: 'member', last_read_seq: 3 },

@@ -8,6 +8,7 @@ mod common;
 mod deleted_text;
 mod limits;
 mod membership;
+mod pages;
 mod plans;
 mod room_ids;
 mod sync_log;

@@ -189,9 +189,27 @@ async fn the_frequent_queries_never_scan_a_whole_table() {
             "my rooms",
             reads(&mut conn, |c| {
                 Box::pin(async move {
-                    let mine = rooms::summaries(c, user).await.unwrap();
-                    assert!(mine.len() >= 5, "{} rooms", mine.len());
+                    let mine = rooms::summaries(c, user, None, 3).await.unwrap();
+                    assert_eq!(mine.len(), 3);
                     assert!(mine.iter().all(|r| r.last_message.is_some()));
+                    let last = mine.last().unwrap();
+                    let after = Some((last.last_activity_at, last.id));
+                    let rest = rooms::summaries(c, user, after, 100).await.unwrap();
+                    assert!(rest.len() >= 2, "{} more rooms", rest.len());
+                    assert!(rest.iter().all(|r| mine.iter().all(|m| m.id != r.id)));
+                })
+            })
+            .await,
+        ),
+        (
+            "a page of members",
+            reads(&mut conn, |c| {
+                Box::pin(async move {
+                    let first = rooms::members_page(c, room, None, 1).await.unwrap();
+                    assert_eq!(first.len(), 1);
+                    let after = Some((first[0].joined_at, first[0].user_id));
+                    let rest = rooms::members_page(c, room, after, 50).await.unwrap();
+                    assert!(rest.iter().all(|m| m.user_id != first[0].user_id));
                 })
             })
             .await,

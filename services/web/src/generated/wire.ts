@@ -263,6 +263,11 @@ export interface components {
             role: string;
             telegram: components["schemas"]["TelegramState"];
         };
+        MemberPage: {
+            members: components["schemas"]["RoomMember"][];
+            /** @description Where the next page starts; absent on the last page. */
+            next_cursor?: string | null;
+        };
         /** @enum {string} */
         MemberRole: "owner" | "admin" | "member";
         /** @description A stored message. `seq` is its gap-free position in its room. */
@@ -385,7 +390,7 @@ export interface components {
             /** @description 3-32 letters, digits or underscores; unique ignoring case. */
             username: string;
         };
-        /** @description A room with its members. */
+        /** @description A room with its member count and its first members. */
         Room: {
             /** Format: date-time */
             created_at: string;
@@ -394,6 +399,15 @@ export interface components {
             kind: components["schemas"]["RoomKind"];
             /** Format: int64 */
             last_seq: number;
+            /**
+             * Format: int64
+             * @description How many members the room has.
+             */
+            member_count: number;
+            /**
+             * @description The first 100 members, oldest first: all of them when `member_count` is at most 100.
+             *     The rest are read a page at a time from `GET /api/rooms/{id}/members`.
+             */
             members: components["schemas"]["RoomMember"][];
             name?: string | null;
             topic?: string | null;
@@ -430,6 +444,11 @@ export interface components {
         /** @enum {string} */
         RoomKind: "direct" | "saved" | "group" | "public";
         RoomList: {
+            /**
+             * @description Where the next page starts; absent on the last page. A room with new activity moves to
+             *     the front, so a client paging while messages arrive keeps the rooms by id.
+             */
+            next_cursor?: string | null;
             rooms: components["schemas"]["RoomSummary"][];
         };
         RoomMember: {

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS room_members_joined_idx;
