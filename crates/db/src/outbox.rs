@@ -159,13 +159,15 @@ struct Xmin {
     xmin: i64,
 }
 
-/// The oldest transaction still running: rows of older transactions are all committed (or
-/// rolled back), so sync serves only those, in (xid, id) order.
+/// The oldest transaction still running that could yet commit outbox rows (the SQL function
+/// `sync_safe_xid`): rows of older transactions are all committed or never will be, so sync
+/// serves only those, in (xid, id) order. A transaction running longer than three times
+/// `chat.sync_commit_deadline` is not waited for: a deferred trigger refuses outbox rows from
+/// any transaction committing after the deadline (migration 000015).
 async fn safe_xmin(conn: &mut AsyncPgConnection) -> Result<i64, DbError> {
-    let row: Xmin =
-        diesel::sql_query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin")
-            .get_result(conn)
-            .await?;
+    let row: Xmin = diesel::sql_query("SELECT sync_safe_xid() AS xmin")
+        .get_result(conn)
+        .await?;
     Ok(row.xmin)
 }
 
@@ -197,7 +199,7 @@ pub async fn rooms_at_head(
     }
     // The outer join keeps one row (with the snapshot) when nobody has a room.
     let rows: Vec<Row> = diesel::sql_query(format!(
-        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin, \
+        "SELECT sync_safe_xid() AS xmin, \
                 x.user_id, x.room_id \
          FROM (VALUES (1)) AS one(n) LEFT JOIN ({}) AS x ON true",
         crate::rooms::LIVE_ROOMS_OF_MEMBERS
@@ -261,7 +263,7 @@ pub async fn sync_since(
     // row (with the snapshot's xmin and the horizon check) when there is nothing to serve.
     let rows: Vec<Row> = diesel::sql_query(format!(
         "WITH snap AS MATERIALIZED ( \
-             SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin, \
+             SELECT sync_safe_xid() AS xmin, \
                     ($2::bigint, $3::bigint) < (h.xid, h.id) AS stale \
              FROM sync_horizon h LIMIT 1), \
          mine AS ({rooms}) \

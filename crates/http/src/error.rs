@@ -241,6 +241,13 @@ impl From<DbError> for ApiError {
                 diesel::result::DatabaseErrorKind::ClosedConnection,
                 _,
             )) => Self::dependency("database", err),
+            // A transaction PostgreSQL refused to commit as it stood and that may well succeed
+            // when tried again: a serialization failure, or one that wrote sync events and ran
+            // past `chat.sync_commit_deadline` (migration 000015). A 503 with Retry-After.
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::SerializationFailure,
+                _,
+            )) => Self::dependency("database", err),
             // Text PostgreSQL cannot store (NUL) that no parser refused first: the client's
             // input, so a 422, never a 500. Most fields refuse it when parsed; this catches the
             // rest (search terms, cursors, logins) in one place.

@@ -102,6 +102,78 @@ async fn a_row_of_a_transaction_still_open_holds_back_every_later_row_until_it_c
     assert_eq!(seqs, vec![4], "{served:?}");
 }
 
+/// A database whose transactions must commit sync events within `deadline`; its setup (a user,
+/// a room) and a reader's cursor after whatever the setup wrote.
+async fn deadline_db(deadline: &str) -> (TestDb, Uuid, Uuid, AsyncPgConnection, Cursor) {
+    let db = TestDb::new().await;
+    let mut admin = db.conn().await;
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{}\" SET chat.sync_commit_deadline = '{deadline}'",
+            db.name
+        ))
+        .await
+        .unwrap();
+    let (user, room) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut setup = db.conn().await;
+    setup
+        .batch_execute(&format!(
+            "INSERT INTO users (id, username, email, display_name, password_hash) \
+                 VALUES ('{user}', 'ann', 'ann@example.com', 'Ann', 'x'); \
+             INSERT INTO rooms (id, kind, name) VALUES ('{room}', 'group', 'g'); \
+             INSERT INTO room_members (room_id, user_id, role) VALUES ('{room}', '{user}', 'owner');"
+        ))
+        .await
+        .unwrap();
+    let mut reader = db.conn().await;
+    let start = Cursor { xid: 0, id: 0 };
+    let before = served_until(&mut reader, user, start, 0).await;
+    let from = before.last().map_or(start, |(c, _)| *c);
+    (db, user, room, reader, from)
+}
+
+/// Seen here: one 4-minute DELETE froze every client's sync for its whole run. A transaction
+/// that took an xid and stays open, in this database or any other, holds the log back only
+/// until it is older than three commit deadlines: past that it can commit no outbox row.
+#[tokio::test]
+async fn a_long_unrelated_transaction_holds_sync_back_only_briefly() {
+    let (db, user, room, mut reader, from) = deadline_db("1s").await;
+    let mut long = db.conn().await;
+    long.batch_execute("BEGIN; SELECT pg_current_xact_id(); UPDATE users SET display_name = 'Ann' WHERE username = 'ann'")
+        .await
+        .unwrap();
+    let mut writer = db.conn().await;
+    writer.batch_execute(&event_row(room, 1)).await.unwrap();
+    // Another commit, so the long transaction is below the snapshots' xmax and in their
+    // running list, as on any busy database.
+    writer.batch_execute(&event_row(room, 2)).await.unwrap();
+    let served = served_until(&mut reader, user, from, 2).await;
+    let seqs: Vec<i64> = served.iter().map(|(_, s)| *s).collect();
+    assert_eq!(seqs, vec![1, 2], "{served:?}");
+    long.batch_execute("COMMIT").await.unwrap();
+}
+
+/// The other half of the rule: a transaction that writes sync events and commits after the
+/// deadline is refused (SQLSTATE 40001, which the services answer with 503 and which a retry
+/// clears), so sync never has to wait for it.
+#[tokio::test]
+async fn sync_events_committed_after_the_deadline_are_refused() {
+    let (db, user, room, mut reader, from) = deadline_db("1s").await;
+    let mut late = db.conn().await;
+    late.batch_execute("BEGIN").await.unwrap();
+    late.batch_execute(&event_row(room, 1)).await.unwrap();
+    late.batch_execute("SELECT pg_sleep(1.5)").await.unwrap();
+    let refused = late.batch_execute("COMMIT").await;
+    let err = refused.expect_err("a commit past the deadline must fail");
+    assert!(err.to_string().contains("sync_commit_deadline"), "{err}");
+
+    let mut writer = db.conn().await;
+    writer.batch_execute(&event_row(room, 2)).await.unwrap();
+    let served = served_until(&mut reader, user, from, 1).await;
+    let seqs: Vec<i64> = served.iter().map(|(_, s)| *s).collect();
+    assert_eq!(seqs, vec![2], "{served:?}");
+}
+
 /// Pages from `from` until at least `n` rows are served (60 s at most).
 async fn served_until(
     conn: &mut AsyncPgConnection,
