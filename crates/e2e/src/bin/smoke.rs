@@ -77,6 +77,23 @@ async fn main() {
             reply.status,
         );
     }
+    let addr = base
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    for case in chat_e2e::edge::cases() {
+        let reply = chat_e2e::edge::send(&addr, &case.request).await;
+        c.check(
+            &format!(
+                "{}: {} with the JSON error envelope",
+                case.name, case.status
+            ),
+            reply
+                .as_ref()
+                .is_ok_and(|r| r.status == case.status && r.is_json_error()),
+            format!("{reply:?}"),
+        );
+    }
     let metrics = http.get("/readyz", None).await;
     c.check(
         "health and metrics are not public",
