@@ -1,7 +1,9 @@
 use crate::{BusError, Connected, connect, declare_exchange};
+use lapin::Confirmation;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, Connection};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::Mutex;
 
@@ -30,6 +32,7 @@ pub struct Publisher {
     exchange: String,
     link: Mutex<Option<(Connection, Channel)>>,
     connected: Connected,
+    unroutable: AtomicU64,
 }
 
 impl Publisher {
@@ -39,11 +42,17 @@ impl Publisher {
             exchange: exchange.to_owned(),
             link: Mutex::new(None),
             connected: Connected::default(),
+            unroutable: AtomicU64::new(0),
         }
     }
 
     pub fn exchange(&self) -> &str {
         &self.exchange
+    }
+
+    /// Confirmed messages the broker could route to no queue, since start.
+    pub fn unroutable(&self) -> u64 {
+        self.unroutable.load(Ordering::Relaxed)
     }
 
     /// Whether the last attempt to talk to the broker worked.
@@ -119,24 +128,41 @@ impl Publisher {
         // fails the batch while a slow one (flow control, a large batch) still makes progress.
         let mut confirms = Vec::with_capacity(batch.len());
         for msg in batch {
-            let confirm = within(self.send_one(channel, msg)).await??;
+            let confirm = within(self.send_one(channel, msg, confirmed)).await??;
             if confirmed {
-                confirms.push(confirm);
+                confirms.push((msg, confirm));
             }
         }
-        for confirm in confirms {
-            if !within(confirm).await??.is_ack() {
-                return Err(BusError::Nacked);
+        for (msg, confirm) in confirms {
+            match within(confirm).await?? {
+                Confirmation::Ack(None) | Confirmation::NotRequested => {}
+                // Published `mandatory`: the broker hands back what no queue is bound for
+                // instead of dropping it unseen. Nothing retried would route either (the
+                // bindings are the consumers'), and the sync log keeps the event, so it counts
+                // as published; but it is told: every routing key has a consumer when the
+                // platform runs (the gateways take `room.#`, the notifier new messages).
+                Confirmation::Ack(Some(_returned)) => {
+                    self.unroutable.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(
+                        routing_key = %msg.routing_key,
+                        event.id = %msg.message_id,
+                        exchange = %self.exchange,
+                        "no queue is bound for this event: the broker returned it (no gateway or consumer running?)"
+                    );
+                }
+                Confirmation::Nack(_) => return Err(BusError::Nacked),
             }
         }
         Ok(())
     }
 
-    /// Sends one persistent message; the returned future resolves with the broker's confirm.
+    /// Sends one persistent message (`mandatory` when its confirm is awaited, so an unroutable
+    /// one comes back); the returned future resolves with the broker's confirm.
     async fn send_one(
         &self,
         channel: &Channel,
         msg: &Outgoing,
+        mandatory: bool,
     ) -> Result<lapin::PublisherConfirm, BusError> {
         let mut headers = FieldTable::default();
         if let Some(rid) = &msg.request_id {
@@ -154,7 +180,10 @@ impl Publisher {
             .basic_publish(
                 self.exchange.as_str().into(),
                 msg.routing_key.as_str().into(),
-                BasicPublishOptions::default(),
+                BasicPublishOptions {
+                    mandatory,
+                    ..BasicPublishOptions::default()
+                },
                 &msg.body,
                 props,
             )

@@ -28,8 +28,10 @@ impl From<diesel::result::Error> for RelayError {
     }
 }
 
-/// Publishes one locked batch and marks it published in the same transaction. Returns how many rows
-/// went out; 0 means the outbox is empty (or every row is locked by another relay).
+/// Publishes one claimed batch and marks it published in the same transaction. Returns how
+/// many rows went out; 0 means the outbox is empty (or another relay holds every row). The
+/// transaction holds no xid and no row lock while the broker confirms (the claim is advisory
+/// locks, see `outbox::lock_batch`); it writes only when marking, after the confirms.
 async fn relay_batch(pool: &Pool, publisher: &Publisher) -> Result<usize, RelayError> {
     let mut conn = chat_db::conn(pool).await?;
     conn.transaction::<usize, RelayError, _>(async |conn| {

@@ -74,19 +74,39 @@ pub async fn rewrite_message(
     .await?)
 }
 
-/// The oldest unpublished rows (those in `outbox_pending`), locked so that relays of other
-/// instances skip them. Call inside a transaction and mark what was published before
-/// committing.
+/// The advisory-lock class of a relay's claim on a pending row (the two-key form, apart from
+/// every one-key lock of the services): "out" in ASCII.
+const RELAY_CLAIM_CLASS: i32 = 0x006f_7574;
+
+/// The oldest unpublished rows (those in `outbox_pending`) that no other relay holds, each
+/// claimed with a transaction-scoped advisory lock so that relays of other instances skip it.
+/// Call inside a transaction; mark what was published before committing.
+///
+/// Advisory locks, not `FOR UPDATE`: a row lock gives the transaction an xid, and the relay
+/// holds its transaction while the broker confirms, so a slow or silent broker would keep an
+/// xid running and hold back every client's sync (see `sync_safe_xid`); a row lock is also a
+/// heap write and a WAL record per row. An advisory lock is neither. Between this statement's
+/// snapshot and its locks, another relay may mark a row published and let go: the row then
+/// goes out twice, which every consumer already expects (it drops the copy by event id).
 pub async fn lock_batch(
     conn: &mut AsyncPgConnection,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, DbError> {
+    // The first few batches' worth of ids, in order; a lock is tried on each in that order
+    // until `limit` are claimed (a CTE scan returns rows as they were stored), so a second
+    // relay claims the next rows instead of none, and no row is locked and left unread.
     Ok(diesel::sql_query(
-        "SELECT o.id, o.event_id, o.routing_key, o.payload, o.created_at \
-         FROM outbox_pending p JOIN outbox o ON o.id = p.id \
-         ORDER BY p.id LIMIT $1 FOR UPDATE OF p SKIP LOCKED",
+        "WITH first AS MATERIALIZED ( \
+             SELECT p.id FROM outbox_pending p ORDER BY p.id LIMIT $1 * 4), \
+         claimed AS MATERIALIZED ( \
+             SELECT first.id FROM first \
+             WHERE pg_try_advisory_xact_lock($2, (first.id % 2147483647)::int) LIMIT $1) \
+         SELECT o.id, o.event_id, o.routing_key, o.payload, o.created_at \
+         FROM claimed JOIN outbox o ON o.id = claimed.id \
+         ORDER BY o.id",
     )
     .bind::<diesel::sql_types::BigInt, _>(limit)
+    .bind::<diesel::sql_types::Integer, _>(RELAY_CLAIM_CLASS)
     .load(conn)
     .await?)
 }

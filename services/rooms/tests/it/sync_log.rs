@@ -174,6 +174,51 @@ async fn sync_events_committed_after_the_deadline_are_refused() {
     assert_eq!(seqs, vec![2], "{served:?}");
 }
 
+/// The relay holds its claim while the broker confirms. A claim is advisory locks, not row
+/// locks: it gives the transaction no xid, so a slow broker holds back nobody's sync, and a
+/// second relay claims the rows after the first one's.
+#[tokio::test]
+async fn a_relay_claim_takes_no_xid_and_two_relays_claim_different_rows() {
+    #[derive(diesel::QueryableByName)]
+    struct Xid {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        xid: Option<String>,
+    }
+    async fn xid(conn: &mut AsyncPgConnection) -> Option<String> {
+        let row: Xid = diesel_async::RunQueryDsl::get_result(
+            diesel::sql_query("SELECT pg_current_xact_id_if_assigned()::text AS xid"),
+            conn,
+        )
+        .await
+        .unwrap();
+        row.xid
+    }
+    let (db, _user, room, _reader, _from) = deadline_db("5s").await;
+    let mut setup = db.conn().await;
+    setup
+        .batch_execute("TRUNCATE outbox_pending")
+        .await
+        .unwrap();
+    for seq in 1..=6 {
+        setup.batch_execute(&event_row(room, seq)).await.unwrap();
+    }
+    let (mut first, mut second) = (db.conn().await, db.conn().await);
+    first.batch_execute("BEGIN").await.unwrap();
+    second.batch_execute("BEGIN").await.unwrap();
+    let mine = outbox::lock_batch(&mut first, 4).await.unwrap();
+    assert_eq!(mine.len(), 4);
+    assert_eq!(xid(&mut first).await, None, "a claim must not take an xid");
+    let theirs = outbox::lock_batch(&mut second, 10).await.unwrap();
+    assert_eq!(theirs.len(), 2, "the second relay gets the rest");
+    assert!(mine.iter().all(|m| theirs.iter().all(|t| t.id != m.id)));
+    assert!(
+        mine.iter().all(|m| theirs.iter().all(|t| t.id > m.id)),
+        "oldest first"
+    );
+    first.batch_execute("COMMIT").await.unwrap();
+    second.batch_execute("COMMIT").await.unwrap();
+}
+
 /// Pages from `from` until at least `n` rows are served (60 s at most).
 async fn served_until(
     conn: &mut AsyncPgConnection,

@@ -1,0 +1,34 @@
+//! The publisher against a real RabbitMQ: an event no queue is bound for is not dropped
+//! unseen; a routed one is not counted as unroutable.
+
+use chat_bus::{Outgoing, Publisher};
+use chat_testkit::{EventTap, amqp_url, test_exchange};
+use std::time::Duration;
+
+fn event(routing_key: &str) -> Outgoing {
+    Outgoing {
+        routing_key: routing_key.to_owned(),
+        message_id: uuid::Uuid::new_v4().to_string(),
+        request_id: None,
+        body: b"{}".to_vec(),
+    }
+}
+
+#[tokio::test]
+async fn an_event_no_queue_is_bound_for_is_noticed_and_a_routed_one_is_delivered() {
+    let exchange = test_exchange();
+    let publisher = Publisher::new(&amqp_url(), &exchange);
+    publisher
+        .publish_all(&[event("room.nobody.listens")])
+        .await
+        .expect("an unroutable event is still confirmed");
+    assert_eq!(publisher.unroutable(), 1);
+
+    let mut tap = EventTap::new(&exchange, "room.#").await;
+    publisher
+        .publish_all(&[event("room.message.created")])
+        .await
+        .unwrap();
+    assert!(tap.next(Duration::from_secs(10)).await.is_some());
+    assert_eq!(publisher.unroutable(), 1, "a routed event is not counted");
+}
