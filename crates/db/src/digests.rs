@@ -12,7 +12,7 @@ use uuid::Uuid;
 /// How many distinct sender names a digest keeps.
 pub const MAX_SENDER_NAMES: i32 = 5;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = notification_digests)]
 pub struct DigestRow {
     pub user_id: Uuid,
@@ -68,30 +68,50 @@ pub async fn add(
     Ok(())
 }
 
-/// Locks one digest whose window has ended, skipping those another sender holds. Call inside a
-/// transaction; the lock lasts until it ends.
-pub async fn claim_due(conn: &mut AsyncPgConnection) -> Result<Option<DigestRow>, DbError> {
-    Ok(notification_digests::table
-        .filter(notification_digests::due_at.le(diesel::dsl::now))
-        .order(notification_digests::due_at)
-        .select(DigestRow::as_select())
-        .limit(1)
-        .for_update()
-        .skip_locked()
-        .first(conn)
-        .await
-        .optional()?)
+/// Claims one digest whose window has ended: in one statement of its own, it moves the digest's
+/// `due_at` to `lease` from now, so no other sender takes it while this one sends, and a sender
+/// that dies mid-send leaves it to be sent again once the lease ends. No transaction stays
+/// open and no row stays locked while Telegram answers (it may take seconds, or a 429 wait).
+pub async fn claim_due(
+    conn: &mut AsyncPgConnection,
+    lease: std::time::Duration,
+) -> Result<Option<DigestRow>, DbError> {
+    Ok(diesel::sql_query(
+        "UPDATE notification_digests d SET due_at = now() + make_interval(secs => $1) \
+         FROM (SELECT user_id, room_id FROM notification_digests \
+               WHERE due_at <= now() ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED) due \
+         WHERE d.user_id = due.user_id AND d.room_id = due.room_id \
+         RETURNING d.user_id, d.room_id, d.message_count, d.last_seq, d.sender_names, \
+                   d.opened_at, d.due_at, d.attempts",
+    )
+    .bind::<sql_types::Double, _>(lease.as_secs_f64())
+    .get_result::<DigestRow>(conn)
+    .await
+    .optional()?)
 }
 
-/// Removes a digest: sent, or nothing to send.
+/// Removes a digest once sent or dropped, as it was claimed: messages that arrived meanwhile
+/// (`message_count` beyond `handled`) stay, as a digest of their own that is due `window_secs`
+/// from now.
 pub async fn remove(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    room_id: Uuid,
+    claimed: &DigestRow,
+    window_secs: f64,
 ) -> Result<(), DbError> {
-    diesel::delete(notification_digests::table.find((user_id, room_id)))
-        .execute(conn)
-        .await?;
+    diesel::sql_query(
+        "WITH gone AS ( \
+             DELETE FROM notification_digests \
+             WHERE user_id = $1 AND room_id = $2 AND message_count <= $3 RETURNING 1) \
+         UPDATE notification_digests SET message_count = message_count - $3, attempts = 0, \
+             opened_at = now(), due_at = now() + make_interval(secs => $4) \
+         WHERE user_id = $1 AND room_id = $2 AND message_count > $3",
+    )
+    .bind::<sql_types::Uuid, _>(claimed.user_id)
+    .bind::<sql_types::Uuid, _>(claimed.room_id)
+    .bind::<sql_types::Integer, _>(claimed.message_count)
+    .bind::<sql_types::Double, _>(window_secs)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

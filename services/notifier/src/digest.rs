@@ -1,9 +1,11 @@
 //! Sends the digests whose window has ended: at most one Telegram message per user, room and
-//! window. Each digest is locked (`FOR UPDATE SKIP LOCKED`, so any number of instances and
-//! workers share the table), checked again (read meanwhile, came online, muted, unlinked: then
-//! nothing is sent), sent, and deleted in the same transaction. A crash before the commit
-//! leaves it to be sent again; Telegram's 429 and network failures reschedule it; a chat that
-//! blocked the bot is unlinked through auth.
+//! window. Each digest is claimed for a lease (its `due_at` moved on, in one statement, so any
+//! number of instances and workers share the table), checked again (read meanwhile, came
+//! online, muted, unlinked: then nothing is sent), sent, and removed; messages that arrived
+//! while it was sent stay as a digest of their own. No transaction is open while Telegram or
+//! auth answers. A crash mid-send leaves the digest to be sent again when the lease ends;
+//! Telegram's 429 and network failures reschedule it; a chat that blocked the bot is unlinked
+//! through auth.
 
 use crate::AppState;
 use crate::auth_client::AuthCallError;
@@ -11,7 +13,6 @@ use crate::transport::SendError;
 use chat_db::digests::{self, DigestRow};
 use chat_db::{AsyncPgConnection, DbError, messages, rooms, users};
 use chrono::Utc;
-use diesel_async::AsyncConnection;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -23,6 +24,9 @@ use tracing::Instrument;
 const MAX_SEND_ATTEMPTS: i32 = 10;
 /// Characters of the newest message shown in a digest.
 const PREVIEW_CHARS: usize = 200;
+/// How long a claimed digest is this sender's: longer than a send can take (Telegram's
+/// timeout is 17 s, and the throttle may queue a message behind a 429 for longer).
+const CLAIM_LEASE: Duration = Duration::from_secs(120);
 
 /// One sender worker: drains what is due, then waits `digest_poll_ms`. A send in progress
 /// when `cancel` fires is finished and committed before the worker returns.
@@ -70,21 +74,17 @@ enum Outcome {
     Postponed,
 }
 
-/// Handles one due digest, if there is one; the outcome counts once committed.
+/// Handles one due digest, if there is one.
 async fn send_one(state: &AppState) -> Result<Option<Outcome>, DbError> {
     let mut conn = chat_db::conn(&state.pool).await?;
-    conn.transaction::<_, DbError, _>(async |conn| {
-        let Some(digest) = digests::claim_due(conn).await? else {
-            return Ok(None);
-        };
-        let span =
-            tracing::info_span!("digest", user.id = %digest.user_id, room.id = %digest.room_id);
-        deliver(state, conn, &digest)
-            .instrument(span)
-            .await
-            .map(Some)
-    })
-    .await
+    let Some(digest) = digests::claim_due(&mut conn, CLAIM_LEASE).await? else {
+        return Ok(None);
+    };
+    let span = tracing::info_span!("digest", user.id = %digest.user_id, room.id = %digest.room_id);
+    deliver(state, &mut conn, &digest)
+        .instrument(span)
+        .await
+        .map(Some)
 }
 
 /// Sends a claimed digest, or drops or reschedules it.
@@ -96,7 +96,7 @@ async fn deliver(
     let (chat_id, html) = match decide(state, conn, digest).await? {
         Decision::Drop(reason) => {
             tracing::debug!(reason, "digest dropped");
-            digests::remove(conn, digest.user_id, digest.room_id).await?;
+            digests::remove(conn, digest, state.window_secs()).await?;
             return Ok(Outcome::Dropped);
         }
         Decision::Send { chat_id, html } => (chat_id, html),
@@ -104,7 +104,7 @@ async fn deliver(
     let (user, room) = (digest.user_id, digest.room_id);
     match state.transport.send(user, chat_id, &html).await {
         Ok(()) => {
-            digests::remove(conn, user, room).await?;
+            digests::remove(conn, digest, state.window_secs()).await?;
             return Ok(Outcome::Sent);
         }
         Err(SendError::RetryAfter(after)) => {
@@ -118,7 +118,7 @@ async fn deliver(
         Err(SendError::Blocked) => return unlink_blocked(state, conn, digest, chat_id).await,
         Err(SendError::Failed(e)) if digest.attempts + 1 >= MAX_SEND_ATTEMPTS => {
             tracing::error!(error = %e, "telegram failed too often: digest given up");
-            digests::remove(conn, user, room).await?;
+            digests::remove(conn, digest, state.window_secs()).await?;
             return Ok(Outcome::Dropped);
         }
         Err(SendError::Failed(e)) => {
@@ -150,7 +150,7 @@ async fn unlink_blocked(
     match unlinked {
         Ok(()) | Err(AuthCallError::NotFound) => {
             tracing::info!("the chat blocked the bot: unlinked");
-            digests::remove(conn, digest.user_id, digest.room_id).await?;
+            digests::remove(conn, digest, state.window_secs()).await?;
             Ok(Outcome::Dropped)
         }
         Err(AuthCallError::Unavailable(e)) => {

@@ -11,7 +11,6 @@ use chat_db::{AsyncPgConnection, presence, processed, users};
 use chat_domain::Message;
 use chat_domain::events::{Event, EventPayload};
 use diesel_async::AsyncConnection;
-use std::time::Duration;
 use tracing::Instrument;
 
 pub const CONSUMER: &str = "notifier";
@@ -52,7 +51,7 @@ async fn handle_message(state: &AppState, event_id: uuid::Uuid, message: Message
                 tracing::info!("duplicate event dropped");
                 return Ok(());
             }
-            let window = Duration::from_secs(state.config.digest_window_secs).as_secs_f64();
+            let window = state.window_secs();
             let fold = Arrival {
                 room_id: message.room_id,
                 seq: message.seq,

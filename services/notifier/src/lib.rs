@@ -37,6 +37,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A digest's window, in seconds.
+    fn window_secs(&self) -> f64 {
+        std::time::Duration::from_secs(self.config.digest_window_secs).as_secs_f64()
+    }
+
     /// Whether a notification may reach `user` at all: active, notifications on, and with a
     /// bot sending, Telegram linked. Checked when a message arrives and again at send time.
     fn notifiable(&self, user: &chat_db::users::UserRow) -> bool {

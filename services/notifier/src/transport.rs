@@ -4,7 +4,7 @@
 //! published limits allow it (one message per second per chat, 30 per second overall, 20 per
 //! minute per group) and, after a 429, holds the chat until `retry_after` has passed. The 429
 //! itself comes back as [`SendError::RetryAfter`]: the digest stays in its table and is tried
-//! again then, so waiting never holds a database lock.
+//! again then. No database transaction is open while a send waits (see `digest`).
 
 use std::time::Duration;
 use teloxide::adaptors::Throttle;

@@ -309,6 +309,55 @@ async fn without_a_token_notifications_are_logged_and_the_stack_works() {
     stack.stop_notifier().await;
 }
 
+/// While Telegram is slow to answer, the digest being sent holds no lock: a new message folds
+/// in at once (before, it waited for the send, and the consumer with it), and is sent as a
+/// digest of its own afterwards, not lost with the one sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_arriving_while_a_digest_is_sent_folds_in_at_once_and_is_sent_next() {
+    let telegram = FakeTelegram::start().await;
+    let stack = Stack::start_with_bot(0, &telegram, WINDOW).await;
+    let (_, alice) = stack.user("alice").await;
+    let (bob_id, bob) = stack.user("bob").await;
+    stack.link_telegram(&telegram, &bob, 801).await;
+    let room = stack.direct(&alice, bob_id).await;
+    telegram.slow_sends(Duration::from_secs(10));
+    let attempts = telegram.send_attempts();
+    stack.send(&alice, &room, "one").await;
+    let started = chat_testkit::eventually(after_window(), || {
+        let telegram = telegram.clone();
+        async move { (telegram.send_attempts() > attempts).then_some(()) }
+    })
+    .await;
+    assert!(started.is_some(), "the digest send started");
+
+    stack.send(&alice, &room, "two").await;
+    let folded = chat_testkit::eventually(Duration::from_secs(8), || async {
+        let mut conn = stack.db.conn().await;
+        let rows = chat_db::digests::pending_for(&mut conn, bob_id)
+            .await
+            .unwrap();
+        rows.first()
+            .filter(|d| d.message_count == 2)
+            .map(|d| d.message_count)
+    })
+    .await;
+    assert_eq!(folded, Some(2), "the new message folded in");
+    assert_eq!(
+        telegram.sent_to(801).len(),
+        1,
+        "while the first digest was still in flight"
+    );
+
+    let got = telegram.wait_for(801, 3, Duration::from_secs(40)).await;
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got[1].text.starts_with("1 new message"), "{}", got[1].text);
+    assert!(
+        got[2].text.starts_with("1 new message") && got[2].text.contains("two"),
+        "the message that came meanwhile, on its own: {}",
+        got[2].text
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_shutdown_a_send_in_flight_finishes_before_the_notifier_exits() {
     let telegram = FakeTelegram::start().await;
