@@ -1,3 +1,4 @@
+use crate::publisher::within;
 use crate::{Connected, connect, declare_exchange};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
@@ -324,13 +325,13 @@ where
             Handled::Retry => {
                 // Give the failing dependency a moment before the message comes back.
                 tokio::time::sleep(Duration::from_millis(500)).await;
-                acker
-                    .nack(BasicNackOptions {
-                        requeue: true,
-                        ..BasicNackOptions::default()
-                    })
-                    .await
-                    .map_err(|e| e.to_string())?;
+                within(acker.nack(BasicNackOptions {
+                    requeue: true,
+                    ..BasicNackOptions::default()
+                }))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
                 return Ok(());
             }
             Handled::Failed(reason) if attempts + 1 < settle.max_attempts => {
@@ -360,26 +361,37 @@ where
                 ))
             }
         };
+        // Every step waits on the broker at most BROKER_ANSWER_WITHIN: a silent broker fails
+        // the delivery (it comes back when the channel is reopened) instead of holding its slot.
         if let Some((queue, props)) = republish {
-            let confirm = channel
-                .basic_publish(
-                    "".into(),
-                    queue.as_str().into(),
-                    BasicPublishOptions::default(),
-                    &data,
-                    props,
-                )
+            let sent = within(channel.basic_publish(
+                "".into(),
+                queue.as_str().into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..BasicPublishOptions::default()
+                },
+                &data,
+                props,
+            ))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+            let confirm = within(sent)
                 .await
                 .map_err(|e| e.to_string())?
-                .await
                 .map_err(|e| e.to_string())?;
-            if !confirm.is_ack() {
-                return Err("the broker refused a requeued copy".to_owned());
+            match confirm {
+                lapin::Confirmation::Ack(None) => {}
+                lapin::Confirmation::Ack(Some(_)) => {
+                    return Err(format!("no queue {queue} for the requeued copy"));
+                }
+                _ => return Err("the broker refused a requeued copy".to_owned()),
             }
         }
-        acker
-            .ack(BasicAckOptions::default())
+        within(acker.ack(BasicAckOptions::default()))
             .await
+            .map_err(|e| e.to_string())?
             .map(|_| ())
             .map_err(|e| e.to_string())
     }

@@ -8,10 +8,10 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 
 /// The longest a connect, one publish or one confirm may wait on the broker.
-const BROKER_ANSWER_WITHIN: Duration = Duration::from_secs(10);
+pub(crate) const BROKER_ANSWER_WITHIN: Duration = Duration::from_secs(10);
 
 /// `step`, or `BusError::Silent` when the broker has not answered it in time.
-async fn within<T>(step: impl std::future::Future<Output = T>) -> Result<T, BusError> {
+pub(crate) async fn within<T>(step: impl std::future::Future<Output = T>) -> Result<T, BusError> {
     tokio::time::timeout(BROKER_ANSWER_WITHIN, step)
         .await
         .map_err(|_| BusError::Silent(BROKER_ANSWER_WITHIN))
