@@ -77,6 +77,20 @@ pub fn cases() -> Vec<EdgeCase> {
             status: 413,
         },
         EdgeCase {
+            // Over nginx's in-memory body buffer (16 KiB), under the limit: nginx writes it to
+            // a temp file first, which its workers must be able to reach (it was a 500).
+            name: "a body nginx buffers on disk",
+            request: {
+                let body = format!("{{\"name\":\"{}\"}}", "a".repeat(30_000));
+                format!(
+                    "POST /api/rooms HTTP/1.1\r\nHost: chat\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .into_bytes()
+            },
+            status: 401,
+        },
+        EdgeCase {
             name: "POST to a static file",
             request: b"POST /index.html HTTP/1.1\r\nHost: chat\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
             status: 405,

@@ -123,7 +123,71 @@ pub fn document(
         .configure(routes)
         .split_for_parts();
     SecuritySchemes.modify(&mut api);
+    StandardResponses.modify(&mut api);
     api
+}
+
+/// Lists on every operation the errors any of them can answer before or besides its own
+/// rules, each with the error envelope: 400 (a query, path or body that does not parse), 413
+/// (a body over the limit), 415 (a body that is not `application/json`), 422 (a body of the wrong shape: unknown or missing
+/// fields, values out of range), 401 (an operation that takes a user's token, without a valid
+/// one) and 503 (the database or broker unavailable; with `Retry-After`). An operation's own
+/// description of one of these is kept.
+pub struct StandardResponses;
+
+impl Modify for StandardResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                let mut add = Vec::new();
+                let parsed = op.request_body.is_some()
+                    || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                if parsed {
+                    add.push(("400", "The request does not parse: malformed JSON, or a query or path value of the wrong type"));
+                }
+                if op.request_body.is_some() {
+                    add.push(("413", "The body is over the size limit"));
+                    add.push(("415", "The body is not `application/json`"));
+                    add.push(("422", "The body has the wrong shape: unknown or missing fields, values out of range"));
+                }
+                let user_token = op
+                    .security
+                    .as_ref()
+                    .is_some_and(|s| s.iter().any(takes_bearer));
+                if user_token {
+                    add.push(("401", "No valid token"));
+                }
+                add.push(("503", "The database or the broker is unavailable; try again after `Retry-After` seconds"));
+                for (status, description) in add {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error(description));
+                }
+            }
+        }
+    }
 }
 
 /// Compares a document with its checked-in snapshot (`UPDATE_SNAPSHOTS=1` rewrites it) and

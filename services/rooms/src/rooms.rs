@@ -215,6 +215,10 @@ pub async fn update(
         MemberRole::Admin,
         "rename the room or change its topic",
     )?;
+    if name.is_none() && topic.is_none() {
+        // Nothing to change (`{}`): the room as it is, and no event.
+        return with_members(&mut conn, room).await;
+    }
     let room = store
         .write(&mut conn, move |conn| {
             Box::pin(async move {

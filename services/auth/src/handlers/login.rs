@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// Username or email, ignoring case.
+    #[schema(max_length = 254)]
     pub login: String,
     pub password: String,
 }

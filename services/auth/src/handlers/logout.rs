@@ -3,21 +3,22 @@ use crate::cookies;
 use crate::handlers::refresh::{RefreshRequest, presented_token};
 use crate::sessions;
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use chat_http::body::OptionalJson;
 use chat_http::{ApiResult, AuthUser};
 
 /// Log out: revoke this session's refresh tokens and clear the cookies.
 #[utoipa::path(
     tag = "auth",
-    request_body(content = RefreshRequest, description = "Empty for browsers, which send the cookie"),
+    request_body(content = Option<RefreshRequest>, description = "Optional: browsers send none, and the cookie instead"),
     responses((status = 204, description = "Logged out; cookies cleared"))
 )]
 #[post("/api/auth/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: Option<web::Json<RefreshRequest>>,
+    body: OptionalJson<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    let token = presented_token(&state, &req, body.as_deref())?;
+    let token = presented_token(&state, &req, body.0.as_ref())?;
     sessions::logout(&state.service, token.as_deref()).await?;
     Ok(cookies::cleared(
         HttpResponse::NoContent(),

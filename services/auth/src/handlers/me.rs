@@ -5,6 +5,7 @@ use crate::AppState;
 use crate::accounts::{self, Me};
 use actix_web::{HttpResponse, get, patch, post, web};
 use chat_domain::{DisplayName, Invalid, Password};
+use chat_http::body::ObjectJson;
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, AuthUser};
 use serde::Deserialize;
@@ -27,7 +28,8 @@ pub async fn me(state: web::Data<AppState>, auth: AuthUser) -> ApiResult<web::Js
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMe {
-    /// 1-64 characters; shown instead of the username.
+    /// 1-64 characters after trimming; shown instead of the username.
+    #[schema(max_length = 64)]
     pub display_name: Option<String>,
     /// Telegram notifications on or off.
     pub notifications_enabled: Option<bool>,
@@ -48,7 +50,7 @@ pub struct UpdateMe {
 pub async fn update_me(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<UpdateMe>,
+    body: ObjectJson<UpdateMe>,
 ) -> ApiResult<web::Json<Me>> {
     let display_name = body
         .display_name

@@ -4,6 +4,7 @@ use crate::sessions::{self, Session};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chat_http::auth::{REFRESH_COOKIE, origin_allowed};
+use chat_http::body::OptionalJson;
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult};
 use serde::Deserialize;
@@ -41,7 +42,7 @@ pub fn presented_token(
 /// again revokes every token of its family (it was stolen, or leaked).
 #[utoipa::path(
     tag = "auth",
-    request_body(content = RefreshRequest, description = "Empty for browsers, which send the cookie"),
+    request_body(content = Option<RefreshRequest>, description = "Optional: browsers send none, and the cookie instead"),
     responses(
         (status = 200, description = "New tokens; cookies set", body = Session),
         (status = 401, description = "Unknown, expired, spent or revoked token", body = ErrorEnvelope),
@@ -51,9 +52,9 @@ pub fn presented_token(
 pub async fn refresh(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: Option<web::Json<RefreshRequest>>,
+    body: OptionalJson<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    let token = presented_token(&state, &req, body.as_deref())?;
+    let token = presented_token(&state, &req, body.0.as_ref())?;
     let session = sessions::refresh(&state.service, token.as_deref()).await?;
     Ok(cookies::issued(
         &req,

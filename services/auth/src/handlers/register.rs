@@ -13,12 +13,16 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// 3-32 letters, digits or underscores; unique ignoring case.
+    #[schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_]+$")]
     pub username: String,
     /// Unique ignoring case.
+    #[schema(max_length = 254)]
     pub email: String,
     /// At least 8 characters and at most 72 bytes.
+    #[schema(min_length = 8, max_length = 72)]
     pub password: String,
-    /// Shown instead of the username; defaults to it.
+    /// Shown instead of the username; defaults to it. 1-64 characters after trimming.
+    #[schema(max_length = 64)]
     pub display_name: Option<String>,
 }
 

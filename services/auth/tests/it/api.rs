@@ -440,3 +440,42 @@ async fn browsers_get_the_refresh_token_only_as_a_cookie() {
         api_client.body
     );
 }
+
+/// A body is an object: serde would also read a struct from an array of its fields, so an
+/// update made of `[null, null]` was accepted as an empty one. A body that is optional may be
+/// left out, but one that is there must be valid.
+#[tokio::test]
+async fn bodies_must_be_objects_and_an_optional_body_that_is_sent_must_be_valid() {
+    let app = spawn().await;
+    let reply = app.register("alice").await;
+    let access = token(&reply);
+    for body in ["[null, null]", "[\"Alice\", true]", "null", "3"] {
+        let req = app
+            .http
+            .client
+            .patch(app.http.url("/api/users/me"))
+            .bearer_auth(&access)
+            .header("Content-Type", "application/json")
+            .body(body);
+        let refused = app.http.send(req).await;
+        assert_eq!(refused.status, 422, "{body}: {:?}", refused.body);
+        assert_eq!(refused.body["error"]["code"], "validation_failed", "{body}");
+    }
+    for (body, status) in [
+        ("[1]", 422),
+        ("{\"refresh_token\": 5}", 422),
+        ("{oops", 400),
+    ] {
+        let req = app
+            .http
+            .client
+            .post(app.http.url("/api/auth/logout"))
+            .header("Content-Type", "application/json")
+            .body(body);
+        let refused = app.http.send(req).await;
+        assert_eq!(refused.status, status, "{body}: {:?}", refused.body);
+    }
+    let req = app.http.client.post(app.http.url("/api/auth/logout"));
+    let no_body = app.http.send(req).await;
+    assert_eq!(no_body.status, 204, "{:?}", no_body.body);
+}

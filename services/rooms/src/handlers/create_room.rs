@@ -22,12 +22,15 @@ pub enum NewRoomKind {
 #[serde(deny_unknown_fields)]
 pub struct CreateRoomRequest {
     pub kind: NewRoomKind,
-    /// 1 to 64 characters.
+    /// 1 to 64 characters after trimming.
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
     /// Up to 256 characters.
+    #[schema(max_length = 256)]
     pub topic: Option<String>,
     /// Initial members besides me (I am the owner), at most 200.
     #[serde(default)]
+    #[schema(max_items = 200)]
     pub member_ids: Vec<Uuid>,
 }
 

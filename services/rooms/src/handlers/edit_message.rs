@@ -13,6 +13,8 @@ use uuid::Uuid;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditRequest {
+    /// 1 to 4,000 characters (the default of `ROOMS_MAX_BODY_CHARS`), not only whitespace.
+    #[schema(min_length = 1, max_length = 4000)]
     pub body: String,
 }
 

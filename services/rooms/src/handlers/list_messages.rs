@@ -18,7 +18,7 @@ pub struct HistoryQuery {
     pub after: Option<i64>,
     /// Messages centred on this seq (it included): to jump to a search hit or a reply.
     pub around: Option<i64>,
-    /// Page size, 1 to 100 (default 50).
+    /// Page size, 1 to 100 (default 50); out-of-range values are clamped.
     pub limit: Option<i64>,
     /// `asc` (default) or `desc`: the order of `messages` in the answer.
     #[serde(default)]

@@ -10,7 +10,8 @@ use uuid::Uuid;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadRequest {
-    /// I have read every message up to this seq.
+    /// I have read every message up to this seq (one past the room's last is taken as its last).
+    #[schema(minimum = 0)]
     pub seq: i64,
 }
 

@@ -15,7 +15,7 @@ pub struct PublicRoomsQuery {
     pub q: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Page size, 1 to 100 (default 20).
+    /// Page size, 1 to 100 (default 20); out-of-range values are clamped.
     pub limit: Option<i64>,
 }
 

@@ -17,7 +17,7 @@ pub struct SearchQuery {
     pub room_id: Option<Uuid>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<Uuid>,
-    /// Hits per page, 1 to 50 (default 20).
+    /// Hits per page, 1 to 50 (default 20); out-of-range values are clamped.
     pub limit: Option<i64>,
 }
 

@@ -13,7 +13,11 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct SendRequest {
     /// Chosen by the client (a UUID); a retry with the same id returns the first message.
+    /// 1-64 printable ASCII characters.
+    #[schema(min_length = 1, max_length = 64, pattern = "^[!-~]+$")]
     pub client_msg_id: String,
+    /// 1 to 4,000 characters (the default of `ROOMS_MAX_BODY_CHARS`), not only whitespace.
+    #[schema(min_length = 1, max_length = 4000)]
     pub body: String,
     /// A message of the same room this one answers.
     pub reply_to: Option<Uuid>,

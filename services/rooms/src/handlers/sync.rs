@@ -15,7 +15,7 @@ pub struct SyncQuery {
     /// Where the client stands: the `cursor` of its `hello` frame or the `next_cursor` of the
     /// previous sync. Absent: just the current cursor, no events.
     pub cursor: Option<String>,
-    /// Events per page, 1 to 500 (default 200).
+    /// Events per page, 1 to 500 (default 200); out-of-range values are clamped.
     pub limit: Option<i64>,
 }
 

@@ -4,6 +4,7 @@ use crate::AppState;
 use crate::rooms;
 use actix_web::{HttpResponse, delete, patch, web};
 use chat_domain::{Room, RoomName, Topic};
+use chat_http::body::ObjectJson;
 use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, AuthUser, RequestId};
 use serde::Deserialize;
@@ -13,9 +14,11 @@ use uuid::Uuid;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoomRequest {
-    /// 1 to 64 characters.
+    /// 1 to 64 characters after trimming.
+    #[schema(max_length = 64)]
     pub name: Option<String>,
     /// Up to 256 characters; empty clears it.
+    #[schema(max_length = 256)]
     pub topic: Option<String>,
 }
 
@@ -38,7 +41,7 @@ pub async fn update_room(
     auth: AuthUser,
     request_id: RequestId,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateRoomRequest>,
+    body: ObjectJson<UpdateRoomRequest>,
 ) -> ApiResult<web::Json<Room>> {
     let name = body.name.as_deref().map(RoomName::parse).transpose();
     let topic = body.topic.as_deref().map(Topic::parse).transpose();

@@ -820,3 +820,30 @@ async fn a_service_acts_for_a_user_only_with_the_service_credential() {
         .await;
     assert_eq!(list.status, 401, "{:?}", list.body);
 }
+
+/// Found by schemathesis: `PATCH /api/rooms/{id}` with `{}` was a 500 (an UPDATE with nothing
+/// to set). It changes nothing and answers the room, with the same checks as any change.
+#[tokio::test]
+async fn an_empty_room_update_changes_nothing_and_is_still_checked() {
+    let app = spawn().await;
+    let (owner, member, outsider) = (
+        app.user("owner").await,
+        app.user("member").await,
+        app.user("outsider").await,
+    );
+    let room = app.group(&owner, "group", "the name", &[&member]).await;
+    let path = format!("/api/rooms/{room}");
+    let same = app
+        .call(&owner, reqwest::Method::PATCH, &path, Some(json!({})))
+        .await;
+    assert_eq!(same.status, 200, "{:?}", same.body);
+    assert_eq!(same.body["name"], "the name");
+    let refused = app
+        .call(&member, reqwest::Method::PATCH, &path, Some(json!({})))
+        .await;
+    assert_eq!(refused.status, 403, "{:?}", refused.body);
+    let hidden = app
+        .call(&outsider, reqwest::Method::PATCH, &path, Some(json!({})))
+        .await;
+    assert_eq!(hidden.status, 404, "{:?}", hidden.body);
+}
