@@ -91,12 +91,13 @@ export interface components {
             kind: components["schemas"]["NewRoomKind"];
             /** @description Initial members besides me (I am the owner), at most 200. */
             member_ids?: string[];
-            /** @description 1 to 64 characters. */
+            /** @description 1 to 64 characters after trimming. */
             name: string;
             /** @description Up to 256 characters. */
             topic?: string | null;
         };
         EditRequest: {
+            /** @description 1 to 4,000 characters (the default of `ROOMS_MAX_BODY_CHARS`), not only whitespace. */
             body: string;
         };
         ErrorBody: {
@@ -355,7 +356,7 @@ export interface components {
         ReadRequest: {
             /**
              * Format: int64
-             * @description I have read every message up to this seq.
+             * @description I have read every message up to this seq (one past the room's last is taken as its last).
              */
             seq: number;
         };
@@ -381,7 +382,7 @@ export interface components {
             refresh_token?: string | null;
         };
         RegisterRequest: {
-            /** @description Shown instead of the username; defaults to it. */
+            /** @description Shown instead of the username; defaults to it. 1-64 characters after trimming. */
             display_name?: string | null;
             /** @description Unique ignoring case. */
             email: string;
@@ -511,8 +512,12 @@ export interface components {
             results: components["schemas"]["BatchedResult"][];
         };
         SendRequest: {
+            /** @description 1 to 4,000 characters (the default of `ROOMS_MAX_BODY_CHARS`), not only whitespace. */
             body: string;
-            /** @description Chosen by the client (a UUID); a retry with the same id returns the first message. */
+            /**
+             * @description Chosen by the client (a UUID); a retry with the same id returns the first message.
+             *     1-64 printable ASCII characters.
+             */
             client_msg_id: string;
             /**
              * Format: uuid
@@ -742,13 +747,13 @@ export interface components {
             token_type: string;
         };
         UpdateMe: {
-            /** @description 1-64 characters; shown instead of the username. */
+            /** @description 1-64 characters after trimming; shown instead of the username. */
             display_name?: string | null;
             /** @description Telegram notifications on or off. */
             notifications_enabled?: boolean | null;
         };
         UpdateRoomRequest: {
-            /** @description 1 to 64 characters. */
+            /** @description 1 to 64 characters after trimming. */
             name?: string | null;
             /** @description Up to 256 characters; empty clears it. */
             topic?: string | null;
