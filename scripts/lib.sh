@@ -35,6 +35,17 @@ fi
 : "${LOG_FORMAT:=json}"
 : "${CHAT_NGINX_WORKERS:=auto}"
 : "${CHAT_NGINX_EXTRA:=}"
+# Per client address, at nginx: requests a second (burst on top), new WebSockets a second
+# (burst on top), and connections open at once; addresses (CIDRs, space-separated) left
+# unlimited, none by default (the test and benchmark stacks exempt loopback: their load all
+# comes from it).
+: "${CHAT_HTTPS_PORT:=8443}"
+: "${CHAT_NGINX_REQ_RATE:=50}"
+: "${CHAT_NGINX_REQ_BURST:=100}"
+: "${CHAT_NGINX_WS_RATE:=10}"
+: "${CHAT_NGINX_WS_BURST:=50}"
+: "${CHAT_NGINX_CONN_LIMIT:=2100}"
+: "${CHAT_NGINX_UNLIMITED:=}"
 # Only the cargo target dir is exported here; scripts/up exports the services' settings itself,
 # so a script that sources this file (scripts/test) does not hand those on to its children.
 export CARGO_TARGET_DIR

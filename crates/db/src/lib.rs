@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod blocks;
 pub mod digests;
 pub mod messages;
 pub mod outbox;

@@ -144,6 +144,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    user_blocks (blocker_id, blocked_id) {
+        blocker_id -> Uuid,
+        blocked_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     ws_sessions (id) {
         id -> Uuid,
         instance_id -> Uuid,
@@ -172,6 +180,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rooms,
     sync_horizon,
     telegram_link_tokens,
+    user_blocks,
     user_presence,
     users,
     ws_sessions,

@@ -26,6 +26,10 @@ pub enum EventPayload {
         room_id: Uuid,
         kind: RoomKind,
         member_ids: Vec<Uuid>,
+        /// Who created it (a group's owner); none for direct chats. Absent in events stored
+        /// before it was recorded.
+        #[serde(default)]
+        by: Option<Uuid>,
     },
     /// A member is typing. Ephemeral: published directly by a gateway, never stored.
     Typing { room_id: Uuid, user_id: Uuid },

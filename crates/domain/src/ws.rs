@@ -81,6 +81,8 @@ pub enum ServerFrame {
         room_id: Uuid,
         kind: RoomKind,
         member_ids: Vec<Uuid>,
+        /// Who created it (a group's owner); absent for direct chats.
+        by: Option<Uuid>,
     },
     Typing {
         room_id: Uuid,
@@ -119,6 +121,8 @@ pub enum ServerFrame {
         room_id: Uuid,
         user_id: Uuid,
         role: MemberRole,
+        /// Who added them; themself when they joined a public room.
+        by: Uuid,
     },
     MemberLeft {
         room_id: Uuid,

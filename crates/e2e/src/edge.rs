@@ -106,7 +106,43 @@ pub fn cases() -> Vec<EdgeCase> {
 /// Sends `request` to `addr` (`host:port`) and reads the answer until the server closes (10 s
 /// at most).
 pub async fn send(addr: &str, request: &[u8]) -> std::io::Result<RawReply> {
-    let mut stream = TcpStream::connect(addr).await?;
+    let stream = TcpStream::connect(addr).await?;
+    exchange(stream, request).await
+}
+
+/// As [`send`], from the local address `source` (any 127.x.y.z reaches loopback): a client
+/// address of its own, for nginx's per-address limits.
+pub async fn send_from(
+    source: std::net::IpAddr,
+    addr: &str,
+    request: &[u8],
+) -> std::io::Result<RawReply> {
+    let target: std::net::SocketAddr = tokio::net::lookup_host(addr)
+        .await?
+        .find(std::net::SocketAddr::is_ipv4)
+        .ok_or_else(|| std::io::Error::other(format!("no IPv4 address for {addr}")))?;
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(std::net::SocketAddr::new(source, 0))?;
+    exchange(socket.connect(target).await?, request).await
+}
+
+/// `n` requests from `source`, `concurrency` at a time: the replies (or errors), in no order.
+pub async fn burst(
+    source: std::net::IpAddr,
+    addr: &str,
+    request: &[u8],
+    n: usize,
+    concurrency: usize,
+) -> Vec<std::io::Result<RawReply>> {
+    use futures_util::StreamExt;
+    futures_util::stream::iter(0..n)
+        .map(|_| send_from(source, addr, request))
+        .buffer_unordered(concurrency)
+        .collect()
+        .await
+}
+
+async fn exchange(mut stream: TcpStream, request: &[u8]) -> std::io::Result<RawReply> {
     stream.write_all(request).await?;
     let mut raw = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(10), async {

@@ -131,7 +131,8 @@ pub fn document(
 /// rules, each with the error envelope: 400 (a query, path or body that does not parse), 413
 /// (a body over the limit), 415 (a body that is not `application/json`), 422 (a body of the wrong shape: unknown or missing
 /// fields, values out of range), 401 (an operation that takes a user's token, without a valid
-/// one) and 503 (the database or broker unavailable; with `Retry-After`). An operation's own
+/// one), 429 (nginx limits every client address) and 503 (the database or broker unavailable;
+/// with `Retry-After`). An operation's own
 /// description of one of these is kept.
 pub struct StandardResponses;
 
@@ -178,6 +179,7 @@ impl Modify for StandardResponses {
                 if user_token {
                     add.push(("401", "No valid token"));
                 }
+                add.push(("429", "Too many requests from this address (nginx's limits) or by this user; try again after `Retry-After` seconds"));
                 add.push(("503", "The database or the broker is unavailable; try again after `Retry-After` seconds"));
                 for (status, description) in add {
                     op.responses

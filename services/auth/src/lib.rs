@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod accounts;
+mod blocks;
 pub mod config;
 mod cookies;
 mod directory;
@@ -160,11 +161,14 @@ pub(crate) fn routes(cfg: &mut ServiceConfig) {
         // `/api/users/me...` before `/api/users/{id}`.
         .service(me::me)
         .service(me::update_me)
+        .service(handlers::blocks::list_blocks)
         .service(me::change_password)
         .service(telegram::create_link)
         .service(telegram::unlink)
         .service(list_users::list_users)
         .service(get_user::get_user)
+        .service(handlers::blocks::block)
+        .service(handlers::blocks::unblock)
         .service(admin::deactivate)
         .service(admin::reactivate)
         .service(telegram::redeem)

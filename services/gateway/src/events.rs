@@ -25,6 +25,7 @@ pub fn dispatch(hub: &Hub, event: Event) {
             room_id,
             kind,
             member_ids,
+            by,
         } => {
             hub.join_users(&member_ids, room_id);
             (
@@ -33,6 +34,7 @@ pub fn dispatch(hub: &Hub, event: Event) {
                     room_id,
                     kind,
                     member_ids,
+                    by,
                 },
                 None,
             )
@@ -117,7 +119,7 @@ pub fn dispatch(hub: &Hub, event: Event) {
             room_id,
             user_id,
             role,
-            ..
+            by,
         } => {
             hub.join_users(&[user_id], room_id);
             (
@@ -126,6 +128,7 @@ pub fn dispatch(hub: &Hub, event: Event) {
                     room_id,
                     user_id,
                     role,
+                    by,
                 },
                 None,
             )

@@ -7,7 +7,7 @@
 use crate::AppState;
 use chat_bus::{Delivery, Handled};
 use chat_db::digests::{self, Arrival};
-use chat_db::{AsyncPgConnection, presence, processed, users};
+use chat_db::{AsyncPgConnection, blocks, presence, processed, users};
 use chat_domain::Message;
 use chat_domain::events::{Event, EventPayload};
 use diesel_async::AsyncConnection;
@@ -100,6 +100,15 @@ async fn who_to_notify(
         .into_iter()
         .filter(|u| state.notifiable(u))
         .map(|u| u.id)
+        .collect();
+    if recipients.is_empty() {
+        return Ok(None);
+    }
+    // Nobody is notified of a message from someone they blocked.
+    let blocked_sender = blocks::who_blocked(conn, message.sender_id, &recipients).await?;
+    let recipients: Vec<_> = recipients
+        .into_iter()
+        .filter(|r| !blocked_sender.contains(r))
         .collect();
     if recipients.is_empty() {
         return Ok(None);

@@ -37,6 +37,7 @@ pub async fn create_room(
             room_id: room.id,
             kind: room.kind(),
             member_ids: members.iter().map(|(u, _)| *u).collect(),
+            by: new.owner_id,
         },
     )
     .await?;

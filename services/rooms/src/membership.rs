@@ -8,7 +8,7 @@ use crate::rooms::{delete_locked, view};
 use crate::store::Store;
 use chat_db::rooms::RoomRow;
 use chat_db::rooms::{self, MemberRow};
-use chat_db::{AsyncPgConnection, users};
+use chat_db::{AsyncPgConnection, blocks, users};
 use chat_domain::events::EventPayload;
 use chat_domain::{MemberRole, Room};
 use chat_http::RequestId;
@@ -164,6 +164,14 @@ pub async fn add(
         .await?
         .filter(|u| u.deactivated_at.is_none())
         .ok_or(RoomsError::NotFound("user"))?;
+    if !blocks::who_blocked(&mut conn, me, &[user_id])
+        .await?
+        .is_empty()
+    {
+        return Err(RoomsError::Forbidden(
+            "this user does not accept being added by you".into(),
+        ));
+    }
     store
         .write(&mut conn, move |conn| {
             Box::pin(async move {

@@ -7,7 +7,7 @@ use crate::events::{create_room, emit};
 use crate::store::Store;
 use chat_db::outbox::{self, Cursor};
 use chat_db::rooms::{self, MemberRow, NewRoom, PublicRoomRow, RoomRow, direct_key};
-use chat_db::{AsyncPgConnection, users};
+use chat_db::{AsyncPgConnection, blocks, users};
 use chat_domain::api::MAX_ROOM_IDS_BATCH;
 use chat_domain::events::EventPayload;
 use chat_domain::paging::{self, TimeKey};
@@ -125,6 +125,14 @@ pub async fn create(
             "some of these users do not exist",
         ));
     }
+    if !blocks::who_blocked(&mut conn, me, &member_ids)
+        .await?
+        .is_empty()
+    {
+        return Err(RoomsError::Forbidden(
+            "some of these users do not accept being added by you".into(),
+        ));
+    }
     let (kind, name, topic) = (group.kind, group.name, group.topic);
     let room = store
         .write(&mut conn, move |conn| {
@@ -161,6 +169,12 @@ pub async fn open_direct(
         .await?
         .filter(|u| u.deactivated_at.is_none())
         .ok_or(RoomsError::NotFound("user"))?;
+    if me != peer && blocks::between(&mut conn, me, peer).await? {
+        // Either one blocked the other; which one is not told.
+        return Err(RoomsError::Forbidden(
+            "you cannot have a direct chat with this user".into(),
+        ));
+    }
     let kind = if me == peer {
         RoomKind::Saved
     } else {

@@ -362,6 +362,44 @@ describe('the web app', { concurrency: false }, () => {
     await shot(page, 'docs');
   });
 
+  it('blocks someone, whose messages are then hidden, and leaves at once a group someone added me to', async () => {
+    const alice = people.alice.page;
+    const bob = people.bob.page;
+    const carol = people.carol.page;
+    // Back from the phone-width test and from /docs.
+    await bob.setViewportSize({ width: 1200, height: 800 });
+    await alice.goto(BASE);
+    await alice.getByTestId('me-name').waitFor();
+    await roomItem(carol, `Team ${run}`).click();
+    await carol.getByTestId('members-toggle').click();
+    const bobRow = carol.getByTestId('member').filter({ hasText: 'Bob' });
+    await bobRow.getByTestId('block').click();
+    await bobRow.locator('[data-testid="block"][aria-pressed="true"]').waitFor();
+    await carol.getByTestId('members-toggle').click();
+
+    await roomItem(bob, `Team ${run}`).click();
+    await send(bob, `only for alice ${run}`);
+    await roomItem(alice, `Team ${run}`).click();
+    await messageNamed(alice, `only for alice ${run}`).waitFor();
+    await carol.getByTestId('hidden-message').first().waitFor();
+    assert.equal(await messageNamed(carol, `only for alice ${run}`).count(), 0, 'carol sees nothing of bob');
+    const preview = await roomItem(carol, `Team ${run}`).getByText(`only for alice ${run}`).count();
+    assert.equal(preview, 0, 'not in the room list either');
+
+    // Alice puts carol in a new group: carol is offered to leave it, and does.
+    await alice.getByTestId('new-group').click();
+    await alice.getByTestId('room-name-input').fill(`Side ${run}`);
+    await alice.getByTestId('picker-search').fill(name('carol'));
+    await alice.locator(`[data-testid="picker-user"][data-username="${name('carol')}"]`).click();
+    await alice.getByTestId('create-room-submit').click();
+    await alice.getByTestId('chat-title').filter({ hasText: `Side ${run}` }).waitFor();
+    await roomItem(carol, `Side ${run}`).click();
+    await carol.getByTestId('added-banner').filter({ hasText: 'Alice added you' }).waitFor();
+    await shot(carol, 'added-to-group');
+    await carol.getByTestId('leave-added').click();
+    await roomItem(carol, `Side ${run}`).waitFor({ state: 'detached' });
+  });
+
   it('never broke the Content-Security-Policy or threw', () => {
     for (const [who, p] of Object.entries(people)) assert.deepEqual(p.problems, [], `${who}'s page`);
   });

@@ -238,6 +238,9 @@ export function createApi(options: ApiOptions = {}) {
     telegramLink: () => request<{ url: string; expires_at: string }>('POST', '/api/users/me/telegram/link', {}),
     telegramUnlink: () => request<void>('DELETE', '/api/users/me/telegram'),
     getUser: (id: string) => request<User>('GET', `/api/users/${encodeURIComponent(id)}`),
+    listBlocks: () => request<{ users: User[] }>('GET', '/api/users/me/blocks').then((r) => r.users),
+    block: (id: string) => request<void>('PUT', `/api/users/${encodeURIComponent(id)}/block`),
+    unblock: (id: string) => request<void>('DELETE', `/api/users/${encodeURIComponent(id)}/block`),
     searchUsers: (q: string, limit = 20) =>
       request<{ users: User[] }>('GET', `/api/users${query({ q, exclude_me: true, limit })}`).then(
         (r) => r.users,

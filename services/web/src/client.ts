@@ -92,6 +92,23 @@ export class ChatClient {
     this.startGrace();
     this.socket.start();
     void this.refreshRooms();
+    void this.loadBlocks();
+  }
+
+  /** Whom I blocked: their messages are not shown. Without the list, everything is. */
+  private async loadBlocks(): Promise<void> {
+    try {
+      const users = await this.api.listBlocks();
+      if (!this.stopped) this.store.dispatch({ type: 'blocks_loaded', user_ids: users.map((u) => u.id) });
+    } catch {
+      // Shown as not blocked until the next start; blocking again works regardless.
+    }
+  }
+
+  /** Blocks or unblocks a user: no direct chat, no adding me to groups, their messages hidden. */
+  async setBlocked(userId: string, blocked: boolean): Promise<void> {
+    const done = await this.act((api) => (blocked ? api.block(userId) : api.unblock(userId)).then(() => true));
+    if (done) this.store.dispatch({ type: 'block_changed', user_id: userId, blocked });
   }
 
   stop(): void {
@@ -189,6 +206,11 @@ export class ChatClient {
         else this.notice(f.message);
         return;
       case 'room_created':
+        // A group someone else made with me in it: the room offers to leave at once.
+        if (f.by && f.by !== this.me.id) {
+          this.store.dispatch({ type: 'added_to_room', room_id: f.room_id, by: f.by });
+          void this.ensureUser(f.by);
+        }
         void this.refreshRooms();
         return;
       case 'typing': {
@@ -228,6 +250,9 @@ export class ChatClient {
         return;
       case 'member_joined':
         if (f.user_id === this.me.id) {
+          // Someone else put me here: the room offers to leave at once.
+          if (f.by !== this.me.id) this.store.dispatch({ type: 'added_to_room', room_id: f.room_id, by: f.by });
+          void this.ensureUser(f.by);
           void this.refreshRooms();
           return;
         }
@@ -473,7 +498,15 @@ export class ChatClient {
 
   async leaveRoom(roomId: string): Promise<void> {
     const left = await this.act((api) => api.leaveRoom(roomId).then(() => true));
-    if (left) this.forget(roomId);
+    if (left) {
+      this.store.dispatch({ type: 'added_seen', room_id: roomId });
+      this.forget(roomId);
+    }
+  }
+
+  /** Keeps a room someone added me to: its offer to leave goes away. */
+  dismissAdded(roomId: string): void {
+    this.store.dispatch({ type: 'added_seen', room_id: roomId });
   }
 
   /** Refetches a room's members (after adding, removing or changing roles). */

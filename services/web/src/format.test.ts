@@ -16,6 +16,9 @@ describe('format', () => {
 
   it('previews the last message', () => {
     expect(roomPreview(summary('r'), ME, users)).toBe('No messages yet');
+    expect(roomPreview(summary('r', { last_message: msg(1, { sender_id: BOB, body: 'psst' }) }), ME, users, { [BOB]: true })).toBe(
+      'Message from someone you blocked',
+    );
     expect(roomPreview(summary('r', { last_message: msg(1, { body: 'hey\nthere' }) }), ME, users)).toBe('hey');
     expect(roomPreview(summary('r', { last_message: msg(1, { sender_id: ME, body: 'yo' }) }), ME, users)).toBe('You: yo');
     expect(roomPreview(summary('r', { kind: 'group', last_message: msg(1, { body: 'yo' }) }), ME, users)).toBe('Bob Stone: yo');

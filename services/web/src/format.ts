@@ -23,9 +23,15 @@ export function firstLine(body: string, max = 80): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-export function roomPreview(room: RoomSummary, meId: string | null, users: Record<string, User>): string {
+export function roomPreview(
+  room: RoomSummary,
+  meId: string | null,
+  users: Record<string, User>,
+  blocked: Record<string, true> = {},
+): string {
   const m = room.last_message;
   if (!m) return 'No messages yet';
+  if (blocked[m.sender_id] && m.sender_id !== meId) return 'Message from someone you blocked';
   const text = m.deleted ? 'Message deleted' : firstLine(m.body);
   if (room.kind === 'saved') return text;
   if (m.sender_id === meId) return `You: ${text}`;

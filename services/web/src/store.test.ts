@@ -263,3 +263,21 @@ describe('createStore', () => {
     expect(store.getState().connection).toBe('offline');
   });
 });
+
+describe('blocks and rooms I was added to', () => {
+  it('keeps whom I blocked, and forgets an unblocked one', () => {
+    let s = reducer(initialState, { type: 'blocks_loaded', user_ids: ['b1', 'b2'] });
+    expect(Object.keys(s.blocked).sort()).toEqual(['b1', 'b2']);
+    s = reducer(s, { type: 'block_changed', user_id: 'b1', blocked: false });
+    s = reducer(s, { type: 'block_changed', user_id: 'b3', blocked: true });
+    expect(Object.keys(s.blocked).sort()).toEqual(['b2', 'b3']);
+  });
+
+  it('remembers who added me to a room until I leave or stay', () => {
+    let s = reducer(initialState, { type: 'added_to_room', room_id: 'r', by: 'alice' });
+    expect(s.addedBy.r).toBe('alice');
+    s = reducer(s, { type: 'added_seen', room_id: 'r' });
+    expect(s.addedBy.r).toBeUndefined();
+    expect(reducer(s, { type: 'added_seen', room_id: 'r' })).toBe(s);
+  });
+});

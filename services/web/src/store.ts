@@ -87,6 +87,10 @@ export interface ChatState {
   selectedRoomId: string | null;
   /** Last error not tied to one message (shown as a banner). */
   notice: string | null;
+  /** user id -> true for the people I blocked: their messages are not shown. */
+  blocked: Record<string, true>;
+  /** room id -> who added me to it, seen live: the room offers to leave at once. */
+  addedBy: Record<string, string>;
 }
 
 export const initialState: ChatState = {
@@ -107,6 +111,8 @@ export const initialState: ChatState = {
   connection: 'connecting',
   selectedRoomId: null,
   notice: null,
+  blocked: {},
+  addedBy: {},
 };
 
 export type Action =
@@ -147,7 +153,11 @@ export type Action =
   | { type: 'focus'; room_id: string; seq: number }
   | { type: 'focus_done' }
   | { type: 'connection'; status: ConnectionStatus }
-  | { type: 'notice'; message: string | null };
+  | { type: 'notice'; message: string | null }
+  | { type: 'blocks_loaded'; user_ids: string[] }
+  | { type: 'block_changed'; user_id: string; blocked: boolean }
+  | { type: 'added_to_room'; room_id: string; by: string }
+  | { type: 'added_seen'; room_id: string };
 
 export const emptyTimeline: Timeline = { messages: [], pending: [], loaded: false, hasMoreBefore: false, epoch: 0 };
 
@@ -400,6 +410,22 @@ export function reducer(state: ChatState, action: Action): ChatState {
       return s;
     }
 
+    case 'blocks_loaded':
+      return { ...state, blocked: Object.fromEntries(action.user_ids.map((id) => [id, true as const])) };
+    case 'block_changed': {
+      const blocked = { ...state.blocked };
+      if (action.blocked) blocked[action.user_id] = true;
+      else delete blocked[action.user_id];
+      return { ...state, blocked };
+    }
+    case 'added_to_room':
+      return { ...state, addedBy: { ...state.addedBy, [action.room_id]: action.by } };
+    case 'added_seen': {
+      if (!(action.room_id in state.addedBy)) return state;
+      const addedBy = { ...state.addedBy };
+      delete addedBy[action.room_id];
+      return { ...state, addedBy };
+    }
     case 'presence': {
       const seen = action.last_seen_at ?? null;
       if (state.presence[action.user_id] === action.online && (seen === null || state.lastSeen[action.user_id] === seen)) {

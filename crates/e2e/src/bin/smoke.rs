@@ -57,6 +57,39 @@ async fn main() {
             && home.header("x-content-type-options") == Some("nosniff"),
         &csp,
     );
+    let host = base.trim_start_matches("http://").trim_end_matches('/');
+    c.check(
+        "the CSP names the app's own WebSocket origin, not any ws: or wss:",
+        csp.contains(&format!("ws://{host} wss://{host}"))
+            && !csp.contains(" ws: ")
+            && !csp.contains(" wss:;"),
+        &csp,
+    );
+    c.check(
+        "no HSTS over plain http",
+        home.header("strict-transport-security").is_none(),
+        home.header("strict-transport-security").unwrap_or_default(),
+    );
+    if let Some(https) = std::env::args().nth(2) {
+        // The stack's TLS listener, with the certificate made for the run.
+        let client = reqwest::Client::builder()
+            .danger_accept_invalid_certs(true)
+            .build()
+            .expect("a client");
+        let reply = client.get(format!("{https}/")).send().await;
+        let hsts = reply
+            .as_ref()
+            .ok()
+            .and_then(|r| r.headers().get("strict-transport-security"))
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        c.check(
+            "TLS is served when a certificate is set, with HSTS",
+            reply.as_ref().is_ok_and(|r| r.status() == 200) && hsts.contains("max-age=31536000"),
+            format!("{:?} {hsts}", reply.map(|r| r.status())),
+        );
+    }
     let deep = http.get("/rooms/some-room", None).await;
     c.check(
         "unknown paths fall back to the SPA",
@@ -92,6 +125,34 @@ async fn main() {
                 .as_ref()
                 .is_ok_and(|r| r.status == case.status && r.is_json_error()),
             format!("{reply:?}"),
+        );
+    }
+    // nginx's per-address limits, from an address of their own (the rest of the test traffic
+    // comes from 127.0.0.1, which the test stack leaves unlimited): a burst of API requests,
+    // then of WebSocket upgrades, each well past its rate and burst.
+    let limited = std::net::IpAddr::from([127, 0, 0, 2]);
+    for (what, path, n) in [
+        ("API requests", "/api/rooms", 600),
+        ("new WebSockets", "/ws", 300),
+    ] {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: chat\r\nConnection: close\r\n\r\n");
+        let replies = chat_e2e::edge::burst(limited, &addr, request.as_bytes(), n, 20).await;
+        let refused: Vec<_> = replies
+            .iter()
+            .flatten()
+            .filter(|r| r.status == 429)
+            .collect();
+        c.check(
+            &format!("nginx limits {what} per address: 429 with the JSON envelope"),
+            !refused.is_empty() && refused.iter().all(|r| r.is_json_error()),
+            format!(
+                "{} of {n} refused; statuses {:?}",
+                refused.len(),
+                replies
+                    .iter()
+                    .map(|r| r.as_ref().map(|r| r.status).map_err(ToString::to_string))
+                    .collect::<std::collections::BTreeSet<_>>()
+            ),
         );
     }
     let metrics = http.get("/readyz", None).await;
@@ -177,6 +238,25 @@ async fn main() {
     let Some(room_id) = room.body["id"].as_str() else {
         finish(&c)
     };
+    if let Ok(path) = std::env::var("CHAT_SERVICE_TOKEN_FILE") {
+        // Even holding the service credential, nobody outside can act for a user: nginx drops
+        // X-Acting-User, so the credential is taken for a user token, and refused.
+        let service_token = std::fs::read_to_string(&path).unwrap_or_default();
+        let forged = http
+            .send(
+                http.client
+                    .post(http.url(&format!("/api/rooms/{room_id}/messages")))
+                    .bearer_auth(service_token.trim())
+                    .header("X-Acting-User", bob_id)
+                    .json(&json!({"client_msg_id": "forged", "body": "as bob"})),
+            )
+            .await;
+        c.check(
+            "nginx drops X-Acting-User: the service credential acts for nobody through it",
+            forged.status == 401,
+            forged.status,
+        );
+    }
 
     let ws_url = format!("{}/ws", base.replacen("http", "ws", 1));
     let mut a = WsClient::connect(&ws_url, Some(alice_token), Some(&base))

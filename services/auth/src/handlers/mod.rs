@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod blocks;
 pub mod get_user;
 pub mod list_users;
 pub mod login;

@@ -39,6 +39,8 @@ function OpenChat({ roomId }: { roomId: string }) {
   const members = useChat((s) => s.members[roomId]);
   const timeline = useChat((s) => s.timelines[roomId]) ?? emptyTimeline;
   const typing = useChat((s) => s.typing[roomId]);
+  const blocked = useChat((s) => s.blocked);
+  const addedBy = useChat((s) => s.addedBy[roomId]);
   const visible = useDocumentVisible();
   const highest = lastSeq(timeline);
   const [mode, setMode] = useState<ComposeMode>({ kind: 'new' });
@@ -95,12 +97,38 @@ function OpenChat({ roomId }: { roomId: string }) {
               {room.muted ? 'Unmute' : 'Mute'}
             </button>
           )}
+          {peerId && (
+            <button
+              type="button"
+              className="btn btn-ghost"
+              data-testid="block-peer"
+              aria-pressed={blocked[peerId] === true}
+              onClick={() => {
+                if (blocked[peerId] || window.confirm(`Block ${title}? You will see nothing from them, and neither of you can start this chat again.`)) {
+                  void client.setBlocked(peerId, !blocked[peerId]);
+                }
+              }}
+            >
+              {blocked[peerId] ? 'Unblock' : 'Block'}
+            </button>
+          )}
           {isGroup && (
             <button type="button" className="btn btn-ghost" data-testid="members-toggle" aria-expanded={panel} onClick={() => setPanel(!panel)}>
               Members
             </button>
           )}
         </header>
+        {addedBy && (
+          <div className="added-banner" role="status" data-testid="added-banner">
+            <span>{userName(users[addedBy])} added you to this group.</span>
+            <button type="button" className="btn btn-link danger" data-testid="leave-added" onClick={() => void client.leaveRoom(roomId)}>
+              Leave
+            </button>
+            <button type="button" className="btn btn-link" data-testid="stay-added" onClick={() => client.dismissAdded(roomId)}>
+              Stay
+            </button>
+          </div>
+        )}
         <MessageList
           key={`${roomId}:${timeline.epoch}`}
           roomId={roomId}

@@ -14,6 +14,7 @@ export function MembersPanel({ room, onClose }: { room: RoomSummary; onClose: ()
   const members = useChat((s) => s.members[room.id]);
   const users = useChat((s) => s.users);
   const presence = useChat((s) => s.presence);
+  const blocked = useChat((s) => s.blocked);
   const [adding, setAdding] = useState(false);
   const mine = room.my_role;
   const canManage = mine === 'owner' || mine === 'admin';
@@ -70,6 +71,18 @@ export function MembersPanel({ room, onClose }: { room: RoomSummary; onClose: ()
                   }
                 >
                   {m.role === 'admin' ? 'Make member' : 'Make admin'}
+                </button>
+              )}
+              {!me && (
+                <button
+                  type="button"
+                  className="btn btn-link"
+                  data-testid="block"
+                  aria-pressed={blocked[m.user_id] === true}
+                  aria-label={`${blocked[m.user_id] ? 'Unblock' : 'Block'} ${name}`}
+                  onClick={() => void client.setBlocked(m.user_id, !blocked[m.user_id])}
+                >
+                  {blocked[m.user_id] ? 'Unblock' : 'Block'}
                 </button>
               )}
               {canKick && (

@@ -91,6 +91,7 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, ...actions }:
   const { store } = useChatContext();
   const meId = useChat((s) => s.me?.id ?? null);
   const users = useChat((s) => s.users);
+  const blocked = useChat((s) => s.blocked);
   const peersRead = useChat((s) => peersReadSeq(s, roomId, meId));
   const readByAll = useChat((s) => s.readByAll[roomId] ?? 0);
   const notices = useChat((s) => s.notices[roomId]);
@@ -185,11 +186,13 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, ...actions }:
               )}
               <MessageRow
                 item={row.item}
+                hidden={blocked[row.item.sender_id] === true && row.item.sender_id !== meId}
                 own={row.item.sender_id === meId}
                 showSender={row.showSender}
                 senderName={userName(users[row.item.sender_id])}
                 receipt={receiptOf(row.item, kind, peersRead, readByAll)}
                 replied={row.item.reply_to ? (byId.get(row.item.reply_to) ?? null) : null}
+                repliedHidden={blocked[byId.get(row.item.reply_to ?? '')?.sender_id ?? ''] === true}
                 repliedName={row.item.reply_to ? userName(users[byId.get(row.item.reply_to)?.sender_id ?? '']) : ''}
                 highlight={highlight !== null && row.item.seq === highlight}
                 canDelete={row.item.sender_id === meId || moderator}
@@ -263,6 +266,9 @@ function MessageRow(
     highlight: boolean;
     canDelete: boolean;
     kind: RoomKind;
+    /** From someone I blocked: shown as hidden, without its text. */
+    hidden?: boolean;
+    repliedHidden?: boolean;
     onRetry: () => void;
   } & MessageActions,
 ) {
@@ -289,7 +295,9 @@ function MessageRow(
             {props.replied ? (
               <>
                 <span className="reply-name">{props.repliedName}</span>
-                <span className="reply-text">{props.replied.deleted ? 'Message deleted' : firstLine(props.replied.body, 60)}</span>
+                <span className="reply-text">
+                  {props.repliedHidden ? 'Message from someone you blocked' : props.replied.deleted ? 'Message deleted' : firstLine(props.replied.body, 60)}
+                </span>
               </>
             ) : (
               <span className="reply-text">Reply to an earlier message</span>
@@ -297,7 +305,15 @@ function MessageRow(
           </div>
         )}
         <div className="body" data-testid="message-body">
-          {item.deleted ? <em className="deleted">Message deleted</em> : <Body text={item.body} />}
+          {props.hidden ? (
+            <em className="deleted" data-testid="hidden-message">
+              Message from someone you blocked
+            </em>
+          ) : item.deleted ? (
+            <em className="deleted">Message deleted</em>
+          ) : (
+            <Body text={item.body} />
+          )}
         </div>
         <div className="meta">
           {item.edited && !item.deleted && <span className="edited" data-testid="edited">edited</span>}

@@ -18,6 +18,7 @@ export function Sidebar({ onLogout }: { onLogout: () => void }) {
   const rooms = useChat((s) => s.rooms);
   const roomsLoaded = useChat((s) => s.roomsLoaded);
   const users = useChat((s) => s.users);
+  const blocked = useChat((s) => s.blocked);
   const presence = useChat((s) => s.presence);
   const selected = useChat((s) => s.selectedRoomId);
   const [directory, setDirectory] = useState(false);
@@ -76,7 +77,7 @@ export function Sidebar({ onLogout }: { onLogout: () => void }) {
                 id={saved?.id ?? 'saved'}
                 kind="saved"
                 title={SAVED_MESSAGES}
-                preview={saved ? roomPreview(saved, meId, users) : 'Notes to yourself'}
+                preview={saved ? roomPreview(saved, meId, users, blocked) : 'Notes to yourself'}
                 time={saved?.last_message ? formatShortDate(saved.last_activity_at) : ''}
                 unread={saved?.unread ?? 0}
                 active={selected !== null && saved?.id === selected}
@@ -90,7 +91,7 @@ export function Sidebar({ onLogout }: { onLogout: () => void }) {
                   id={r.id}
                   kind={r.kind}
                   title={roomTitle(r, users)}
-                  preview={roomPreview(r, meId, users)}
+                  preview={roomPreview(r, meId, users, blocked)}
                   time={r.last_message ? formatShortDate(r.last_activity_at) : ''}
                   unread={r.unread}
                   active={r.id === selected}

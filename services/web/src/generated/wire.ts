@@ -52,6 +52,10 @@ export interface components {
              */
             user_id: string;
         };
+        BlockedUsers: {
+            /** @description Newest block first. */
+            users: components["schemas"]["User"][];
+        };
         ChangePassword: {
             current_password: string;
             /** @description At least 8 characters and at most 72 bytes. */
@@ -133,6 +137,12 @@ export interface components {
             /** @enum {string} */
             type: "message_created";
         } | {
+            /**
+             * Format: uuid
+             * @description Who created it (a group's owner); none for direct chats. Absent in events stored
+             *     before it was recorded.
+             */
+            by?: string | null;
             kind: components["schemas"]["RoomKind"];
             member_ids: string[];
             /** Format: uuid */
@@ -565,6 +575,11 @@ export interface components {
             /** @enum {string} */
             type: "message_created";
         } | {
+            /**
+             * Format: uuid
+             * @description Who created it (a group's owner); absent for direct chats.
+             */
+            by?: string | null;
             kind: components["schemas"]["RoomKind"];
             member_ids: string[];
             /** Format: uuid */
@@ -624,6 +639,11 @@ export interface components {
             /** @enum {string} */
             type: "room_deleted";
         } | {
+            /**
+             * Format: uuid
+             * @description Who added them; themself when they joined a public room.
+             */
+            by: string;
             role: components["schemas"]["MemberRole"];
             /** Format: uuid */
             room_id: string;
