@@ -29,7 +29,17 @@ fi
 : "${CARGO_TARGET_DIR:=/var/tmp/chat-target}"
 : "${CHAT_SEED:=1}"
 : "${CHAT_SKIP_WEB:=0}"
-: "${DATABASE_URL:=postgres://postgres@127.0.0.1:5432/$CHAT_DB_NAME}"
+# The password of the `postgres` role, when scripts/up created the PostgreSQL cluster itself
+# (it then sets one instead of trusting every local TCP connection): in every URL built here,
+# and in PGPASSWORD for psql.
+CHAT_PG_PASSWORD_FILE="${CHAT_PG_PASSWORD_FILE:-${XDG_CONFIG_HOME:-$HOME/.config}/chat/pg-password}"
+CHAT_PG_USER=postgres
+if [[ -r "$CHAT_PG_PASSWORD_FILE" ]]; then
+    CHAT_PG_USER="postgres:$(<"$CHAT_PG_PASSWORD_FILE")"
+    export PGPASSWORD="${CHAT_PG_USER#postgres:}"
+fi
+[[ -n "${DATABASE_URL:-}" ]] || __chat_default_database_url=1
+: "${DATABASE_URL:=postgres://$CHAT_PG_USER@127.0.0.1:5432/$CHAT_DB_NAME}"
 : "${AMQP_URL:=amqp://guest:guest@127.0.0.1:5672/%2f}"
 : "${RUST_LOG:=info}"
 : "${LOG_FORMAT:=json}"
@@ -248,7 +258,7 @@ need() { # $1 = command, $2 = the package that provides it
 }
 
 ensure_prerequisites() {
-    local pg_version hba i pg_installed_now=0
+    local pg_version i pg_installed_now=0
     step "checking prerequisites"
     need nginx nginx-light
     need openssl openssl
@@ -276,13 +286,24 @@ ensure_prerequisites() {
     done
     if ((pg_installed_now == 1)) &&
         ! psql -w -h 127.0.0.1 -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
-        # A cluster installed just now asks for a password on 127.0.0.1, and the default
-        # DATABASE_URL has none: on this new development cluster, trust local TCP connections.
-        hba="$(find /etc/postgresql -name pg_hba.conf | sort -V | tail -n1)"
-        info "allowing password-less connections from 127.0.0.1 in $hba (new local cluster)"
-        "${SUDO[@]}" sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
-        "${SUDO[@]}" pg_ctlcluster --skip-systemctl-redirect \
-            "$(basename "$(dirname "$(dirname "$hba")")")" main reload
+        # A cluster installed just now asks for a password on 127.0.0.1 (Debian's pg_hba), and
+        # the postgres role has none: give it a random one, kept owner-only in
+        # CHAT_PG_PASSWORD_FILE, rather than trust every local TCP connection (any local user
+        # would be the superuser). Set over the Unix socket, as the postgres OS user.
+        local password
+        password="$(openssl rand -hex 24)"
+        mkdir -p "$(dirname "$CHAT_PG_PASSWORD_FILE")"
+        (umask 077 && printf '%s\n' "$password" >"$CHAT_PG_PASSWORD_FILE")
+        info "set a password for the postgres role (kept in $CHAT_PG_PASSWORD_FILE)"
+        "${SUDO[@]}" runuser -u postgres -- psql -XqAt -d postgres \
+            -c "ALTER ROLE postgres PASSWORD '$password'" >/dev/null
+        CHAT_PG_USER="postgres:$password"
+        export PGPASSWORD="$password"
+        if [[ "${__chat_default_database_url:-0}" == 1 ]]; then
+            DATABASE_URL="postgres://$CHAT_PG_USER@127.0.0.1:5432/$CHAT_DB_NAME"
+        fi
+        psql -w -h 127.0.0.1 -U postgres -d postgres -Atqc 'select 1' >/dev/null ||
+            die "PostgreSQL refuses the password just set for the postgres role"
     fi
     info "PostgreSQL is ready"
 
