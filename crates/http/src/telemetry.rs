@@ -96,6 +96,50 @@ where
         .with(fmt.with_filter(filter_fn(|meta| !is_client_error_at_error(meta))))
 }
 
+/// Logs kept in memory: for tests that check what is (and is not) logged, with
+/// [`subscriber`] and `tracing::subscriber::set_default`.
+#[derive(Clone, Default)]
+pub struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    /// Everything logged so far.
+    pub fn text(&self) -> String {
+        let bytes = self.0.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut b) = self.0.lock() {
+            b.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'w> MakeWriter<'w> for CapturedLogs {
+    type Writer = CapturedLogs;
+
+    fn make_writer(&'w self) -> CapturedLogs {
+        self.clone()
+    }
+}
+
+/// A JSON subscriber filtered by `directives` (as `RUST_LOG`) that writes to memory, and what
+/// it wrote.
+pub fn captured(directives: &str) -> (impl Subscriber + Send + Sync, CapturedLogs) {
+    let logs = CapturedLogs::default();
+    (
+        subscriber(true, EnvFilter::new(directives), logs.clone()),
+        logs,
+    )
+}
+
 /// Installs the global subscriber once; later calls (tests) are ignored.
 pub fn init(json: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
@@ -106,37 +150,16 @@ pub fn init(json: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Buffer {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl<'w> MakeWriter<'w> for Buffer {
-        type Writer = Buffer;
-        fn make_writer(&'w self) -> Buffer {
-            self.clone()
-        }
-    }
 
     #[test]
     fn a_request_actix_cannot_parse_is_logged_at_warn_and_real_errors_stay_errors() {
-        let buffer = Buffer::default();
+        let buffer = CapturedLogs::default();
         let logs = subscriber(true, EnvFilter::new("info"), buffer.clone());
         tracing::subscriber::with_default(logs, || {
             tracing::error!(target: "actix_http::h1::dispatcher", "stream error: request parse error: invalid Header provided");
             tracing::error!(target: "chat_rooms", "the database is gone");
         });
-        let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let out = buffer.text();
         let lines: Vec<serde_json::Value> = out
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())

@@ -108,3 +108,30 @@ impl Transport {
         matches!(self, Self::Telegram { .. })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chat_http::telemetry::captured;
+
+    /// Without a bot token a notification is logged, but never its text: it quotes who wrote
+    /// what, where.
+    #[tokio::test]
+    async fn without_a_token_a_notification_is_logged_without_its_text() {
+        let (logs_to_memory, logs) = captured("debug");
+        let _installed = tracing::subscriber::set_default(logs_to_memory);
+        let transport = Transport::new(None, None).unwrap();
+        transport
+            .send(
+                uuid::Uuid::now_v7(),
+                Some(7),
+                "alice: the launch code is 0000",
+            )
+            .await
+            .unwrap();
+        let text = logs.text();
+        assert!(text.contains("no bot token"), "{text}");
+        assert!(text.contains("\"notification.chars\":30"), "{text}");
+        assert!(!text.contains("launch code"), "the text leaked: {text}");
+    }
+}
