@@ -50,6 +50,15 @@ pub async fn blocked_by(
         .await?)
 }
 
+/// How many people `blocker` blocked.
+pub async fn count_blocked_by(conn: &mut AsyncPgConnection, blocker: Uuid) -> Result<i64, DbError> {
+    Ok(user_blocks::table
+        .filter(user_blocks::blocker_id.eq(blocker))
+        .count()
+        .get_result(conn)
+        .await?)
+}
+
 /// Whether either of the two blocked the other.
 pub async fn between(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> Result<bool, DbError> {
     let found: i64 = user_blocks::table

@@ -340,6 +340,15 @@ pub fn escape_like(raw: &str) -> String {
 }
 
 /// The active users among `ids`: who the notifier may notify, who a room may be created with.
+/// The users among `ids` (deactivated ones too), in no particular order.
+pub async fn among(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Result<Vec<UserRow>, DbError> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select(UserRow::as_select())
+        .load(conn)
+        .await?)
+}
+
 pub async fn active_among(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],

@@ -49,28 +49,36 @@ impl Modify for SecuritySchemes {
                     .build(),
             ),
         );
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for op in operations.into_iter().flatten() {
-                let internal = op
-                    .tags
-                    .as_ref()
-                    .is_some_and(|tags| tags.iter().any(|t| t == "internal"));
-                if let Some(security) = op.security.as_mut()
-                    && security.iter().any(takes_bearer)
-                    && !internal
-                {
-                    security.push(SecurityRequirement::new("oauth2", Vec::<String>::new()));
-                }
+        for op in operations_mut(openapi) {
+            let internal = op
+                .tags
+                .as_ref()
+                .is_some_and(|tags| tags.iter().any(|t| t == "internal"));
+            if let Some(security) = op.security.as_mut()
+                && security.iter().any(takes_bearer)
+                && !internal
+            {
+                security.push(SecurityRequirement::new("oauth2", Vec::<String>::new()));
             }
         }
     }
+}
+
+/// Every operation of the document (the methods the services use), to change in place.
+fn operations_mut(
+    openapi: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    openapi.paths.paths.values_mut().flat_map(|item| {
+        [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+    })
 }
 
 /// Whether a requirement names the user's bearer token (not only the service credential).
@@ -152,41 +160,38 @@ impl Modify for StandardResponses {
                     .build(),
             )
         };
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for op in operations.into_iter().flatten() {
-                let mut add = Vec::new();
-                let parsed = op.request_body.is_some()
-                    || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
-                if parsed {
-                    add.push(("400", "The request does not parse: malformed JSON, or a query or path value of the wrong type"));
-                }
-                if op.request_body.is_some() {
-                    add.push(("413", "The body is over the size limit"));
-                    add.push(("415", "The body is not `application/json`"));
-                    add.push(("422", "The body has the wrong shape: unknown or missing fields, values out of range"));
-                }
-                let user_token = op
-                    .security
-                    .as_ref()
-                    .is_some_and(|s| s.iter().any(takes_bearer));
-                if user_token {
-                    add.push(("401", "No valid token"));
-                }
-                add.push(("429", "Too many requests from this address (nginx's limits) or by this user; try again after `Retry-After` seconds"));
-                add.push(("503", "The database or the broker is unavailable; try again after `Retry-After` seconds"));
-                for (status, description) in add {
-                    op.responses
-                        .responses
-                        .entry(status.to_owned())
-                        .or_insert_with(|| error(description));
-                }
+        for op in operations_mut(openapi) {
+            let mut add = Vec::new();
+            let parsed =
+                op.request_body.is_some() || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            if parsed {
+                add.push(("400", "The request does not parse: malformed JSON, or a query or path value of the wrong type"));
+            }
+            if op.request_body.is_some() {
+                add.push(("413", "The body is over the size limit"));
+                add.push(("415", "The body is not `application/json`"));
+                add.push((
+                    "422",
+                    "The body has the wrong shape: unknown or missing fields, values out of range",
+                ));
+            }
+            let user_token = op
+                .security
+                .as_ref()
+                .is_some_and(|s| s.iter().any(takes_bearer));
+            if user_token {
+                add.push(("401", "No valid token"));
+            }
+            add.push(("429", "Too many requests from this address (nginx's limits) or by this user; try again after `Retry-After` seconds"));
+            add.push((
+                "503",
+                "The database or the broker is unavailable; try again after `Retry-After` seconds",
+            ));
+            for (status, description) in add {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error(description));
             }
         }
     }

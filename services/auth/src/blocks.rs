@@ -11,7 +11,7 @@ use chat_domain::values::Invalid;
 use uuid::Uuid;
 
 /// Most people one user may block.
-pub const MAX_BLOCKED: usize = 1_000;
+pub const MAX_BLOCKED: i64 = 1_000;
 
 /// `me` blocks `them` (an existing user other than me); blocking twice is blocking once.
 pub async fn block(service: &AuthService, me: Uuid, them: Uuid) -> Result<()> {
@@ -25,7 +25,7 @@ pub async fn block(service: &AuthService, me: Uuid, them: Uuid) -> Result<()> {
     users::find(&mut conn, them)
         .await?
         .ok_or(AuthError::NotFound("user"))?;
-    if blocks::blocked_by(&mut conn, me).await?.len() >= MAX_BLOCKED {
+    if blocks::count_blocked_by(&mut conn, me).await? >= MAX_BLOCKED {
         return Err(AuthError::Invalid(vec![Invalid::new(
             "id",
             format!("you may block at most {MAX_BLOCKED} people"),
@@ -46,12 +46,11 @@ pub async fn unblock(service: &AuthService, me: Uuid, them: Uuid) -> Result<()> 
 /// The people `me` blocked, newest first, as public profiles (deleted accounts left out).
 pub async fn list(service: &AuthService, me: Uuid) -> Result<Vec<User>> {
     let mut conn = service.conn().await?;
-    let mut rows = Vec::new();
-    for (id, _at) in blocks::blocked_by(&mut conn, me).await? {
-        if let Some(row) = users::find(&mut conn, id).await? {
-            rows.push(row);
-        }
-    }
+    let blocked = blocks::blocked_by(&mut conn, me).await?;
+    let ids: Vec<Uuid> = blocked.iter().map(|(id, _at)| *id).collect();
+    let mut rows = users::among(&mut conn, &ids).await?;
+    // Newest block first, as the list is kept.
+    rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
     let fresh_after = presence::fresh_after(service.config.presence_fresh_secs);
     directory::with_presence(&mut conn, &rows, fresh_after).await
 }
