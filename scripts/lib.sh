@@ -257,6 +257,27 @@ need() { # $1 = command, $2 = the package that provides it
     command -v "$1" >/dev/null 2>&1 || apt_install "$2"
 }
 
+# For a PostgreSQL cluster installed just now, on port $1: it asks for a password on
+# 127.0.0.1 (Debian's pg_hba), and the postgres role has none. Gives it a random one, kept
+# owner-only in CHAT_PG_PASSWORD_FILE, rather than trust every local TCP connection (any local
+# user would be the superuser); set over the Unix socket, as the postgres OS user. Nothing to
+# do when the cluster already lets us in without one. scripts/test runs it on a cluster of
+# its own (fresh_cluster_password).
+pg_set_password() {
+    local port=$1 password
+    psql -w -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1 && return 0
+    password="$(openssl rand -hex 24)"
+    mkdir -p "$(dirname "$CHAT_PG_PASSWORD_FILE")"
+    (umask 077 && printf '%s\n' "$password" >"$CHAT_PG_PASSWORD_FILE")
+    info "set a password for the postgres role (kept in $CHAT_PG_PASSWORD_FILE)"
+    "${SUDO[@]}" runuser -u postgres -- psql -XqAt -p "$port" -d postgres \
+        -c "ALTER ROLE postgres PASSWORD '$password'" >/dev/null || return 1
+    CHAT_PG_USER="postgres:$password"
+    export PGPASSWORD="$password"
+    psql -w -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atqc 'select 1' >/dev/null ||
+        die "PostgreSQL refuses the password just set for the postgres role"
+}
+
 ensure_prerequisites() {
     local pg_version i pg_installed_now=0
     step "checking prerequisites"
@@ -284,26 +305,11 @@ ensure_prerequisites() {
         ((i < 60)) || die "PostgreSQL does not accept connections on 127.0.0.1 after 30 s"
         sleep 0.5
     done
-    if ((pg_installed_now == 1)) &&
-        ! psql -w -h 127.0.0.1 -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
-        # A cluster installed just now asks for a password on 127.0.0.1 (Debian's pg_hba), and
-        # the postgres role has none: give it a random one, kept owner-only in
-        # CHAT_PG_PASSWORD_FILE, rather than trust every local TCP connection (any local user
-        # would be the superuser). Set over the Unix socket, as the postgres OS user.
-        local password
-        password="$(openssl rand -hex 24)"
-        mkdir -p "$(dirname "$CHAT_PG_PASSWORD_FILE")"
-        (umask 077 && printf '%s\n' "$password" >"$CHAT_PG_PASSWORD_FILE")
-        info "set a password for the postgres role (kept in $CHAT_PG_PASSWORD_FILE)"
-        "${SUDO[@]}" runuser -u postgres -- psql -XqAt -d postgres \
-            -c "ALTER ROLE postgres PASSWORD '$password'" >/dev/null
-        CHAT_PG_USER="postgres:$password"
-        export PGPASSWORD="$password"
+    if ((pg_installed_now == 1)); then
+        pg_set_password 5432
         if [[ "${__chat_default_database_url:-0}" == 1 ]]; then
             DATABASE_URL="postgres://$CHAT_PG_USER@127.0.0.1:5432/$CHAT_DB_NAME"
         fi
-        psql -w -h 127.0.0.1 -U postgres -d postgres -Atqc 'select 1' >/dev/null ||
-            die "PostgreSQL refuses the password just set for the postgres role"
     fi
     info "PostgreSQL is ready"
 
