@@ -32,7 +32,19 @@ struct NewOutboxRow<'a> {
     user_id: Option<Uuid>,
 }
 
-/// Records an event; call inside the transaction that makes the change.
+/// Declares the transaction on `conn` a writer of sync events (migration 000018): call it first,
+/// before the transaction writes anything. Sync waits for declared writers only, so an unrelated
+/// long transaction never holds it back; the database refuses outbox rows from a transaction
+/// that did not declare itself.
+pub async fn declare_writer(conn: &mut AsyncPgConnection) -> Result<(), DbError> {
+    diesel::sql_query("SELECT outbox_writer()")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records an event; call inside the transaction that makes the change,
+/// which declared itself first ([`declare_writer`]).
 pub async fn push(conn: &mut AsyncPgConnection, event: &Event) -> Result<(), DbError> {
     let payload = serde_json::to_value(event)
         .map_err(|e| DbError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;

@@ -399,6 +399,9 @@ struct SummaryRow {
     last_activity_at: DateTime<Utc>,
     #[diesel(sql_type = sql_types::BigInt)]
     member_count: i64,
+    /// Unread messages from people I blocked: not shown, so not counted.
+    #[diesel(sql_type = sql_types::BigInt)]
+    hidden_unread: i64,
     #[diesel(sql_type = sql_types::Nullable<sql_types::Uuid>)]
     peer_id: Option<Uuid>,
     #[diesel(sql_type = sql_types::Nullable<sql_types::Uuid>)]
@@ -421,7 +424,8 @@ struct SummaryRow {
 
 /// A page of "my rooms" in one query: newest activity first (after the room at `after`,
 /// `(last_activity_at, id)`, when given), each with my unread count (the gap-free seq
-/// makes it `last_seq - last_read_seq`), member count, the direct peer and the last message.
+/// makes it `last_seq - last_read_seq`, less the messages of people I blocked), member
+/// count, the direct peer and the last message.
 pub async fn summaries(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
@@ -432,6 +436,9 @@ pub async fn summaries(
         "SELECT r.id, r.kind, r.name, r.topic, r.last_seq, m.last_read_seq, m.role AS my_role, \
                 m.muted, r.last_activity_at, \
                 (SELECT count(*) FROM room_members c WHERE c.room_id = r.id) AS member_count, \
+                (SELECT count(*) FROM user_blocks ub JOIN messages h \
+                    ON h.sender_id = ub.blocked_id AND h.room_id = r.id AND h.seq > m.last_read_seq \
+                 WHERE ub.blocker_id = m.user_id) AS hidden_unread, \
                 CASE WHEN r.kind = 'saved' THEN m.user_id \
                      WHEN r.kind = 'direct' THEN (SELECT p.user_id FROM room_members p \
                           WHERE p.room_id = r.id AND p.user_id <> m.user_id LIMIT 1) END AS peer_id, \
@@ -480,7 +487,7 @@ impl SummaryRow {
             topic: self.topic,
             last_seq: self.last_seq,
             last_read_seq: self.last_read_seq,
-            unread: (self.last_seq - self.last_read_seq).max(0),
+            unread: (self.last_seq - self.last_read_seq - self.hidden_unread).max(0),
             member_count: self.member_count,
             my_role: MemberRole::parse(&self.my_role).unwrap_or(MemberRole::Member),
             muted: self.muted,

@@ -7,9 +7,9 @@ use crate::events::emit;
 use crate::store::Store;
 use chat_db::messages::Page;
 use chat_db::rooms;
-use chat_db::{AsyncPgConnection, messages, outbox};
+use chat_db::{AsyncPgConnection, blocks, messages, outbox};
 use chat_domain::events::{Event, EventPayload};
-use chat_domain::{ClientMsgId, MemberRole, Message, MessageBody};
+use chat_domain::{ClientMsgId, MemberRole, Message, MessageBody, RoomKind};
 use chat_http::RequestId;
 use chat_http::limits::Limiter;
 use uuid::Uuid;
@@ -214,7 +214,10 @@ async fn not_stored(
     {
         return earlier(existing, room_id);
     }
-    member_of(conn, room_id, sender).await?;
+    let (room, _) = member_of(conn, room_id, sender).await?;
+    if room.kind == RoomKind::Direct.as_str() && direct_chat_closed(conn, room_id, sender).await? {
+        return Err(blocked_chat());
+    }
     if let Some(reply_to) = reply_to {
         let parent = messages::find(conn, reply_to).await?;
         if parent.is_none_or(|p| p.room_id != room_id) {
@@ -226,6 +229,22 @@ async fn not_stored(
     }
     // The room was deleted meanwhile.
     Err(room_not_found())
+}
+
+/// Whether one of the two people of a direct chat blocked the other (then `store_message`
+/// stores nothing there, migration 000018).
+async fn direct_chat_closed(conn: &mut AsyncPgConnection, room_id: Uuid, me: Uuid) -> Result<bool> {
+    for peer in rooms::members(conn, room_id).await? {
+        if peer.user_id != me && blocks::between(conn, me, peer.user_id).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn blocked_chat() -> RoomsError {
+    // Either one blocked the other; which one is not told.
+    RoomsError::Forbidden("this chat is closed: one of you blocked the other".into())
 }
 
 /// The message a retry refers to, if it was sent to the same room.
@@ -353,13 +372,14 @@ pub async fn mark_read(
     if seq <= member.last_read_seq {
         // Nothing moves: no transaction, and above all no wait on the room's row, which
         // every send to the room holds while it commits.
+        let hidden = blocks::hidden_after(&mut conn, me, room_id, member.last_read_seq).await?;
         return Ok(Watermark {
             room_id,
             last_read_seq: member.last_read_seq,
-            unread: (room_last_seq - member.last_read_seq).max(0),
+            unread: (room_last_seq - member.last_read_seq - hidden).max(0),
         });
     }
-    let last_read_seq = store
+    let (last_read_seq, unread) = store
         .write(&mut conn, move |conn| {
             Box::pin(async move {
                 // Reads of one room line up on its row, so exactly one of two concurrent
@@ -368,14 +388,19 @@ pub async fn mark_read(
                     .await?
                     .map_or(room_last_seq, |r| r.last_seq);
                 let all_before = rooms::min_read_seq(conn, room_id).await?;
-                let Some(moved) = rooms::mark_read(conn, room_id, me, seq).await? else {
-                    return Ok(member.last_read_seq.max(seq));
+                let moved = rooms::mark_read(conn, room_id, me, seq).await?;
+                let read = moved.unwrap_or(member.last_read_seq.max(seq));
+                // Messages of people I blocked are not shown to me, so they are not unread.
+                let hidden = blocks::hidden_after(conn, me, room_id, read).await?;
+                let unread = (last_seq - read - hidden).max(0);
+                let Some(moved) = moved else {
+                    return Ok((read, unread));
                 };
                 let payload = EventPayload::ReadUpTo {
                     room_id,
                     user_id: me,
                     seq: moved,
-                    unread: (last_seq - moved).max(0),
+                    unread,
                 };
                 emit(conn, &request_id, payload).await?;
                 let all_after = rooms::min_read_seq(conn, room_id).await?;
@@ -386,14 +411,14 @@ pub async fn mark_read(
                     };
                     emit(conn, &request_id, payload).await?;
                 }
-                Ok(moved)
+                Ok((moved, unread))
             })
         })
         .await?;
     Ok(Watermark {
         room_id,
         last_read_seq,
-        unread: (room_last_seq - last_read_seq).max(0),
+        unread,
     })
 }
 

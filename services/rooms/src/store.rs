@@ -36,14 +36,19 @@ impl Store {
     }
 
     /// Runs `body` in a transaction on `conn` and, once it has committed, wakes the relay.
-    /// A transaction that wrote no event costs the relay one empty look.
+    /// The transaction first declares itself a writer of sync events
+    /// ([`chat_db::outbox::declare_writer`]), so sync waits for it. A transaction that wrote
+    /// no event costs the relay one empty look.
     pub async fn write<T, F>(&self, conn: &mut AsyncPgConnection, body: F) -> Result<T>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut AsyncPgConnection) -> TxBody<'c, T> + Send + 'static,
     {
         let done = conn
-            .transaction::<T, RoomsError, _>(async move |conn| body(conn).await)
+            .transaction::<T, RoomsError, _>(async move |conn| {
+                chat_db::outbox::declare_writer(conn).await?;
+                body(conn).await
+            })
             .await?;
         self.committed();
         Ok(done)

@@ -376,11 +376,19 @@ describe('the web app', { concurrency: false }, () => {
     await bobRow.getByTestId('block').click();
     await bobRow.locator('[data-testid="block"][aria-pressed="true"]').waitFor();
     await carol.getByTestId('members-toggle').click();
+    // Carol looks elsewhere while bob and alice write: only alice's message is unread for her.
+    await roomItem(carol, 'Saved messages').click();
+    await carol.getByTestId('chat-title').filter({ hasText: 'Saved messages' }).waitFor();
 
     await roomItem(bob, `Team ${run}`).click();
     await send(bob, `only for alice ${run}`);
     await roomItem(alice, `Team ${run}`).click();
     await messageNamed(alice, `only for alice ${run}`).waitFor();
+    await send(alice, `after bob ${run}`);
+    const team = roomItem(carol, `Team ${run}`);
+    await team.getByText(`after bob ${run}`).waitFor();
+    assert.equal(await team.getByTestId('unread-badge').textContent(), '1', 'bob’s message is not unread for carol');
+    await team.click();
     await carol.getByTestId('hidden-message').first().waitFor();
     assert.equal(await messageNamed(carol, `only for alice ${run}`).count(), 0, 'carol sees nothing of bob');
     const preview = await roomItem(carol, `Team ${run}`).getByText(`only for alice ${run}`).count();

@@ -193,6 +193,16 @@ describe('unread counting', () => {
     expect(totalUnread(s)).toBe(5);
   });
 
+  it('does not count a message from someone I blocked as unread', () => {
+    let s = run([{ type: 'rooms_loaded', rooms: [summary(ROOM, { last_seq: 4, last_read_seq: 4 })] }], withMe());
+    s = reducer(s, { type: 'block_changed', user_id: BOB, blocked: true });
+    s = reducer(s, { type: 'message_received', message: msg(5) });
+    expect(s.rooms[0]).toMatchObject({ last_seq: 5, unread: 0 });
+    s = reducer(s, { type: 'block_changed', user_id: BOB, blocked: false });
+    s = reducer(s, { type: 'message_received', message: msg(6) });
+    expect(s.rooms[0]).toMatchObject({ last_seq: 6, unread: 1 });
+  });
+
   it('applyMessageToRoom ignores an older message', () => {
     const room = summary(ROOM, { last_seq: 9, last_message: msg(9) });
     expect(applyMessageToRoom(room, msg(3), ME)).toBe(room);

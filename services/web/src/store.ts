@@ -224,7 +224,12 @@ export function sortRooms(rooms: RoomSummary[]): RoomSummary[] {
  * that is newer than anything the summary knew (so a replayed frame, or a frame for a message the
  * room list already counted, changes nothing).
  */
-export function applyMessageToRoom(room: RoomSummary, m: Message, meId: string | null): RoomSummary {
+export function applyMessageToRoom(
+  room: RoomSummary,
+  m: Message,
+  meId: string | null,
+  blocked: Record<string, true> = {},
+): RoomSummary {
   const isNew = m.seq > room.last_seq;
   const newerPreview = room.last_message == null || m.seq >= room.last_message.seq;
   if (!isNew && !newerPreview) return room;
@@ -236,7 +241,8 @@ export function applyMessageToRoom(room: RoomSummary, m: Message, meId: string |
     if (m.sender_id === meId) {
       // Writing in a room means having read it, when nothing else was waiting.
       if (room.unread === 0) next.last_read_seq = Math.max(room.last_read_seq, m.seq);
-    } else if (m.seq > room.last_read_seq) {
+    } else if (m.seq > room.last_read_seq && !blocked[m.sender_id]) {
+      // Messages of someone I blocked are not shown, so they are not unread (as the server counts).
       next.unread = room.unread + 1;
     }
   }
@@ -291,7 +297,7 @@ export function reducer(state: ChatState, action: Action): ChatState {
       const rooms = action.rooms.map((r) => {
         const old = known.get(r.id);
         const live = old?.last_message;
-        return live && live.seq > r.last_seq ? applyMessageToRoom(r, live, state.me?.id ?? null) : r;
+        return live && live.seq > r.last_seq ? applyMessageToRoom(r, live, state.me?.id ?? null, state.blocked) : r;
       });
       return { ...state, rooms: sortRooms(rooms), roomsLoaded: true };
     }
@@ -328,7 +334,7 @@ export function reducer(state: ChatState, action: Action): ChatState {
         return { ...t, messages, pending, loaded, hasMoreBefore };
       });
       const ordered = [...action.messages].sort((a, b) => a.seq - b.seq);
-      return updateRoom(s, action.room_id, (r) => ordered.reduce((acc, m) => applyMessageToRoom(acc, m, meId), r));
+      return updateRoom(s, action.room_id, (r) => ordered.reduce((acc, m) => applyMessageToRoom(acc, m, meId, state.blocked), r));
     }
 
     case 'timeline_reset':
@@ -341,7 +347,7 @@ export function reducer(state: ChatState, action: Action): ChatState {
         const pending = settlePending(t.pending, [m]);
         return messages === t.messages && pending === t.pending ? t : { ...t, messages, pending };
       });
-      s = updateRoom(s, m.room_id, (r) => applyMessageToRoom(r, m, state.me?.id ?? null));
+      s = updateRoom(s, m.room_id, (r) => applyMessageToRoom(r, m, state.me?.id ?? null, state.blocked));
       // Whoever sent a message has stopped typing.
       const typingRoom = s.typing[m.room_id];
       if (typingRoom && m.sender_id in typingRoom) {

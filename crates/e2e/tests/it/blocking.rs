@@ -161,3 +161,93 @@ async fn a_blocked_user_gets_no_direct_chat_cannot_add_the_blocker_and_notifies_
     .await;
     assert_eq!(direct.status, 200, "{:?}", direct.body);
 }
+
+/// The unread count of `room` in `token`'s room list.
+async fn unread(stack: &Stack, token: &str, room: &str) -> i64 {
+    let list = call(stack, false, Method::GET, "/api/rooms", token, None).await;
+    assert_eq!(list.status, 200, "{:?}", list.body);
+    list.body["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == room)
+        .and_then(|r| r["unread"].as_i64())
+        .unwrap_or_else(|| panic!("{room} not listed: {:?}", list.body))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_closes_an_open_direct_chat_and_hides_the_blocked_ones_messages_from_unread() {
+    let stack = Stack::start(0).await;
+    let (alice_id, alice) = stack.user("alice").await;
+    let (bob_id, bob) = stack.user("bob").await;
+    let (_, carol) = stack.user("carol").await;
+    let direct = stack.direct(&alice, bob_id).await;
+    stack.send(&bob, &direct, "before the block").await;
+    let group = stack.group(&carol, "carol's", &[alice_id, bob_id]).await;
+    let blocked = call(
+        &stack,
+        true,
+        Method::PUT,
+        &format!("/api/users/{bob_id}/block"),
+        &alice,
+        None,
+    )
+    .await;
+    assert_eq!(blocked.status, 204, "{:?}", blocked.body);
+
+    // The direct chat they already had takes nothing more, from either side.
+    for (token, who) in [(&bob, "bob"), (&alice, "alice")] {
+        let refused = call(
+            &stack,
+            false,
+            Method::POST,
+            &format!("/api/rooms/{direct}/messages"),
+            token,
+            Some(json!({"client_msg_id": Uuid::new_v4().to_string(), "body": who})),
+        )
+        .await;
+        assert_eq!(refused.status, 403, "{who}: {:?}", refused.body);
+        assert_eq!(
+            refused.body["error"]["code"], "forbidden",
+            "{:?}",
+            refused.body
+        );
+    }
+    assert_eq!(
+        unread(&stack, &alice, &direct).await,
+        0,
+        "bob's earlier message hidden too"
+    );
+
+    // In the group, bob's messages are not unread for alice; carol's are.
+    let first = stack.send(&bob, &group, "bob one").await;
+    stack.send(&bob, &group, "bob two").await;
+    stack.send(&carol, &group, "carol").await;
+    assert_eq!(unread(&stack, &alice, &group).await, 1);
+    assert_eq!(unread(&stack, &bob, &group).await, 1, "bob blocked nobody");
+    let read = call(
+        &stack,
+        false,
+        Method::POST,
+        &format!("/api/rooms/{group}/read"),
+        &alice,
+        Some(json!({"seq": first["seq"]})),
+    )
+    .await;
+    assert_eq!(read.status, 200, "{:?}", read.body);
+    assert_eq!(read.body["unread"], 1, "{:?}", read.body);
+
+    // Unblocked: the chat opens again and bob's messages count.
+    let unblocked = call(
+        &stack,
+        true,
+        Method::DELETE,
+        &format!("/api/users/{bob_id}/block"),
+        &alice,
+        None,
+    )
+    .await;
+    assert_eq!(unblocked.status, 204);
+    stack.send(&alice, &direct, "after the block").await;
+    assert_eq!(unread(&stack, &alice, &group).await, 2);
+}

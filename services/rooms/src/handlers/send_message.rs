@@ -32,6 +32,7 @@ pub struct SendRequest {
     responses(
         (status = 201, description = "Stored", body = Message),
         (status = 200, description = "A retry: the message stored the first time", body = Message),
+        (status = 403, description = "A direct chat in which one of the two blocked the other", body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope),
         (status = 409, description = "client_msg_id already used in another room", body = ErrorEnvelope),
         (status = 422, body = ErrorEnvelope),

@@ -14,8 +14,10 @@ use std::pin::Pin;
 use uuid::Uuid;
 
 /// 500 users; 300 rooms (direct, group and public); every user in 10 rooms; 30,000
-/// messages; an outbox row per message.
+/// messages; an outbox row per message. One transaction (one simple query), declared a writer
+/// of sync events first, as the outbox requires.
 const SEED: &str = r"
+SELECT outbox_writer();
 INSERT INTO users (id, username, email, display_name, password_hash)
     SELECT gen_random_uuid(), 'user' || i, 'user' || i || '@example.com', 'User ' || i, 'x'
     FROM generate_series(1, 500) i;

@@ -11,7 +11,9 @@ use serde_json::json;
 use std::time::Duration;
 use uuid::Uuid;
 
-/// An outbox row of `room` or, with `user`, about that user (not of a room).
+/// An outbox row of `room` or, with `user`, about that user (not of a room), written as the
+/// services write one: by a transaction that declared itself a writer first. Run it as the
+/// first statement of a transaction (or on its own: one simple query is one transaction).
 fn event_row(room: Uuid, seq: i64) -> String {
     event_row_for(room, seq, None)
 }
@@ -28,7 +30,8 @@ fn event_row_for(room: Uuid, seq: i64, user: Option<Uuid>) -> String {
         None => (format!("'{room}'"), "NULL".to_owned()),
     };
     format!(
-        "INSERT INTO outbox (event_id, routing_key, payload, room_id, user_id) \
+        "SELECT outbox_writer(); \
+         INSERT INTO outbox (event_id, routing_key, payload, room_id, user_id) \
          VALUES ('{}', 'room.read_by_all', '{payload}', {room_col}, {user_col})",
         Uuid::new_v4()
     )
@@ -132,12 +135,14 @@ async fn deadline_db(deadline: &str) -> (TestDb, Uuid, Uuid, AsyncPgConnection, 
     (db, user, room, reader, from)
 }
 
-/// Seen here: one 4-minute DELETE froze every client's sync for its whole run. A transaction
-/// that took an xid and stays open, in this database or any other, holds the log back only
-/// until it is older than three commit deadlines: past that it can commit no outbox row.
+/// Seen here: one 4-minute DELETE froze every client's sync for its whole run. Sync waits only
+/// for transactions that declared themselves writers of sync events (`outbox_writer()`), so a
+/// long transaction that writes none, in this database or any other, holds it back not at
+/// all: here the commit deadline is 60 s, so a wait for the old limit (three deadlines) would
+/// run far past `served_until`'s 60 s.
 #[tokio::test]
-async fn a_long_unrelated_transaction_holds_sync_back_only_briefly() {
-    let (db, user, room, mut reader, from) = deadline_db("1s").await;
+async fn a_long_unrelated_transaction_does_not_hold_sync_back() {
+    let (db, user, room, mut reader, from) = deadline_db("60s").await;
     let mut long = db.conn().await;
     long.batch_execute("BEGIN; SELECT pg_current_xact_id(); UPDATE users SET display_name = 'Ann' WHERE username = 'ann'")
         .await
@@ -151,6 +156,36 @@ async fn a_long_unrelated_transaction_holds_sync_back_only_briefly() {
     let seqs: Vec<i64> = served.iter().map(|(_, s)| *s).collect();
     assert_eq!(seqs, vec![1, 2], "{served:?}");
     long.batch_execute("COMMIT").await.unwrap();
+}
+
+/// What makes the rule above safe: the database refuses an outbox row from a transaction that
+/// did not declare itself a writer, and refuses the declaration once the transaction has
+/// written anything (it would come too late: its xid was already in others' snapshots).
+#[tokio::test]
+async fn only_a_declared_writer_writes_sync_events() {
+    let (db, _user, room, _reader, _from) = deadline_db("5s").await;
+    let mut conn = db.conn().await;
+    let undeclared = event_row(room, 1).replace("SELECT outbox_writer(); ", "");
+    let err = conn
+        .batch_execute(&undeclared)
+        .await
+        .expect_err("an undeclared outbox row must be refused");
+    assert!(err.to_string().contains("outbox_writer()"), "{err}");
+
+    let late = format!(
+        "BEGIN; UPDATE users SET display_name = 'Ann' WHERE username = 'ann'; {}",
+        event_row(room, 1)
+    );
+    let err = conn
+        .batch_execute(&late)
+        .await
+        .expect_err("a declaration after a write must be refused");
+    assert!(
+        err.to_string().contains("before the transaction writes"),
+        "{err}"
+    );
+    conn.batch_execute("ROLLBACK").await.unwrap();
+    conn.batch_execute(&event_row(room, 1)).await.unwrap();
 }
 
 /// The other half of the rule: a transaction that writes sync events and commits after the

@@ -150,7 +150,13 @@ function OpenChat({ roomId }: { roomId: string }) {
             </span>
           )}
         </div>
-        <Composer key={`composer-${roomId}`} roomId={roomId} mode={mode} onDone={() => setMode({ kind: 'new' })} />
+        {peerId && blocked[peerId] ? (
+          <div className="added-banner" role="status" data-testid="blocked-composer">
+            <span>You blocked {title}. Neither of you can write here until you unblock them.</span>
+          </div>
+        ) : (
+          <Composer key={`composer-${roomId}`} roomId={roomId} mode={mode} onDone={() => setMode({ kind: 'new' })} />
+        )}
       </div>
       {panel && room && <MembersPanel room={room} onClose={() => setPanel(false)} />}
       {readers && readers.seq !== null && <ReadersDialog roomId={roomId} seq={readers.seq} onClose={() => setReaders(null)} />}
