@@ -28,8 +28,8 @@ let browser;
 /** who -> { context, page, problems } */
 const people = {};
 
-async function person(who) {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+async function person(who, viewport = { width: 1200, height: 800 }) {
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const problems = [];
   // The app must work under the CSP nginx sends, and never throw.
@@ -45,8 +45,73 @@ async function person(who) {
 
 const shot = (page, file) => page.screenshot({ path: join(SHOTS, `${file}.png`) });
 const messageNamed = (page, text) => page.locator('[data-testid="message"]', { hasText: text });
+const roomItemById = (page, id) => page.locator(`[data-testid="room-item"][data-room-id="${id}"]`);
 const roomItem = (page, title) =>
   page.getByTestId('room-item').filter({ has: page.getByTestId('room-name').getByText(title, { exact: true }) });
+
+/** A REST call from the page, with its cookies: `{status, body}`. */
+const api = (page, method, path, body) =>
+  page.evaluate(
+    async ({ method, path, body }) => {
+      const res = await fetch(path, {
+        method,
+        credentials: 'same-origin',
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text === '' ? null : JSON.parse(text) };
+    },
+    { method, path, body },
+  );
+
+/** The id of the user registered as `who`. */
+async function userId(page, who) {
+  const res = await api(page, 'GET', `/api/users?q=${name(who)}`);
+  const user = res.body.users.find((u) => u.username === name(who));
+  assert.ok(user, `${who} in the directory`);
+  return user.id;
+}
+
+/** `count` messages in a room, sent over REST: `${prefix} 001`, `${prefix} 002`, ... */
+async function fill(page, roomId, prefix, count, from = 1) {
+  const statuses = await page.evaluate(
+    async ({ roomId, prefix, count, from }) => {
+      const out = [];
+      for (let i = from; i < from + count; i++) {
+        const res = await fetch(`/api/rooms/${roomId}/messages`, {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ client_msg_id: crypto.randomUUID(), body: `${prefix} ${String(i).padStart(3, '0')}` }),
+        });
+        out.push(res.status);
+      }
+      return out;
+    },
+    { roomId, prefix, count, from },
+  );
+  assert.ok(statuses.every((s) => s === 201), `sends: ${[...new Set(statuses)]}`);
+}
+
+/** Every element that reaches past the window's left or right edge, and the page's width. */
+const overflow = (page) =>
+  page.evaluate(() => {
+    const width = window.innerWidth;
+    const wide = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+      if (r.right > width + 1 || r.left < -1) wide.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(r.left)}..${Math.round(r.right)}`);
+    }
+    return { scrollWidth: document.documentElement.scrollWidth, width, wide: wide.slice(0, 10) };
+  });
+
+async function assertFits(page, where) {
+  const o = await overflow(page);
+  assert.ok(o.scrollWidth <= o.width, `${where}: page ${o.scrollWidth} px wide in a ${o.width} px window`);
+  assert.deepEqual(o.wide, [], `${where}: elements past the edge`);
+}
 
 async function register(page, who) {
   await page.goto(BASE);
@@ -406,6 +471,219 @@ describe('the web app', { concurrency: false }, () => {
     await shot(carol, 'added-to-group');
     await carol.getByTestId('leave-added').click();
     await roomItem(carol, `Side ${run}`).waitFor({ state: 'detached' });
+  });
+
+  it('fits a 390 px phone whatever the content: long previews, names and words, dialogs, actions behind a tap', async () => {
+    const max = await person('max');
+    await max.goto(BASE);
+    await max.getByTestId('show-register').click();
+    await max.getByTestId('username').fill(name('max'));
+    await max.getByTestId('email').fill(`${name('max')}@example.com`);
+    await max.getByTestId('display-name').fill('Maximiliana Wolfeschlegelsteinhausenbergerdorffvoralternwaren');
+    await max.getByTestId('password').fill('correct horse battery');
+    await max.getByTestId('register-submit').click();
+    await max.getByTestId('me-name').waitFor();
+    const pat = await person('pat', { width: 390, height: 844 });
+    await register(pat, 'pat');
+
+    const patId = await userId(max, 'pat');
+    const direct = await api(max, 'POST', '/api/rooms/direct', { user_id: patId });
+    const group = await api(max, 'POST', '/api/rooms', {
+      kind: 'group',
+      name: `A group whose name goes on and on and on ${run}`,
+      member_ids: [patId],
+    });
+    assert.equal(group.status, 201, JSON.stringify(group.body));
+    const word = 'w'.repeat(300);
+    for (const room of [direct.body.id, group.body.id]) {
+      for (const body of [word, `a preview that goes on well past the width of any phone screen ${run}`]) {
+        const res = await api(max, 'POST', `/api/rooms/${room}/messages`, { client_msg_id: crypto.randomUUID(), body });
+        assert.equal(res.status, 201);
+      }
+    }
+    const groupItem = pat.locator(`[data-testid="room-item"][data-room-id="${group.body.id}"]`);
+    await groupItem.getByText(`a preview that goes on`).waitFor();
+    await assertFits(pat, 'room list');
+    await shot(pat, 'phone-long-content');
+
+    await groupItem.click();
+    const long = messageNamed(pat, 'wwwwwwww');
+    await long.waitFor();
+    await assertFits(pat, 'group chat');
+    // The actions are not shown until the message is tapped; then they are, inside the screen.
+    await pat.getByTestId('message').last().waitFor();
+    const last = pat.getByTestId('message').last();
+    assert.equal(await last.getByTestId('reply').isVisible(), false, 'actions hidden before a tap');
+    await last.getByTestId('bubble').click();
+    await last.getByTestId('reply').waitFor();
+    await assertFits(pat, 'message actions');
+    await shot(pat, 'phone-message-actions');
+    await last.getByTestId('reply').click();
+    await pat.getByTestId('compose-context').waitFor();
+    assert.equal(await last.getByTestId('reply').isVisible(), false, 'actions close after one is used');
+
+    await pat.getByTestId('back').click();
+    await pat.locator(`[data-testid="room-item"][data-room-id="${direct.body.id}"]`).click();
+    await long.waitFor();
+    await assertFits(pat, 'direct chat');
+    await pat.getByTestId('back').click();
+    for (const open of ['browse-public', 'new-group', 'open-search', 'open-profile']) {
+      await pat.getByTestId(open).click();
+      await pat.getByTestId('dialog-close').waitFor();
+      await assertFits(pat, `dialog ${open}`);
+      await pat.getByTestId('dialog-close').click();
+    }
+  });
+
+  it('marks read only what was on screen in a focused tab, and counts what came while scrolled up', async () => {
+    const max = people.max.page;
+    const pat = people.pat.page;
+    await pat.setViewportSize({ width: 1200, height: 800 });
+    const patId = await userId(max, 'pat');
+    const room = await api(max, 'POST', '/api/rooms', { kind: 'group', name: `Reading ${run}`, member_ids: [patId] });
+    const roomId = room.body.id;
+    await fill(max, roomId, 'reading', 60);
+    const item = pat.locator(`[data-testid="room-item"][data-room-id="${roomId}"]`);
+    await item.getByTestId('unread-badge').filter({ hasText: '60' }).waitFor();
+    const unread = async () => Number(await item.getAttribute('data-unread'));
+
+    // Pat opens the room at the first unread message: only what is on screen is read.
+    await item.click();
+    await pat.getByTestId('message').first().waitFor();
+    await pat.waitForFunction((id) => Number(document.querySelector(`[data-room-id="${id}"]`)?.getAttribute('data-unread')) < 60, roomId);
+    const left = await unread();
+    assert.ok(left > 20, `${left} unread left: only the messages on screen were read`);
+    const lastOfMax = messageNamed(max, 'reading 060');
+    await roomItemById(max, roomId).click();
+    await lastOfMax.waitFor();
+    assert.notEqual(await lastOfMax.getAttribute('data-receipt'), 'read-all', 'not read while pat has not seen it');
+
+    // Scrolling to the bottom reads the rest.
+    await pat.getByTestId('jump-latest').click();
+    await messageNamed(pat, 'reading 060').waitFor();
+    await pat.waitForFunction((id) => document.querySelector(`[data-room-id="${id}"]`)?.getAttribute('data-unread') === '0', roomId);
+    await lastOfMax.and(max.locator('[data-receipt="read-all"]')).waitFor();
+
+    // Scrolled up, new messages are counted on the jump button and stay unread.
+    await messageNamed(pat, 'reading 040').scrollIntoViewIfNeeded();
+    for (let i = 0; i < 40 && (await messageNamed(pat, 'reading 060').isVisible()); i++) {
+      await pat.getByTestId('message-list').hover();
+      await pat.mouse.wheel(0, -400);
+    }
+    await pat.getByTestId('jump-latest').waitFor();
+    await fill(max, roomId, 'reading', 2, 61);
+    await pat.getByTestId('new-count').filter({ hasText: '2 new' }).waitFor();
+    assert.equal(await unread(), 2);
+    await shot(pat, 'new-messages-while-scrolled-up');
+    await pat.getByTestId('jump-latest').click();
+    await pat.waitForFunction((id) => document.querySelector(`[data-room-id="${id}"]`)?.getAttribute('data-unread') === '0', roomId);
+
+    // A hidden tab marks nothing read, even at the bottom; shown again, it does.
+    await pat.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await fill(max, roomId, 'reading', 1, 63);
+    await messageNamed(pat, 'reading 063').waitFor();
+    await item.getByTestId('unread-badge').filter({ hasText: '1' }).waitFor();
+    // What the server holds, after the message was on pat's screen for a moment.
+    await pat.waitForTimeout(1000);
+    const held = await api(pat, 'GET', `/api/rooms?limit=200`);
+    assert.equal(held.body.rooms.find((r) => r.id === roomId).unread, 1, 'a hidden tab read nothing');
+    await pat.evaluate(() => {
+      delete document.visibilityState;
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await pat.waitForFunction((id) => document.querySelector(`[data-room-id="${id}"]`)?.getAttribute('data-unread') === '0', roomId);
+  });
+
+  it('says "1 member", names who wrote a preview after they left, dates every time, and loads logged out without console errors', async () => {
+    const max = people.max.page;
+    const solo = await api(max, 'POST', '/api/rooms', { kind: 'group', name: `Solo ${run}` });
+    await roomItemById(max, solo.body.id).click();
+    await max.getByTestId('chat-subtitle').filter({ hasText: /^1 member\b/ }).waitFor();
+
+    // Quinn writes in a group and leaves it: after a reload, max (who shares no other room with
+    // Quinn) still reads Quinn's name on the preview.
+    const quinn = await person('quinn');
+    await register(quinn, 'quinn');
+    const quinnId = await userId(max, 'quinn');
+    const left = await api(max, 'POST', '/api/rooms', { kind: 'group', name: `Left ${run}`, member_ids: [quinnId] });
+    const said = await api(quinn, 'POST', `/api/rooms/${left.body.id}/messages`, { client_msg_id: crypto.randomUUID(), body: `bye ${run}` });
+    assert.equal(said.status, 201);
+    assert.equal((await api(quinn, 'POST', `/api/rooms/${left.body.id}/leave`)).status, 200);
+    await max.reload();
+    await roomItemById(max, left.body.id).getByText(`Quinn: bye ${run}`).waitFor();
+
+    // A message's time has the full date and time as its tooltip.
+    await roomItemById(max, left.body.id).click();
+    const time = messageNamed(max, `bye ${run}`).getByTestId('message-time');
+    const title = await time.getAttribute('title');
+    assert.match(title ?? '', /\d{4}.*\d{2}:\d{2}/, `tooltip: ${title}`);
+
+    // A visitor with no session sees the login form and nothing in the console.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const logged = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') logged.push(m.text());
+    });
+    await page.goto(BASE);
+    await page.getByTestId('show-register').waitFor();
+    await page.waitForLoadState('networkidle');
+    await context.close();
+    assert.deepEqual(logged, []);
+  });
+
+  it('opens a search hit in view and highlighted, near the start, middle and end of a 200-message room', async () => {
+    const max = await person('sam');
+    await register(max, 'sam');
+    const pat = await person('tess');
+    await register(pat, 'tess');
+    const quinn = await person('uma');
+    await register(quinn, 'uma');
+    const room = await api(max, 'POST', '/api/rooms', {
+      kind: 'group',
+      name: `Haystack ${run}`,
+      member_ids: [await userId(max, 'tess'), await userId(max, 'uma')],
+    });
+    const roomId = room.body.id;
+    const needle = (seq) => `needle${seq}x${run}`;
+    const hits = [5, 100, 195];
+    // 200 messages from two senders (each under the per-minute send limit), in order.
+    for (const [page, from] of [[pat, 1], [quinn, 101]]) {
+      const statuses = await page.evaluate(
+        async ({ roomId, from, hits, run }) => {
+          const out = [];
+          for (let i = from; i < from + 100; i++) {
+            const body = hits.includes(i) ? `needle${i}x${run} here` : `hay ${i}`;
+            const res = await fetch(`/api/rooms/${roomId}/messages`, {
+              method: 'POST',
+              credentials: 'same-origin',
+              headers: { 'Content-Type': 'application/json' },
+              body: JSON.stringify({ client_msg_id: crypto.randomUUID(), body }),
+            });
+            out.push(res.status);
+          }
+          return out;
+        },
+        { roomId, from, hits, run },
+      );
+      assert.ok(statuses.every((s) => s === 201), `sends: ${[...new Set(statuses)]}`);
+    }
+    for (const seq of hits) {
+      await max.getByTestId('open-search').click();
+      await max.getByTestId('message-search').fill(needle(seq));
+      await max.getByTestId('search-hit').filter({ hasText: needle(seq) }).click();
+      const target = max.locator(`[data-testid="message"][data-seq="${seq}"]`);
+      await target.and(max.locator('.highlight')).waitFor();
+      // In view: inside the list's visible area, not merely rendered above or below it.
+      const box = await target.boundingBox();
+      const list = await max.getByTestId('message-list').boundingBox();
+      assert.ok(box && list && box.y >= list.y - 1 && box.y + box.height <= list.y + list.height + 1, `message ${seq} in view: ${JSON.stringify({ box, list })}`);
+      assert.match(await target.innerText(), new RegExp(needle(seq)));
+      if (seq === 100) await shot(max, 'search-hit-highlighted');
+    }
   });
 
   it('never broke the Content-Security-Policy or threw', () => {

@@ -10,27 +10,59 @@ type Phase =
   | { kind: 'authed'; me: User }
   | { kind: 'error'; message: string };
 
+/**
+ * Whether this browser was signed in when it last looked: the session itself is in HttpOnly
+ * cookies the app cannot read, so without this a logged-out visit would ask the server (two
+ * 401s in the console) before showing the login form.
+ */
+const SIGNED_IN = 'chat.signedIn';
+function signedInHint(): boolean {
+  try {
+    return localStorage.getItem(SIGNED_IN) === '1';
+  } catch {
+    return true;
+  }
+}
+function setSignedInHint(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(SIGNED_IN, '1');
+    else localStorage.removeItem(SIGNED_IN);
+  } catch {
+    // Storage may be off (private mode): the app asks the server each time instead.
+  }
+}
+
 export function App() {
   const api = useMemo(() => createApi(), []);
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
 
   const bootstrap = useCallback(() => {
+    if (!signedInHint()) {
+      setPhase({ kind: 'anon', notice: null });
+      return;
+    }
     setPhase({ kind: 'loading' });
     // `me` refreshes the session once on 401 by itself; a 401 after that means "log in".
     api.me().then(
       (me) => setPhase({ kind: 'authed', me }),
-      (e: unknown) =>
+      (e: unknown) => {
+        if (isUnauthorized(e)) setSignedInHint(false);
         setPhase(
           isUnauthorized(e)
             ? { kind: 'anon', notice: null }
             : { kind: 'error', message: e instanceof Error ? e.message : 'Cannot load the app.' },
-        ),
+        );
+      },
     );
   }, [api]);
 
   useEffect(bootstrap, [bootstrap]);
+  useEffect(() => {
+    if (phase.kind === 'authed') setSignedInHint(true);
+  }, [phase.kind]);
 
   const onLogout = useCallback(() => {
+    setSignedInHint(false);
     setPhase({ kind: 'anon', notice: null });
     api.logout().catch(() => {
       // The cookies may already be gone; either way the user is logged out here.
@@ -38,6 +70,7 @@ export function App() {
   }, [api]);
 
   const onExpired = useCallback(() => {
+    setSignedInHint(false);
     setPhase({ kind: 'anon', notice: 'Your session has expired. Please log in again.' });
   }, []);
 

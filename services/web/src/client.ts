@@ -308,7 +308,12 @@ export class ChatClient {
           const rooms = await this.api.listRooms();
           if (this.stopped) return;
           this.store.dispatch({ type: 'rooms_loaded', rooms });
-          for (const r of rooms) if (r.peer_id) void this.ensureUser(r.peer_id);
+          // The names the list shows: direct peers, and the sender of each preview (who may
+          // have left the room since, and so is in no member list).
+          for (const r of rooms) {
+            if (r.peer_id) void this.ensureUser(r.peer_id);
+            if (r.last_message) void this.ensureUser(r.last_message.sender_id);
+          }
         } catch (e) {
           this.handleError(e);
           return;

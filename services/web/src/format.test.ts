@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { avatarClass, firstLine, initials, roomPreview, roomTitle, typingText } from './format';
+import { avatarClass, firstLine, formatFullDate, initials, plural, roomPreview, roomTitle, typingText } from './format';
 import { BOB, ME, msg, summary, user } from './testutil';
 
 describe('format', () => {
@@ -42,5 +42,17 @@ describe('format', () => {
     expect(initials('  ')).toBe('?');
     expect(avatarClass('abc')).toBe(avatarClass('abc'));
     expect(avatarClass('abc')).toMatch(/^av-[0-7]$/);
+  });
+});
+
+describe('plural and full dates', () => {
+  it('says one member and two members', () => {
+    expect(plural(1, 'member')).toBe('1 member');
+    expect(plural(2, 'member')).toBe('2 members');
+    expect(plural(0, 'person', 'people')).toBe('0 people');
+  });
+  it('gives the full date and time for a tooltip, and nothing for a bad date', () => {
+    expect(formatFullDate('2026-12-06T14:05:00')).toMatch(/2026.*14:05$/);
+    expect(formatFullDate('not a date')).toBe('');
   });
 });

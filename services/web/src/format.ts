@@ -48,6 +48,19 @@ export function formatTime(iso: string): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** The full local date and time, for a tooltip: "Sunday, 6 December 2026, 14:05". */
+export function formatFullDate(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const date = d.toLocaleDateString(undefined, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+  return `${date}, ${formatTime(iso)}`;
+}
+
+/** "1 member", "3 members". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** Time for today, weekday for the last week, else the date. */
 export function formatShortDate(iso: string, now: Date = new Date()): string {
   const d = new Date(iso);

@@ -1,21 +1,32 @@
 import { useEffect, useState } from 'react';
 import { useChat, useClient } from '../context';
-import { lastSeenText, roomTitle, typingText, userName } from '../format';
-import { emptyTimeline, lastSeq, type TimelineItem } from '../store';
+import { lastSeenText, plural, roomTitle, typingText, userName } from '../format';
+import { emptyTimeline, type TimelineItem } from '../store';
 import { Avatar } from './Avatar';
 import { Composer, type ComposeMode } from './Composer';
 import { MembersPanel } from './MembersPanel';
 import { MessageList } from './MessageList';
 import { ReadersDialog } from './ReadersDialog';
 
-function useDocumentVisible(): boolean {
-  const [visible, setVisible] = useState(() => typeof document === 'undefined' || document.visibilityState === 'visible');
+/**
+ * Whether the person is looking: the tab is visible and its window has the focus. Only then is
+ * what is on screen marked read.
+ */
+function useAttentive(): boolean {
+  const now = () => typeof document === 'undefined' || (document.visibilityState === 'visible' && document.hasFocus());
+  const [attentive, setAttentive] = useState(now);
   useEffect(() => {
-    const f = () => setVisible(document.visibilityState === 'visible');
+    const f = () => setAttentive(now());
     document.addEventListener('visibilitychange', f);
-    return () => document.removeEventListener('visibilitychange', f);
+    window.addEventListener('focus', f);
+    window.addEventListener('blur', f);
+    return () => {
+      document.removeEventListener('visibilitychange', f);
+      window.removeEventListener('focus', f);
+      window.removeEventListener('blur', f);
+    };
   }, []);
-  return visible;
+  return attentive;
 }
 
 export function ChatView() {
@@ -41,18 +52,19 @@ function OpenChat({ roomId }: { roomId: string }) {
   const typing = useChat((s) => s.typing[roomId]);
   const blocked = useChat((s) => s.blocked);
   const addedBy = useChat((s) => s.addedBy[roomId]);
-  const visible = useDocumentVisible();
-  const highest = lastSeq(timeline);
+  const attentive = useAttentive();
+  // The newest message on screen now (the list reports it as it scrolls).
+  const [onScreen, setOnScreen] = useState<number | null>(null);
   const [mode, setMode] = useState<ComposeMode>({ kind: 'new' });
   const [panel, setPanel] = useState(false);
   const [readers, setReaders] = useState<TimelineItem | null>(null);
   // Where I had read up to when I opened the room: the unread divider stays there.
   const [readUpTo] = useState(() => (room && room.unread > 0 ? room.last_read_seq : null));
 
-  // Mark read whenever new messages are shown in a visible tab.
+  // Read means seen: what has been on screen while the person was looking, never further.
   useEffect(() => {
-    if (highest !== null && visible) client.markRead(roomId, highest);
-  }, [client, roomId, highest, visible]);
+    if (onScreen !== null && attentive) client.markRead(roomId, onScreen);
+  }, [client, roomId, onScreen, attentive]);
 
   const title = room ? roomTitle(room, users) : '…';
   const peerId = room?.kind === 'direct' ? room.peer_id : null;
@@ -63,7 +75,7 @@ function OpenChat({ roomId }: { roomId: string }) {
   else if (room?.kind === 'direct') subtitle = peerOnline ? 'online' : lastSeenText(lastSeen[peerId ?? ''] ?? peer?.last_seen_at);
   else if (room) {
     const online = (members ?? []).filter((m) => presence[m.user_id]).length;
-    subtitle = `${room.member_count} members${online > 0 ? `, ${online} online` : ''}${room.kind === 'public' ? ' · public' : ''}`;
+    subtitle = `${plural(room.member_count, 'member')}${online > 0 ? `, ${online} online` : ''}${room.kind === 'public' ? ' · public' : ''}`;
   }
   const typingNames = Object.keys(typing ?? {}).map((id) => userName(users[id]));
   const moderator = room?.my_role === 'owner' || room?.my_role === 'admin';
@@ -135,6 +147,7 @@ function OpenChat({ roomId }: { roomId: string }) {
           timeline={timeline}
           kind={room?.kind ?? 'direct'}
           readUpTo={readUpTo}
+          onSeen={setOnScreen}
           moderator={isGroup && moderator}
           onReply={(item) => setMode({ kind: 'reply', item, name: userName(users[item.sender_id]) })}
           onEdit={(item) => setMode({ kind: 'edit', item })}

@@ -1,7 +1,7 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
 import { useChat, useChatContext, useClient } from '../context';
-import { dayKey, firstLine, formatDay, formatTime, linkify, userName } from '../format';
+import { dayKey, firstLine, formatDay, formatFullDate, formatTime, linkify, userName } from '../format';
 import type { Message, RoomKind } from '../protocol';
 import { peersReadSeq, timelineItems, type RoomNotice, type Timeline, type TimelineItem } from '../store';
 
@@ -50,6 +50,15 @@ export function buildRows(items: TimelineItem[], notices: RoomNotice[], meId: st
   return rows;
 }
 
+/**
+ * New rows scroll into view only when the list was at the bottom. The list is given this only
+ * while it is at the bottom, and `false` otherwise: react-virtuoso scrolls to the bottom on any
+ * later prop change once rows grew below a list that was at the bottom, whenever `followOutput`
+ * is anything but `false`, and so pulled a reader who had opened a room at its first unread
+ * message (or at a search hit) down to the newest, marking everything read.
+ */
+const followIfAtBottom = (atBottom: boolean): 'smooth' | false => (atBottom ? 'smooth' : false);
+
 function rowSeq(r: Row): number | null {
   return r.kind === 'message' ? r.item.seq : r.after_seq;
 }
@@ -69,6 +78,8 @@ interface Props extends MessageActions {
   readUpTo: number | null;
   /** Whether I may delete other people's messages (owner or admin of a group). */
   moderator: boolean;
+  /** Told the newest message on screen whenever it changes (what may be marked read). */
+  onSeen?: (seq: number | null) => void;
 }
 
 export function MessageList(props: Props) {
@@ -86,7 +97,49 @@ export function MessageList(props: Props) {
   return <LoadedList {...props} />;
 }
 
-function LoadedList({ roomId, timeline, kind, readUpTo, moderator, ...actions }: Props) {
+/**
+ * Which messages are on screen: an IntersectionObserver on the list's scroller watches every
+ * rendered message row, and the newest one at least half in view (or filling half the view) is
+ * reported. Returns the ref callback for a row.
+ */
+function useOnScreen(scroller: HTMLElement | null, onSeen: ((seq: number | null) => void) | undefined) {
+  const visible = useRef(new Set<number>());
+  const report = useRef(onSeen);
+  report.current = onSeen;
+  const observer = useMemo(() => {
+    if (!scroller || typeof IntersectionObserver === 'undefined') return null;
+    const publish = () => report.current?.(visible.current.size > 0 ? Math.max(...visible.current) : null);
+    return new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) {
+          const seq = Number((e.target as HTMLElement).dataset.seq);
+          if (!Number.isFinite(seq)) continue;
+          const rootHeight = e.rootBounds?.height ?? 0;
+          const seen = e.isIntersecting && (e.intersectionRatio >= 0.5 || e.intersectionRect.height >= rootHeight / 2);
+          if (seen) visible.current.add(seq);
+          else visible.current.delete(seq);
+        }
+        publish();
+      },
+      { root: scroller, threshold: [0, 0.25, 0.5, 0.75, 1] },
+    );
+  }, [scroller]);
+  useEffect(() => () => observer?.disconnect(), [observer]);
+  return useCallback(
+    (el: HTMLElement | null) => {
+      if (!el || !observer) return;
+      observer.observe(el);
+      return () => {
+        observer.unobserve(el);
+        const seq = Number(el.dataset.seq);
+        if (Number.isFinite(seq)) visible.current.delete(seq);
+      };
+    },
+    [observer],
+  );
+}
+
+function LoadedList({ roomId, timeline, kind, readUpTo, moderator, onSeen, ...actions }: Props) {
   const client = useClient();
   const { store } = useChatContext();
   const meId = useChat((s) => s.me?.id ?? null);
@@ -104,8 +157,11 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, ...actions }:
     return m;
   }, [timeline.messages]);
   const list = useRef<VirtuosoHandle>(null);
-  const [atBottom, setAtBottom] = useState(true);
   const [highlight, setHighlight] = useState<number | null>(null);
+  const [scroller, setScroller] = useState<HTMLElement | null>(null);
+  const watch = useOnScreen(scroller, onSeen);
+  // Not yet seen (marked read), shown on the jump button while scrolled up.
+  const unseen = useChat((s) => s.rooms.find((r) => r.id === roomId)?.unread ?? 0);
 
   // Rows loaded above the first one shown at mount get indexes below BASE_INDEX, so Virtuoso
   // keeps the rows on screen where they are when an older page arrives.
@@ -123,6 +179,8 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, ...actions }:
   const unreadAbove = readUpTo !== null && firstSeq !== null && firstSeq > readUpTo + 1;
   const [initialIndex] = useState(() => (dividerIndex >= 0 ? dividerIndex : unreadAbove ? 0 : Math.max(0, rows.length - 1)));
   const [initialAlign] = useState<'start' | 'end'>(() => (dividerIndex >= 0 || unreadAbove ? 'start' : 'end'));
+  // Opened at the newest message, the list is at the bottom; opened above it, it is not.
+  const [atBottom, setAtBottom] = useState(initialAlign === 'end');
 
   // My own new message always scrolls into view.
   const last = rows.length > 0 ? rows[rows.length - 1] : null;
@@ -152,6 +210,7 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, ...actions }:
       {rows.length === 0 && <div className="history-empty">No messages here yet. Say hello!</div>}
       <Virtuoso
         ref={list}
+        scrollerRef={(el) => setScroller(el instanceof HTMLElement ? el : null)}
         className="message-list"
         data-testid="message-list"
         role="log"
@@ -164,7 +223,7 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, ...actions }:
         startReached={() => {
           if (timeline.hasMoreBefore) void client.loadOlder(roomId);
         }}
-        followOutput={(bottom) => (bottom ? 'smooth' : false)}
+        followOutput={atBottom ? followIfAtBottom : false}
         atBottomStateChange={setAtBottom}
         atBottomThreshold={48}
         increaseViewportBy={{ top: 400, bottom: 200 }}
@@ -198,20 +257,26 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, ...actions }:
                 canDelete={row.item.sender_id === meId || moderator}
                 kind={kind}
                 onRetry={() => row.item.client_msg_id && client.retry(row.item.client_msg_id)}
+                watch={row.item.seq !== null ? watch : undefined}
                 {...actions}
               />
             </>
           )
         }
       />
-      {!atBottom && rows.length > 0 && (
+      {(!atBottom || unseen > 0) && rows.length > 0 && (
         <button
           type="button"
           className="btn jump-latest"
           data-testid="jump-latest"
-          aria-label="Jump to the latest message"
-          onClick={() => list.current?.scrollToIndex({ index: rows.length - 1, align: 'end', behavior: 'smooth' })}
+          aria-label={unseen > 0 ? `${unseen} new ${unseen === 1 ? 'message' : 'messages'}: jump to the latest` : 'Jump to the latest message'}
+          onClick={() => list.current?.scrollToIndex({ index: 'LAST', align: 'end' })}
         >
+          {unseen > 0 && (
+            <span className="jump-count" data-testid="new-count">
+              {unseen} new
+            </span>
+          )}
           ↓
         </button>
       )}
@@ -270,13 +335,22 @@ function MessageRow(
     hidden?: boolean;
     repliedHidden?: boolean;
     onRetry: () => void;
+    /** Watches the row for being on screen (stored messages only). */
+    watch?: (el: HTMLElement | null) => (() => void) | undefined;
   } & MessageActions,
 ) {
   const { item, own } = props;
   const sent = item.status === 'sent' && item.seq !== null && !item.deleted;
+  // On phones the actions are behind a tap on the message (CSS shows them only when open).
+  const [actionsOpen, setActionsOpen] = useState(false);
+  const act = (f: (item: TimelineItem) => void) => () => {
+    setActionsOpen(false);
+    f(item);
+  };
   return (
     <div
-      className={`message ${own ? 'own' : 'other'} status-${item.status}${props.showSender ? ' first' : ''}${props.highlight ? ' highlight' : ''}`}
+      ref={props.watch}
+      className={`message ${own ? 'own' : 'other'} status-${item.status}${props.showSender ? ' first' : ''}${props.highlight ? ' highlight' : ''}${actionsOpen ? ' actions-open' : ''}`}
       data-testid="message"
       data-seq={item.seq ?? undefined}
       data-status={item.status}
@@ -284,7 +358,13 @@ function MessageRow(
       data-client-msg-id={item.client_msg_id ?? undefined}
       data-receipt={own ? props.receipt : undefined}
     >
-      <div className="bubble">
+      <div
+        className="bubble"
+        data-testid="bubble"
+        onClick={(e) => {
+          if (sent && !(e.target instanceof HTMLAnchorElement)) setActionsOpen((o) => !o);
+        }}
+      >
         {props.showSender && (
           <div className="sender" data-testid="message-sender">
             {props.senderName}
@@ -317,7 +397,9 @@ function MessageRow(
         </div>
         <div className="meta">
           {item.edited && !item.deleted && <span className="edited" data-testid="edited">edited</span>}
-          <time dateTime={item.created_at}>{formatTime(item.created_at)}</time>
+          <time dateTime={item.created_at} title={formatFullDate(item.created_at)} data-testid="message-time">
+            {formatTime(item.created_at)}
+          </time>
           {own && props.receipt !== 'none' && (
             <span
               className={`tick ${props.receipt}`}
@@ -333,22 +415,22 @@ function MessageRow(
       {sent && (
         <div className="message-actions" role="group" aria-label="Message actions">
           {props.kind !== 'saved' && (
-            <button type="button" className="btn btn-link" data-testid="reply" onClick={() => props.onReply(item)}>
+            <button type="button" className="btn btn-link" data-testid="reply" onClick={act(props.onReply)}>
               Reply
             </button>
           )}
           {own && (
-            <button type="button" className="btn btn-link" data-testid="edit" onClick={() => props.onEdit(item)}>
+            <button type="button" className="btn btn-link" data-testid="edit" onClick={act(props.onEdit)}>
               Edit
             </button>
           )}
           {props.canDelete && (
-            <button type="button" className="btn btn-link" data-testid="delete" onClick={() => props.onDelete(item)}>
+            <button type="button" className="btn btn-link" data-testid="delete" onClick={act(props.onDelete)}>
               Delete
             </button>
           )}
           {own && props.kind !== 'saved' && (
-            <button type="button" className="btn btn-link" data-testid="info" onClick={() => props.onInfo(item)}>
+            <button type="button" className="btn btn-link" data-testid="info" onClick={act(props.onInfo)}>
               Seen by
             </button>
           )}
