@@ -686,6 +686,64 @@ describe('the web app', { concurrency: false }, () => {
     }
   });
 
+  it('gives each room an address: back and forward move between rooms, a reload keeps the room, the place and the draft', async () => {
+    const sam = people.sam.page;
+    const haystack = await sam.getByTestId('room-item').filter({ hasText: `Haystack ${run}` }).getAttribute('data-room-id');
+    await roomItemById(sam, haystack).click();
+    await sam.waitForURL(`**/rooms/${haystack}`);
+    await sam.getByTestId('composer').fill(`half a thought ${run}`);
+
+    // Another room: its own address and its own (empty) draft; back returns, draft intact.
+    await roomItem(sam, 'Saved messages').click();
+    await sam.getByTestId('chat-title').filter({ hasText: 'Saved messages' }).waitFor();
+    const saved = await roomItem(sam, 'Saved messages').getAttribute('data-room-id');
+    await sam.waitForURL(`**/rooms/${saved}`);
+    assert.equal(await sam.getByTestId('composer').inputValue(), '');
+    await sam.goBack();
+    await sam.getByTestId('chat-title').filter({ hasText: `Haystack ${run}` }).waitFor();
+    assert.equal(new URL(sam.url()).pathname, `/rooms/${haystack}`);
+    assert.equal(await sam.getByTestId('composer').inputValue(), `half a thought ${run}`);
+    await sam.goForward();
+    await sam.getByTestId('chat-title').filter({ hasText: 'Saved messages' }).waitFor();
+    await sam.goBack();
+    await sam.getByTestId('chat-title').filter({ hasText: `Haystack ${run}` }).waitFor();
+
+    // Read up to the middle (a search hit there), then reload: the same room, at the same place.
+    await sam.getByTestId('open-search').click();
+    await sam.getByTestId('message-search').fill(`needle100x${run}`);
+    await sam.getByTestId('search-hit').filter({ hasText: `needle100x${run}` }).click();
+    await sam.locator('[data-testid="message"][data-seq="100"]').waitFor();
+    // The messages wholly inside the list's visible area.
+    const inView = () =>
+      sam.evaluate(() => {
+        const list = document.querySelector('[data-testid="message-list"]')?.getBoundingClientRect();
+        if (!list) return [];
+        return [...document.querySelectorAll('[data-testid="message"]')]
+          .filter((m) => {
+            const b = m.getBoundingClientRect();
+            return b.top >= list.top - 1 && b.bottom <= list.bottom + 1;
+          })
+          .map((m) => Number(m.dataset.seq));
+      });
+    const until = async (what, check) => {
+      for (let deadline = Date.now() + WAIT; ; ) {
+        const seqs = await inView();
+        if (check(seqs)) return seqs;
+        assert.ok(Date.now() < deadline, `${what}: in view ${seqs}`);
+        await sam.waitForTimeout(100);
+      }
+    };
+    const before = await until('100 in view before the reload', (seqs) => seqs.includes(100));
+    const newest = Math.max(...before);
+    await sam.reload();
+    await sam.getByTestId('chat-title').filter({ hasText: `Haystack ${run}` }).waitFor();
+    assert.equal(new URL(sam.url()).pathname, `/rooms/${haystack}`);
+    const after = await until(`the newest message seen (${newest}) in view after the reload`, (seqs) => seqs.includes(newest));
+    assert.ok(Math.max(...after) < 190, `not thrown to the newest message: ${after}`);
+    assert.equal(await sam.getByTestId('composer').inputValue(), `half a thought ${run}`);
+    await shot(sam, 'reload-keeps-place');
+  });
+
   it('never broke the Content-Security-Policy or threw', () => {
     for (const [who, p] of Object.entries(people)) assert.deepEqual(p.problems, [], `${who}'s page`);
   });

@@ -534,10 +534,18 @@ export class ChatClient {
     if (me && !this.stopped) this.store.dispatch({ type: 'account', account: me });
   }
 
-  /** Opens a room at a message (a search hit): the page around it replaces the timeline. */
-  async openAt(roomId: string, seq: number): Promise<void> {
+  /**
+   * Opens a room at a message (a search hit, highlighted; or where a reload left it): the page
+   * around it replaces the timeline.
+   */
+  async openAt(roomId: string, seq: number, options: { highlight?: boolean } = {}): Promise<void> {
     const page = await this.act((api) => api.getMessages(roomId, { around: seq, limit: PAGE_SIZE }));
-    if (!page || this.stopped) return;
+    if (this.stopped) return;
+    if (!page) {
+      // Where a reload left off cannot be read: open the room the usual way.
+      if (options.highlight === false) this.selectRoom(roomId);
+      return;
+    }
     this.store.dispatch({ type: 'timeline_reset', room_id: roomId });
     this.store.dispatch({
       type: 'messages_loaded',
@@ -547,7 +555,7 @@ export class ChatClient {
       has_more: page.has_older ?? page.has_more,
     });
     this.ensureSenders(page.messages);
-    this.store.dispatch({ type: 'focus', room_id: roomId, seq });
+    this.store.dispatch({ type: 'focus', room_id: roomId, seq, highlight: options.highlight ?? true });
     // Catches up from the hit to the newest message, so nothing between is missing.
     this.selectRoom(roomId);
   }

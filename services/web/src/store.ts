@@ -73,7 +73,7 @@ export interface ChatState {
   /** user id -> last seen, from presence frames. */
   lastSeen: Record<string, string>;
   /** A message to scroll to and highlight (a search hit). */
-  focus: { room_id: string; seq: number } | null;
+  focus: { room_id: string; seq: number; highlight: boolean } | null;
   users: Record<string, User>;
   rooms: RoomSummary[];
   roomsLoaded: boolean;
@@ -150,7 +150,7 @@ export type Action =
   | { type: 'member_left'; room_id: string; user_id: string; at: string }
   | { type: 'member_role'; room_id: string; user_id: string; role: MemberRole }
   | { type: 'muted'; room_id: string; muted: boolean }
-  | { type: 'focus'; room_id: string; seq: number }
+  | { type: 'focus'; room_id: string; seq: number; highlight?: boolean }
   | { type: 'focus_done' }
   | { type: 'connection'; status: ConnectionStatus }
   | { type: 'notice'; message: string | null }
@@ -536,7 +536,7 @@ export function reducer(state: ChatState, action: Action): ChatState {
     }
 
     case 'focus':
-      return { ...state, focus: { room_id: action.room_id, seq: action.seq } };
+      return { ...state, focus: { room_id: action.room_id, seq: action.seq, highlight: action.highlight ?? true } };
 
     case 'focus_done':
       return state.focus === null ? state : { ...state, focus: null };

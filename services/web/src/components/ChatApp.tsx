@@ -3,9 +3,9 @@ import type { Api } from '../api';
 import { ChatClient } from '../client';
 import { ChatContext, useChat, type ChatContextValue } from '../context';
 import type { User } from '../protocol';
+import { drafts, places, roomFromPath, roomPath } from '../local';
 import { createStore, totalUnread } from '../store';
 import { ChatView } from './ChatView';
-import { clearDrafts } from './Composer';
 import { Sidebar } from './Sidebar';
 
 interface Props {
@@ -24,17 +24,28 @@ export function ChatApp({ api, me, onLogout, onExpired }: Props) {
     const client = new ChatClient({ api, store, me, onSessionExpired: onExpired });
     client.start();
     void client.loadAccount();
-    // A link from a Telegram notification: /?room=<id> opens that room.
-    const wanted = new URLSearchParams(window.location.search).get('room');
+    // The room in the address: /rooms/<id>, or a Telegram notification's /?room=<id>. After a
+    // reload it opens where it was read, if that was above the newest message.
+    const linked = new URLSearchParams(window.location.search).get('room');
+    const wanted = linked ?? roomFromPath(window.location.pathname);
     if (wanted) {
-      client.selectRoom(wanted);
-      window.history.replaceState(null, '', window.location.pathname);
+      const place = places.get(wanted);
+      if (place !== null && !linked) {
+        // Shown (and in the address) at once; its messages come with the page around the place.
+        store.dispatch({ type: 'select_room', room_id: wanted });
+        void client.openAt(wanted, place, { highlight: false });
+      } else client.selectRoom(wanted);
     }
+    if (linked) window.history.replaceState(null, '', roomPath(wanted));
     setCtx({ store, client });
     const online = () => client.socket.reconnectNow();
+    // Back and forward move between rooms.
+    const popped = () => client.selectRoom(roomFromPath(window.location.pathname));
     window.addEventListener('online', online);
+    window.addEventListener('popstate', popped);
     return () => {
       window.removeEventListener('online', online);
+      window.removeEventListener('popstate', popped);
       client.stop();
     };
   }, [api, me, onExpired]);
@@ -45,7 +56,9 @@ export function ChatApp({ api, me, onLogout, onExpired }: Props) {
       <Layout
         onLogout={() => {
           ctx.client.stop();
-          clearDrafts();
+          drafts.clear();
+          places.clear();
+          window.history.replaceState(null, '', '/');
           onLogout();
         }}
       />
@@ -61,6 +74,12 @@ function Layout({ onLogout }: { onLogout: () => void }) {
   useEffect(() => {
     document.title = unread > 0 ? `(${unread}) Chat` : 'Chat';
   }, [unread]);
+
+  // Each room has an address; opening another one is a step the back button undoes.
+  useEffect(() => {
+    const path = roomPath(selected);
+    if (window.location.pathname !== path) window.history.pushState(null, '', path);
+  }, [selected]);
 
   return (
     <div className={`app ${selected ? 'view-chat' : 'view-list'}`}>

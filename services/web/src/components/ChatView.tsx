@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useChat, useClient } from '../context';
 import { lastSeenText, plural, roomTitle, typingText, userName } from '../format';
+import { places } from '../local';
 import { emptyTimeline, type TimelineItem } from '../store';
 import { Avatar } from './Avatar';
 import { Composer, type ComposeMode } from './Composer';
@@ -65,6 +66,10 @@ function OpenChat({ roomId }: { roomId: string }) {
   useEffect(() => {
     if (onScreen !== null && attentive) client.markRead(roomId, onScreen);
   }, [client, roomId, onScreen, attentive]);
+  // Where this room is read, for a reload.
+  useEffect(() => {
+    if (onScreen !== null) places.set(roomId, onScreen);
+  }, [roomId, onScreen]);
 
   const title = room ? roomTitle(room, users) : '…';
   const peerId = room?.kind === 'direct' ? room.peer_id : null;

@@ -1,15 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useClient } from '../context';
 import { firstLine } from '../format';
+import { drafts } from '../local';
 import type { TimelineItem } from '../store';
 
-/** Unsent text per room, kept while switching rooms. */
-const drafts = new Map<string, string>();
-
-/** Forgets every draft (on logout, so the next user of this browser does not see them). */
-export function clearDrafts(): void {
-  drafts.clear();
-}
 
 /** What the composer is doing besides writing a new message. */
 export type ComposeMode =
@@ -25,13 +19,13 @@ interface Props {
 
 export function Composer({ roomId, mode, onDone }: Props) {
   const client = useClient();
-  const [text, setText] = useState(() => drafts.get(roomId) ?? '');
+  const [text, setText] = useState(() => drafts.get(roomId));
   const area = useRef<HTMLTextAreaElement>(null);
   const editing = mode.kind === 'edit' ? mode.item : null;
 
   // Editing puts the message's text in the box; leaving edit mode restores the draft.
   useEffect(() => {
-    setText(editing ? editing.body : (drafts.get(roomId) ?? ''));
+    setText(editing ? editing.body : drafts.get(roomId));
     area.current?.focus();
   }, [editing, roomId]);
 
@@ -42,8 +36,7 @@ export function Composer({ roomId, mode, onDone }: Props) {
   function update(v: string) {
     setText(v);
     if (editing) return;
-    if (v === '') drafts.delete(roomId);
-    else drafts.set(roomId, v);
+    drafts.set(roomId, v);
   }
 
   function send(e?: FormEvent) {

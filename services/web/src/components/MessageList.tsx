@@ -149,6 +149,7 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, onSeen, ...ac
   const readByAll = useChat((s) => s.readByAll[roomId] ?? 0);
   const notices = useChat((s) => s.notices[roomId]);
   const focus = useChat((s) => (s.focus?.room_id === roomId ? s.focus.seq : null));
+  const focusHighlight = useChat((s) => s.focus?.highlight ?? true);
   const items = timelineItems(timeline);
   const rows = useMemo(() => buildRows(items, notices ?? [], meId, kind, readUpTo), [items, notices, meId, kind, readUpTo]);
   const byId = useMemo(() => {
@@ -177,10 +178,16 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, onSeen, ...ac
   const dividerIndex = rows.findIndex((r) => r.kind === 'message' && r.unreadDivider);
   // Open at the first unread message; at the oldest loaded one when even that is unread.
   const unreadAbove = readUpTo !== null && firstSeq !== null && firstSeq > readUpTo + 1;
-  const [initialIndex] = useState(() => (dividerIndex >= 0 ? dividerIndex : unreadAbove ? 0 : Math.max(0, rows.length - 1)));
-  const [initialAlign] = useState<'start' | 'end'>(() => (dividerIndex >= 0 || unreadAbove ? 'start' : 'end'));
+  // A message to show (a search hit, or where a reload left off) comes first.
+  const focusIndex = focus === null ? -1 : rows.findIndex((r) => r.kind === 'message' && r.item.seq === focus);
+  const [initialIndex] = useState(() =>
+    focusIndex >= 0 ? focusIndex : dividerIndex >= 0 ? dividerIndex : unreadAbove ? 0 : Math.max(0, rows.length - 1),
+  );
+  const [initialAlign] = useState<'start' | 'center' | 'end'>(() =>
+    focusIndex >= 0 ? (focusHighlight ? 'center' : 'end') : dividerIndex >= 0 || unreadAbove ? 'start' : 'end',
+  );
   // Opened at the newest message, the list is at the bottom; opened above it, it is not.
-  const [atBottom, setAtBottom] = useState(initialAlign === 'end');
+  const [atBottom, setAtBottom] = useState(initialAlign === 'end' && initialIndex === rows.length - 1);
 
   // My own new message always scrolls into view.
   const last = rows.length > 0 ? rows[rows.length - 1] : null;
@@ -196,12 +203,13 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, onSeen, ...ac
     if (focus === null) return;
     const i = rows.findIndex((r) => r.kind === 'message' && r.item.seq === focus);
     if (i < 0) return;
-    list.current?.scrollToIndex({ index: i, align: 'center' });
-    setHighlight(focus);
+    list.current?.scrollToIndex({ index: i, align: focusHighlight ? 'center' : 'end' });
     store.dispatch({ type: 'focus_done' });
+    if (!focusHighlight) return;
+    setHighlight(focus);
     const t = setTimeout(() => setHighlight(null), 2500);
     return () => clearTimeout(t);
-  }, [focus, rows, store]);
+  }, [focus, focusHighlight, rows, store]);
 
   const ssr = typeof window === 'undefined';
 

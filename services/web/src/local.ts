@@ -1,0 +1,71 @@
+// What the app keeps in the browser between page loads: unsent drafts per room (local storage,
+// so they survive a reload and a closed tab, and are cleared at logout), and the place each
+// room was read at (session storage: one tab's reload, not another tab's).
+
+const DRAFT = 'chat.draft.';
+const PLACE = 'chat.place.';
+
+function storage(kind: 'local' | 'session'): Storage | null {
+  try {
+    return kind === 'local' ? window.localStorage : window.sessionStorage;
+  } catch {
+    // Storage switched off: nothing is kept, and nothing fails.
+    return null;
+  }
+}
+
+function keysWith(s: Storage, prefix: string): string[] {
+  const keys: string[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const k = s.key(i);
+    if (k?.startsWith(prefix)) keys.push(k);
+  }
+  return keys;
+}
+
+export const drafts = {
+  get(roomId: string): string {
+    return storage('local')?.getItem(DRAFT + roomId) ?? '';
+  },
+  set(roomId: string, text: string): void {
+    const s = storage('local');
+    try {
+      if (text === '') s?.removeItem(DRAFT + roomId);
+      else s?.setItem(DRAFT + roomId, text);
+    } catch {
+      // Over quota: the draft lives only in the composer.
+    }
+  },
+  /** Forgets every draft (at logout, so the next user of this browser does not see them). */
+  clear(): void {
+    const s = storage('local');
+    if (s) for (const k of keysWith(s, DRAFT)) s.removeItem(k);
+  },
+};
+
+/** The newest message seen in a room, so a reload opens the room where it was read. */
+export const places = {
+  get(roomId: string): number | null {
+    const v = Number(storage('session')?.getItem(PLACE + roomId) ?? NaN);
+    return Number.isInteger(v) && v > 0 ? v : null;
+  },
+  set(roomId: string, seq: number): void {
+    try {
+      storage('session')?.setItem(PLACE + roomId, String(seq));
+    } catch {
+      // Over quota: a reload opens at the newest message instead.
+    }
+  },
+  clear(): void {
+    const s = storage('session');
+    if (s) for (const k of keysWith(s, PLACE)) s.removeItem(k);
+  },
+};
+
+/** The room a path names: `/rooms/<id>`. */
+export function roomFromPath(path: string): string | null {
+  const m = /^\/rooms\/([0-9a-fA-F-]{36})\/?$/.exec(path);
+  return m ? m[1].toLowerCase() : null;
+}
+
+export const roomPath = (roomId: string | null) => (roomId ? `/rooms/${roomId}` : '/');
