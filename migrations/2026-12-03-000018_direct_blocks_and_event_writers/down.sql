@@ -1,3 +1,7 @@
+CREATE OR REPLACE FUNCTION sync_commit_deadline() RETURNS interval
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(nullif(current_setting('chat.sync_commit_deadline', true), ''), '5 s')::interval
+$$;
 DROP TRIGGER IF EXISTS outbox_writer_declared ON outbox;
 DROP FUNCTION IF EXISTS outbox_writer_declared();
 -- Back to 000010's store_message, which does not look at blocks.

@@ -16,6 +16,16 @@
 --    opened): store_message stores nothing in a direct chat where either member blocked the
 --    other, and the rooms service answers such a send 403.
 
+-- 3. The commit deadline's default goes from 5 s to 30 s. It bounds how long sync waits for a
+--    writer (three deadlines at most), and now that sync waits for declared writers only, what
+--    it bounds is a writer that hangs, which none of ours does. At 5 s it refused sends that had
+--    only waited in line for a busy room's row lock on a loaded machine (100 concurrent sends
+--    to one room, the last ones past 5 s): a 503 for nothing.
+CREATE OR REPLACE FUNCTION sync_commit_deadline() RETURNS interval
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(nullif(current_setting('chat.sync_commit_deadline', true), ''), '30 s')::interval
+$$;
+
 -- The writer lock's two keys: "chat" in ASCII, then 1.
 CREATE FUNCTION outbox_writer() RETURNS void
 LANGUAGE plpgsql AS $$
