@@ -7,7 +7,7 @@ use crate::service::AuthService;
 use crate::sessions::{self, Session};
 use chat_db::users::{self, EMAIL_TAKEN, NewUser, USERNAME_TAKEN, UserRow};
 use chat_db::{AsyncPgConnection, sessions as refresh_tokens};
-use chat_domain::{DisplayName, Email, Password, User, Username};
+use chat_domain::{DisplayName, Email, Invalid, Password, User, Username};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use serde::Serialize;
@@ -30,7 +30,6 @@ pub async fn register(
     client_address: &str,
     draft: &Registration<'_>,
 ) -> Result<Session> {
-    service.limits.register_address.check(client_address)?;
     let username = Username::parse(draft.username);
     let email = Email::parse(draft.email);
     let password = Password::parse(draft.password);
@@ -51,6 +50,20 @@ pub async fn register(
             ));
         }
     };
+    // A refused registration spends none of the address's quota: the fields are checked first,
+    // then whether the username or email is taken (the unique indexes still decide a race), and
+    // only then is the attempt counted and the password hashed.
+    let mut conn = service.conn().await?;
+    for (value, field, message) in [
+        (username.as_str(), "username", "this username is taken"),
+        (email.as_str(), "email", "this email is already registered"),
+    ] {
+        if users::find_by_login(&mut conn, value).await?.is_some() {
+            return Err(AuthError::Conflict { field, message });
+        }
+    }
+    drop(conn);
+    service.limits.register_address.check(client_address)?;
     let password_hash = service.passwords.hash(&password).await?;
     let mut conn = service.conn().await?;
     let display = display_name
@@ -166,7 +179,7 @@ pub async fn change_password(
     me: Uuid,
     session: Option<Uuid>,
     current_password: &str,
-    new_password: &Password,
+    new_password: std::result::Result<Password, Invalid>,
 ) -> Result<()> {
     let key = me.to_string();
     service.limits.password_change.admit(&key)?;
@@ -179,12 +192,15 @@ pub async fn change_password(
         .await?
     {
         let _ = service.limits.password_change.failed(&key);
-        return Err(AuthError::invalid(
+        let mut fields = vec![Invalid::new(
             "current_password",
             "is not your current password",
-        ));
+        )];
+        fields.extend(new_password.err());
+        return Err(AuthError::Invalid(fields));
     }
-    let hash = service.passwords.hash(new_password).await?;
+    let new_password = new_password.map_err(|e| AuthError::Invalid(vec![e]))?;
+    let hash = service.passwords.hash(&new_password).await?;
     let mut conn = service.conn().await?;
     let revoked = conn
         .transaction::<_, AuthError, _>(async |conn| {

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use chat_domain::{DisplayName, Invalid, Password};
 use chat_http::body::ObjectJson;
 use chat_http::error::ErrorEnvelope;
-use chat_http::{ApiError, ApiResult, AuthUser};
+use chat_http::{ApiResult, AuthUser};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -95,14 +95,16 @@ pub async fn change_password(
     auth: AuthUser,
     body: web::Json<ChangePassword>,
 ) -> ApiResult<HttpResponse> {
-    let new_password = Password::parse(&body.new_password)
-        .map_err(|e| ApiError::invalid([Invalid::new("new_password", e.message)]))?;
+    // Checked after the current password, so a wrong one is reported even when the new one is
+    // also refused.
+    let new_password =
+        Password::parse(&body.new_password).map_err(|e| Invalid::new("new_password", e.message));
     accounts::change_password(
         &state.service,
         auth.id,
         auth.session,
         &body.current_password,
-        &new_password,
+        new_password,
     )
     .await?;
     Ok(HttpResponse::NoContent().finish())

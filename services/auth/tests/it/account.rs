@@ -166,6 +166,26 @@ async fn changing_the_password_needs_the_old_one_and_ends_other_sessions() {
         .await;
     assert_eq!(weak.status, 422);
     assert!(weak.body["error"]["fields"]["new_password"].is_string());
+    // Both wrong: the wrong current password is reported too, not only the weak new one.
+    let both = app
+        .http
+        .post(
+            "/api/users/me/password",
+            Some(&t),
+            &json!({"current_password": "not it at all", "new_password": "short"}),
+        )
+        .await;
+    assert_eq!(both.status, 422);
+    assert!(
+        both.body["error"]["fields"]["current_password"].is_string(),
+        "{:?}",
+        both.body
+    );
+    assert!(
+        both.body["error"]["fields"]["new_password"].is_string(),
+        "{:?}",
+        both.body
+    );
 
     let changed = app
         .http
@@ -579,7 +599,36 @@ async fn logins_and_registrations_are_rate_limited_with_retry_after() {
             .json(&json!({"username": name, "email": format!("{name}@example.com"), "password": "correct horse"}));
         app.http.send(req)
     };
+    // Refused registrations spend nothing: invalid fields, a taken username, a taken email.
+    let invalid = app
+        .http
+        .client
+        .post(app.http.url("/api/auth/register"))
+        .header("x-forwarded-for", "10.0.0.1")
+        .json(&json!({"username": "x", "email": "not an email", "password": "short"}));
+    for _ in 0..3 {
+        assert_eq!(
+            app.http.send(invalid.try_clone().unwrap()).await.status,
+            422
+        );
+    }
     assert_eq!(register_from("reg_a", "10.0.0.1").await.status, 201);
+    for _ in 0..3 {
+        assert_eq!(register_from("reg_a", "10.0.0.1").await.status, 409);
+    }
+    let taken_email = app
+        .http
+        .client
+        .post(app.http.url("/api/auth/register"))
+        .header("x-forwarded-for", "10.0.0.1")
+        .json(&json!({"username": "reg_other", "email": "REG_A@example.com", "password": "correct horse"}));
+    let conflict = app.http.send(taken_email).await;
+    assert_eq!(conflict.status, 409, "{:?}", conflict.body);
+    assert!(
+        conflict.body["error"]["fields"]["email"].is_string(),
+        "{:?}",
+        conflict.body
+    );
     assert_eq!(register_from("reg_b", "10.0.0.1").await.status, 201);
     let limited = register_from("reg_c", "10.0.0.1").await;
     assert_eq!(limited.status, 429, "{:?}", limited.body);
