@@ -127,6 +127,8 @@ pub enum ServerFrame {
     MemberLeft {
         room_id: Uuid,
         user_id: Uuid,
+        /// Who removed them; themself when they left.
+        by: Uuid,
     },
     MemberRoleChanged {
         room_id: Uuid,

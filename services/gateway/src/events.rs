@@ -134,10 +134,16 @@ pub fn dispatch(hub: &Hub, event: Event) {
             )
         }
         EventPayload::MemberLeft {
-            room_id, user_id, ..
+            room_id,
+            user_id,
+            by,
         } => {
             // The one who left hears it too, then stops getting the room's events.
-            let frame = ServerFrame::MemberLeft { room_id, user_id };
+            let frame = ServerFrame::MemberLeft {
+                room_id,
+                user_id,
+                by,
+            };
             deliver(hub, &event.id, room_id, &frame, None);
             hub.leave_users(Some(&[user_id]), room_id);
             return;

@@ -744,6 +744,73 @@ describe('the web app', { concurrency: false }, () => {
     await shot(sam, 'reload-keeps-place');
   });
 
+  it('lets owners rename a room and set its topic, seen live; a removed member is told who removed them', async () => {
+    const sam = people.sam.page;
+    const tess = people.tess.page;
+    const uma = people.uma.page;
+    const room = await api(sam, 'POST', '/api/rooms', {
+      kind: 'group',
+      name: `Settings ${run}`,
+      member_ids: [await userId(sam, 'tess'), await userId(sam, 'uma')],
+    });
+    const roomId = room.body.id;
+    await roomItemById(tess, roomId).click();
+    await tess.getByTestId('chat-title').filter({ hasText: `Settings ${run}` }).waitFor();
+    await roomItemById(uma, roomId).waitFor();
+
+    await roomItemById(sam, roomId).click();
+    await sam.getByTestId('members-toggle').click();
+    await sam.getByTestId('room-settings-name').fill(`Renamed ${run}`);
+    await sam.getByTestId('room-settings-topic').fill('All about settings');
+    await sam.getByTestId('room-settings-save').click();
+    await sam.getByTestId('chat-title').filter({ hasText: `Renamed ${run}` }).waitFor();
+    // Live for the others: the list, the header and its topic.
+    await tess.getByTestId('chat-title').filter({ hasText: `Renamed ${run}` }).waitFor();
+    await tess.getByTestId('chat-subtitle').filter({ hasText: 'All about settings' }).waitFor();
+    await roomItemById(uma, roomId).getByTestId('room-name').filter({ hasText: `Renamed ${run}` }).waitFor();
+    await shot(sam, 'room-settings');
+
+    // Sam removes Uma: Uma is told by whom, and the timeline says so too.
+    await sam.getByTestId('member').filter({ hasText: 'Uma' }).getByTestId('kick').click();
+    await uma.getByTestId('notice').filter({ hasText: `You were removed from Renamed ${run} by Sam` }).waitFor();
+    await roomItemById(uma, roomId).waitFor({ state: 'detached' });
+    await tess.getByTestId('room-notice').filter({ hasText: 'Sam removed Uma' }).waitFor();
+    assert.equal(await tess.getByTestId('room-notice').filter({ hasText: 'Uma left' }).count(), 0);
+  });
+
+  it('helps before refusing: field notes, both password errors at once, stale notices cleared, the Telegram switch only when it works', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(BASE);
+    await page.getByTestId('show-register').click();
+    assert.match(await page.getByTestId('username-note').innerText(), /3 to 32/);
+    assert.match(await page.getByTestId('password-note').innerText(), /at least 8/i);
+    await context.close();
+
+    const sam = people.sam.page;
+    await sam.getByTestId('open-profile').click();
+    await sam.getByTestId('display-name-input').fill('Sam S');
+    await sam.getByTestId('save-profile').click();
+    await sam.getByTestId('profile-saved').filter({ hasText: 'Saved.' }).waitFor();
+    await sam.getByTestId('display-name-input').fill('Sam');
+    await sam.getByTestId('profile-saved').waitFor({ state: 'detached' });
+    await sam.getByTestId('save-profile').click();
+    await sam.getByTestId('profile-saved').waitFor();
+
+    // A wrong current password is flagged even when the new one is refused too.
+    await sam.getByTestId('current-password').fill('not my password');
+    await sam.getByTestId('new-password').fill('short');
+    await sam.getByTestId('change-password').click();
+    await sam.getByTestId('current-password-error').waitFor();
+    await sam.getByTestId('new-password-error').waitFor();
+
+    // The notification switch works only where Telegram is set up.
+    const available = (await api(sam, 'GET', '/api/users/me')).body.telegram.available;
+    assert.equal(await sam.getByTestId('notifications-switch').isDisabled(), !available);
+    await shot(sam, 'profile-errors');
+    await sam.getByTestId('dialog-close').click();
+  });
+
   it('never broke the Content-Security-Policy or threw', () => {
     for (const [who, p] of Object.entries(people)) assert.deepEqual(p.problems, [], `${who}'s page`);
   });

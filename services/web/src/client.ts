@@ -2,6 +2,7 @@
 // Components call its methods and read the store; they never talk to the network themselves.
 
 import { isUnauthorized, type Api, type NewRoom, type RefreshResult } from './api';
+import { roomTitle, userName } from './format';
 import { Outbox } from './outbox';
 import type { Message, Room, ServerFrame, User } from './protocol';
 import { lastSeq, type Store } from './store';
@@ -261,15 +262,26 @@ export class ChatClient {
         return;
       case 'member_left':
         if (f.user_id === this.me.id) {
+          if (f.by !== this.me.id) void this.removedBy(f.room_id, f.by);
           this.forget(f.room_id);
           return;
         }
-        this.store.dispatch({ type: 'member_left', room_id: f.room_id, user_id: f.user_id, at: new Date(this.t.now()).toISOString() });
+        this.store.dispatch({ type: 'member_left', room_id: f.room_id, user_id: f.user_id, by: f.by, at: new Date(this.t.now()).toISOString() });
+        if (f.by !== f.user_id) void this.ensureUser(f.by);
         return;
       case 'member_role_changed':
         this.store.dispatch({ type: 'member_role', room_id: f.room_id, user_id: f.user_id, role: f.role });
         return;
     }
+  }
+
+  /** Tells me who removed me from a room (which then leaves the list), by name. */
+  private async removedBy(roomId: string, by: string): Promise<void> {
+    const room = this.store.getState().rooms.find((r) => r.id === roomId);
+    const title = room ? roomTitle(room, this.store.getState().users) : 'a room';
+    await this.ensureUser(by);
+    if (this.stopped) return;
+    this.notice(`You were removed from ${title} by ${userName(this.store.getState().users[by])}.`);
   }
 
   /** A room I am no longer in (left, removed, or deleted). */

@@ -54,6 +54,8 @@ export interface RoomNotice {
   after_seq: number;
   user_id: string;
   kind: 'joined' | 'left';
+  /** Who did it, when someone else than `user_id` (added or removed them). */
+  by?: string;
   at: string;
 }
 
@@ -147,7 +149,7 @@ export type Action =
   | { type: 'room_updated'; room_id: string; name: string | null; topic: string | null }
   | { type: 'room_gone'; room_id: string }
   | { type: 'member_joined'; room_id: string; user_id: string; role: MemberRole; at: string }
-  | { type: 'member_left'; room_id: string; user_id: string; at: string }
+  | { type: 'member_left'; room_id: string; user_id: string; by?: string; at: string }
   | { type: 'member_role'; room_id: string; user_id: string; role: MemberRole }
   | { type: 'muted'; room_id: string; muted: boolean }
   | { type: 'focus'; room_id: string; seq: number; highlight?: boolean }
@@ -515,6 +517,7 @@ export function reducer(state: ChatState, action: Action): ChatState {
         kind: action.type === 'member_joined' ? 'joined' : 'left',
         at: action.at,
       };
+      if (action.type === 'member_left' && action.by && action.by !== action.user_id) notice.by = action.by;
       const notices = s.notices[action.room_id] ?? [];
       return { ...s, notices: { ...s.notices, [action.room_id]: [...notices, notice] } };
     }

@@ -117,9 +117,9 @@ function RegisterForm({ api, onAuthed }: { api: Api; onAuthed: (me: User) => voi
 
   return (
     <form className="auth-form" data-testid="register-form" aria-label="Create account" onSubmit={submit} noValidate>
-      <Field name="username" testId="username" label="Username" value={username} onChange={setUsername} error={errors.fields.username} autoComplete="username" required />
+      <Field name="username" testId="username" label="Username" note="3 to 32 letters, digits or underscores" value={username} onChange={setUsername} error={errors.fields.username} autoComplete="username" required />
       <Field name="email" testId="email" label="Email" type="email" value={email} onChange={setEmail} error={errors.fields.email} autoComplete="email" required />
-      <Field name="password" testId="password" label="Password" type="password" value={password} onChange={setPassword} error={errors.fields.password} autoComplete="new-password" required />
+      <Field name="password" testId="password" label="Password" note="At least 8 characters" type="password" value={password} onChange={setPassword} error={errors.fields.password} autoComplete="new-password" required />
       <Field name="display_name" testId="display-name" label="Display name (optional)" value={displayName} onChange={setDisplayName} error={errors.fields.display_name} autoComplete="nickname" />
       {errors.message && (
         <p className="form-error" role="alert" data-testid="form-error">

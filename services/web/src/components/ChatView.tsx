@@ -81,6 +81,7 @@ function OpenChat({ roomId }: { roomId: string }) {
   else if (room) {
     const online = (members ?? []).filter((m) => presence[m.user_id]).length;
     subtitle = `${plural(room.member_count, 'member')}${online > 0 ? `, ${online} online` : ''}${room.kind === 'public' ? ' · public' : ''}`;
+    if (room.topic) subtitle += ` · ${room.topic}`;
   }
   const typingNames = Object.keys(typing ?? {}).map((id) => userName(users[id]));
   const moderator = room?.my_role === 'owner' || room?.my_role === 'admin';

@@ -30,6 +30,7 @@ export function MembersPanel({ room, onClose }: { room: RoomSummary; onClose: ()
           ×
         </button>
       </header>
+      {canManage && <RoomSettings room={room} />}
       {canManage && (
         <div className="panel-actions">
           <button type="button" className="btn btn-block" data-testid="add-member" aria-expanded={adding} onClick={() => setAdding(!adding)}>
@@ -113,5 +114,68 @@ export function MembersPanel({ room, onClose }: { room: RoomSummary; onClose: ()
         </button>
       </div>
     </aside>
+  );
+}
+
+/** Owners and admins rename the room and set its topic; every member sees it live. */
+function RoomSettings({ room }: { room: RoomSummary }) {
+  const client = useClient();
+  const [name, setName] = useState(room.name ?? '');
+  const [topic, setTopic] = useState(room.topic ?? '');
+  const [saved, setSaved] = useState(false);
+  const changed = name.trim() !== (room.name ?? '') || topic.trim() !== (room.topic ?? '');
+  return (
+    <form
+      className="room-settings"
+      data-testid="room-settings"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (name.trim() === '') return;
+        void client
+          .act((api) => api.updateRoom(room.id, { name: name.trim(), topic: topic.trim() === '' ? null : topic.trim() }))
+          .then((r) => {
+            if (!r) return;
+            client.store.dispatch({ type: 'room_updated', room_id: room.id, name: r.name ?? null, topic: r.topic ?? null });
+            setSaved(true);
+          });
+      }}
+    >
+      <label>
+        <span>Name</span>
+        <input
+          className="search"
+          data-testid="room-settings-name"
+          value={name}
+          maxLength={64}
+          required
+          onChange={(e) => {
+            setName(e.target.value);
+            setSaved(false);
+          }}
+        />
+      </label>
+      <label>
+        <span>Topic</span>
+        <input
+          className="search"
+          data-testid="room-settings-topic"
+          value={topic}
+          maxLength={256}
+          placeholder="What this room is about"
+          onChange={(e) => {
+            setTopic(e.target.value);
+            setSaved(false);
+          }}
+        />
+      </label>
+      <button type="submit" className="btn btn-primary" data-testid="room-settings-save" disabled={!changed || name.trim() === ''}>
+        Save
+      </button>
+      {saved && !changed && (
+        <span className="form-ok" role="status">
+          Saved.
+        </span>
+      )}
+    </form>
   );
 }

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
 import { useChat, useChatContext, useClient } from '../context';
 import { dayKey, firstLine, formatDay, formatFullDate, formatTime, linkify, userName } from '../format';
-import type { Message, RoomKind } from '../protocol';
+import type { Message, RoomKind, User } from '../protocol';
 import { peersReadSeq, timelineItems, type RoomNotice, type Timeline, type TimelineItem } from '../store';
 
 /** Index of the first row at mount: rows loaded later above it get lower indexes. */
@@ -58,6 +58,13 @@ export function buildRows(items: TimelineItem[], notices: RoomNotice[], meId: st
  * message (or at a search hit) down to the newest, marking everything read.
  */
 const followIfAtBottom = (atBottom: boolean): 'smooth' | false => (atBottom ? 'smooth' : false);
+
+/** "Ann joined", "Ann left", "Bob removed Ann". */
+function noticeText(n: RoomNotice, users: Record<string, User>): string {
+  const who = userName(users[n.user_id]);
+  if (n.kind === 'joined') return `${who} joined`;
+  return n.by ? `${userName(users[n.by])} removed ${who}` : `${who} left`;
+}
 
 function rowSeq(r: Row): number | null {
   return r.kind === 'message' ? r.item.seq : r.after_seq;
@@ -241,7 +248,7 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, onSeen, ...ac
         itemContent={(_, row) =>
           row.kind === 'notice' ? (
             <div className="room-notice" data-testid="room-notice">
-              {userName(users[row.notice.user_id])} {row.notice.kind === 'joined' ? 'joined' : 'left'}
+              {noticeText(row.notice, users)}
             </div>
           ) : (
             <>

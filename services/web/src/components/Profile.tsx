@@ -63,12 +63,15 @@ export function Profile({ onClose }: { onClose: () => void }) {
   return (
     <Dialog title="Profile" onClose={onClose} testId="profile">
       {saved && (
-        <p className="form-ok" role="status">
+        <p className="form-ok" role="status" data-testid="profile-saved">
           {saved}
         </p>
       )}
       <form className="form" onSubmit={saveName} data-testid="profile-form">
-        <Field name="display_name" testId="display-name-input" label="Display name" value={name} onChange={setName} maxLength={64} autoComplete="nickname" error={nameErrors.fields.display_name} />
+        <Field name="display_name" testId="display-name-input" label="Display name" value={name} onChange={(v) => {
+            setName(v);
+            setSaved(null);
+          }} maxLength={64} autoComplete="nickname" error={nameErrors.fields.display_name} />
         {nameErrors.message && <p className="form-error">{nameErrors.message}</p>}
         <button type="submit" className="btn btn-primary" data-testid="save-profile">
           Save
@@ -77,8 +80,14 @@ export function Profile({ onClose }: { onClose: () => void }) {
 
       <form className="form" onSubmit={changePassword} data-testid="password-form">
         <h3>Change password</h3>
-        <Field name="current_password" testId="current-password" label="Current password" type="password" value={current} onChange={setCurrent} autoComplete="current-password" error={pwErrors.fields.current_password} />
-        <Field name="new_password" testId="new-password" label="New password" type="password" value={next} onChange={setNext} autoComplete="new-password" error={pwErrors.fields.new_password} />
+        <Field name="current_password" testId="current-password" label="Current password" type="password" value={current} onChange={(v) => {
+            setCurrent(v);
+            setSaved(null);
+          }} autoComplete="current-password" error={pwErrors.fields.current_password} />
+        <Field name="new_password" testId="new-password" label="New password" note="At least 8 characters" type="password" value={next} onChange={(v) => {
+            setNext(v);
+            setSaved(null);
+          }} autoComplete="new-password" error={pwErrors.fields.new_password} />
         {pwErrors.message && <p className="form-error">{pwErrors.message}</p>}
         <button type="submit" className="btn" data-testid="change-password" disabled={current === '' || next === ''}>
           Change password
@@ -117,6 +126,8 @@ export function Profile({ onClose }: { onClose: () => void }) {
               type="checkbox"
               data-testid="notifications-switch"
               checked={account.notifications_enabled}
+              disabled={!account.telegram.available}
+              title={account.telegram.available ? undefined : 'Telegram is not set up on this server'}
               onChange={(e) =>
                 void client
                   .act((api) => api.updateMe({ notifications_enabled: e.target.checked }))

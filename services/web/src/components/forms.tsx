@@ -13,6 +13,10 @@ export const noErrors: Errors = { message: null, fields: {} };
 /** Splits an API error into errors shown under known fields and a message for the rest. */
 export function toErrors(e: unknown, known: string[]): Errors {
   if (!(e instanceof ApiError)) return { message: 'Something went wrong. Please try again.', fields: {} };
+  if (e.status === 429) {
+    const wait = e.retryAfter !== null && e.retryAfter > 0 ? ` in ${Math.ceil(e.retryAfter)} s` : ' in a moment';
+    return { message: `Too many attempts. Try again${wait}.`, fields: {} };
+  }
   const fields: Record<string, string> = {};
   const unknown: string[] = [];
   for (const [k, v] of Object.entries(e.fields)) {
@@ -37,9 +41,13 @@ export function Field(props: {
   maxLength?: number;
   required?: boolean;
   hint?: string;
+  /** What the field takes, shown under it before anything is submitted. */
+  note?: string;
 }) {
   const id = useId();
   const errId = `${id}-err`;
+  const noteId = `${id}-note`;
+  const described = [props.note ? noteId : null, props.error ? errId : null].filter(Boolean).join(' ');
   return (
     <div className={`field${props.error ? ' has-error' : ''}`}>
       <label htmlFor={id}>{props.label}</label>
@@ -54,9 +62,14 @@ export function Field(props: {
         maxLength={props.maxLength}
         required={props.required}
         aria-invalid={props.error ? true : undefined}
-        aria-describedby={props.error ? errId : undefined}
+        aria-describedby={described === '' ? undefined : described}
         placeholder={props.hint}
       />
+      {props.note && !props.error && (
+        <p className="field-note" id={noteId} data-testid={`${props.testId}-note`}>
+          {props.note}
+        </p>
+      )}
       {props.error && (
         <p className="field-error" id={errId} data-testid={`${props.testId}-error`}>
           {props.error}

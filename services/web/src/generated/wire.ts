@@ -652,6 +652,11 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         } | {
+            /**
+             * Format: uuid
+             * @description Who removed them; themself when they left.
+             */
+            by: string;
             /** Format: uuid */
             room_id: string;
             /** @enum {string} */
