@@ -811,6 +811,26 @@ describe('the web app', { concurrency: false }, () => {
     await sam.getByTestId('dialog-close').click();
   });
 
+  it('shows nobody online while its own connection is down, and reconnects as soon as the network is back', async () => {
+    const sam = people.sam.page;
+    const direct = await api(sam, 'POST', '/api/rooms/direct', { user_id: await userId(sam, 'tess') });
+    await roomItemById(sam, direct.body.id).click();
+    await sam.getByTestId('chat-subtitle').filter({ hasText: /^online$/ }).waitFor();
+    await roomItemById(sam, direct.body.id).locator('.presence-dot').waitFor();
+
+    await people.sam.context.setOffline(true);
+    await sam.getByTestId('chat-subtitle').filter({ hasText: 'connecting…' }).waitFor();
+    assert.equal(await roomItemById(sam, direct.body.id).locator('.presence-dot').count(), 0, 'no one shown online');
+    await shot(sam, 'offline-presence-unknown');
+
+    const back = Date.now();
+    await people.sam.context.setOffline(false);
+    await sam.getByTestId('chat-subtitle').filter({ hasText: /^online$/ }).waitFor();
+    // Not after a backoff of up to 30 s: the browser's "online" reconnects at once (a generous
+    // bound here, for a busy machine).
+    assert.ok(Date.now() - back < 10_000, `back after ${Date.now() - back} ms`);
+  });
+
   it('never broke the Content-Security-Policy or threw', () => {
     for (const [who, p] of Object.entries(people)) assert.deepEqual(p.problems, [], `${who}'s page`);
   });

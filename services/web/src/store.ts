@@ -214,6 +214,16 @@ function time(t: string | null | undefined): number {
   return Number.isNaN(n) ? 0 : n;
 }
 
+const NO_PRESENCE: Record<string, boolean> = Object.freeze({}) as Record<string, boolean>;
+
+/**
+ * Who is online, as far as this app knows: nothing while its own socket is down, since presence
+ * frames cannot arrive then and what it last heard may be stale.
+ */
+export function knownPresence(s: ChatState): Record<string, boolean> {
+  return s.connection === 'online' ? s.presence : NO_PRESENCE;
+}
+
 /** Newest activity first; ties broken by id so the order is stable. */
 export function sortRooms(rooms: RoomSummary[]): RoomSummary[] {
   return [...rooms].sort(

@@ -220,6 +220,22 @@ describe('ReconnectingSocket', () => {
     expect(rs.send({ type: 'ping' })).toBe(false);
   });
 
+  it('networkLost drops an open socket at once, and reconnectNow connects again without the backoff', async () => {
+    const rs = make();
+    const first = FakeSocket.latest();
+    first.open();
+    expect(rs.state).toBe('open');
+    rs.networkLost();
+    expect(rs.state).toBe('connecting');
+    expect(rs.send({ type: 'ping' })).toBe(false);
+    first.drop(1006); // the old socket's late close changes nothing
+    expect(FakeSocket.all).toHaveLength(1);
+    rs.reconnectNow();
+    expect(FakeSocket.all).toHaveLength(2);
+    FakeSocket.latest().open();
+    expect(rs.state).toBe('open');
+  });
+
   it('reconnectNow skips the remaining wait', async () => {
     const rs = make();
     FakeSocket.latest().drop(1006);

@@ -143,6 +143,27 @@ export class ReconnectingSocket {
     }
   }
 
+  /**
+   * The browser says the network is gone: the open socket cannot be trusted (it may linger for
+   * a minute before it notices), so it is dropped now and the state says so; `reconnectNow`
+   * (on the browser's `online`) connects again at once.
+   */
+  networkLost(): void {
+    const socket = this.socket;
+    if (socket === null || this._state === 'stopped') return;
+    this.socket = null;
+    detach(socket);
+    this.stopPing();
+    try {
+      socket.close();
+    } catch {
+      // Already closing.
+    }
+    this.setState('connecting');
+    this.o.onClose?.(1006, true);
+    this.scheduleReconnect();
+  }
+
   /** Skips the wait of a scheduled reconnect (e.g. when the browser comes back online). */
   reconnectNow(): void {
     if (this._state !== 'connecting' || this.socket !== null) return;

@@ -41,10 +41,15 @@ export function ChatApp({ api, me, onLogout, onExpired }: Props) {
     const online = () => client.socket.reconnectNow();
     // Back and forward move between rooms.
     const popped = () => client.selectRoom(roomFromPath(window.location.pathname));
+    // The browser knows first when the network goes: drop the socket then, so nothing shown
+    // claims to be live; when it is back, connect at once instead of after the backoff.
+    const offline = () => client.socket.networkLost();
     window.addEventListener('online', online);
+    window.addEventListener('offline', offline);
     window.addEventListener('popstate', popped);
     return () => {
       window.removeEventListener('online', online);
+      window.removeEventListener('offline', offline);
       window.removeEventListener('popstate', popped);
       client.stop();
     };

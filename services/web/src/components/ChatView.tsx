@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useChat, useClient } from '../context';
 import { lastSeenText, plural, roomTitle, typingText, userName } from '../format';
 import { places } from '../local';
-import { emptyTimeline, type TimelineItem } from '../store';
+import { emptyTimeline, knownPresence, type TimelineItem } from '../store';
 import { Avatar } from './Avatar';
 import { Composer, type ComposeMode } from './Composer';
 import { MembersPanel } from './MembersPanel';
@@ -46,7 +46,7 @@ function OpenChat({ roomId }: { roomId: string }) {
   const client = useClient();
   const room = useChat((s) => s.rooms.find((r) => r.id === roomId));
   const users = useChat((s) => s.users);
-  const presence = useChat((s) => s.presence);
+  const presence = useChat(knownPresence);
   const lastSeen = useChat((s) => s.lastSeen);
   const members = useChat((s) => s.members[roomId]);
   const timeline = useChat((s) => s.timelines[roomId]) ?? emptyTimeline;
@@ -74,10 +74,13 @@ function OpenChat({ roomId }: { roomId: string }) {
   const title = room ? roomTitle(room, users) : '…';
   const peerId = room?.kind === 'direct' ? room.peer_id : null;
   const peer = peerId ? users[peerId] : undefined;
-  const peerOnline = peerId ? (presence[peerId] ?? peer?.online ?? false) : false;
+  // While this app's own socket is down, nobody's presence is known.
+  const connected = useChat((s) => s.connection === 'online');
+  const peerOnline = peerId && connected ? (presence[peerId] ?? peer?.online ?? false) : false;
   let subtitle = '';
   if (room?.kind === 'saved') subtitle = 'Notes to yourself';
-  else if (room?.kind === 'direct') subtitle = peerOnline ? 'online' : lastSeenText(lastSeen[peerId ?? ''] ?? peer?.last_seen_at);
+  else if (room?.kind === 'direct')
+    subtitle = !connected ? 'connecting…' : peerOnline ? 'online' : lastSeenText(lastSeen[peerId ?? ''] ?? peer?.last_seen_at);
   else if (room) {
     const online = (members ?? []).filter((m) => presence[m.user_id]).length;
     subtitle = `${plural(room.member_count, 'member')}${online > 0 ? `, ${online} online` : ''}${room.kind === 'public' ? ' · public' : ''}`;

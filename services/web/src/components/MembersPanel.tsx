@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { knownPresence } from '../store';
 import { useChat, useClient } from '../context';
 import { userName } from '../format';
 import type { MemberRole, RoomSummary } from '../protocol';
@@ -13,7 +14,7 @@ export function MembersPanel({ room, onClose }: { room: RoomSummary; onClose: ()
   const meId = useChat((s) => s.me?.id ?? null);
   const members = useChat((s) => s.members[room.id]);
   const users = useChat((s) => s.users);
-  const presence = useChat((s) => s.presence);
+  const presence = useChat(knownPresence);
   const blocked = useChat((s) => s.blocked);
   const [adding, setAdding] = useState(false);
   const mine = room.my_role;

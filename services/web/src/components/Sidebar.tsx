@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { knownPresence } from '../store';
 import { useChat, useClient } from '../context';
 import { formatShortDate, roomPreview, roomTitle, SAVED_MESSAGES, userName } from '../format';
 import type { RoomSummary } from '../protocol';
@@ -19,7 +20,7 @@ export function Sidebar({ onLogout }: { onLogout: () => void }) {
   const roomsLoaded = useChat((s) => s.roomsLoaded);
   const users = useChat((s) => s.users);
   const blocked = useChat((s) => s.blocked);
-  const presence = useChat((s) => s.presence);
+  const presence = useChat(knownPresence);
   const selected = useChat((s) => s.selectedRoomId);
   const [directory, setDirectory] = useState(false);
   const [dialog, setDialog] = useState<Dialogs>('none');

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { knownPresence } from '../store';
 import { useChat } from '../context';
 import { userName } from '../format';
 import { Avatar } from './Avatar';
@@ -6,7 +7,8 @@ import { SearchInput } from './SearchInput';
 import { useUserSearch } from './UserPicker';
 
 export function UserDirectory({ onClose, onPick }: { onClose: () => void; onPick: (userId: string) => void }) {
-  const presence = useChat((s) => s.presence);
+  const presence = useChat(knownPresence);
+  const connected = useChat((s) => s.connection === 'online');
   const [q, setQ] = useState('');
   const users = useUserSearch(q);
   const input = useRef<HTMLInputElement>(null);
@@ -25,7 +27,7 @@ export function UserDirectory({ onClose, onPick }: { onClose: () => void; onPick
         {users?.map((u) => (
           <li key={u.id}>
             <button type="button" className="user-item" data-testid="user-item" data-user-id={u.id} onClick={() => onPick(u.id)}>
-              <Avatar id={u.id} name={userName(u)} online={presence[u.id] ?? u.online} />
+              <Avatar id={u.id} name={userName(u)} online={connected && (presence[u.id] ?? u.online)} />
               <span className="user-text">
                 <span className="user-name">{userName(u)}</span>
                 <span className="user-username">@{u.username}</span>
