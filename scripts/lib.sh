@@ -285,6 +285,7 @@ ensure_prerequisites() {
     need openssl openssl
     need envsubst gettext-base
     need curl curl
+    need python3 python3
     need setsid util-linux
     need npm npm
     need node nodejs

@@ -831,6 +831,33 @@ describe('the web app', { concurrency: false }, () => {
     assert.ok(Date.now() - back < 10_000, `back after ${Date.now() - back} ms`);
   });
 
+  it('shows a newcomer who logs in as the demo alice a living chat', async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(BASE);
+    await page.getByTestId('login').fill('alice');
+    await page.getByTestId('password').fill('password123');
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('me-name').filter({ hasText: 'Alice' }).waitFor();
+    // Direct chats with two people, a group and a public room, each with history.
+    for (const title of ['Bob', 'Carol', 'Weekend trip', 'General']) {
+      await page.getByTestId('room-item').filter({ has: page.getByTestId('room-name').getByText(title, { exact: true }) }).waitFor();
+    }
+    const trip = page.getByTestId('room-item').filter({ hasText: 'Weekend trip' });
+    await trip.click();
+    await page.getByTestId('chat-subtitle').filter({ hasText: '3 members' }).waitFor();
+    await page.getByTestId('reply-quote').filter({ hasText: 'Which route' }).waitFor();
+    assert.ok((await page.getByTestId('message').count()) >= 4, 'a conversation, not one line');
+    await page.getByTestId('room-item').filter({ has: page.getByTestId('room-name').getByText('Bob', { exact: true }) }).click();
+    await page.locator('[data-testid="message"]', { hasText: 'Thursday works, 13:00' }).getByTestId('edited').waitFor();
+    await page.getByTestId('room-item').filter({ hasText: 'General' }).click();
+    await page.getByTestId('chat-subtitle').filter({ hasText: 'anyone can join' }).waitFor();
+    await shot(page, 'demo-alice');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, 'demo-alice-phone');
+    await context.close();
+  });
+
   it('never broke the Content-Security-Policy or threw', () => {
     for (const [who, p] of Object.entries(people)) assert.deepEqual(p.problems, [], `${who}'s page`);
   });
