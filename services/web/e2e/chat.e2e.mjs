@@ -776,6 +776,11 @@ describe('the web app', { concurrency: false }, () => {
     await roomItemById(uma, roomId).waitFor({ state: 'detached' });
     await tess.getByTestId('room-notice').filter({ hasText: 'Sam removed Uma' }).waitFor();
     assert.equal(await tess.getByTestId('room-notice').filter({ hasText: 'Uma left' }).count(), 0);
+    // Its address no longer opens it for Uma: she is told, and left at the list (no endless spinner).
+    await uma.goto(`${BASE}/rooms/${roomId}`);
+    await uma.getByTestId('notice').filter({ hasText: 'not available' }).waitFor();
+    await uma.waitForURL(`${BASE}/`);
+    assert.equal(await uma.getByTestId('chat-title').count(), 0);
   });
 
   it('helps before refusing: field notes, both password errors at once, stale notices cleared, the Telegram switch only when it works', async () => {

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { createApi, isUnauthorized } from './api';
+import { drafts, places } from './local';
 import type { User } from './protocol';
 import { AuthScreen } from './components/AuthScreen';
 import { ChatApp } from './components/ChatApp';
@@ -18,6 +19,8 @@ type Phase =
 const SIGNED_IN = 'chat.signedIn';
 function signedInHint(): boolean {
   try {
+    // Never written counts as signed out: a first visit makes no request that fails (a session
+    // from before this hint existed logs in once more).
     return localStorage.getItem(SIGNED_IN) === '1';
   } catch {
     return true;
@@ -25,8 +28,7 @@ function signedInHint(): boolean {
 }
 function setSignedInHint(on: boolean): void {
   try {
-    if (on) localStorage.setItem(SIGNED_IN, '1');
-    else localStorage.removeItem(SIGNED_IN);
+    localStorage.setItem(SIGNED_IN, on ? '1' : '0');
   } catch {
     // Storage may be off (private mode): the app asks the server each time instead.
   }
@@ -71,6 +73,10 @@ export function App() {
 
   const onExpired = useCallback(() => {
     setSignedInHint(false);
+    // What this browser kept for that user goes with the session.
+    drafts.clear();
+    places.clear();
+    window.history.replaceState(null, '', '/');
     setPhase({ kind: 'anon', notice: 'Your session has expired. Please log in again.' });
   }, []);
 

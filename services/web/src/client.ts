@@ -1,7 +1,7 @@
 // The controller: glues the REST client, the reconnecting socket and the outbox to the store.
 // Components call its methods and read the store; they never talk to the network themselves.
 
-import { isUnauthorized, type Api, type NewRoom, type RefreshResult } from './api';
+import { ApiError, isUnauthorized, type Api, type NewRoom, type RefreshResult } from './api';
 import { roomTitle, userName } from './format';
 import { Outbox } from './outbox';
 import type { Message, Room, ServerFrame, User } from './protocol';
@@ -388,8 +388,20 @@ export class ChatClient {
         await this.doSync(roomId);
       } while (this.syncAgain.has(roomId) && !this.stopped);
     })()
-      .catch((e: unknown) => this.handleError(e))
-      .finally(() => this.roomFetches.delete(roomId));
+      .catch((e: unknown) => {
+        // A room I cannot read (removed meanwhile, or an old address): out of the list and the
+        // view, instead of a spinner that never ends.
+        if (e instanceof ApiError && (e.status === 403 || e.status === 404)) {
+          if (this.store.getState().selectedRoomId === roomId) this.selectRoom(null);
+          this.forget(roomId);
+          this.notice('That chat is not available to you.');
+          return;
+        }
+        this.handleError(e);
+      })
+      .finally(() => {
+        if (this.roomFetches.get(roomId) === p) this.roomFetches.delete(roomId);
+      });
     this.roomFetches.set(roomId, p);
     return p;
   }
@@ -418,8 +430,10 @@ export class ChatClient {
   }
 
   private async loadLatest(roomId: string): Promise<void> {
+    const epoch = this.store.getState().timelines[roomId]?.epoch ?? 0;
     const page = await this.api.getMessages(roomId, { limit: PAGE_SIZE });
-    if (this.stopped) return;
+    // The timeline was started over meanwhile (opened at a message): this page does not belong.
+    if (this.stopped || (this.store.getState().timelines[roomId]?.epoch ?? 0) !== epoch) return;
     this.store.dispatch({ type: 'messages_loaded', room_id: roomId, messages: page.messages, direction: 'latest', has_more: page.has_more });
     this.ensureSenders(page.messages);
   }
@@ -551,7 +565,13 @@ export class ChatClient {
    * around it replaces the timeline.
    */
   async openAt(roomId: string, seq: number, options: { highlight?: boolean } = {}): Promise<void> {
-    const page = await this.act((api) => api.getMessages(roomId, { around: seq, limit: PAGE_SIZE }));
+    const fetching = this.act((api) => api.getMessages(roomId, { around: seq, limit: PAGE_SIZE }));
+    // A sync of this room asked for meanwhile (the socket opening) waits for this page, and the
+    // catch-up below follows it; a latest page merged in beside it would leave a hole between.
+    const waiting = fetching.then(() => undefined);
+    this.roomFetches.set(roomId, waiting);
+    const page = await fetching;
+    if (this.roomFetches.get(roomId) === waiting) this.roomFetches.delete(roomId);
     if (this.stopped) return;
     if (!page) {
       // Where a reload left off cannot be read: open the room the usual way.

@@ -5,6 +5,13 @@
 const DRAFT = 'chat.draft.';
 const PLACE = 'chat.place.';
 
+// Whose drafts and places these are: keys carry the user's id, so on a shared browser one
+// person never sees another's (a direct chat has the same room id for both of its people).
+let owner = '';
+export function setStorageOwner(userId: string): void {
+  owner = `${userId}.`;
+}
+
 function storage(kind: 'local' | 'session'): Storage | null {
   try {
     return kind === 'local' ? window.localStorage : window.sessionStorage;
@@ -25,18 +32,18 @@ function keysWith(s: Storage, prefix: string): string[] {
 
 export const drafts = {
   get(roomId: string): string {
-    return storage('local')?.getItem(DRAFT + roomId) ?? '';
+    return storage('local')?.getItem(DRAFT + owner + roomId) ?? '';
   },
   set(roomId: string, text: string): void {
     const s = storage('local');
     try {
-      if (text === '') s?.removeItem(DRAFT + roomId);
-      else s?.setItem(DRAFT + roomId, text);
+      if (text === '') s?.removeItem(DRAFT + owner + roomId);
+      else s?.setItem(DRAFT + owner + roomId, text);
     } catch {
       // Over quota: the draft lives only in the composer.
     }
   },
-  /** Forgets every draft (at logout, so the next user of this browser does not see them). */
+  /** Forgets every draft of everyone (at logout and when a session ends). */
   clear(): void {
     const s = storage('local');
     if (s) for (const k of keysWith(s, DRAFT)) s.removeItem(k);
@@ -46,12 +53,12 @@ export const drafts = {
 /** The newest message seen in a room, so a reload opens the room where it was read. */
 export const places = {
   get(roomId: string): number | null {
-    const v = Number(storage('session')?.getItem(PLACE + roomId) ?? NaN);
+    const v = Number(storage('session')?.getItem(PLACE + owner + roomId) ?? NaN);
     return Number.isInteger(v) && v > 0 ? v : null;
   },
   set(roomId: string, seq: number): void {
     try {
-      storage('session')?.setItem(PLACE + roomId, String(seq));
+      storage('session')?.setItem(PLACE + owner + roomId, String(seq));
     } catch {
       // Over quota: a reload opens at the newest message instead.
     }

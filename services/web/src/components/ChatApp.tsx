@@ -3,7 +3,7 @@ import type { Api } from '../api';
 import { ChatClient } from '../client';
 import { ChatContext, useChat, type ChatContextValue } from '../context';
 import type { User } from '../protocol';
-import { drafts, places, roomFromPath, roomPath } from '../local';
+import { drafts, places, roomFromPath, roomPath, setStorageOwner } from '../local';
 import { createStore, totalUnread } from '../store';
 import { ChatView } from './ChatView';
 import { Sidebar } from './Sidebar';
@@ -20,6 +20,7 @@ export function ChatApp({ api, me, onLogout, onExpired }: Props) {
 
   useEffect(() => {
     // Created inside the effect so each mount (StrictMode mounts twice) gets its own client.
+    setStorageOwner(me.id);
     const store = createStore();
     const client = new ChatClient({ api, store, me, onSessionExpired: onExpired });
     client.start();

@@ -31,7 +31,7 @@ export function MembersPanel({ room, onClose }: { room: RoomSummary; onClose: ()
           ×
         </button>
       </header>
-      {canManage && <RoomSettings room={room} />}
+      {canManage && <RoomSettings key={`${room.name ?? ''}\u0000${room.topic ?? ''}`} room={room} />}
       {canManage && (
         <div className="panel-actions">
           <button type="button" className="btn btn-block" data-testid="add-member" aria-expanded={adding} onClick={() => setAdding(!adding)}>
