@@ -73,23 +73,26 @@ async function userId(page, who) {
   return user.id;
 }
 
-/** `count` messages in a room, sent over REST: `${prefix} 001`, `${prefix} 002`, ... */
-async function fill(page, roomId, prefix, count, from = 1) {
+/**
+ * `count` messages in a room, sent over REST in order: `${prefix} 001`, `${prefix} 002`, ...,
+ * or `special[i]` for the numbers it names.
+ */
+async function fill(page, roomId, prefix, count, from = 1, special = {}) {
   const statuses = await page.evaluate(
-    async ({ roomId, prefix, count, from }) => {
+    async ({ roomId, prefix, count, from, special }) => {
       const out = [];
       for (let i = from; i < from + count; i++) {
         const res = await fetch(`/api/rooms/${roomId}/messages`, {
           method: 'POST',
           credentials: 'same-origin',
           headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ client_msg_id: crypto.randomUUID(), body: `${prefix} ${String(i).padStart(3, '0')}` }),
+          body: JSON.stringify({ client_msg_id: crypto.randomUUID(), body: special[i] ?? `${prefix} ${String(i).padStart(3, '0')}` }),
         });
         out.push(res.status);
       }
       return out;
     },
-    { roomId, prefix, count, from },
+    { roomId, prefix, count, from, special },
   );
   assert.ok(statuses.every((s) => s === 201), `sends: ${[...new Set(statuses)]}`);
 }
@@ -310,20 +313,7 @@ describe('the web app', { concurrency: false }, () => {
     await carol.getByTestId('chat-title').filter({ hasText: `Lobby ${run}` }).waitFor();
     const roomId = await carol.getByTestId('room-item').filter({ hasText: `Lobby ${run}` }).getAttribute('data-room-id');
     // 110 messages: more than two pages of history.
-    const statuses = await carol.evaluate(async (roomId) => {
-      const out = [];
-      for (let i = 1; i <= 110; i++) {
-        const res = await fetch(`/api/rooms/${roomId}/messages`, {
-          method: 'POST',
-          credentials: 'same-origin',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ client_msg_id: crypto.randomUUID(), body: `lobby ${String(i).padStart(3, '0')}` }),
-        });
-        out.push(res.status);
-      }
-      return out;
-    }, roomId);
-    assert.ok(statuses.every((s) => s === 201), `sends: ${[...new Set(statuses)]}`);
+    await fill(carol, roomId, 'lobby', 110);
 
     await bob.getByTestId('browse-public').click();
     await bob.getByTestId('public-search').fill(`Lobby ${run}`);
@@ -651,26 +641,8 @@ describe('the web app', { concurrency: false }, () => {
     const needle = (seq) => `needle${seq}x${run}`;
     const hits = [5, 100, 195];
     // 200 messages from two senders (each under the per-minute send limit), in order.
-    for (const [page, from] of [[pat, 1], [quinn, 101]]) {
-      const statuses = await page.evaluate(
-        async ({ roomId, from, hits, run }) => {
-          const out = [];
-          for (let i = from; i < from + 100; i++) {
-            const body = hits.includes(i) ? `needle${i}x${run} here` : `hay ${i}`;
-            const res = await fetch(`/api/rooms/${roomId}/messages`, {
-              method: 'POST',
-              credentials: 'same-origin',
-              headers: { 'Content-Type': 'application/json' },
-              body: JSON.stringify({ client_msg_id: crypto.randomUUID(), body }),
-            });
-            out.push(res.status);
-          }
-          return out;
-        },
-        { roomId, from, hits, run },
-      );
-      assert.ok(statuses.every((s) => s === 201), `sends: ${[...new Set(statuses)]}`);
-    }
+    const special = Object.fromEntries(hits.map((i) => [i, `needle${i}x${run} here`]));
+    for (const [page, from] of [[pat, 1], [quinn, 101]]) await fill(page, roomId, 'hay', 100, from, special);
     for (const seq of hits) {
       await max.getByTestId('open-search').click();
       await max.getByTestId('message-search').fill(needle(seq));

@@ -4,6 +4,7 @@ import { useChat, useClient } from '../context';
 import { userName } from '../format';
 import type { MemberRole, RoomSummary } from '../protocol';
 import { Avatar } from './Avatar';
+import { Field } from './forms';
 import { UserPicker } from './UserPicker';
 
 const ROLE_ORDER: Record<MemberRole, number> = { owner: 0, admin: 1, member: 2 };
@@ -125,6 +126,10 @@ function RoomSettings({ room }: { room: RoomSummary }) {
   const [topic, setTopic] = useState(room.topic ?? '');
   const [saved, setSaved] = useState(false);
   const changed = name.trim() !== (room.name ?? '') || topic.trim() !== (room.topic ?? '');
+  const edit = (set: (v: string) => void) => (v: string) => {
+    set(v);
+    setSaved(false);
+  };
   return (
     <form
       className="room-settings"
@@ -141,34 +146,16 @@ function RoomSettings({ room }: { room: RoomSummary }) {
           });
       }}
     >
-      <label>
-        <span>Name</span>
-        <input
-          className="search"
-          data-testid="room-settings-name"
-          value={name}
-          maxLength={64}
-          required
-          onChange={(e) => {
-            setName(e.target.value);
-            setSaved(false);
-          }}
-        />
-      </label>
-      <label>
-        <span>Topic</span>
-        <input
-          className="search"
-          data-testid="room-settings-topic"
-          value={topic}
-          maxLength={256}
-          placeholder="What this room is about"
-          onChange={(e) => {
-            setTopic(e.target.value);
-            setSaved(false);
-          }}
-        />
-      </label>
+      <Field name="name" testId="room-settings-name" label="Name" value={name} onChange={edit(setName)} maxLength={64} required />
+      <Field
+        name="topic"
+        testId="room-settings-topic"
+        label="Topic"
+        value={topic}
+        onChange={edit(setTopic)}
+        maxLength={256}
+        hint="What this room is about"
+      />
       <button type="submit" className="btn btn-primary" data-testid="room-settings-save" disabled={!changed || name.trim() === ''}>
         Save
       </button>

@@ -53,6 +53,12 @@ export function Profile({ onClose }: { onClose: () => void }) {
     }
   }
 
+  // Editing any field clears a "Saved." that no longer describes the form.
+  const edit = (set: (v: string) => void) => (v: string) => {
+    set(v);
+    setSaved(null);
+  };
+
   async function linkTelegram() {
     const link = await client.act((api) => api.telegramLink());
     if (!link) return;
@@ -68,10 +74,7 @@ export function Profile({ onClose }: { onClose: () => void }) {
         </p>
       )}
       <form className="form" onSubmit={saveName} data-testid="profile-form">
-        <Field name="display_name" testId="display-name-input" label="Display name" value={name} onChange={(v) => {
-            setName(v);
-            setSaved(null);
-          }} maxLength={64} autoComplete="nickname" error={nameErrors.fields.display_name} />
+        <Field name="display_name" testId="display-name-input" label="Display name" value={name} onChange={edit(setName)} maxLength={64} autoComplete="nickname" error={nameErrors.fields.display_name} />
         {nameErrors.message && <p className="form-error">{nameErrors.message}</p>}
         <button type="submit" className="btn btn-primary" data-testid="save-profile">
           Save
@@ -80,14 +83,8 @@ export function Profile({ onClose }: { onClose: () => void }) {
 
       <form className="form" onSubmit={changePassword} data-testid="password-form">
         <h3>Change password</h3>
-        <Field name="current_password" testId="current-password" label="Current password" type="password" value={current} onChange={(v) => {
-            setCurrent(v);
-            setSaved(null);
-          }} autoComplete="current-password" error={pwErrors.fields.current_password} />
-        <Field name="new_password" testId="new-password" label="New password" note="At least 8 characters" type="password" value={next} onChange={(v) => {
-            setNext(v);
-            setSaved(null);
-          }} autoComplete="new-password" error={pwErrors.fields.new_password} />
+        <Field name="current_password" testId="current-password" label="Current password" type="password" value={current} onChange={edit(setCurrent)} autoComplete="current-password" error={pwErrors.fields.current_password} />
+        <Field name="new_password" testId="new-password" label="New password" note="At least 8 characters" type="password" value={next} onChange={edit(setNext)} autoComplete="new-password" error={pwErrors.fields.new_password} />
         {pwErrors.message && <p className="form-error">{pwErrors.message}</p>}
         <button type="submit" className="btn" data-testid="change-password" disabled={current === '' || next === ''}>
           Change password
