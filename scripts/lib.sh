@@ -270,7 +270,10 @@ pg_set_password() {
     mkdir -p "$(dirname "$CHAT_PG_PASSWORD_FILE")"
     (umask 077 && printf '%s\n' "$password" >"$CHAT_PG_PASSWORD_FILE")
     info "set a password for the postgres role (kept in $CHAT_PG_PASSWORD_FILE)"
-    "${SUDO[@]}" runuser -u postgres -- psql -XqAt -p "$port" -d postgres \
+    # Over the local socket as the postgres OS user (peer authentication), whatever PGHOST or
+    # PGUSER the caller's environment names.
+    "${SUDO[@]}" runuser -u postgres -- env -u PGHOST -u PGUSER -u PGPASSWORD \
+        psql -XqAt -p "$port" -d postgres \
         -c "ALTER ROLE postgres PASSWORD '$password'" >/dev/null || return 1
     CHAT_PG_USER="postgres:$password"
     export PGPASSWORD="$password"
