@@ -3,6 +3,7 @@
 mod consumer;
 mod publisher;
 pub mod relay;
+pub mod revocations;
 
 pub use consumer::{ATTEMPTS_HEADER, Handled, QueueSpec, REASON_HEADER, consume};
 pub use lapin::message::Delivery;

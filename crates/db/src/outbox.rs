@@ -61,6 +61,28 @@ pub async fn push(conn: &mut AsyncPgConnection, event: &Event) -> Result<(), DbE
     Ok(())
 }
 
+/// Records an event that belongs to no room and that sync never serves ([`push`] is for room
+/// events): `session.revoked`. Same rules: inside the transaction that makes the change, which
+/// declared itself first. The relay publishes it like any other row.
+pub async fn push_unsynced(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    routing_key: &str,
+    payload: serde_json::Value,
+) -> Result<(), DbError> {
+    diesel::insert_into(outbox::table)
+        .values(NewOutboxRow {
+            event_id,
+            routing_key,
+            payload,
+            room_id: None,
+            user_id: None,
+        })
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Rewrites the message in every earlier event of the sync log that carries it
 /// (`message_created`, `message_edited`) to `message` as it is now: after an edit, its new
 /// text; after a delete, the tombstone without text. The log is what `GET /api/rooms/sync`

@@ -198,6 +198,20 @@ pub const LIVE_ROOMS_OF_MEMBERS: &str = "SELECT m.user_id, m.room_id FROM room_m
      WHERE m.user_id = ANY($1) \
        AND (SELECT r.deleted_at FROM rooms r WHERE r.id = m.room_id) IS NULL";
 
+/// The rooms (not deleted) `user` is a member of.
+pub async fn room_ids_of(conn: &mut AsyncPgConnection, user: Uuid) -> Result<Vec<Uuid>, DbError> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        room_id: Uuid,
+    }
+    let rows: Vec<Row> = diesel::sql_query(LIVE_ROOMS_OF_MEMBERS)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&[user][..])
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.room_id).collect())
+}
+
 /// The room, locked until the transaction ends: membership changes of one room line up.
 pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<RoomRow>, DbError> {
     Ok(rooms::table

@@ -140,6 +140,7 @@ diesel::table! {
         notifications_enabled -> Bool,
         created_at -> Timestamptz,
         deactivated_at -> Nullable<Timestamptz>,
+        listed -> Bool,
     }
 }
 

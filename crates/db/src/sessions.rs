@@ -80,40 +80,38 @@ pub async fn consume(conn: &mut AsyncPgConnection, id: Uuid) -> Result<bool, DbE
     Ok(updated == 1)
 }
 
+/// Revokes a session (a refresh-token family); returns its id when it was still live.
 pub async fn revoke_family(
     conn: &mut AsyncPgConnection,
     family_id: Uuid,
-) -> Result<usize, DbError> {
-    Ok(diesel::update(
+) -> Result<Vec<Uuid>, DbError> {
+    let rows = diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
             .filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(Utc::now()))
-    .execute(conn)
-    .await?)
+    .returning(refresh_tokens::family_id)
+    .get_results(conn)
+    .await?;
+    Ok(distinct(rows))
 }
 
+/// Revokes every session of the user; returns the sessions that were still live.
 pub async fn revoke_all_for_user(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
-) -> Result<usize, DbError> {
-    Ok(diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::user_id.eq(user_id))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(Utc::now()))
-    .execute(conn)
-    .await?)
+) -> Result<Vec<Uuid>, DbError> {
+    revoke_others(conn, user_id, None).await
 }
 
-/// Revokes every session of the user but `keep` (a family id), e.g. after a password change.
+/// Revokes every session of the user but `keep` (a family id), e.g. after a password change;
+/// returns the sessions that were still live.
 pub async fn revoke_others(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     keep: Option<Uuid>,
-) -> Result<usize, DbError> {
+) -> Result<Vec<Uuid>, DbError> {
     let mut query = diesel::update(refresh_tokens::table)
         .filter(refresh_tokens::user_id.eq(user_id))
         .filter(refresh_tokens::revoked_at.is_null())
@@ -121,10 +119,37 @@ pub async fn revoke_others(
     if let Some(keep) = keep {
         query = query.filter(refresh_tokens::family_id.ne(keep));
     }
-    Ok(query
+    let rows = query
         .set(refresh_tokens::revoked_at.eq(Utc::now()))
-        .execute(conn)
-        .await?)
+        .returning(refresh_tokens::family_id)
+        .get_results(conn)
+        .await?;
+    Ok(distinct(rows))
+}
+
+fn distinct(mut ids: Vec<Uuid>) -> Vec<Uuid> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The sessions revoked after `since`, with when: what a service reloads when its event queue
+/// is (re)made, so that revocations published while it was away still count.
+pub async fn revoked_since(
+    conn: &mut AsyncPgConnection,
+    since: DateTime<Utc>,
+) -> Result<Vec<(Uuid, DateTime<Utc>)>, DbError> {
+    use diesel::dsl::max;
+    let rows: Vec<(Uuid, Option<DateTime<Utc>>)> = refresh_tokens::table
+        .filter(refresh_tokens::revoked_at.gt(since))
+        .group_by(refresh_tokens::family_id)
+        .select((refresh_tokens::family_id, max(refresh_tokens::revoked_at)))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, at)| Some((id, at?)))
+        .collect())
 }
 
 /// Deletes refresh tokens that can no longer do anything (at most `batch`; returns how many):

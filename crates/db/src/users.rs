@@ -20,6 +20,8 @@ pub struct UserRow {
     pub notifications_enabled: bool,
     pub created_at: DateTime<Utc>,
     pub deactivated_at: Option<DateTime<Utc>>,
+    /// Whether the account appears in the people directory (an admin's choice).
+    pub listed: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -82,6 +84,7 @@ async fn search(
 ) -> Result<Vec<UserRow>, DbError> {
     let mut query = users::table
         .filter(users::deactivated_at.is_null())
+        .filter(users::listed)
         .select(UserRow::as_select())
         .order(lower(users::username))
         .limit(limit)
@@ -179,7 +182,7 @@ pub async fn directory(
                                        -9223372036854775808) \
                     END AS seen_key \
              FROM users u LEFT JOIN user_presence p ON p.user_id = u.id \
-             WHERE u.deactivated_at IS NULL \
+             WHERE u.deactivated_at IS NULL AND u.listed \
                AND ($2::text IS NULL OR lower(u.username) LIKE $2 OR lower(u.display_name) LIKE $2) \
                AND ($3::uuid IS NULL OR u.id <> $3)) \
          SELECT id, seen_key FROM d \
@@ -270,6 +273,33 @@ pub async fn set_deactivated(
         .optional()?)
 }
 
+/// Lists the account in the people directory or takes it out; `None` when there is no such user.
+pub async fn set_listed(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    listed: bool,
+) -> Result<Option<UserRow>, DbError> {
+    Ok(diesel::update(users::table.find(id))
+        .set(users::listed.eq(listed))
+        .returning(UserRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+}
+
+/// Takes every account that was never seen online (no live socket, no recorded sighting) and is
+/// not an admin out of the directory: the accounts scripts and tests made. How many went.
+pub async fn unlist_never_seen(conn: &mut AsyncPgConnection) -> Result<usize, DbError> {
+    Ok(diesel::sql_query(
+        "UPDATE users u SET listed = false \
+         WHERE u.listed AND u.role <> 'admin' \
+           AND NOT EXISTS (SELECT 1 FROM user_presence p WHERE p.user_id = u.id) \
+           AND NOT EXISTS (SELECT 1 FROM ws_sessions s WHERE s.user_id = u.id)",
+    )
+    .execute(conn)
+    .await?)
+}
+
 /// Creates the user unless one with that username or email exists; true when it was created.
 pub async fn insert_if_absent(
     conn: &mut AsyncPgConnection,
@@ -339,7 +369,6 @@ pub fn escape_like(raw: &str) -> String {
     out
 }
 
-/// The active users among `ids`: who the notifier may notify, who a room may be created with.
 /// The users among `ids` (deactivated ones too), in no particular order.
 pub async fn among(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Result<Vec<UserRow>, DbError> {
     Ok(users::table
@@ -349,6 +378,7 @@ pub async fn among(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Result<Vec<Use
         .await?)
 }
 
+/// The active users among `ids`: who the notifier may notify, who a room may be created with.
 pub async fn active_among(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],

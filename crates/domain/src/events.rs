@@ -149,6 +149,39 @@ pub struct PresenceChanged {
     pub room_ids: Vec<Uuid>,
 }
 
+/// Routing key of [`SessionsRevoked`].
+pub const SESSION_REVOKED: &str = "session.revoked";
+
+/// Sessions of a user were ended before their access tokens expired: a logout, "log out
+/// everywhere", a password change (every session but the one that changed it), a deactivation,
+/// or a refresh token used twice. Written by auth to the outbox in the transaction that revokes
+/// them (never served by sync); every service refuses their tokens from then on and gateways
+/// close their sockets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SessionsRevoked {
+    /// The event id, for deduplication.
+    pub id: Uuid,
+    pub user_id: Uuid,
+    /// The sessions (refresh-token families, the `sid` of their access tokens) ended.
+    pub session_ids: Vec<Uuid>,
+    pub revoked_at: DateTime<Utc>,
+}
+
+/// Routing key of [`UserRenamed`].
+pub const USER_RENAMED: &str = "user.renamed";
+
+/// A user changed their display name. Written by auth to the outbox with the change (never
+/// served by sync); gateways tell the members of `room_ids`, the user's rooms when it was
+/// written, and the user's own other devices, once per socket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct UserRenamed {
+    /// The event id, for deduplication.
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub room_ids: Vec<Uuid>,
+}
+
 impl Event {
     pub fn new(payload: EventPayload, request_id: Option<String>) -> Self {
         Self {

@@ -135,6 +135,12 @@ pub enum ServerFrame {
         user_id: Uuid,
         role: MemberRole,
     },
+    /// Someone who shares a room with you (or you, on another device) changed their display
+    /// name: show the new one wherever they appear, old messages too.
+    UserRenamed {
+        user_id: Uuid,
+        display_name: String,
+    },
     /// Someone who shares a room with you came online or went offline (after a short grace
     /// period, so a page reload does not flicker).
     Presence {

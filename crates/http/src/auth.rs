@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::future::{Ready, ready};
+use std::sync::{Arc, RwLock};
 use uuid::Uuid;
 
 /// The issuer every access token names.
@@ -52,13 +53,89 @@ pub enum TokenError {
     Expired,
     #[error("the token is not valid")]
     Invalid,
+    /// Its session was ended (logged out, logged out everywhere, password changed, account
+    /// deactivated) before the token expired.
+    #[error("the session was ended")]
+    Revoked,
 }
 
-/// Verifies access tokens against the trusted public keys.
+impl From<TokenError> for ApiError {
+    fn from(e: TokenError) -> Self {
+        Self::Unauthorized(
+            match e {
+                TokenError::Expired => "the access token has expired",
+                TokenError::Invalid => "the access token is not valid",
+                TokenError::Revoked => "the session was ended: log in again",
+            }
+            .into(),
+        )
+    }
+}
+
+/// The longest an access token may live (auth refuses a longer `AUTH_ACCESS_TTL_SECS`): how
+/// long a revoked session must be remembered, since no token of it can outlive that.
+pub const MAX_ACCESS_TTL_SECS: i64 = 86_400;
+
+/// The sessions ended before their access tokens expired, as this process knows them: auth
+/// adds to it as it revokes, every service learns of the rest from `session.revoked` events and
+/// reloads it from the database whenever its event queue is (re)made (`chat_bus::revocations`).
+/// Each entry is kept until no token of that session can still be valid. Shared by every clone.
+#[derive(Clone, Default)]
+pub struct Revocations(Arc<RwLock<RevokedSessions>>);
+
+#[derive(Default)]
+struct RevokedSessions {
+    /// Session id to the unix time after which none of its tokens can be valid.
+    until: HashMap<Uuid, i64>,
+    /// The size after the last pruning: the next prunes when it has doubled.
+    pruned_at_len: usize,
+}
+
+impl Revocations {
+    /// Records sessions revoked at `revoked_at` (unix seconds).
+    pub fn revoke(&self, sessions: impl IntoIterator<Item = Uuid>, revoked_at: i64) {
+        let until = revoked_at + MAX_ACCESS_TTL_SECS + LEEWAY_SECS as i64;
+        let mut inner = self.0.write().unwrap_or_else(|e| e.into_inner());
+        for session in sessions {
+            let entry = inner.until.entry(session).or_insert(until);
+            *entry = (*entry).max(until);
+        }
+        if inner.until.len() > (inner.pruned_at_len * 2).max(1024) {
+            let now = chrono::Utc::now().timestamp();
+            inner.until.retain(|_, until| *until > now);
+            inner.pruned_at_len = inner.until.len();
+        }
+    }
+
+    /// Whether the session was revoked.
+    pub fn contains(&self, session: &Uuid) -> bool {
+        self.0
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .until
+            .contains_key(session)
+    }
+
+    /// How many sessions are remembered.
+    pub fn len(&self) -> usize {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).until.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Seconds of clock skew allowed on `exp`.
+const LEEWAY_SECS: u64 = 5;
+
+/// Verifies access tokens against the trusted public keys, and refuses those of revoked
+/// sessions.
 #[derive(Clone)]
 pub struct JwtVerifier {
     keys: HashMap<String, DecodingKey>,
     validation: Validation,
+    revoked: Revocations,
 }
 
 impl JwtVerifier {
@@ -74,8 +151,12 @@ impl JwtVerifier {
         }
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[ISSUER]);
-        validation.leeway = 5;
-        Ok(Self { keys, validation })
+        validation.leeway = LEEWAY_SECS;
+        Ok(Self {
+            keys,
+            validation,
+            revoked: Revocations::default(),
+        })
     }
 
     /// Reads the key files named in `JWT_PUBLIC_KEY_FILES`.
@@ -94,12 +175,21 @@ impl JwtVerifier {
             .as_deref()
             .and_then(|kid| self.keys.get(kid))
             .ok_or(TokenError::Invalid)?;
-        jsonwebtoken::decode::<Claims>(token, key, &self.validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, key, &self.validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
                 _ => TokenError::Invalid,
-            })
+            })?;
+        if claims.sid.is_some_and(|sid| self.revoked.contains(&sid)) {
+            return Err(TokenError::Revoked);
+        }
+        Ok(claims)
+    }
+
+    /// The revoked sessions this verifier refuses (shared with its clones).
+    pub fn revocations(&self) -> &Revocations {
+        &self.revoked
     }
 }
 
@@ -172,10 +262,7 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         .ok_or_else(|| ApiError::bug("AuthSettings missing from app data"))?;
     let (token, via) =
         token_of(req).ok_or_else(|| ApiError::Unauthorized("authentication required".into()))?;
-    let claims = settings.verifier.verify(&token).map_err(|e| match e {
-        TokenError::Expired => ApiError::Unauthorized("the access token has expired".into()),
-        TokenError::Invalid => ApiError::Unauthorized("the access token is not valid".into()),
-    })?;
+    let claims = settings.verifier.verify(&token)?;
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if via == Via::Cookie && !safe && !origin_allowed(req, &settings.allowed_origins) {
         return Err(ApiError::Forbidden(

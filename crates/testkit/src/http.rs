@@ -73,6 +73,11 @@ impl Http {
             .await
     }
 
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.with_body(reqwest::Method::PATCH, path, token, body)
+            .await
+    }
+
     async fn with_body(
         &self,
         method: reqwest::Method,

@@ -47,6 +47,11 @@ pub fn keys() -> &'static Keys {
 
 /// Signs an access token for `user` that expires in `ttl_secs` (negative: already expired).
 pub fn mint_token(user: Uuid, name: &str, ttl_secs: i64) -> String {
+    mint_session_token(user, name, ttl_secs, None)
+}
+
+/// [`mint_token`] for a session (`sid`), which a revocation of that session makes useless.
+pub fn mint_session_token(user: Uuid, name: &str, ttl_secs: i64, session: Option<Uuid>) -> String {
     let k = keys();
     let now = chrono_now();
     let claims = Claims {
@@ -56,7 +61,7 @@ pub fn mint_token(user: Uuid, name: &str, ttl_secs: i64) -> String {
         iss: ISSUER.to_owned(),
         iat: now,
         exp: now + ttl_secs,
-        sid: None,
+        sid: session,
     };
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(key_id(&k.public_pem));

@@ -12,7 +12,7 @@ mod ws;
 pub use app::TestApp;
 pub use db::TestDb;
 pub use http::{Http, Reply};
-pub use keys::{Keys, keys, mint_token};
+pub use keys::{Keys, keys, mint_session_token, mint_token};
 pub use proxy::TcpProxy;
 pub use tap::{EventTap, Taken, publish_raw, take_from};
 pub use telegram::{FAKE_BOT_USERNAME, FakeTelegram, Sent};

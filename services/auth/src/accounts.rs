@@ -6,7 +6,8 @@ use crate::error::{AuthError, Result};
 use crate::service::AuthService;
 use crate::sessions::{self, Session};
 use chat_db::users::{self, EMAIL_TAKEN, NewUser, USERNAME_TAKEN, UserRow};
-use chat_db::{AsyncPgConnection, sessions as refresh_tokens};
+use chat_db::{AsyncPgConnection, outbox};
+use chat_domain::events::{USER_RENAMED, UserRenamed};
 use chat_domain::{DisplayName, Email, Invalid, Password, User, Username};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
@@ -159,16 +160,43 @@ pub async fn update(
     notifications_enabled: Option<bool>,
 ) -> Result<Me> {
     let mut conn = service.conn().await?;
-    active_user(&mut conn, me).await?;
-    let row = users::update_profile(
-        &mut conn,
-        me,
-        display_name.map(DisplayName::as_str),
-        notifications_enabled,
-    )
-    .await?
-    .ok_or(AuthError::Inactive)?;
+    let before = active_user(&mut conn, me).await?;
+    let renamed = display_name.filter(|d| d.as_str() != before.display_name);
+    let row = conn
+        .transaction::<_, AuthError, _>(async |conn| {
+            if renamed.is_some() {
+                outbox::declare_writer(conn).await?;
+            }
+            let row = users::update_profile(
+                conn,
+                me,
+                display_name.map(DisplayName::as_str),
+                notifications_enabled,
+            )
+            .await?
+            .ok_or(AuthError::Inactive)?;
+            if let Some(name) = renamed {
+                announce_rename(conn, me, name.as_str()).await?;
+            }
+            Ok(row)
+        })
+        .await?;
     me_of(service, &mut conn, row).await
+}
+
+/// Tells everyone who shares a room with the user, and the user's other devices, the new
+/// display name (`user.renamed`, through the outbox). Inside the transaction that renames,
+/// declared a writer of events first.
+async fn announce_rename(conn: &mut AsyncPgConnection, user_id: Uuid, name: &str) -> Result<()> {
+    let event = UserRenamed {
+        id: Uuid::now_v7(),
+        user_id,
+        display_name: name.to_owned(),
+        room_ids: chat_db::rooms::room_ids_of(conn, user_id).await?,
+    };
+    let payload = serde_json::to_value(&event).map_err(|_| AuthError::Bug("event encoding"))?;
+    outbox::push_unsynced(conn, event.id, USER_RENAMED, payload).await?;
+    Ok(())
 }
 
 /// Changes my password, given the current one. Wrong current passwords have a budget of their
@@ -204,12 +232,13 @@ pub async fn change_password(
     let mut conn = service.conn().await?;
     let revoked = conn
         .transaction::<_, AuthError, _>(async |conn| {
-            refresh_tokens::lock_user(conn, me).await?;
+            sessions::begin_revocation(conn, me).await?;
             users::set_password_hash(conn, me, &hash).await?;
-            Ok(refresh_tokens::revoke_others(conn, me, session).await?)
+            sessions::revoke_all_but(conn, me, session).await
         })
         .await?;
-    tracing::info!(user.id = %me, revoked, "password changed; other sessions revoked");
+    service.forget_sessions(&revoked);
+    tracing::info!(user.id = %me, revoked = revoked.len(), "password changed; other sessions revoked");
     Ok(())
 }
 
@@ -221,6 +250,29 @@ pub struct AccountStatus {
     pub role: String,
     /// Set while the account is deactivated.
     pub deactivated_at: Option<DateTime<Utc>>,
+    /// Whether the account appears in the people directory.
+    pub listed: bool,
+}
+
+impl From<UserRow> for AccountStatus {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            username: row.username,
+            role: row.role,
+            deactivated_at: row.deactivated_at,
+            listed: row.listed,
+        }
+    }
+}
+
+/// Refuses anyone but an active admin: the role is read from the database, not trusted from the
+/// token.
+async fn require_admin(conn: &mut AsyncPgConnection, caller: Uuid) -> Result<()> {
+    if active_user(conn, caller).await?.role != "admin" {
+        return Err(AuthError::Forbidden("only admins may do this"));
+    }
+    Ok(())
 }
 
 /// Admin only: deactivates an account (`off`: it can no longer log in or refresh, and its
@@ -232,30 +284,60 @@ pub async fn set_deactivated(
     off: bool,
 ) -> Result<AccountStatus> {
     let mut conn = service.conn().await?;
-    // The role is read from the database, not trusted from the token.
-    if active_user(&mut conn, admin).await?.role != "admin" {
-        return Err(AuthError::Forbidden("only admins may do this"));
-    }
+    require_admin(&mut conn, admin).await?;
     if off && id == admin {
         return Err(AuthError::Forbidden("admins cannot deactivate themselves"));
     }
-    let row = conn
+    let (row, revoked) = conn
         .transaction::<_, AuthError, _>(async |conn| {
+            if off {
+                sessions::begin_revocation(conn, id).await?;
+            }
             let row = users::set_deactivated(conn, id, off)
                 .await?
                 .ok_or(AuthError::NotFound("user"))?;
-            if off {
-                refresh_tokens::lock_user(conn, id).await?;
-                refresh_tokens::revoke_all_for_user(conn, id).await?;
-            }
-            Ok(row)
+            let revoked = if off {
+                sessions::revoke_all_but(conn, id, None).await?
+            } else {
+                Vec::new()
+            };
+            Ok((row, revoked))
         })
         .await?;
+    service.forget_sessions(&revoked);
     tracing::info!(user.id = %id, admin.id = %admin, deactivated = off, "account status changed");
-    Ok(AccountStatus {
-        id: row.id,
-        username: row.username,
-        role: row.role,
-        deactivated_at: row.deactivated_at,
-    })
+    Ok(row.into())
+}
+
+/// Admin only: lists an account in the people directory or takes it out (demo, test and script
+/// accounts). It changes nothing else: the account logs in and chats as before.
+pub async fn set_listed(
+    service: &AuthService,
+    admin: Uuid,
+    id: Uuid,
+    listed: bool,
+) -> Result<AccountStatus> {
+    let mut conn = service.conn().await?;
+    require_admin(&mut conn, admin).await?;
+    let row = users::set_listed(&mut conn, id, listed)
+        .await?
+        .ok_or(AuthError::NotFound("user"))?;
+    tracing::info!(user.id = %id, admin.id = %admin, listed, "directory listing changed");
+    Ok(row.into())
+}
+
+/// How many accounts an admin's clean-up took out of the directory.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Unlisted {
+    pub unlisted: usize,
+}
+
+/// Admin only: takes every account that was never seen online, admins aside, out of the
+/// directory at once.
+pub async fn unlist_never_seen(service: &AuthService, admin: Uuid) -> Result<Unlisted> {
+    let mut conn = service.conn().await?;
+    require_admin(&mut conn, admin).await?;
+    let unlisted = users::unlist_never_seen(&mut conn).await?;
+    tracing::info!(admin.id = %admin, unlisted, "accounts never seen online unlisted");
+    Ok(Unlisted { unlisted })
 }

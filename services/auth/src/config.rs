@@ -86,7 +86,11 @@ impl Config {
             bind: config::or("AUTH_BIND", "127.0.0.1:8081"),
             private_key_file: config::or("AUTH_JWT_PRIVATE_KEY_FILE", ".run/keys/jwt-private.pem"),
             public_key_file,
-            access_ttl_secs: config::parse_in("AUTH_ACCESS_TTL_SECS", 900, 10..=86_400)?,
+            access_ttl_secs: config::parse_in(
+                "AUTH_ACCESS_TTL_SECS",
+                900,
+                10..=chat_http::auth::MAX_ACCESS_TTL_SECS,
+            )?,
             refresh_ttl_secs: config::parse_in(
                 "AUTH_REFRESH_TTL_SECS",
                 30 * 24 * 3600,

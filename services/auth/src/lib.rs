@@ -120,6 +120,19 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     let life = Lifecycle::new(config.common.shutdown_timeout_secs);
     life.tasks
         .spawn(sessions::prune_forever(pool.clone(), life.cancel.clone()));
+    // Revocations and renames go out through the outbox, which the rooms service's relay
+    // publishes (it polls every second). Not a relay here too: two relays publish batches side by
+    // side, so a room's events could reach consumers out of order. Other replicas' revocations
+    // come back as events.
+    let revoked = verifier.revocations().clone();
+    life.tasks.spawn(chat_bus::revocations::follow(
+        config.common.amqp_url.expose().to_owned(),
+        config.common.exchange.clone(),
+        pool.clone(),
+        revoked.clone(),
+        chat_bus::Connected::default(),
+        life.cancel.clone(),
+    ));
     let auth_settings = web::Data::new(AuthSettings {
         verifier,
         allowed_origins: config.common.allowed_origins.clone(),
@@ -132,6 +145,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
             signer,
             passwords,
             limits,
+            revoked,
         },
         draining: life.draining.clone(),
         proxies,
@@ -171,6 +185,9 @@ pub(crate) fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::blocks::unblock)
         .service(admin::deactivate)
         .service(admin::reactivate)
+        // Before `/api/admin/users/{id}/...`, which it does not match anyway.
+        .service(admin::unlist_never_seen)
+        .service(admin::set_listed)
         .service(telegram::redeem)
         .service(telegram::chat_account)
         .service(telegram::set_notifications)

@@ -50,6 +50,6 @@ mod tests {
             .values()
             .map(|item| item.as_object().unwrap().len())
             .sum();
-        assert_eq!(operations, 22);
+        assert_eq!(operations, 24);
     }
 }

@@ -7,6 +7,7 @@ use crate::passwords::Passwords;
 use crate::tokens::Signer;
 use chat_db::{Conn, Pool};
 use chat_http::limits::{FailureLimiter, Limiter};
+use uuid::Uuid;
 
 pub struct AuthService {
     pub config: Config,
@@ -17,6 +18,8 @@ pub struct AuthService {
     /// bcrypt with a bound on concurrent hashes.
     pub passwords: Passwords,
     pub limits: RateLimits,
+    /// The revoked sessions the verifier refuses (shared with it).
+    pub revoked: chat_http::auth::Revocations,
 }
 
 pub struct RateLimits {
@@ -57,6 +60,15 @@ impl RateLimits {
 }
 
 impl AuthService {
+    /// Refuses the sessions' tokens on this replica from now on (the others learn of it from
+    /// the `session.revoked` event written with the revocation).
+    pub fn forget_sessions(&self, sessions: &[Uuid]) {
+        if !sessions.is_empty() {
+            self.revoked
+                .revoke(sessions.iter().copied(), chrono::Utc::now().timestamp());
+        }
+    }
+
     /// A connection for one request (503 when none comes in time).
     pub async fn conn(&self) -> Result<Conn> {
         Ok(chat_db::conn(&self.pool).await?)

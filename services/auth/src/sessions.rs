@@ -6,10 +6,11 @@ use crate::directory::public_user;
 use crate::error::{AuthError, Result};
 use crate::service::AuthService;
 use crate::tokens::{hash_token, new_opaque_token};
-use chat_db::AsyncPgConnection;
 use chat_db::sessions::{self, NewRefreshToken};
 use chat_db::users::{self, UserRow};
+use chat_db::{AsyncPgConnection, outbox};
 use chat_domain::User;
+use chat_domain::events::{SESSION_REVOKED, SessionsRevoked};
 use diesel_async::AsyncConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -96,39 +97,80 @@ pub async fn refresh(service: &AuthService, token: Option<&str>) -> Result<Sessi
         .await?
         .ok_or(AuthError::BadRefreshToken)?
         .user_id;
-    // A refusal commits too: a reused token's family stays revoked.
-    conn.transaction::<_, AuthError, _>(async |conn| {
-        sessions::lock_user(conn, user_id).await?;
-        Ok(match rotate(conn, &hash).await? {
-            Some((user, family)) => Ok(create(service, conn, &user, Some(family)).await?),
-            None => Err(AuthError::BadRefreshToken),
+    // A refusal commits too: a reused token's family stays revoked. Declared a writer of
+    // events first, for the `session.revoked` a reuse writes.
+    let (outcome, revoked) = conn
+        .transaction::<_, AuthError, _>(async |conn| {
+            begin_revocation(conn, user_id).await?;
+            Ok(match rotate(conn, &hash).await? {
+                Rotated::Next(user, family) => (
+                    Ok(create(service, conn, &user, Some(family)).await?),
+                    Vec::new(),
+                ),
+                Rotated::Refused => (Err(AuthError::BadRefreshToken), Vec::new()),
+                Rotated::Reused(revoked) => (Err(AuthError::BadRefreshToken), revoked),
+            })
         })
-    })
-    .await?
+        .await?;
+    service.forget_sessions(&revoked);
+    outcome
 }
 
-/// Spends a refresh token: the user it belongs to and its family, which the next token
-/// continues; `None` when it cannot be spent. A spent token presented again revokes its whole
-/// family.
-async fn rotate(conn: &mut AsyncPgConnection, hash: &[u8]) -> Result<Option<(UserRow, Uuid)>> {
+/// What presenting a refresh token came to.
+enum Rotated {
+    /// The token was spent: the user and the family the next one continues.
+    Next(UserRow, Uuid),
+    /// It cannot be spent (unknown, revoked, expired, or its user deactivated).
+    Refused,
+    /// It was spent before: its family was revoked (these sessions, announced).
+    Reused(Vec<Uuid>),
+}
+
+/// Spends a refresh token. A spent token presented again revokes its whole family. Inside a
+/// transaction declared a writer of events.
+async fn rotate(conn: &mut AsyncPgConnection, hash: &[u8]) -> Result<Rotated> {
     let Some(row) = sessions::find_by_hash(conn, hash).await? else {
-        return Ok(None);
+        return Ok(Rotated::Refused);
     };
     if row.revoked_at.is_some() {
-        return Ok(None);
+        return Ok(Rotated::Refused);
     }
     if row.used_at.is_some() || !sessions::consume(conn, row.id).await? {
         let revoked = sessions::revoke_family(conn, row.family_id).await?;
-        tracing::warn!(user.id = %row.user_id, revoked, "refresh token reused: family revoked");
-        return Ok(None);
+        announce_revoked(conn, row.user_id, &revoked).await?;
+        tracing::warn!(user.id = %row.user_id, "refresh token reused: family revoked");
+        return Ok(Rotated::Reused(revoked));
     }
     if row.expires_at < chrono::Utc::now() {
-        return Ok(None);
+        return Ok(Rotated::Refused);
     }
     let user = users::find(conn, row.user_id)
         .await?
         .filter(|u| u.deactivated_at.is_none());
-    Ok(user.map(|u| (u, row.family_id)))
+    Ok(user.map_or(Rotated::Refused, |u| Rotated::Next(u, row.family_id)))
+}
+
+/// Tells every service that `sessions` of `user` were ended (`session.revoked`, through the
+/// outbox): they refuse the sessions' access tokens and gateways close their sockets, at once
+/// rather than when the tokens expire. Inside the transaction that revokes them, which declared
+/// itself a writer of events first ([`outbox::declare_writer`]). Nothing when none was live.
+pub async fn announce_revoked(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    sessions: &[Uuid],
+) -> Result<()> {
+    if sessions.is_empty() {
+        return Ok(());
+    }
+    let event = SessionsRevoked {
+        id: Uuid::now_v7(),
+        user_id,
+        session_ids: sessions.to_vec(),
+        revoked_at: chrono::Utc::now(),
+    };
+    let payload = serde_json::to_value(&event).map_err(|_| AuthError::Bug("event encoding"))?;
+    outbox::push_unsynced(conn, event.id, SESSION_REVOKED, payload).await?;
+    Ok(())
 }
 
 /// Stores a new refresh token (in `family`, or a new family) and signs an access token for
@@ -176,27 +218,52 @@ pub async fn logout(service: &AuthService, token: Option<&str>) -> Result<()> {
     let Some(row) = sessions::find_by_hash(&mut conn, &hash).await? else {
         return Ok(());
     };
-    conn.transaction::<_, AuthError, _>(async |conn| {
-        sessions::lock_user(conn, row.user_id).await?;
-        sessions::revoke_family(conn, row.family_id).await?;
-        Ok(())
-    })
-    .await?;
+    let revoked = conn
+        .transaction::<_, AuthError, _>(async |conn| {
+            begin_revocation(conn, row.user_id).await?;
+            let revoked = sessions::revoke_family(conn, row.family_id).await?;
+            announce_revoked(conn, row.user_id, &revoked).await?;
+            Ok(revoked)
+        })
+        .await?;
+    service.forget_sessions(&revoked);
     tracing::info!(user.id = %row.user_id, "logged out");
     Ok(())
 }
 
-/// Revokes every session of a user. Access tokens already issued stay valid until they expire.
+/// Revokes every session of a user; their access tokens stop working at once, everywhere.
 pub async fn logout_everywhere(service: &AuthService, user_id: Uuid) -> Result<()> {
     let mut conn = service.conn().await?;
     let revoked = conn
         .transaction::<_, AuthError, _>(async |conn| {
-            sessions::lock_user(conn, user_id).await?;
-            Ok(sessions::revoke_all_for_user(conn, user_id).await?)
+            begin_revocation(conn, user_id).await?;
+            revoke_all_but(conn, user_id, None).await
         })
         .await?;
-    tracing::info!(user.id = %user_id, revoked, "logged out everywhere");
+    service.forget_sessions(&revoked);
+    tracing::info!(user.id = %user_id, revoked = revoked.len(), "logged out everywhere");
     Ok(())
+}
+
+/// First in a transaction that revokes a user's sessions (and may change the account with
+/// them: a new password, a deactivation): takes the user's session lock and declares the
+/// transaction a writer of events, before it writes anything.
+pub async fn begin_revocation(conn: &mut AsyncPgConnection, user_id: Uuid) -> Result<()> {
+    sessions::lock_user(conn, user_id).await?;
+    outbox::declare_writer(conn).await?;
+    Ok(())
+}
+
+/// After [`begin_revocation`]: revokes every session of the user but `keep` and announces it.
+/// Once the transaction committed, pass what it returns to [`AuthService::forget_sessions`].
+pub async fn revoke_all_but(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+) -> Result<Vec<Uuid>> {
+    let revoked = sessions::revoke_others(conn, user_id, keep).await?;
+    announce_revoked(conn, user_id, &revoked).await?;
+    Ok(revoked)
 }
 
 /// Tokens kept only while they can do something: refresh tokens until they expire (a revoked

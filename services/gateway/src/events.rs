@@ -4,7 +4,9 @@
 use crate::AppState;
 use crate::hub::Hub;
 use chat_bus::{Delivery, Handled, Outgoing};
-use chat_domain::events::{Event, EventPayload, PRESENCE_CHANGED, PresenceChanged};
+use chat_domain::events::{
+    Event, EventPayload, PRESENCE_CHANGED, PresenceChanged, USER_RENAMED, UserRenamed,
+};
 use chat_domain::ws::ServerFrame;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -191,9 +193,40 @@ fn deliver(hub: &Hub, event_id: &Uuid, room_id: Uuid, frame: &ServerFrame, skip:
     tracing::debug!(event.id = %event_id, room.id = %room_id, delivered, "event delivered");
 }
 
+/// A `session.revoked` event: its sessions' tokens are refused from now on and their sockets
+/// here end (close code 4003, so their clients find out the session is over).
+pub fn sessions_revoked(state: &AppState, delivery: &Delivery) {
+    if let Some(event) = chat_bus::revocations::apply(state.verifier.revocations(), delivery) {
+        let ended = state.hub.end_sessions(event.user_id, &event.session_ids);
+        tracing::info!(user.id = %event.user_id, sessions = event.session_ids.len(), sockets = ended, "sessions revoked");
+    }
+}
+
+/// A `user.renamed` event: the members of the user's rooms and the user's own sockets get the
+/// new name, once per socket.
+fn user_renamed(hub: &Hub, delivery: &Delivery) {
+    match serde_json::from_slice::<UserRenamed>(&delivery.data) {
+        Ok(renamed) => {
+            let frame = ServerFrame::UserRenamed {
+                user_id: renamed.user_id,
+                display_name: renamed.display_name,
+            };
+            if let Some(text) = encode(&frame) {
+                hub.deliver_rooms(&renamed.room_ids, &text, Some(renamed.user_id));
+                hub.deliver_user(renamed.user_id, &text);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "unreadable user.renamed dropped"),
+    }
+}
+
 /// The consumer's handler: unreadable events are dropped (the gateway's queue has no
 /// dead-letter queue; the rooms service is the source of truth and clients resync).
 pub fn handle(hub: &Hub, delivery: &Delivery) -> Handled {
+    if delivery.routing_key.as_str() == USER_RENAMED {
+        user_renamed(hub, delivery);
+        return Handled::Ack;
+    }
     if delivery.routing_key.as_str() == PRESENCE_CHANGED {
         match serde_json::from_slice::<PresenceChanged>(&delivery.data) {
             Ok(change) => {

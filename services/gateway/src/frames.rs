@@ -9,6 +9,7 @@ use crate::error::FrameError;
 use crate::events::encode;
 use crate::limits::{FrameBudget, Verdict};
 use chat_domain::ws::{ClientFrame, ServerFrame};
+use chat_http::auth::Claims;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -21,6 +22,9 @@ pub struct TooManyFrames;
 pub struct Conn {
     pub id: Uuid,
     pub user_id: Uuid,
+    /// The session its token belongs to: a revocation of it ends the socket, and an `auth`
+    /// frame must carry a token of the same session.
+    pub session: Option<Uuid>,
     /// When its access token expires (unix seconds); an `auth` frame moves it.
     pub expires_at: i64,
     /// Its bounded outbound queue.
@@ -32,15 +36,16 @@ pub struct Conn {
 impl Conn {
     pub fn new(
         state: &AppState,
-        user_id: Uuid,
-        expires_at: i64,
+        claims: &Claims,
         request_id: &str,
         tx: mpsc::Sender<Arc<str>>,
     ) -> Self {
+        let user_id = claims.sub;
         Self {
             id: Uuid::new_v4(),
             user_id,
-            expires_at,
+            session: claims.sid,
+            expires_at: claims.exp,
             calls: Calls::new(user_id, request_id, tx.clone()),
             tx,
             budget: FrameBudget::new(state.config.frames_per_sec, state.config.frame_burst),
@@ -103,7 +108,7 @@ impl Conn {
     /// A fresh token for the same user moves the socket's expiry.
     fn renew(&mut self, state: &AppState, token: &str) -> Result<(), FrameError> {
         match state.verifier.verify(token) {
-            Ok(claims) if claims.sub == self.user_id => {
+            Ok(claims) if claims.sub == self.user_id && claims.sid == self.session => {
                 self.expires_at = claims.exp;
                 Ok(())
             }

@@ -13,9 +13,23 @@ pub type ConnId = Uuid;
 /// One socket as the hub sees it.
 struct Conn {
     user_id: Uuid,
+    /// The session its token belongs to (`sid`).
+    session: Option<Uuid>,
     tx: mpsc::Sender<Arc<str>>,
     /// Cancelled when the socket must go (too slow).
     kick: CancellationToken,
+    /// Cancelled when its session was ended (logged out elsewhere, password changed, account
+    /// deactivated).
+    end: CancellationToken,
+}
+
+/// A socket as it registers with the hub.
+pub struct Entry {
+    pub user_id: Uuid,
+    pub session: Option<Uuid>,
+    pub tx: mpsc::Sender<Arc<str>>,
+    pub kick: CancellationToken,
+    pub end: CancellationToken,
 }
 
 #[derive(Default)]
@@ -41,15 +55,25 @@ pub struct Hub {
 impl Hub {
     /// Registers a socket before its rooms are known, so membership events that arrive while
     /// they are being fetched still reach it. Returns true if it is the user's first socket here.
-    pub fn add(
-        &self,
-        id: ConnId,
-        user_id: Uuid,
-        tx: mpsc::Sender<Arc<str>>,
-        kick: CancellationToken,
-    ) -> bool {
+    pub fn add(&self, id: ConnId, entry: Entry) -> bool {
+        let Entry {
+            user_id,
+            session,
+            tx,
+            kick,
+            end,
+        } = entry;
         let mut inner = self.write();
-        inner.conns.insert(id, Conn { user_id, tx, kick });
+        inner.conns.insert(
+            id,
+            Conn {
+                user_id,
+                session,
+                tx,
+                kick,
+                end,
+            },
+        );
         inner.loading.insert(id, HashSet::new());
         let sockets = inner.by_user.entry(user_id).or_default();
         sockets.insert(id);
@@ -83,6 +107,36 @@ impl Hub {
         let mut inner = self.write();
         let old = std::mem::take(&mut inner.resync);
         old.cancel();
+    }
+
+    /// Ends the user's sockets of these sessions (they were revoked); returns how many.
+    pub fn end_sessions(&self, user_id: Uuid, sessions: &[Uuid]) -> usize {
+        let inner = self.read();
+        let Some(ids) = inner.by_user.get(&user_id) else {
+            return 0;
+        };
+        let mut ended = 0;
+        for conn in ids.iter().filter_map(|id| inner.conns.get(id)) {
+            if conn.session.is_some_and(|s| sessions.contains(&s)) {
+                conn.end.cancel();
+                ended += 1;
+            }
+        }
+        ended
+    }
+
+    /// Ends every socket here whose session `revoked` holds (after a reload of the list, for
+    /// revocations whose events this instance missed); returns how many.
+    pub fn end_revoked(&self, revoked: &chat_http::auth::Revocations) -> usize {
+        let inner = self.read();
+        let mut ended = 0;
+        for conn in inner.conns.values() {
+            if conn.session.is_some_and(|s| revoked.contains(&s)) && !conn.end.is_cancelled() {
+                conn.end.cancel();
+                ended += 1;
+            }
+        }
+        ended
     }
 
     /// Whether the user has a socket here.
@@ -305,6 +359,44 @@ fn offer<'a>(
 mod tests {
     use super::*;
 
+    fn entry(user_id: Uuid, tx: mpsc::Sender<Arc<str>>, kick: CancellationToken) -> Entry {
+        Entry {
+            user_id,
+            session: None,
+            tx,
+            kick,
+            end: CancellationToken::new(),
+        }
+    }
+
+    #[test]
+    fn ending_sessions_ends_their_sockets_and_no_other() {
+        let hub = Hub::default();
+        let (alice, bob) = (Uuid::new_v4(), Uuid::new_v4());
+        let (ended, kept) = (Uuid::new_v4(), Uuid::new_v4());
+        let mut ends = Vec::new();
+        for (user, session) in [(alice, ended), (alice, ended), (alice, kept), (bob, ended)] {
+            let end = CancellationToken::new();
+            let (tx, _rx) = mpsc::channel(1);
+            hub.add(
+                Uuid::new_v4(),
+                Entry {
+                    user_id: user,
+                    session: Some(session),
+                    tx,
+                    kick: CancellationToken::new(),
+                    end: end.clone(),
+                },
+            );
+            ends.push(end);
+        }
+        assert_eq!(hub.end_sessions(alice, &[ended]), 2);
+        let cancelled: Vec<bool> = ends.iter().map(CancellationToken::is_cancelled).collect();
+        // Bob's socket names the same session id, but it is not his session to end.
+        assert_eq!(cancelled, [true, true, false, false]);
+        assert_eq!(hub.end_sessions(Uuid::new_v4(), &[ended]), 0);
+    }
+
     #[test]
     fn frames_reach_members_only_and_slow_sockets_are_kicked() {
         let hub = Hub::default();
@@ -313,8 +405,8 @@ mod tests {
         let (tx_b, mut rx_b) = mpsc::channel(1);
         let (kick_a, kick_b) = (CancellationToken::new(), CancellationToken::new());
         let (ca, cb) = (Uuid::new_v4(), Uuid::new_v4());
-        hub.add(ca, alice, tx_a, kick_a.clone());
-        hub.add(cb, bob, tx_b, kick_b.clone());
+        hub.add(ca, entry(alice, tx_a, kick_a.clone()));
+        hub.add(cb, entry(bob, tx_b, kick_b.clone()));
         hub.join_users(&[alice], room);
         let frame: Arc<str> = Arc::from("{}");
         assert_eq!(hub.deliver(room, &frame, None), 1);
@@ -341,7 +433,7 @@ mod tests {
         );
         let (tx, mut rx) = mpsc::channel(8);
         let conn = Uuid::new_v4();
-        hub.add(conn, alice, tx, CancellationToken::new());
+        hub.add(conn, entry(alice, tx, CancellationToken::new()));
         // The list was read before these changes committed; their events come first.
         hub.leave_users(Some(&[alice]), left);
         hub.leave_users(Some(&[alice]), back);
@@ -382,8 +474,8 @@ mod tests {
         let (tx_a, mut rx_a) = mpsc::channel(8);
         let (tx_b, mut rx_b) = mpsc::channel(8);
         let (ca, cb) = (Uuid::new_v4(), Uuid::new_v4());
-        hub.add(ca, alice, tx_a, CancellationToken::new());
-        hub.add(cb, bob, tx_b, CancellationToken::new());
+        hub.add(ca, entry(alice, tx_a, CancellationToken::new()));
+        hub.add(cb, entry(bob, tx_b, CancellationToken::new()));
         hub.join_conn(ca, &[r1, r2]);
         hub.join_conn(cb, &[r1, r2]);
         let frame: Arc<str> = Arc::from("{}");

@@ -117,12 +117,20 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
                     bindings: vec![
                         "room.#".to_owned(),
                         chat_domain::events::PRESENCE_CHANGED.to_owned(),
+                        chat_domain::events::SESSION_REVOKED.to_owned(),
+                        chat_domain::events::USER_RENAMED.to_owned(),
                     ],
                 },
                 state.consuming.clone(),
                 state.cancel.clone(),
                 move |delivery| {
-                    let outcome = events::handle(&hub_state.hub, &delivery);
+                    let outcome =
+                        if delivery.routing_key.as_str() == chat_domain::events::SESSION_REVOKED {
+                            events::sessions_revoked(&hub_state, &delivery);
+                            chat_bus::Handled::Ack
+                        } else {
+                            events::handle(&hub_state.hub, &delivery)
+                        };
                     std::future::ready(outcome)
                 },
             )
@@ -132,7 +140,9 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     {
         // The event queue is exclusive to this instance and goes with its connection: after a
         // reconnect, whatever was published meanwhile never reaches the sockets here. Each of
-        // them is closed (1012) so that its client reconnects and syncs from its cursor.
+        // them is closed (1012) so that its client reconnects and syncs from its cursor, and
+        // the revoked sessions are reloaded from the database (the first time too), ending any
+        // socket of one whose event was missed.
         let state = state.clone();
         let mut connects = state.consuming.connects();
         life.tasks.spawn(async move {
@@ -146,6 +156,15 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
                         "event queue rebuilt after a broker reconnect: every socket resyncs"
                     );
                     state.hub.resync_all();
+                }
+                let revoked = state.verifier.revocations();
+                chat_bus::revocations::reload(&state.pool, revoked, &state.cancel).await;
+                let ended = state.hub.end_revoked(revoked);
+                if ended > 0 {
+                    tracing::info!(
+                        sockets = ended,
+                        "sockets of sessions revoked meanwhile ended"
+                    );
                 }
             }
         });

@@ -16,7 +16,7 @@ use actix_ws::{
     AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session,
 };
 use chat_domain::ws::{ClientFrame, PROTOCOL_VERSION, ServerFrame, close};
-use chat_http::auth::{Claims, TokenError, token_of};
+use chat_http::auth::{Claims, token_of};
 use chat_http::{ApiError, RequestId};
 use futures_util::StreamExt;
 use std::sync::Arc;
@@ -60,19 +60,7 @@ pub async fn upgrade(
         }
     }
     let pre_auth = match token_of(&req) {
-        Some((token, _)) => match state.verifier.verify(&token) {
-            Ok(claims) => Some((claims, token)),
-            Err(TokenError::Expired) => {
-                return Err(ApiError::Unauthorized(
-                    "the access token has expired".into(),
-                ));
-            }
-            Err(TokenError::Invalid) => {
-                return Err(ApiError::Unauthorized(
-                    "the access token is not valid".into(),
-                ));
-            }
-        },
+        Some((token, _)) => Some((state.verifier.verify(&token)?, token)),
         None => None,
     };
     if state.cancel.is_cancelled() {
@@ -184,7 +172,7 @@ async fn run(
     }
     let (tx, rx) = mpsc::channel::<Arc<str>>(state.config.outbound_queue);
     let kick = CancellationToken::new();
-    let conn = Conn::new(&state, claims.sub, claims.exp, &request_id, tx);
+    let conn = Conn::new(&state, &claims, &request_id, tx);
     // The span goes with the socket's future (an entered guard held across awaits would
     // leak into whatever else runs on the thread, and log lines would carry every socket's).
     let span = tracing::info_span!("socket", conn.id = %conn.id, user.id = %conn.user_id, request.id = %request_id);
@@ -206,7 +194,17 @@ async fn serve(
     let tx = conn.tx.clone();
     // Registered first, so membership events that arrive while the rooms load still reach it.
     let resync = state.hub.resync_token();
-    let first_here = state.hub.add(conn.id, conn.user_id, tx, kick.clone());
+    let end = CancellationToken::new();
+    let first_here = state.hub.add(
+        conn.id,
+        crate::hub::Entry {
+            user_id: conn.user_id,
+            session: conn.session,
+            tx,
+            kick: kick.clone(),
+            end: end.clone(),
+        },
+    );
     tracing::info!("socket open");
 
     let mut ended: Option<CloseReason> =
@@ -283,6 +281,7 @@ async fn serve(
                 ended = Some(reason(close::TOKEN_EXPIRED, "token expired: refresh and reconnect"));
             }
             () = kick.cancelled() => ended = Some(reason(close::POLICY, "too slow")),
+            () = end.cancelled() => ended = Some(reason(close::UNAUTHORIZED, "the session was ended: log in again")),
             () = resync.cancelled() => ended = Some(reason(close::SERVICE_RESTART, "events were missed: reconnect and sync")),
             () = state.cancel.cancelled() => ended = Some(reason(close::SERVICE_RESTART, "service restart")),
         }

@@ -69,6 +69,14 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         config.sync_retention_secs,
         life.cancel.clone(),
     ));
+    life.tasks.spawn(chat_bus::revocations::follow(
+        config.common.amqp_url.expose().to_owned(),
+        config.common.exchange.clone(),
+        pool.clone(),
+        verifier.revocations().clone(),
+        chat_bus::Connected::default(),
+        life.cancel.clone(),
+    ));
     let service_settings =
         web::Data::new(ServiceSettings::new(config.common.service_token.as_ref()));
     let auth_settings = web::Data::new(AuthSettings {

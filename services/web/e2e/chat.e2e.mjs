@@ -7,6 +7,7 @@
 // CHAT_RESTART  a command that restarts one service by name and waits until it is ready
 //               (default: scripts/restart-service, for a stack started by scripts/up)
 // CHROMIUM      the browser binary (default /usr/bin/chromium)
+// ADMIN_LOGIN, ADMIN_PASSWORD  the stack's first admin (AUTH_ADMIN_*; scripts/test sets both)
 // Screenshots of the main screens go to e2e/screenshots/ (ignored by git).
 
 import assert from 'node:assert/strict';
@@ -44,6 +45,17 @@ async function person(who, viewport = { width: 1200, height: 800 }) {
 }
 
 const shot = (page, file) => page.screenshot({ path: join(SHOTS, `${file}.png`) });
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1200, height: 800 };
+/** `file` at the page's width and `file-phone` (or `file-desktop`) at the other, then back. */
+async function shots(page, file) {
+  const size = page.viewportSize();
+  await shot(page, file);
+  const phone = size.width > PHONE.width;
+  await page.setViewportSize(phone ? PHONE : DESKTOP);
+  await shot(page, `${file}-${phone ? 'phone' : 'desktop'}`);
+  await page.setViewportSize(size);
+}
 const messageNamed = (page, text) => page.locator('[data-testid="message"]', { hasText: text });
 const roomItemById = (page, id) => page.locator(`[data-testid="room-item"][data-room-id="${id}"]`);
 const roomItem = (page, title) =>
@@ -494,7 +506,7 @@ describe('the web app', { concurrency: false }, () => {
     const groupItem = pat.locator(`[data-testid="room-item"][data-room-id="${group.body.id}"]`);
     await groupItem.getByText(`a preview that goes on`).waitFor();
     await assertFits(pat, 'room list');
-    await shot(pat, 'phone-long-content');
+    await shots(pat, 'phone-long-content');
 
     await groupItem.click();
     const long = messageNamed(pat, 'wwwwwwww');
@@ -654,7 +666,7 @@ describe('the web app', { concurrency: false }, () => {
       const list = await max.getByTestId('message-list').boundingBox();
       assert.ok(box && list && box.y >= list.y - 1 && box.y + box.height <= list.y + list.height + 1, `message ${seq} in view: ${JSON.stringify({ box, list })}`);
       assert.match(await target.innerText(), new RegExp(needle(seq)));
-      if (seq === 100) await shot(max, 'search-hit-highlighted');
+      if (seq === 100) await shots(max, 'search-hit-highlighted');
     }
   });
 
@@ -713,7 +725,7 @@ describe('the web app', { concurrency: false }, () => {
     const after = await until(`the newest message seen (${newest}) in view after the reload`, (seqs) => seqs.includes(newest));
     assert.ok(Math.max(...after) < 190, `not thrown to the newest message: ${after}`);
     assert.equal(await sam.getByTestId('composer').inputValue(), `half a thought ${run}`);
-    await shot(sam, 'reload-keeps-place');
+    await shots(sam, 'reload-keeps-place');
   });
 
   it('lets owners rename a room and set its topic, seen live; a removed member is told who removed them', async () => {
@@ -753,6 +765,8 @@ describe('the web app', { concurrency: false }, () => {
     await uma.getByTestId('notice').filter({ hasText: 'not available' }).waitFor();
     await uma.waitForURL(`${BASE}/`);
     assert.equal(await uma.getByTestId('chat-title').count(), 0);
+    await shots(uma, 'removed-notice');
+    await shots(sam, 'room-settings-after');
   });
 
   it('helps before refusing: field notes, both password errors at once, stale notices cleared, the Telegram switch only when it works', async () => {
@@ -784,7 +798,7 @@ describe('the web app', { concurrency: false }, () => {
     // The notification switch works only where Telegram is set up.
     const available = (await api(sam, 'GET', '/api/users/me')).body.telegram.available;
     assert.equal(await sam.getByTestId('notifications-switch').isDisabled(), !available);
-    await shot(sam, 'profile-errors');
+    await shots(sam, 'profile-errors');
     await sam.getByTestId('dialog-close').click();
   });
 
@@ -798,7 +812,7 @@ describe('the web app', { concurrency: false }, () => {
     await people.sam.context.setOffline(true);
     await sam.getByTestId('chat-subtitle').filter({ hasText: 'connecting…' }).waitFor();
     assert.equal(await roomItemById(sam, direct.body.id).locator('.presence-dot').count(), 0, 'no one shown online');
-    await shot(sam, 'offline-presence-unknown');
+    await shots(sam, 'offline-presence-unknown');
 
     const back = Date.now();
     await people.sam.context.setOffline(false);
@@ -833,6 +847,127 @@ describe('the web app', { concurrency: false }, () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await shot(page, 'demo-alice-phone');
     await context.close();
+  });
+
+  it('shows a changed display name to everyone who shares a room, live: the list, the header, the members and old messages', async () => {
+    const sam = people.sam.page;
+    const tess = people.tess.page;
+    const group = await api(sam, 'POST', '/api/rooms', { kind: 'group', name: `Names ${run}`, member_ids: [await userId(sam, 'tess')] });
+    const said = await api(sam, 'POST', `/api/rooms/${group.body.id}/messages`, { client_msg_id: crypto.randomUUID(), body: `before the rename ${run}` });
+    assert.equal(said.status, 201);
+    const direct = await api(tess, 'POST', '/api/rooms/direct', { user_id: await userId(tess, 'sam') });
+    await roomItemById(tess, group.body.id).click();
+    const old = messageNamed(tess, `before the rename ${run}`);
+    await old.getByTestId('message-sender').filter({ hasText: /^Sam$/ }).waitFor();
+    await tess.getByTestId('members-toggle').click();
+    await tess.getByTestId('member').filter({ hasText: 'Sam' }).waitFor();
+    await roomItemById(tess, direct.body.id).getByTestId('room-name').filter({ hasText: /^Sam$/ }).waitFor();
+
+    await sam.getByTestId('open-profile').click();
+    await sam.getByTestId('display-name-input').fill(`Samuel ${run}`);
+    await sam.getByTestId('save-profile').click();
+    await sam.getByTestId('profile-saved').waitFor();
+    await sam.getByTestId('dialog-close').click();
+
+    // Tess sees the new name everywhere, without a reload.
+    await old.getByTestId('message-sender').filter({ hasText: `Samuel ${run}` }).waitFor();
+    await tess.getByTestId('member').filter({ hasText: `Samuel ${run}` }).waitFor();
+    await roomItemById(tess, direct.body.id).getByTestId('room-name').filter({ hasText: `Samuel ${run}` }).waitFor();
+    await tess.getByTestId('members-toggle').click();
+    await roomItemById(tess, direct.body.id).click();
+    await tess.getByTestId('chat-title').filter({ hasText: `Samuel ${run}` }).waitFor();
+    await shots(tess, 'renamed-live');
+  });
+
+  it('logs the other sessions out at once after a password change, and every session after "log out everywhere"', async () => {
+    // One person, two browsers: a laptop and a phone.
+    const laptop = await person('vera');
+    await register(laptop, 'vera');
+    const phone = await person('vera-phone', PHONE);
+    await phone.goto(BASE);
+    await phone.getByTestId('login').fill(name('vera'));
+    await phone.getByTestId('password').fill('correct horse battery');
+    await phone.getByTestId('login-submit').click();
+    await phone.getByTestId('me-name').waitFor();
+    assert.equal((await api(phone, 'GET', '/api/rooms')).status, 200);
+
+    await laptop.getByTestId('open-profile').click();
+    await laptop.getByTestId('current-password').fill('correct horse battery');
+    await laptop.getByTestId('new-password').fill('battery horse staple');
+    await laptop.getByTestId('change-password').click();
+    await laptop.getByTestId('profile-saved').filter({ hasText: 'other sessions were logged out' }).waitFor();
+    // The phone is sent to the login screen by itself, without a reload, within seconds (not
+    // when its access token expires), and its calls are refused.
+    const changed = Date.now();
+    await phone.getByTestId('login-submit').waitFor();
+    assert.ok(Date.now() - changed < 10_000, `logged out after ${Date.now() - changed} ms`);
+    await phone.getByText('Your session has ended').waitFor();
+    assert.equal((await api(phone, 'GET', '/api/rooms')).status, 401);
+    await shots(phone, 'session-ended');
+    // The laptop, which changed it, goes on.
+    await laptop.getByTestId('dialog-close').click();
+    assert.equal((await api(laptop, 'GET', '/api/rooms')).status, 200);
+    await laptop.getByTestId('me-name').waitFor();
+
+    // Back on the phone with the new password; then "log out everywhere" on the laptop ends both.
+    await phone.getByTestId('login').fill(name('vera'));
+    await phone.getByTestId('password').fill('battery horse staple');
+    await phone.getByTestId('login-submit').click();
+    await phone.getByTestId('me-name').waitFor();
+    await laptop.getByTestId('open-profile').click();
+    await shots(laptop, 'profile-sessions');
+    await laptop.getByTestId('logout-everywhere').click();
+    await laptop.getByTestId('login-submit').waitFor();
+    await phone.getByTestId('login-submit').waitFor();
+    assert.equal((await api(phone, 'GET', '/api/rooms')).status, 401);
+    assert.equal((await api(laptop, 'GET', '/api/rooms')).status, 401);
+  });
+
+  it('lets an admin take a script\'s account out of the people directory', async () => {
+    const wes = await person('wes');
+    await register(wes, 'wes');
+    // An account a script made: registered over the API, never logged in from a browser.
+    const made = await api(wes, 'POST', '/api/auth/register', {
+      username: name('scriptbot'),
+      email: `${name('scriptbot')}@example.com`,
+      password: 'correct horse battery',
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    // The registration logged this context in as the bot: back to wes (it is his context).
+    await api(wes, 'POST', '/api/auth/logout');
+    await wes.goto(BASE);
+    await wes.getByTestId('login').fill(name('wes'));
+    await wes.getByTestId('password').fill('correct horse battery');
+    await wes.getByTestId('login-submit').click();
+    await wes.getByTestId('me-name').waitFor();
+    const found = async () => {
+      await wes.getByTestId('new-chat').click();
+      await wes.getByTestId('user-search').fill(name('scriptbot'));
+      await wes.getByTestId('user-list').waitFor();
+      // The search settles: the directory answered for this query.
+      await wes.waitForLoadState('networkidle');
+      const count = await wes.locator('[data-testid="user-item"]', { hasText: name('scriptbot') }).count();
+      return count;
+    };
+    assert.equal(await found(), 1, 'listed to begin with');
+    await wes.getByTestId('new-chat-close').click();
+
+    const admin = await browser.newContext();
+    const page = await admin.newPage();
+    await page.goto(BASE);
+    const login = await api(page, 'POST', '/api/auth/login', {
+      login: process.env.ADMIN_LOGIN ?? 'e2e_admin',
+      password: process.env.ADMIN_PASSWORD ?? 'e2e-admin-password',
+    });
+    assert.equal(login.status, 200, `the stack's admin logs in (AUTH_ADMIN_* and ADMIN_LOGIN/ADMIN_PASSWORD): ${JSON.stringify(login.body)}`);
+    const unlisted = await api(page, 'PUT', `/api/admin/users/${made.body.user.id}/listed`, { listed: false });
+    assert.equal(unlisted.status, 200, JSON.stringify(unlisted.body));
+    assert.equal(unlisted.body.listed, false);
+    await admin.close();
+
+    assert.equal(await found(), 0, 'gone from the directory');
+    await shots(wes, 'directory-without-script-accounts');
+    await wes.getByTestId('new-chat-close').click();
   });
 
   it('never broke the Content-Security-Policy or threw', () => {

@@ -77,7 +77,7 @@ export function App() {
     drafts.clear();
     places.clear();
     window.history.replaceState(null, '', '/');
-    setPhase({ kind: 'anon', notice: 'Your session has expired. Please log in again.' });
+    setPhase({ kind: 'anon', notice: 'Your session has ended. Please log in again.' });
   }, []);
 
   switch (phase.kind) {

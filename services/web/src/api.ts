@@ -230,6 +230,7 @@ export function createApi(options: ApiOptions = {}) {
     login: (login: string, password: string) =>
       request<Session>('POST', '/api/auth/login', { login, password }),
     logout: () => request<void>('POST', '/api/auth/logout', {}),
+    logoutAll: () => request<void>('POST', '/api/auth/logout-all', {}),
     me: () => request<Me>('GET', '/api/users/me'),
     updateMe: (patch: { display_name?: string; notifications_enabled?: boolean }) =>
       request<Me>('PATCH', '/api/users/me', patch),

@@ -163,6 +163,12 @@ export class ChatClient {
     }
   }
 
+  /** Logs out every session of mine, this one included, and leaves for the login screen. */
+  async logoutEverywhere(): Promise<void> {
+    const done = await this.act((api) => api.logoutAll().then(() => true));
+    if (done) this.expire();
+  }
+
   private expire(): void {
     if (this.stopped) return;
     this.stop();
@@ -227,6 +233,9 @@ export class ChatClient {
       }
       case 'read':
         this.store.dispatch({ type: 'read_receipt', room_id: f.room_id, user_id: f.user_id, seq: f.seq });
+        return;
+      case 'user_renamed':
+        this.store.dispatch({ type: 'user_renamed', user_id: f.user_id, display_name: f.display_name });
         return;
       case 'presence':
         this.store.dispatch({ type: 'presence', user_id: f.user_id, online: f.online, last_seen_at: f.last_seen_at ?? null });

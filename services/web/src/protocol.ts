@@ -57,11 +57,12 @@ export type MemberJoinedFrame = FrameOf<'member_joined'>;
 export type MemberLeftFrame = FrameOf<'member_left'>;
 export type MemberRoleChangedFrame = FrameOf<'member_role_changed'>;
 export type UnreadFrame = FrameOf<'unread'>;
+export type UserRenamedFrame = FrameOf<'user_renamed'>;
 export type PongFrame = FrameOf<'pong'>;
 
 /** WebSocket close code the gateway uses when the access token has expired. */
 export const CLOSE_TOKEN_EXPIRED = 4001;
-/** Close code for an upgrade that carried no valid credentials. */
+/** Close code for an upgrade that carried no valid credentials, or a session that was ended. */
 export const CLOSE_UNAUTHORIZED = 4003;
 
 type Obj = Record<string, unknown>;
@@ -134,6 +135,8 @@ export function parseServerFrame(text: string): ServerFrame | null {
         : null;
     case 'member_left':
       return isStr(v.room_id) && isStr(v.user_id) ? (v as unknown as MemberLeftFrame) : null;
+    case 'user_renamed':
+      return isStr(v.user_id) && isStr(v.display_name) ? (v as unknown as UserRenamedFrame) : null;
     case 'unread':
       return isStr(v.room_id) && isNum(v.last_read_seq) && isNum(v.unread) ? (v as unknown as UnreadFrame) : null;
     case 'pong':

@@ -257,6 +257,18 @@ describe('receipts, typing, presence', () => {
     s = reducer(s, { type: 'users', users: [user(BOB, { online: true })] });
     expect(s.presence[BOB]).toBe(false);
   });
+
+  it('takes a new display name from a user_renamed frame, mine into me too', () => {
+    let s = run([{ type: 'users', users: [user(BOB)] }], withMe());
+    s = reducer(s, { type: 'user_renamed', user_id: BOB, display_name: 'Robert' });
+    expect(s.users[BOB].display_name).toBe('Robert');
+    s = reducer(s, { type: 'user_renamed', user_id: ME, display_name: 'Me Myself' });
+    expect(s.me?.display_name).toBe('Me Myself');
+    expect(s.users[ME].display_name).toBe('Me Myself');
+    // Someone not held yet is fetched when shown, with the new name already.
+    const unknown = reducer(s, { type: 'user_renamed', user_id: 'someone-else', display_name: 'X' });
+    expect(unknown.users['someone-else']).toBeUndefined();
+  });
 });
 
 describe('createStore', () => {

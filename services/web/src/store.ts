@@ -142,6 +142,7 @@ export type Action =
   | { type: 'read_receipt'; room_id: string; user_id: string; seq: number }
   | { type: 'read_marked'; result: ReadResult }
   | { type: 'presence'; user_id: string; online: boolean; last_seen_at?: string | null }
+  | { type: 'user_renamed'; user_id: string; display_name: string }
   | { type: 'account'; account: Me }
   | { type: 'message_deleted'; room_id: string; seq: number }
   | { type: 'read_by_all'; room_id: string; seq: number }
@@ -444,6 +445,19 @@ export function reducer(state: ChatState, action: Action): ChatState {
       delete addedBy[action.room_id];
       return { ...state, addedBy };
     }
+    case 'user_renamed': {
+      // Everything that shows a name reads it from `users` (and mine from `me` and `account`).
+      const known = state.users[action.user_id];
+      const users = known ? { ...state.users, [action.user_id]: { ...known, display_name: action.display_name } } : state.users;
+      const isMe = state.me?.id === action.user_id;
+      return {
+        ...state,
+        users,
+        me: isMe && state.me ? { ...state.me, display_name: action.display_name } : state.me,
+        account: isMe && state.account ? { ...state.account, display_name: action.display_name } : state.account,
+      };
+    }
+
     case 'presence': {
       const seen = action.last_seen_at ?? null;
       if (state.presence[action.user_id] === action.online && (seen === null || state.lastSeen[action.user_id] === seen)) {

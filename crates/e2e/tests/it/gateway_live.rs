@@ -410,3 +410,49 @@ async fn dead_peers_are_dropped_and_live_idle_ones_are_kept() {
     a.send_json(&json!({"type": "ping"})).await;
     a.expect("pong", WAIT, |_| true).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_display_name_reaches_who_shares_a_room_and_my_other_devices_once() {
+    let stack = Stack::start(2).await;
+    let (alice, alice_token) = stack.user("alice").await;
+    let (bob, bob_token) = stack.user("bob").await;
+    let (_, eve_token) = stack.user("eve").await;
+    // Bob shares two rooms with Alice: he still hears of it once per socket.
+    stack.direct(&alice_token, bob).await;
+    stack.group(&alice_token, "Two rooms", &[bob]).await;
+    let mut b = stack.socket(1, &bob_token).await;
+    let mut e = stack.socket(0, &eve_token).await;
+    let mut other_device = stack.socket(0, &alice_token).await;
+
+    let renamed = stack
+        .auth
+        .patch(
+            "/api/users/me",
+            Some(&alice_token),
+            &json!({"display_name": "Alice Liddell"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{:?}", renamed.body);
+    let is_alice = move |f: &Value| f["user_id"] == alice.to_string().as_str();
+    let frame = b.expect("user_renamed", WAIT, is_alice).await;
+    assert_eq!(frame["display_name"], "Alice Liddell");
+    b.expect_none("user_renamed", Duration::from_millis(500))
+        .await;
+    let mine = other_device.expect("user_renamed", WAIT, is_alice).await;
+    assert_eq!(mine["display_name"], "Alice Liddell");
+    e.expect_none("user_renamed", Duration::from_millis(200))
+        .await;
+
+    // Saving the same name again announces nothing.
+    let same = stack
+        .auth
+        .patch(
+            "/api/users/me",
+            Some(&alice_token),
+            &json!({"display_name": "Alice Liddell"}),
+        )
+        .await;
+    assert_eq!(same.status, 200);
+    b.expect_none("user_renamed", Duration::from_millis(1000))
+        .await;
+}

@@ -6,4 +6,5 @@ mod gateway_live;
 mod gateway_protocol;
 mod message_path;
 mod notifications;
+mod sessions;
 mod telegram;

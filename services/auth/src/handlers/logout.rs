@@ -27,7 +27,7 @@ pub async fn logout(
 }
 
 /// Log out everywhere: revoke every session of the caller and clear this browser's cookies.
-/// Access tokens already issued stay valid until they expire (minutes).
+/// Their access tokens stop working at once in every service, and their sockets are closed.
 #[utoipa::path(
     tag = "auth",
     responses(

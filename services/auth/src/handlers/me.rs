@@ -35,7 +35,8 @@ pub struct UpdateMe {
     pub notifications_enabled: Option<bool>,
 }
 
-/// Change the display name or the notification setting; fields left out stay as they are.
+/// Change the display name or the notification setting; fields left out stay as they are. A
+/// new display name reaches everyone who shares a room with the caller live (`user_renamed`).
 #[utoipa::path(
     tag = "me",
     request_body = UpdateMe,
@@ -75,8 +76,8 @@ pub struct ChangePassword {
     pub new_password: String,
 }
 
-/// Change the password. The current one is required; every other session is logged out
-/// (this one stays).
+/// Change the password. The current one is required; every other session is logged out at
+/// once, its access tokens refused and its sockets closed (this one stays).
 #[utoipa::path(
     tag = "me",
     request_body = ChangePassword,

@@ -2,7 +2,9 @@
 //! change, profile and settings, sorting the directory by last seen, admins, Telegram link
 //! tokens, rate limits, and recovering from a database outage.
 
-use crate::common::{Auth, TestApp, config, refresh_token, spawn, spawn_with, token, user_id};
+use crate::common::{
+    Auth, TestApp, config, refresh_token, session_of, spawn, spawn_with, token, user_id,
+};
 use chat_auth::config::{AdminSeed, Limits};
 use chat_http::config::Secret;
 use chat_testkit::{SERVICE_TOKEN, TcpProxy, TestDb, eventually};
@@ -124,6 +126,13 @@ async fn logout_everywhere_revokes_every_session() {
     let first = app.register("paul").await;
     let second = app.login("paul", "correct horse").await;
     assert_eq!(second.status, 200);
+    assert_eq!(
+        app.http
+            .get("/api/users/me", Some(&token(&second)))
+            .await
+            .status,
+        200
+    );
     let out = app
         .http
         .post("/api/auth/logout-all", Some(&token(&first)), &json!({}))
@@ -131,6 +140,43 @@ async fn logout_everywhere_revokes_every_session() {
     assert_eq!(out.status, 204, "{:?}", out.body);
     assert_eq!(app.refresh(&refresh_token(&first)).await.status, 401);
     assert_eq!(app.refresh(&refresh_token(&second)).await.status, 401);
+    // The access tokens stop working at once, not when they expire.
+    for session in [&first, &second] {
+        let me = app.http.get("/api/users/me", Some(&token(session))).await;
+        assert_eq!(me.status, 401, "{:?}", me.body);
+        assert_eq!(
+            me.body["error"]["message"],
+            "the session was ended: log in again"
+        );
+    }
+    // And every other service is told, through the outbox (the rooms service's relay publishes
+    // it): both sessions, in one event, written with the revocation.
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Jsonb)]
+        payload: serde_json::Value,
+    }
+    let mut conn = app.db.conn().await;
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT o.payload FROM outbox o JOIN outbox_pending p ON p.id = o.id \
+         WHERE o.routing_key = 'session.revoked' AND o.room_id IS NULL AND o.user_id IS NULL",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 1, "one event, pending publication");
+    let event = &rows[0].payload;
+    assert_eq!(event["user_id"].as_str(), Some(user_id(&first).as_str()));
+    let mut ended: Vec<String> = event["session_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect();
+    ended.sort();
+    let mut expected = vec![session_of(&first), session_of(&second)];
+    expected.sort();
+    assert_eq!(ended, expected);
     assert_eq!(
         app.http
             .post("/api/auth/logout-all", None, &json!({}))
@@ -200,6 +246,19 @@ async fn changing_the_password_needs_the_old_one_and_ends_other_sessions() {
         app.refresh(&refresh_token(&elsewhere)).await.status,
         401,
         "the other session is revoked"
+    );
+    assert_eq!(
+        app.http
+            .get("/api/users/me", Some(&token(&elsewhere)))
+            .await
+            .status,
+        401,
+        "and its access token with it, at once"
+    );
+    assert_eq!(
+        app.http.get("/api/users/me", Some(&t)).await.status,
+        200,
+        "this session's access token still works"
     );
     assert_eq!(
         app.refresh(&refresh_token(&here)).await.status,
@@ -414,6 +473,126 @@ async fn the_first_admin_is_created_and_can_deactivate_and_reactivate_users() {
     assert_eq!(back.status, 200);
     assert!(back.body["deactivated_at"].is_null());
     assert_eq!(app.login("bob", "correct horse").await.status, 200);
+}
+
+#[tokio::test]
+async fn admins_take_accounts_out_of_the_directory_one_by_one_or_every_one_never_seen_online() {
+    let db = TestDb::new().await;
+    let mut cfg = config(&db);
+    cfg.admin = Some(admin_seed());
+    let app = spawn_with(cfg, db).await;
+    let admin_token = token(&app.login("root_admin", "admin password").await);
+    let (demo, script, seen) = (
+        app.register("demo_dora").await,
+        app.register("script_sam").await,
+        app.register("seen_sue").await,
+    );
+    let names = async |q: &str| -> Vec<String> {
+        let page = app
+            .http
+            .get(&format!("/api/users?q={q}"), Some(&admin_token))
+            .await;
+        assert_eq!(page.status, 200, "{:?}", page.body);
+        page.body["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["username"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names("demo").await, ["demo_dora"]);
+
+    let listed = format!("/api/admin/users/{}/listed", user_id(&demo));
+    let by_user = app
+        .http
+        .put(&listed, Some(&token(&seen)), &json!({"listed": false}))
+        .await;
+    assert_eq!(by_user.status, 403, "only admins");
+    let off = app
+        .http
+        .put(&listed, Some(&admin_token), &json!({"listed": false}))
+        .await;
+    assert_eq!(off.status, 200, "{:?}", off.body);
+    assert_eq!(off.body["listed"], false);
+    assert_eq!(names("demo").await, Vec::<String>::new());
+    for sort in ["name", "last_seen"] {
+        let page = app
+            .http
+            .get(
+                &format!("/api/users?sort={sort}&limit=100"),
+                Some(&admin_token),
+            )
+            .await;
+        assert!(
+            !page.body.to_string().contains("demo_dora"),
+            "sorted by {sort}: {:?}",
+            page.body
+        );
+    }
+    // Unlisted is not gone: the account still logs in and its profile is still found by id.
+    assert_eq!(app.login("demo_dora", "correct horse").await.status, 200);
+    let profile = app
+        .http
+        .get(
+            &format!("/api/users/{}", user_id(&demo)),
+            Some(&admin_token),
+        )
+        .await;
+    assert_eq!(profile.status, 200);
+    let bad = app
+        .http
+        .put(&listed, Some(&admin_token), &json!({"listed": "no"}))
+        .await;
+    assert_eq!(bad.status, 422, "{:?}", bad.body);
+    let unknown = app
+        .http
+        .put(
+            &format!("/api/admin/users/{}/listed", uuid::Uuid::new_v4()),
+            Some(&admin_token),
+            &json!({"listed": false}),
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+    let on = app
+        .http
+        .put(&listed, Some(&admin_token), &json!({"listed": true}))
+        .await;
+    assert_eq!(on.body["listed"], true);
+    assert_eq!(names("demo").await, ["demo_dora"]);
+
+    // The clean-up: every account never seen online goes, one seen online stays, admins stay.
+    let mut conn = app.db.conn().await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query("INSERT INTO user_presence (user_id, last_seen_at) VALUES ($1, now())")
+            .bind::<diesel::sql_types::Uuid, _>(user_id(&seen).parse::<uuid::Uuid>().unwrap()),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    let by_user = app
+        .http
+        .post(
+            "/api/admin/users/unlist-never-seen",
+            Some(&token(&seen)),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(by_user.status, 403);
+    let swept = app
+        .http
+        .post(
+            "/api/admin/users/unlist-never-seen",
+            Some(&admin_token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(swept.status, 200, "{:?}", swept.body);
+    assert_eq!(swept.body["unlisted"], 2, "demo_dora and script_sam");
+    assert_eq!(names("demo").await, Vec::<String>::new());
+    assert_eq!(names("script").await, Vec::<String>::new());
+    assert_eq!(names("seen").await, ["seen_sue"]);
+    assert_eq!(names("root").await, ["root_admin"]);
+    let _ = script;
 }
 
 #[tokio::test]

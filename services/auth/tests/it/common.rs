@@ -78,6 +78,18 @@ pub fn token(reply: &Reply) -> String {
         .to_owned()
 }
 
+/// The session (`sid`) of the access token in a login or registration reply.
+pub fn session_of(reply: &Reply) -> String {
+    use base64::Engine;
+    let token = token(reply);
+    let claims = token.split('.').nth(1).unwrap();
+    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(claims)
+        .unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(&claims).unwrap();
+    claims["sid"].as_str().unwrap().to_owned()
+}
+
 pub fn refresh_token(reply: &Reply) -> String {
     reply.body["refresh_token"]
         .as_str()

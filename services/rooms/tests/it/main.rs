@@ -10,5 +10,6 @@ mod limits;
 mod membership;
 mod pages;
 mod plans;
+mod revoked;
 mod room_ids;
 mod sync_log;

@@ -91,6 +91,14 @@ export function Profile({ onClose }: { onClose: () => void }) {
         </button>
       </form>
 
+      <section className="form" aria-label="Sessions">
+        <h3>Sessions</h3>
+        <p>Logged in on another device you no longer use? This logs out every session, this one too.</p>
+        <button type="button" className="btn danger" data-testid="logout-everywhere" onClick={() => void client.logoutEverywhere()}>
+          Log out everywhere
+        </button>
+      </section>
+
       <section className="form" aria-label="Telegram" data-testid="telegram">
         <h3>Telegram</h3>
         {!account ? (

@@ -13,6 +13,8 @@ export interface components {
             deactivated_at?: string | null;
             /** Format: uuid */
             id: string;
+            /** @description Whether the account appears in the people directory. */
+            listed: boolean;
             role: string;
             username: string;
         };
@@ -259,6 +261,10 @@ export interface components {
             /** Format: uuid */
             user_id: string;
             username: string;
+        };
+        /** @description Whether an account appears in the people directory. */
+        Listing: {
+            listed: boolean;
         };
         LoginRequest: {
             /** @description Username or email, ignoring case. */
@@ -672,6 +678,12 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         } | {
+            display_name: string;
+            /** @enum {string} */
+            type: "user_renamed";
+            /** Format: uuid */
+            user_id: string;
+        } | {
             /** Format: date-time */
             last_seen_at?: string | null;
             online: boolean;
@@ -770,6 +782,10 @@ export interface components {
             refresh_token: string;
             /** @description Always `bearer`. */
             token_type: string;
+        };
+        /** @description How many accounts an admin's clean-up took out of the directory. */
+        Unlisted: {
+            unlisted: number;
         };
         UpdateMe: {
             /** @description 1-64 characters after trimming; shown instead of the username. */
