@@ -139,6 +139,19 @@ async function register(page, who) {
   await page.getByTestId('me-name').waitFor();
 }
 
+/** A page of its own, logged in as the stack's first admin. */
+async function adminPage() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(BASE);
+  const login = await api(page, 'POST', '/api/auth/login', {
+    login: process.env.ADMIN_LOGIN ?? 'e2e_admin',
+    password: process.env.ADMIN_PASSWORD ?? 'e2e-admin-password',
+  });
+  assert.equal(login.status, 200, `the stack's admin logs in (AUTH_ADMIN_* and ADMIN_LOGIN/ADMIN_PASSWORD): ${JSON.stringify(login.body)}`);
+  return page;
+}
+
 async function openDirectWith(page, who) {
   await page.getByTestId('new-chat').click();
   await page.getByTestId('user-search').fill(name(who));
@@ -879,7 +892,7 @@ describe('the web app', { concurrency: false }, () => {
     await shots(tess, 'renamed-live');
   });
 
-  it('logs the other sessions out at once after a password change, and every session after "log out everywhere"', async () => {
+  it('logs the other sessions out at once after a password change, every session after "log out everywhere", and an account an admin deactivates', async () => {
     // One person, two browsers: a laptop and a phone.
     const laptop = await person('vera');
     await register(laptop, 'vera');
@@ -921,6 +934,19 @@ describe('the web app', { concurrency: false }, () => {
     await phone.getByTestId('login-submit').waitFor();
     assert.equal((await api(phone, 'GET', '/api/rooms')).status, 401);
     assert.equal((await api(laptop, 'GET', '/api/rooms')).status, 401);
+
+    // An admin deactivates the account: the session open on the phone ends too.
+    await phone.getByTestId('login').fill(name('vera'));
+    await phone.getByTestId('password').fill('battery horse staple');
+    await phone.getByTestId('login-submit').click();
+    await phone.getByTestId('me-name').waitFor();
+    const vera = (await api(phone, 'GET', '/api/users/me')).body.id;
+    const admin = await adminPage();
+    const off = await api(admin, 'POST', `/api/admin/users/${vera}/deactivate`, {});
+    assert.equal(off.status, 200, JSON.stringify(off.body));
+    await phone.getByTestId('login-submit').waitFor();
+    assert.equal((await api(phone, 'GET', '/api/rooms')).status, 401);
+    await admin.context().close();
   });
 
   it('lets an admin take a script\'s account out of the people directory', async () => {
@@ -952,18 +978,11 @@ describe('the web app', { concurrency: false }, () => {
     assert.equal(await found(), 1, 'listed to begin with');
     await wes.getByTestId('new-chat-close').click();
 
-    const admin = await browser.newContext();
-    const page = await admin.newPage();
-    await page.goto(BASE);
-    const login = await api(page, 'POST', '/api/auth/login', {
-      login: process.env.ADMIN_LOGIN ?? 'e2e_admin',
-      password: process.env.ADMIN_PASSWORD ?? 'e2e-admin-password',
-    });
-    assert.equal(login.status, 200, `the stack's admin logs in (AUTH_ADMIN_* and ADMIN_LOGIN/ADMIN_PASSWORD): ${JSON.stringify(login.body)}`);
+    const page = await adminPage();
     const unlisted = await api(page, 'PUT', `/api/admin/users/${made.body.user.id}/listed`, { listed: false });
     assert.equal(unlisted.status, 200, JSON.stringify(unlisted.body));
     assert.equal(unlisted.body.listed, false);
-    await admin.close();
+    await page.context().close();
 
     assert.equal(await found(), 0, 'gone from the directory');
     await shots(wes, 'directory-without-script-accounts');

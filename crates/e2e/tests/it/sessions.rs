@@ -100,3 +100,47 @@ async fn logging_out_everywhere_closes_every_socket_including_this_one() {
     .await;
     assert!(refused.is_some(), "rooms still takes the token");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deactivated_accounts_sockets_close_and_its_tokens_are_refused() {
+    use diesel_async::RunQueryDsl;
+    let stack = Stack::start(2).await;
+    let (boss, admin) = stack.user("boss").await;
+    // Made an admin in the database: auth reads the role from there, not from the token.
+    let mut conn = stack.db.conn().await;
+    diesel::sql_query("UPDATE users SET role = 'admin' WHERE id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(boss)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (dora, first) = stack.user("dora").await;
+    let second = login(&stack, "dora", "correct horse").await;
+    let mut a = stack.socket(0, &first).await;
+    let mut b = stack.socket(1, &second).await;
+    let off = stack
+        .auth
+        .post(
+            &format!("/api/admin/users/{dora}/deactivate"),
+            Some(&admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(off.status, 200, "{:?}", off.body);
+    assert_eq!(a.expect_close(WAIT).await.code, 4003);
+    assert_eq!(b.expect_close(WAIT).await.code, 4003);
+    for token in [&first, &second] {
+        let refused = chat_testkit::eventually(WAIT, async || {
+            (stack.rooms.get("/api/rooms", Some(token)).await.status == 401).then_some(())
+        })
+        .await;
+        assert!(
+            refused.is_some(),
+            "rooms still takes a deactivated account's token"
+        );
+    }
+    // The admin's own session is not touched.
+    assert_eq!(
+        stack.rooms.get("/api/rooms", Some(&admin)).await.status,
+        200
+    );
+}
