@@ -162,6 +162,51 @@ mod tests {
         }
     }
 
+    // Property tests (`cargo test` runs 256 cases each; scripts/fuzz-parsers many more).
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_split_anywhere_never_panic_and_a_refusal_is_final(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3000),
+            split in 1usize..80,
+            max in 0u64..3000,
+        ) {
+            let mut scan = HeaderScan::new(max);
+            let mut refused = false;
+            for chunk in bytes.chunks(split) {
+                if scan.scan(chunk).is_err() {
+                    refused = true;
+                    break;
+                }
+            }
+            proptest::prop_assert_eq!(refused, scan.refused);
+            proptest::prop_assert!(scan.have < MAX_HEADER);
+        }
+
+        #[test]
+        fn frames_within_the_limit_pass_and_one_over_is_refused_at_its_length(
+            lens in proptest::collection::vec(0u64..700, 0..8),
+            split in 1usize..50,
+            over in 701u64..(1 << 50),
+        ) {
+            let max = 700;
+            let mut stream = vec![];
+            for len in &lens {
+                stream.extend(header(*len));
+                stream.extend(std::iter::repeat_n(b'x', *len as usize));
+            }
+            let mut scan = HeaderScan::new(max);
+            for chunk in stream.chunks(split) {
+                proptest::prop_assert_eq!(scan.scan(chunk), Ok(()));
+            }
+            proptest::prop_assert_eq!((scan.have, scan.skip), (0, 0));
+            // The oversized frame is refused by the last byte of its length, before its mask.
+            let big = header(over);
+            let length_ends = big.len() - 4;
+            let refused_at = big.iter().position(|b| scan.scan(&[*b]).is_err());
+            proptest::prop_assert_eq!(refused_at, Some(length_ends - 1));
+        }
+    }
+
     #[test]
     fn a_header_declaring_too_much_is_refused_before_its_payload() {
         for declared in [1001u64, 64 << 20, 1 << 40] {
