@@ -65,7 +65,7 @@ pub async fn reload(pool: &Pool, revoked: &Revocations, cancel: &CancellationTok
 
 /// Reloads `revoked` from the database each time `connected` comes up: the first time and
 /// after every reconnect of an exclusive queue that carries `session.revoked`.
-pub async fn reload_on_connect(
+async fn reload_on_connect(
     pool: Pool,
     revoked: Revocations,
     connected: Connected,

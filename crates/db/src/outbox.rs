@@ -68,8 +68,10 @@ pub async fn push_unsynced(
     conn: &mut AsyncPgConnection,
     event_id: Uuid,
     routing_key: &str,
-    payload: serde_json::Value,
+    event: &impl serde::Serialize,
 ) -> Result<(), DbError> {
+    let payload = serde_json::to_value(event)
+        .map_err(|e| DbError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
     diesel::insert_into(outbox::table)
         .values(NewOutboxRow {
             event_id,

@@ -194,8 +194,7 @@ async fn announce_rename(conn: &mut AsyncPgConnection, user_id: Uuid, name: &str
         display_name: name.to_owned(),
         room_ids: chat_db::rooms::room_ids_of(conn, user_id).await?,
     };
-    let payload = serde_json::to_value(&event).map_err(|_| AuthError::Bug("event encoding"))?;
-    outbox::push_unsynced(conn, event.id, USER_RENAMED, payload).await?;
+    outbox::push_unsynced(conn, event.id, USER_RENAMED, &event).await?;
     Ok(())
 }
 

@@ -168,8 +168,7 @@ pub async fn announce_revoked(
         session_ids: sessions.to_vec(),
         revoked_at: chrono::Utc::now(),
     };
-    let payload = serde_json::to_value(&event).map_err(|_| AuthError::Bug("event encoding"))?;
-    outbox::push_unsynced(conn, event.id, SESSION_REVOKED, payload).await?;
+    outbox::push_unsynced(conn, event.id, SESSION_REVOKED, &event).await?;
     Ok(())
 }
 

@@ -5,7 +5,8 @@ use crate::AppState;
 use crate::hub::Hub;
 use chat_bus::{Delivery, Handled, Outgoing};
 use chat_domain::events::{
-    Event, EventPayload, PRESENCE_CHANGED, PresenceChanged, USER_RENAMED, UserRenamed,
+    Event, EventPayload, PRESENCE_CHANGED, PresenceChanged, SESSION_REVOKED, USER_RENAMED,
+    UserRenamed,
 };
 use chat_domain::ws::ServerFrame;
 use std::sync::Arc;
@@ -195,7 +196,7 @@ fn deliver(hub: &Hub, event_id: &Uuid, room_id: Uuid, frame: &ServerFrame, skip:
 
 /// A `session.revoked` event: its sessions' tokens are refused from now on and their sockets
 /// here end (close code 4003, so their clients find out the session is over).
-pub fn sessions_revoked(state: &AppState, delivery: &Delivery) {
+fn sessions_revoked(state: &AppState, delivery: &Delivery) {
     if let Some(event) = chat_bus::revocations::apply(state.verifier.revocations(), delivery) {
         let ended = state.hub.end_sessions(event.user_id, &event.session_ids);
         tracing::info!(user.id = %event.user_id, sessions = event.session_ids.len(), sockets = ended, "sessions revoked");
@@ -222,7 +223,12 @@ fn user_renamed(hub: &Hub, delivery: &Delivery) {
 
 /// The consumer's handler: unreadable events are dropped (the gateway's queue has no
 /// dead-letter queue; the rooms service is the source of truth and clients resync).
-pub fn handle(hub: &Hub, delivery: &Delivery) -> Handled {
+pub fn handle(state: &AppState, delivery: &Delivery) -> Handled {
+    let hub = &state.hub;
+    if delivery.routing_key.as_str() == SESSION_REVOKED {
+        sessions_revoked(state, delivery);
+        return Handled::Ack;
+    }
     if delivery.routing_key.as_str() == USER_RENAMED {
         user_renamed(hub, delivery);
         return Handled::Ack;

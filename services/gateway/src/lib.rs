@@ -124,13 +124,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
                 state.consuming.clone(),
                 state.cancel.clone(),
                 move |delivery| {
-                    let outcome =
-                        if delivery.routing_key.as_str() == chat_domain::events::SESSION_REVOKED {
-                            events::sessions_revoked(&hub_state, &delivery);
-                            chat_bus::Handled::Ack
-                        } else {
-                            events::handle(&hub_state.hub, &delivery)
-                        };
+                    let outcome = events::handle(&hub_state, &delivery);
                     std::future::ready(outcome)
                 },
             )

@@ -2,6 +2,8 @@
 //! in `common`.
 
 mod account;
+mod admin;
 mod api;
 mod common;
+mod telegram;
 mod tokens;

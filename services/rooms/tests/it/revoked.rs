@@ -10,6 +10,17 @@ use uuid::Uuid;
 
 const WAIT: Duration = Duration::from_secs(30);
 
+/// Publishes what auth writes when it ends `session` of `user`.
+async fn revoke(exchange: &str, user: Uuid, session: Uuid) {
+    let event = json!({
+        "id": Uuid::now_v7(),
+        "user_id": user,
+        "session_ids": [session],
+        "revoked_at": chrono::Utc::now(),
+    });
+    publish_raw(exchange, "session.revoked", event.to_string().as_bytes()).await;
+}
+
 #[tokio::test]
 async fn a_revoked_session_is_refused_whether_revoked_before_the_start_or_while_running() {
     let db = TestDb::new().await;
@@ -68,13 +79,7 @@ async fn a_revoked_session_is_refused_whether_revoked_before_the_start_or_while_
     );
     assert_eq!(status(&live_token).await, 200);
 
-    let event = json!({
-        "id": Uuid::now_v7(),
-        "user_id": user,
-        "session_ids": [live],
-        "revoked_at": chrono::Utc::now(),
-    });
-    publish_raw(&exchange, "session.revoked", event.to_string().as_bytes()).await;
+    revoke(&exchange, user, live).await;
     let refused = eventually(WAIT, async || {
         (status(&live_token).await == 401).then_some(())
     })
@@ -92,13 +97,7 @@ async fn a_revoked_session_is_refused_whether_revoked_before_the_start_or_while_
     // A malformed event changes nothing and stops nothing.
     publish_raw(&exchange, "session.revoked", b"{\"session_ids\": 7}").await;
     let newer = Uuid::now_v7();
-    let event = json!({
-        "id": Uuid::now_v7(),
-        "user_id": user,
-        "session_ids": [newer],
-        "revoked_at": chrono::Utc::now(),
-    });
-    publish_raw(&exchange, "session.revoked", event.to_string().as_bytes()).await;
+    revoke(&exchange, user, newer).await;
     let newer_token = mint_session_token(user, "rita", 300, Some(newer));
     let refused = eventually(WAIT, async || {
         (status(&newer_token).await == 401).then_some(())
