@@ -95,6 +95,16 @@ port_of() { # $1 = service name
         gateway-*) gateway_port "${1#gateway-}" ;;
     esac
 }
+# Every service's own address, as `name=url,...` (their /metrics, /readyz).
+service_urls() {
+    local urls="auth=http://127.0.0.1:$(auth_port),rooms=http://127.0.0.1:$(rooms_port)"
+    urls+=",notifier=http://127.0.0.1:$(notifier_port)"
+    local i
+    for ((i = 1; i <= CHAT_GATEWAYS; i++)); do
+        urls+=",gateway-$i=http://127.0.0.1:$(gateway_port "$i")"
+    done
+    echo "$urls"
+}
 gateway_port() { # $1 = instance number, from 1
     if (($1 == 1)); then
         echo $((CHAT_PORT_BASE + 2))

@@ -233,7 +233,10 @@ where
             Some(Err(e)) => return Err(e.to_string()),
             None => return Err("the consumer was cancelled by the broker".to_owned()),
         };
+        observe(&delivery);
         handler(delivery).await;
+        metrics::counter!("events_consumed_total", "queue" => "exclusive", "outcome" => "delivered")
+            .increment(1);
     }
 }
 
@@ -307,11 +310,23 @@ where
     Fut: Future<Output = Handled>,
 {
     {
+        observe(&delivery);
         let attempts = attempts_of(&delivery);
         let data = delivery.data.clone();
         let properties = delivery.properties.clone();
         let acker = delivery.acker.clone();
         let outcome = handler(delivery).await;
+        let label = match &outcome {
+            Handled::Ack => "ack",
+            Handled::Retry => "retry",
+            Handled::Failed(_) if attempts + 1 < settle.max_attempts => "failed",
+            Handled::Failed(_) | Handled::DeadLetter(_) => "dead_letter",
+        };
+        metrics::counter!("events_consumed_total", "queue" => "durable", "outcome" => label)
+            .increment(1);
+        if label == "dead_letter" {
+            metrics::counter!("events_dead_lettered_total").increment(1);
+        }
         let copy = |queue: &str, header: &str, value: AMQPValue| {
             let mut headers = properties.headers().clone().unwrap_or_default();
             headers.insert(header.into(), value);
@@ -394,6 +409,24 @@ where
             .map_err(|e| e.to_string())?
             .map(|_| ())
             .map_err(|e| e.to_string())
+    }
+}
+
+/// Counts a redelivery and records how long the event took from its publication to here.
+fn observe(delivery: &Delivery) {
+    if delivery.redelivered {
+        metrics::counter!("events_redelivered_total").increment(1);
+    }
+    let published = delivery.properties.headers().as_ref().and_then(|h| {
+        match h.inner().get(crate::PUBLISHED_AT_HEADER) {
+            Some(AMQPValue::LongLongInt(ms)) => Some(*ms),
+            _ => None,
+        }
+    });
+    if let Some(published) = published {
+        // Clocks of two hosts may disagree a little: a negative lag counts as none.
+        let lag_ms = (crate::now_ms() - published).max(0);
+        metrics::histogram!("events_consumer_lag_seconds").record(lag_ms as f64 / 1000.0);
     }
 }
 

@@ -26,6 +26,9 @@ pub enum BusError {
     Silent(std::time::Duration),
 }
 
+/// The header with the time an event was published, in milliseconds since the Unix epoch.
+pub const PUBLISHED_AT_HEADER: &str = "x-published-at-ms";
+
 /// Whether a broker connection is up, for readiness probes, and how many times it came up:
 /// a consumer whose queue is not durable misses what was published while it was away, and
 /// [`Connected::connects`] lets its owner notice a reconnect and resync.
@@ -52,6 +55,9 @@ impl Connected {
         self.0.up.store(up, Ordering::SeqCst);
         if up {
             self.0.connects.send_modify(|n| *n += 1);
+            if *self.0.connects.borrow() > 1 {
+                metrics::counter!("broker_reconnects_total").increment(1);
+            }
         }
     }
 
@@ -95,4 +101,11 @@ pub(crate) async fn declare_exchange(
             FieldTable::default(),
         )
         .await
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -165,6 +165,11 @@ impl Publisher {
         mandatory: bool,
     ) -> Result<lapin::PublisherConfirm, BusError> {
         let mut headers = FieldTable::default();
+        // For consumers' lag (`events_consumer_lag_seconds`).
+        headers.insert(
+            crate::PUBLISHED_AT_HEADER.into(),
+            AMQPValue::LongLongInt(crate::now_ms()),
+        );
         if let Some(rid) = &msg.request_id {
             headers.insert(
                 "x-request-id".into(),

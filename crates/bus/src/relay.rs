@@ -52,7 +52,11 @@ async fn relay_batch(pool: &Pool, publisher: &Publisher) -> Result<usize, RelayE
                 body: row.payload.to_string().into_bytes(),
             })
             .collect();
+        let started = std::time::Instant::now();
         publisher.publish_all(&batch).await?;
+        metrics::histogram!("outbox_publish_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
+        metrics::counter!("outbox_published_events_total").increment(batch.len() as u64);
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         // The mark needs no flush of its own: if it is lost in a crash, the rows are published
         // again and every consumer drops the copy by its event id. The change the event
@@ -123,6 +127,54 @@ pub async fn run(
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(5));
             }
+        }
+    }
+}
+
+/// How often [`watch_backlog`] looks.
+const BACKLOG_EVERY: Duration = Duration::from_secs(5);
+
+/// Until cancelled, sets `outbox_backlog_events` (rows the broker has not confirmed) and
+/// `outbox_oldest_age_seconds` (how long the oldest of them has waited) every few seconds.
+pub async fn watch_backlog(pool: Pool, cancel: CancellationToken) {
+    metrics::describe_gauge!(
+        "outbox_backlog_events",
+        "Outbox rows the broker has not confirmed yet"
+    );
+    metrics::describe_gauge!(
+        "outbox_oldest_age_seconds",
+        metrics::Unit::Seconds,
+        "How long the oldest unconfirmed outbox row has waited"
+    );
+    metrics::describe_histogram!(
+        "outbox_publish_duration_seconds",
+        metrics::Unit::Seconds,
+        "Time to publish one batch of outbox rows and have the broker confirm it"
+    );
+    metrics::describe_counter!(
+        "outbox_published_events_total",
+        "Outbox rows published and confirmed"
+    );
+    metrics::counter!("outbox_published_events_total").increment(0);
+    loop {
+        let seen = async {
+            let mut conn = chat_db::conn(&pool).await?;
+            outbox::backlog(&mut conn).await
+        }
+        .await;
+        match seen {
+            Ok((rows, oldest)) => {
+                metrics::gauge!("outbox_backlog_events").set(rows as f64);
+                let age = oldest.map_or(0.0, |at| {
+                    (chrono::Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0
+                });
+                metrics::gauge!("outbox_oldest_age_seconds").set(age);
+            }
+            Err(e) => tracing::debug!(error = %e, "cannot read the outbox backlog"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(BACKLOG_EVERY) => {}
+            () = cancel.cancelled() => return,
         }
     }
 }

@@ -127,9 +127,27 @@ fn without_jit(database_url: &str) -> String {
     format!("{database_url}{join}options=-c%20jit%3Doff")
 }
 
-/// Borrows a connection from the pool.
+/// Borrows a connection from the pool, and records the wait (`db_pool_wait_seconds`) and
+/// waits that timed out (`db_pool_timeouts_total`).
 pub async fn conn(pool: &Pool) -> Result<Conn, DbError> {
-    Ok(pool.get().await?)
+    let started = std::time::Instant::now();
+    let got = pool.get().await;
+    metrics::histogram!("db_pool_wait_seconds").record(started.elapsed().as_secs_f64());
+    if let Err(PoolError::Timeout(_)) = &got {
+        metrics::counter!("db_pool_timeouts_total").increment(1);
+    }
+    Ok(got?)
+}
+
+/// Sets the pool's gauges (`db_pool_connections` by state, `db_pool_max_connections`,
+/// `db_pool_waiting_requests`) from its state now; a service does it at each scrape.
+pub fn record_pool_status(pool: &Pool) {
+    let status = pool.status();
+    metrics::gauge!("db_pool_connections", "state" => "idle").set(status.available as f64);
+    metrics::gauge!("db_pool_connections", "state" => "in_use")
+        .set(status.size.saturating_sub(status.available) as f64);
+    metrics::gauge!("db_pool_max_connections").set(status.max_size as f64);
+    metrics::gauge!("db_pool_waiting_requests").set(status.waiting as f64);
 }
 
 /// Applies pending migrations. Runs on a blocking thread, as diesel's migration harness is

@@ -187,6 +187,21 @@ pub async fn pending(conn: &mut AsyncPgConnection) -> Result<i64, DbError> {
     Ok(outbox_pending::table.count().get_result(conn).await?)
 }
 
+/// Rows not yet confirmed by the broker, and when the oldest of them was written.
+pub async fn backlog(
+    conn: &mut AsyncPgConnection,
+) -> Result<(i64, Option<DateTime<Utc>>), DbError> {
+    use crate::schema::{outbox, outbox_pending};
+    Ok(outbox_pending::table
+        .inner_join(outbox::table.on(outbox::id.eq(outbox_pending::id)))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(outbox::created_at),
+        ))
+        .get_result(conn)
+        .await?)
+}
+
 /// A position in the sync log: everything at or before it has been seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Cursor {

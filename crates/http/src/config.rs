@@ -136,13 +136,21 @@ impl Common {
             .map_err(|e| format!("verifying keys: {e}"))
     }
 
-    /// This process's database pool; a request waits at most 3 s for a connection.
+    /// This process's database pool; a request waits at most 3 s for a connection. Its state
+    /// is read at each scrape of `/metrics` (while it lives).
     pub fn pool(&self) -> Result<chat_db::Pool, chat_db::PoolBuildError> {
-        chat_db::pool(
+        let pool = chat_db::pool(
             self.database_url.expose(),
             self.database_pool_size,
             std::time::Duration::from_secs(3),
-        )
+        )?;
+        let weak = pool.weak();
+        crate::metrics::on_scrape(move || {
+            if let Some(pool) = weak.upgrade() {
+                chat_db::record_pool_status(&pool);
+            }
+        });
+        Ok(pool)
     }
 
     pub fn from_env() -> Result<Self, ConfigError> {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod health;
 pub mod housekeeping;
 pub mod limits;
+pub mod metrics;
 pub mod openapi;
 pub mod request_id;
 pub mod server;

@@ -63,7 +63,14 @@ pub async fn middleware(
             .insert(HeaderName::from_static(HEADER), value);
     }
     let status = res.status().as_u16();
-    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    crate::metrics::http_request(
+        res.request().method(),
+        res.request().match_pattern(),
+        status,
+        elapsed,
+    );
+    let duration_ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| {
         if probe || (for_user && status < 400) {
             tracing::debug!(http.status = status, duration_ms, "request done");

@@ -67,6 +67,8 @@ pub struct Lifecycle {
 
 impl Lifecycle {
     pub fn new(shutdown_timeout_secs: u64) -> Self {
+        // Before the service keeps any metric handle.
+        crate::metrics::install();
         Self {
             draining: Draining::default(),
             cancel: CancellationToken::new(),
@@ -78,7 +80,7 @@ impl Lifecycle {
 
 /// Binds `bind` (`127.0.0.1:0` picks a free port) and builds the service's HTTP server with
 /// what every service shares: request ids, the error envelope for actix's own errors (JSON
-/// bodies up to `json_limit_bytes`), a JSON 404 for unknown routes, no signal handling of
+/// bodies up to `json_limit_bytes`), Prometheus metrics at `/metrics`, a JSON 404 for unknown routes, no signal handling of
 /// its own (the `Service` handles SIGTERM/SIGINT). `configure` adds the service's app data
 /// and routes.
 pub fn serve<F>(
@@ -97,6 +99,7 @@ where
         App::new()
             .wrap(middleware::from_fn(crate::request_id::middleware))
             .configure(|cfg| crate::error::configure(cfg, json_limit_bytes))
+            .route("/metrics", web::get().to(crate::metrics::endpoint))
             .configure(configure.clone())
             .default_service(web::to(crate::error::not_found))
     })

@@ -118,6 +118,13 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     let service_settings =
         web::Data::new(ServiceSettings::new(config.common.service_token.as_ref()));
     let life = Lifecycle::new(config.common.shutdown_timeout_secs);
+    metrics::describe_counter!(
+        "auth_logins_total",
+        "Logins with a password, by outcome (success, failure, rate_limited, error)"
+    );
+    for outcome in ["success", "failure", "rate_limited", "error"] {
+        metrics::counter!("auth_logins_total", "outcome" => outcome).increment(0);
+    }
     life.tasks
         .spawn(sessions::prune_forever(pool.clone(), life.cancel.clone()));
     // Revocations and renames go out through the outbox, which the rooms service's relay

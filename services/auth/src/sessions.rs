@@ -38,7 +38,15 @@ pub async fn login(
     login: &str,
     password: &str,
 ) -> Result<Session> {
-    let user = check_credentials(service, client_address, login, password).await?;
+    let checked = check_credentials(service, client_address, login, password).await;
+    let outcome = match &checked {
+        Ok(_) => "success",
+        Err(AuthError::RateLimited(_)) => "rate_limited",
+        Err(AuthError::WrongCredentials) => "failure",
+        Err(_) => "error",
+    };
+    metrics::counter!("auth_logins_total", "outcome" => outcome).increment(1);
+    let user = checked?;
     tracing::info!(user.id = %user.id, "logged in");
     let mut conn = service.conn().await?;
     create(service, &mut conn, &user, None).await

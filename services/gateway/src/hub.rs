@@ -344,14 +344,20 @@ fn offer<'a>(
             continue;
         }
         match conn.tx.try_send(frame.clone()) {
-            Ok(()) => delivered += 1,
+            Ok(()) => {
+                delivered += 1;
+                let depth = conn.tx.max_capacity() - conn.tx.capacity();
+                metrics::histogram!("gateway_socket_queue_frames").record(depth as f64);
+            }
             Err(mpsc::error::TrySendError::Full(_)) => {
                 tracing::warn!(conn.id = %id, user.id = %conn.user_id, "socket too slow: kicked");
+                metrics::counter!("gateway_slow_socket_kicks_total").increment(1);
                 conn.kick.cancel();
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
     }
+    metrics::counter!("gateway_deliveries_total").increment(delivered as u64);
     delivered
 }
 

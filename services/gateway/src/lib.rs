@@ -81,6 +81,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         anyhow::anyhow!("the gateway needs the service credential (SERVICE_TOKEN_FILE)")
     })?;
     let life = Lifecycle::new(config.common.shutdown_timeout_secs);
+    describe_metrics();
     let bind = config.bind.clone();
     let (presence_queue, presence_changes) = tokio::sync::mpsc::unbounded_channel();
     let (sends_queue, queued_sends) = tokio::sync::mpsc::unbounded_channel();
@@ -189,6 +190,48 @@ impl AppState {
     fn fresh_after(&self) -> chrono::DateTime<chrono::Utc> {
         chat_db::presence::fresh_after(self.config.presence_fresh_secs)
     }
+}
+
+/// Help texts of the gateway's own metrics.
+fn describe_metrics() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram};
+    describe_gauge!("gateway_sockets_open", "Authenticated WebSockets open");
+    describe_counter!(
+        "gateway_socket_connects_total",
+        "WebSockets authenticated and registered"
+    );
+    describe_counter!(
+        "gateway_socket_closes_total",
+        "WebSockets closed, by close code"
+    );
+    describe_counter!(
+        "gateway_frames_received_total",
+        "Text frames received from clients"
+    );
+    describe_counter!(
+        "gateway_frames_sent_total",
+        "Text frames written to clients"
+    );
+    describe_counter!(
+        "gateway_deliveries_total",
+        "Event frames queued for a socket"
+    );
+    describe_counter!(
+        "gateway_slow_socket_kicks_total",
+        "Sockets closed because their queue was full (a client not reading)"
+    );
+    describe_histogram!(
+        "gateway_socket_queue_frames",
+        "Frames waiting in a socket's queue when one more is queued"
+    );
+    chat_http::metrics::start_at_zero(&[
+        "gateway_socket_connects_total",
+        "gateway_frames_received_total",
+        "gateway_frames_sent_total",
+        "gateway_deliveries_total",
+        "gateway_slow_socket_kicks_total",
+    ]);
+    metrics::gauge!("gateway_sockets_open").increment(0.0);
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {

@@ -206,6 +206,8 @@ async fn serve(
         },
     );
     tracing::info!("socket open");
+    metrics::counter!("gateway_socket_connects_total").increment(1);
+    metrics::gauge!("gateway_sockets_open").increment(1.0);
 
     let mut ended: Option<CloseReason> =
         match crate::rooms_client::rooms_of(&state.room_lists, conn.user_id).await {
@@ -250,6 +252,7 @@ async fn serve(
                 last_heard = Instant::now();
                 match incoming {
                     Some(Ok(AggregatedMessage::Text(text))) => {
+                        metrics::counter!("gateway_frames_received_total").increment(1);
                         if conn.on_text(&state, &text).is_err() {
                             ended = Some(reason(close::POLICY, "too many frames"));
                         }
@@ -290,7 +293,11 @@ async fn serve(
     let last_here = state.hub.remove(conn.id);
     crate::presence::disconnected(&state, conn.id, conn.user_id, last_here, rooms);
     let why = ended.unwrap_or_else(|| reason(1000, "bye"));
-    tracing::info!(close.code = u16::from(why.code), "socket closed");
+    let code = u16::from(why.code);
+    tracing::info!(close.code = code, "socket closed");
+    metrics::gauge!("gateway_sockets_open").decrement(1.0);
+    // The codes are the gateway's own few (and RFC 6455's): a bounded label.
+    metrics::counter!("gateway_socket_closes_total", "code" => code.to_string()).increment(1);
     // What the socket was already told goes out before the close (the refusals before a
     // cut-off for too many frames, say), within one send timeout in all; not to a peer that
     // stopped reading, which is why a kicked socket ends.
@@ -347,7 +354,10 @@ async fn write(
 ) -> Option<CloseReason> {
     let written = async {
         match out {
-            Out::Text(text) => session.text(text).await,
+            Out::Text(text) => {
+                metrics::counter!("gateway_frames_sent_total").increment(1);
+                session.text(text).await
+            }
             Out::Ping => session.ping(b"").await,
             Out::Pong(p) => session.pong(p).await,
         }

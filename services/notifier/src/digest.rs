@@ -36,12 +36,13 @@ pub async fn run(state: Arc<AppState>, cancel: CancellationToken) {
         loop {
             match send_one(&state).await {
                 Ok(Some(outcome)) => {
-                    let counter = match outcome {
-                        Outcome::Sent => &state.counters.sent,
-                        Outcome::Dropped => &state.counters.dropped,
-                        Outcome::Postponed => &state.counters.postponed,
+                    let (counter, label) = match outcome {
+                        Outcome::Sent => (&state.counters.sent, "sent"),
+                        Outcome::Dropped => (&state.counters.dropped, "skipped"),
+                        Outcome::Postponed => (&state.counters.postponed, "postponed"),
                     };
                     counter.fetch_add(1, Ordering::Relaxed);
+                    metrics::counter!("notifier_digests_total", "outcome" => label).increment(1);
                     if cancel.is_cancelled() {
                         break;
                     }
@@ -108,6 +109,7 @@ async fn deliver(
             return Ok(Outcome::Sent);
         }
         Err(SendError::RetryAfter(after)) => {
+            metrics::counter!("notifier_telegram_rate_limited_total").increment(1);
             tracing::warn!(
                 retry_after_ms = after.as_millis() as u64,
                 "telegram asked to wait"

@@ -85,6 +85,18 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         tracing::info!("no TELEGRAM_BOT_TOKEN: notifications will be logged, not sent");
     }
     let life = Lifecycle::new(config.common.shutdown_timeout_secs);
+    metrics::describe_counter!(
+        "notifier_digests_total",
+        "Due digests handled, by outcome (sent; skipped: read, online, muted or unlinked; postponed: Telegram asked to wait or failed)"
+    );
+    metrics::describe_counter!(
+        "notifier_telegram_rate_limited_total",
+        "Telegram answers of 429 (retry after)"
+    );
+    chat_http::metrics::start_at_zero(&["notifier_telegram_rate_limited_total"]);
+    for outcome in ["sent", "skipped", "postponed"] {
+        metrics::counter!("notifier_digests_total", "outcome" => outcome).increment(0);
+    }
     let bind = config.bind.clone();
     let auth = auth_client::AuthClient::new(&config.auth_url, config.common.service_token.clone())?;
     let state = Arc::new(AppState {

@@ -64,6 +64,10 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         relay_wake.clone(),
         life.cancel.clone(),
     ));
+    life.tasks.spawn(chat_bus::relay::watch_backlog(
+        pool.clone(),
+        life.cancel.clone(),
+    ));
     life.tasks.spawn(events::prune_forever(
         pool.clone(),
         config.sync_retention_secs,

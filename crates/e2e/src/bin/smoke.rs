@@ -34,6 +34,30 @@ async fn main() {
         passed: 0,
         failed: 0,
     };
+    // Each service's own port (`name=url,...`), for the metrics checks.
+    let services: Vec<(String, String)> = std::env::var("CHAT_METRICS")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, url)| (name.to_owned(), url.trim_end_matches('/').to_owned()))
+        .collect();
+    let metrics_before = scrape_all(&services).await;
+    for (name, scraped) in &metrics_before {
+        match scraped {
+            Ok(scraped) => {
+                let missing: Vec<&str> = families_of(name)
+                    .into_iter()
+                    .filter(|f| !scraped.contains_key(*f))
+                    .collect();
+                c.check(
+                    &format!("{name} serves its metric families at /metrics"),
+                    missing.is_empty(),
+                    format!("missing {missing:?}"),
+                );
+            }
+            Err(e) => c.check(&format!("{name} serves /metrics"), false, e),
+        }
+    }
     let run = uuid::Uuid::new_v4().simple().to_string();
     let (alice_name, bob_name) = (format!("alice_{}", &run[..8]), format!("bob_{}", &run[..8]));
 
@@ -155,12 +179,14 @@ async fn main() {
             ),
         );
     }
-    let metrics = http.get("/readyz", None).await;
-    c.check(
-        "health and metrics are not public",
-        metrics.status == 404,
-        metrics.status,
-    );
+    for path in ["/readyz", "/metrics"] {
+        let reply = http.get(path, None).await;
+        c.check(
+            &format!("{path} is not public"),
+            reply.status == 404,
+            reply.status,
+        );
+    }
 
     let register = |name: String| {
         let http = http.clone();
@@ -339,7 +365,117 @@ async fn main() {
         offline["last_seen_at"].is_string(),
         &offline,
     );
+    if !services.is_empty() {
+        metrics_moved(&mut c, &services, &metrics_before).await;
+    }
     finish(&c);
+}
+
+type Scraped = Vec<(String, Result<chat_e2e::scrape::Scrape, String>)>;
+
+async fn scrape_all(services: &[(String, String)]) -> Scraped {
+    let client = reqwest::Client::new();
+    let mut all = Vec::new();
+    for (name, url) in services {
+        all.push((name.clone(), chat_e2e::scrape::scrape(&client, url).await));
+    }
+    all
+}
+
+/// The families a service shows from its start (a histogram by its `_count`).
+fn families_of(service: &str) -> Vec<&'static str> {
+    let mut families = vec![
+        "http_requests_total",
+        "http_request_duration_seconds_count",
+        "db_pool_connections",
+        "db_pool_max_connections",
+        "db_pool_waiting_requests",
+        "db_pool_wait_seconds_count",
+        "db_pool_timeouts_total",
+        "broker_reconnects_total",
+        "events_redelivered_total",
+        "events_dead_lettered_total",
+    ];
+    families.extend(match service {
+        "auth" => vec!["auth_logins_total"],
+        "rooms" => vec![
+            "outbox_published_events_total",
+            "outbox_backlog_events",
+            "outbox_oldest_age_seconds",
+        ],
+        "notifier" => vec![
+            "notifier_digests_total",
+            "notifier_telegram_rate_limited_total",
+        ],
+        gateway if gateway.starts_with("gateway") => vec![
+            "gateway_sockets_open",
+            "gateway_socket_connects_total",
+            "gateway_frames_received_total",
+            "gateway_frames_sent_total",
+            "gateway_deliveries_total",
+            "gateway_slow_socket_kicks_total",
+        ],
+        _ => vec![],
+    });
+    families
+}
+
+/// What the smoke's traffic must have moved, per service: (service, metric). `gateways` sums
+/// every gateway (nginx picks which one a socket reaches).
+const MOVED: &[(&str, &str)] = &[
+    ("auth", "http_requests_total"),
+    ("auth", "auth_logins_total"),
+    ("auth", "http_request_duration_seconds_count"),
+    ("rooms", "http_requests_total"),
+    ("rooms", "outbox_published_events_total"),
+    ("rooms", "outbox_publish_duration_seconds_count"),
+    ("rooms", "db_pool_wait_seconds_count"),
+    ("notifier", "events_consumed_total"),
+    ("notifier", "events_consumer_lag_seconds_count"),
+    ("gateways", "gateway_socket_connects_total"),
+    ("gateways", "gateway_frames_received_total"),
+    ("gateways", "gateway_frames_sent_total"),
+    ("gateways", "gateway_deliveries_total"),
+    ("gateways", "gateway_socket_queue_frames_count"),
+    ("gateways", "events_consumed_total"),
+    ("gateways", "events_consumer_lag_seconds_count"),
+];
+
+fn value_of(scraped: &Scraped, service: &str, metric: &str) -> f64 {
+    scraped
+        .iter()
+        .filter(|(name, _)| {
+            name == service || (service == "gateways" && name.starts_with("gateway"))
+        })
+        .filter_map(|(_, s)| s.as_ref().ok())
+        .filter_map(|s| s.get(metric))
+        .sum()
+}
+
+/// Checks that the smoke's own traffic moved the metrics it must have (the notifier consumes
+/// on its own time: waits for it up to [`WAIT`]).
+async fn metrics_moved(c: &mut Checks, services: &[(String, String)], before: &Scraped) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut still: Vec<String>;
+    loop {
+        let after = scrape_all(services).await;
+        still = MOVED
+            .iter()
+            .filter(|(service, metric)| {
+                value_of(&after, service, metric) <= value_of(before, service, metric)
+            })
+            .map(|(service, metric)| format!("{service} {metric}"))
+            .collect();
+        if still.is_empty() || tokio::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    c.check(
+        "the smoke's traffic moves the services' metrics",
+        still.is_empty(),
+        format!("did not move: {still:?}"),
+    );
 }
 
 #[expect(
