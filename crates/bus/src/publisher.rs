@@ -23,6 +23,8 @@ pub struct Outgoing {
     pub routing_key: String,
     pub message_id: String,
     pub request_id: Option<String>,
+    /// The W3C `traceparent` of the hop that caused it, sent as the `traceparent` header.
+    pub traceparent: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -170,6 +172,12 @@ impl Publisher {
             crate::PUBLISHED_AT_HEADER.into(),
             AMQPValue::LongLongInt(crate::now_ms()),
         );
+        if let Some(tp) = &msg.traceparent {
+            headers.insert(
+                chat_domain::trace::HEADER.into(),
+                AMQPValue::LongString(tp.as_str().into()),
+            );
+        }
         if let Some(rid) = &msg.request_id {
             headers.insert(
                 "x-request-id".into(),

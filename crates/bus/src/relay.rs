@@ -49,6 +49,11 @@ async fn relay_batch(pool: &Pool, publisher: &Publisher) -> Result<usize, RelayE
                     .get("request_id")
                     .and_then(|v| v.as_str())
                     .map(str::to_owned),
+                traceparent: row
+                    .payload
+                    .get("traceparent")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned),
                 body: row.payload.to_string().into_bytes(),
             })
             .collect();
@@ -57,6 +62,9 @@ async fn relay_batch(pool: &Pool, publisher: &Publisher) -> Result<usize, RelayE
         metrics::histogram!("outbox_publish_duration_seconds")
             .record(started.elapsed().as_secs_f64());
         metrics::counter!("outbox_published_events_total").increment(batch.len() as u64);
+        for out in &batch {
+            log_if_sampled(out);
+        }
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         // The mark needs no flush of its own: if it is lost in a crash, the rows are published
         // again and every consumer drops the copy by its event id. The change the event
@@ -66,6 +74,27 @@ async fn relay_batch(pool: &Pool, publisher: &Publisher) -> Result<usize, RelayE
         Ok(rows.len())
     })
     .await
+}
+
+/// Logs a published event at info when its trace is sampled (the others are not logged one
+/// by one).
+fn log_if_sampled(out: &Outgoing) {
+    let Some(trace) = out
+        .traceparent
+        .as_deref()
+        .and_then(chat_domain::trace::TraceParent::parse)
+    else {
+        return;
+    };
+    if trace.sampled {
+        tracing::info!(
+            request.id = out.request_id.as_deref().unwrap_or_default(),
+            trace.id = %trace.trace_id,
+            event.id = %out.message_id,
+            routing_key = %out.routing_key,
+            "event published"
+        );
+    }
 }
 
 /// Runs until cancelled: drains the outbox whenever `wake` fires, and at least every second.

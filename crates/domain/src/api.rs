@@ -37,6 +37,10 @@ pub struct BatchedSend {
     pub reply_to: Option<Uuid>,
     /// The socket's request id, carried into the message's event and logs.
     pub request_id: Option<String>,
+    /// This send's W3C `traceparent` (a hop of the socket's trace), carried into the
+    /// message's event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
 }
 
 impl BatchedSend {
@@ -46,7 +50,8 @@ impl BatchedSend {
     pub fn encoded_len_bound(&self) -> usize {
         let strings = self.client_msg_id.len()
             + self.body.len()
-            + self.request_id.as_ref().map_or(0, String::len);
+            + self.request_id.as_ref().map_or(0, String::len)
+            + self.traceparent.as_ref().map_or(0, String::len);
         256 + 6 * strings
     }
 }
@@ -123,6 +128,7 @@ mod tests {
                 client_msg_id: worst.chars().take(64).collect(),
                 body,
                 reply_to: Some(Uuid::new_v4()),
+                traceparent: request_id.clone(),
                 request_id,
             };
             let encoded = serde_json::to_vec(&send).unwrap().len();

@@ -13,6 +13,10 @@ pub struct Event {
     pub id: Uuid,
     pub occurred_at: DateTime<Utc>,
     pub request_id: Option<String>,
+    /// The W3C `traceparent` of the hop that caused it (Trace Context, version 00). Absent in
+    /// events written before it was carried, and in those nothing traced caused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
     pub payload: EventPayload,
 }
 
@@ -188,8 +192,22 @@ impl Event {
             id: Uuid::now_v7(),
             occurred_at: Utc::now(),
             request_id,
+            traceparent: None,
             payload,
         }
+    }
+
+    /// The same event, carrying the trace context of the hop that caused it.
+    pub fn traced(mut self, traceparent: String) -> Self {
+        self.traceparent = Some(traceparent);
+        self
+    }
+
+    /// Its trace context, if it carries a valid one.
+    pub fn trace(&self) -> Option<crate::trace::TraceParent> {
+        self.traceparent
+            .as_deref()
+            .and_then(crate::trace::TraceParent::parse)
     }
 }
 

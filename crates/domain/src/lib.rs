@@ -4,6 +4,7 @@ pub mod api;
 pub mod entities;
 pub mod events;
 pub mod paging;
+pub mod trace;
 pub mod values;
 pub mod ws;
 

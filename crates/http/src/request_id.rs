@@ -1,24 +1,48 @@
-//! Every request gets an id (the caller's `X-Request-Id` if it is sane, else a new one) that
-//! is logged on its span, returned in the response, and carried on the events it causes.
+//! Every request gets an id (the caller's `X-Request-Id` if it is sane, else a new one) and a
+//! W3C trace context (a hop of the caller's `traceparent` if it sent a valid one, else a new
+//! trace), both logged on its span, returned in the response and carried on the events it
+//! causes. A sampled trace has its request logged at info even where requests are otherwise
+//! logged at debug (the gateway's calls for its users).
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest};
+use chat_domain::trace::{self, TraceParent};
 use std::future::{Ready, ready};
 use std::time::Instant;
 use tracing::Instrument;
 
 pub const HEADER: &str = "x-request-id";
 
+/// A request's id and its hop of a trace.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestId(pub String);
+pub struct RequestId(pub String, pub TraceParent);
 
 impl RequestId {
-    /// A request id a caller gave, if it is sane (short, URL- and log-safe characters only).
+    /// A request id a caller gave, if it is sane (short, URL- and log-safe characters only),
+    /// in a new trace.
     pub fn parse(raw: &str) -> Option<Self> {
-        sane(raw).then(|| Self(raw.to_owned()))
+        sane(raw).then(|| Self(raw.to_owned(), TraceParent::new_root()))
+    }
+
+    /// The same id in the trace `traceparent` names (a hop of it), if that is valid.
+    pub fn in_trace(self, traceparent: Option<&str>) -> Self {
+        match traceparent.and_then(TraceParent::parse) {
+            Some(parent) => Self(self.0, parent.child()),
+            None => self,
+        }
+    }
+
+    /// A new id, in a new trace.
+    pub fn new_root() -> Self {
+        Self(uuid::Uuid::new_v4().to_string(), TraceParent::new_root())
+    }
+
+    /// This hop's `traceparent`.
+    pub fn traceparent(&self) -> String {
+        self.1.header()
     }
 }
 
@@ -41,13 +65,22 @@ pub async fn middleware(
         .filter(|v| sane(v))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    req.extensions_mut().insert(RequestId(id.clone()));
+    let trace = req
+        .headers()
+        .get(trace::HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(TraceParent::parse)
+        .map_or_else(TraceParent::new_root, |parent| parent.child());
+    let sampled = trace.sampled;
+    let traceparent = trace.header();
     let span = tracing::info_span!(
         "request",
         request.id = %id,
+        trace.id = %trace.trace_id,
         http.method = %req.method(),
         http.path = %req.path(),
     );
+    req.extensions_mut().insert(RequestId(id.clone(), trace));
     // Probes hit every few seconds; logging each would drown the real traffic. So would the
     // gateways' calls made for their users (every message sent over a socket): those are logged
     // at debug when they succeed, the gateway logs its sockets and failures stay at info.
@@ -62,6 +95,10 @@ pub async fn middleware(
         res.headers_mut()
             .insert(HeaderName::from_static(HEADER), value);
     }
+    if let Ok(value) = HeaderValue::from_str(&traceparent) {
+        res.headers_mut()
+            .insert(HeaderName::from_static(trace::HEADER), value);
+    }
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
     crate::metrics::http_request(
@@ -72,7 +109,7 @@ pub async fn middleware(
     );
     let duration_ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| {
-        if probe || (for_user && status < 400) {
+        if probe || (for_user && status < 400 && !sampled) {
             tracing::debug!(http.status = status, duration_ms, "request done");
         } else {
             tracing::info!(http.status = status, duration_ms, "request done");
@@ -90,7 +127,7 @@ impl FromRequest for RequestId {
             .extensions()
             .get::<RequestId>()
             .cloned()
-            .unwrap_or_else(|| RequestId(uuid::Uuid::new_v4().to_string()));
+            .unwrap_or_else(RequestId::new_root);
         ready(Ok(id))
     }
 }

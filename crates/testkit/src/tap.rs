@@ -72,11 +72,17 @@ impl EventTap {
 
     /// The next event, or `None` if none arrives within `timeout`.
     pub async fn next(&mut self, timeout: Duration) -> Option<Value> {
+        let taken = self.next_taken(timeout).await?;
+        Some(serde_json::from_slice(&taken.body).expect("event is JSON"))
+    }
+
+    /// The next message with its headers, or `None` if none arrives within `timeout`.
+    pub async fn next_taken(&mut self, timeout: Duration) -> Option<Taken> {
         let delivery = tokio::time::timeout(timeout, self.consumer.next())
             .await
             .ok()??
             .ok()?;
-        Some(serde_json::from_slice(&delivery.data).expect("event is JSON"))
+        Some(Taken::from(delivery))
     }
 }
 
@@ -128,30 +134,35 @@ pub async fn take_from(queue: &str, timeout: Duration) -> Option<Taken> {
             .flatten()
     })
     .await?;
-    let delivery = message.delivery;
-    let headers = delivery
-        .properties
-        .headers()
-        .as_ref()
-        .map(|h| {
-            h.inner()
-                .iter()
-                .map(|(k, v)| {
-                    let text = match v {
-                        AMQPValue::LongString(s) => s.to_string(),
-                        AMQPValue::ShortString(s) => s.to_string(),
-                        AMQPValue::LongUInt(n) => n.to_string(),
-                        AMQPValue::LongInt(n) => n.to_string(),
-                        AMQPValue::LongLongInt(n) => n.to_string(),
-                        other => format!("{other:?}"),
-                    };
-                    (k.to_string(), text)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    Some(Taken {
-        body: delivery.data,
-        headers,
-    })
+    Some(Taken::from(message.delivery))
+}
+
+impl From<lapin::message::Delivery> for Taken {
+    fn from(delivery: lapin::message::Delivery) -> Self {
+        let headers = delivery
+            .properties
+            .headers()
+            .as_ref()
+            .map(|h| {
+                h.inner()
+                    .iter()
+                    .map(|(k, v)| {
+                        let text = match v {
+                            AMQPValue::LongString(s) => s.to_string(),
+                            AMQPValue::ShortString(s) => s.to_string(),
+                            AMQPValue::LongUInt(n) => n.to_string(),
+                            AMQPValue::LongInt(n) => n.to_string(),
+                            AMQPValue::LongLongInt(n) => n.to_string(),
+                            other => format!("{other:?}"),
+                        };
+                        (k.to_string(), text)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            body: delivery.data,
+            headers,
+        }
+    }
 }

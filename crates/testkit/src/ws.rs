@@ -27,7 +27,21 @@ impl WsClient {
         token: Option<&str>,
         origin: Option<&str>,
     ) -> Result<Self, u16> {
-        let req = request(url, token, origin);
+        Self::connect_with(url, token, origin, &[]).await
+    }
+
+    /// [`WsClient::connect`] with more headers on the upgrade request (a `traceparent`, say).
+    pub async fn connect_with(
+        url: &str,
+        token: Option<&str>,
+        origin: Option<&str>,
+        headers: &[(&'static str, &str)],
+    ) -> Result<Self, u16> {
+        let mut req = request(url, token, origin);
+        for (name, value) in headers {
+            req.headers_mut()
+                .insert(*name, HeaderValue::from_str(value).expect("header"));
+        }
         match tokio::time::timeout(
             Duration::from_secs(10),
             tokio_tungstenite::connect_async(req),

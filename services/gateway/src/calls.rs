@@ -8,9 +8,11 @@ use crate::error::FrameError;
 use crate::frames::push;
 use chat_domain::api::BatchedSend;
 use chat_domain::ws::ServerFrame;
+use chat_http::RequestId;
 use chat_http::client::CallError;
 use std::sync::Arc;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 use uuid::Uuid;
 
 /// Calls one socket may have waiting before it gets `busy` errors.
@@ -42,17 +44,18 @@ impl Call {
 /// One socket's queue of calls, started on its first call.
 pub struct Calls {
     user_id: Uuid,
-    request_id: String,
+    /// The socket's request id and trace: each send is a hop of that trace.
+    request_id: RequestId,
     tx: mpsc::Sender<Arc<str>>,
     queue: Option<mpsc::Sender<Call>>,
 }
 
 impl Calls {
     /// Calls for `user_id` (and only them), answered on `tx`.
-    pub fn new(user_id: Uuid, request_id: &str, tx: mpsc::Sender<Arc<str>>) -> Self {
+    pub fn new(user_id: Uuid, request_id: &RequestId, tx: mpsc::Sender<Arc<str>>) -> Self {
         Self {
             user_id,
-            request_id: request_id.to_owned(),
+            request_id: request_id.clone(),
             tx,
             queue: None,
         }
@@ -62,13 +65,17 @@ impl Calls {
     pub fn queue(&mut self, state: &Arc<AppState>, call: Call) {
         let queue = self.queue.get_or_insert_with(|| {
             let (queue, calls) = mpsc::channel(MAX_PENDING_CALLS);
-            actix_web::rt::spawn(run(
-                state.clone(),
-                self.tx.clone(),
-                self.user_id,
-                self.request_id.clone(),
-                calls,
-            ));
+            // With the socket's span: its calls log with its request id and trace.
+            actix_web::rt::spawn(
+                run(
+                    state.clone(),
+                    self.tx.clone(),
+                    self.user_id,
+                    self.request_id.clone(),
+                    calls,
+                )
+                .in_current_span(),
+            );
             queue
         });
         if let Err(mpsc::error::TrySendError::Full(call)) = queue.try_send(call) {
@@ -82,9 +89,10 @@ async fn run(
     state: Arc<AppState>,
     tx: mpsc::Sender<Arc<str>>,
     user: Uuid,
-    request_id: String,
+    request_id: RequestId,
     mut calls: mpsc::Receiver<Call>,
 ) {
+    let sampled = request_id.1.sampled;
     while let Some(call) = calls.recv().await {
         let answer = match call {
             Call::Send {
@@ -101,21 +109,27 @@ async fn run(
                         client_msg_id: client_msg_id.clone(),
                         body,
                         reply_to,
-                        request_id: Some(request_id.clone()),
+                        request_id: Some(request_id.0.clone()),
+                        traceparent: Some(request_id.1.child().header()),
                     },
                 )
                 .await
                 {
-                    Ok(message) => ServerFrame::Ack {
-                        client_msg_id,
-                        message,
-                    },
+                    Ok(message) => {
+                        if sampled {
+                            tracing::info!(room.id = %message.room_id, message.id = %message.id, message.seq = message.seq, "message acknowledged");
+                        }
+                        ServerFrame::Ack {
+                            client_msg_id,
+                            message,
+                        }
+                    }
                     Err(e) => FrameError::from(e).frame(Some(client_msg_id)),
                 },
             ),
             Call::Read { room_id, seq } => state
                 .rooms
-                .read(user, &request_id, room_id, seq)
+                .read(user, &request_id.0, room_id, seq)
                 .await
                 .err()
                 .map(|e| {

@@ -8,12 +8,25 @@ use chat_domain::events::{
     Event, EventPayload, PRESENCE_CHANGED, PresenceChanged, SESSION_REVOKED, USER_RENAMED,
     UserRenamed,
 };
+use chat_domain::trace::TraceParent;
 use chat_domain::ws::ServerFrame;
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// What a delivery logs of the event it delivers.
+struct Origin {
+    id: Uuid,
+    request_id: Option<String>,
+    trace: Option<TraceParent>,
+}
+
 /// Turns one event into frames for the local sockets.
 pub fn dispatch(hub: &Hub, event: Event) {
+    let origin = Origin {
+        id: event.id,
+        request_id: event.request_id.clone(),
+        trace: event.trace(),
+    };
     let (room_id, frame, skip) = match event.payload {
         EventPayload::MessageCreated { room_id, message } => (
             room_id,
@@ -114,7 +127,7 @@ pub fn dispatch(hub: &Hub, event: Event) {
         ),
         EventPayload::RoomDeleted { room_id, .. } => {
             let frame = ServerFrame::RoomDeleted { room_id };
-            deliver(hub, &event.id, room_id, &frame, None);
+            deliver(hub, &origin, room_id, &frame, None);
             hub.leave_users(None, room_id);
             return;
         }
@@ -147,7 +160,7 @@ pub fn dispatch(hub: &Hub, event: Event) {
                 user_id,
                 by,
             };
-            deliver(hub, &event.id, room_id, &frame, None);
+            deliver(hub, &origin, room_id, &frame, None);
             hub.leave_users(Some(&[user_id]), room_id);
             return;
         }
@@ -166,7 +179,7 @@ pub fn dispatch(hub: &Hub, event: Event) {
             None,
         ),
     };
-    deliver(hub, &event.id, room_id, &frame, skip);
+    deliver(hub, &origin, room_id, &frame, skip);
 }
 
 /// A frame as the text sent to sockets. A frame that cannot be encoded is an error, logged
@@ -188,10 +201,18 @@ fn body_of(what: &'static str, value: &impl serde::Serialize) -> Option<Vec<u8>>
         .ok()
 }
 
-fn deliver(hub: &Hub, event_id: &Uuid, room_id: Uuid, frame: &ServerFrame, skip: Option<Uuid>) {
+/// Offers an event's frame to the room's local sockets, and logs it with the event's request
+/// id and trace: at info when the trace is sampled, else at debug.
+fn deliver(hub: &Hub, origin: &Origin, room_id: Uuid, frame: &ServerFrame, skip: Option<Uuid>) {
     let Some(text) = encode(frame) else { return };
     let delivered = hub.deliver(room_id, &text, skip);
-    tracing::debug!(event.id = %event_id, room.id = %room_id, delivered, "event delivered");
+    let request_id = origin.request_id.as_deref().unwrap_or_default();
+    let trace_id = origin.trace.as_ref().map_or("", |t| t.trace_id.as_str());
+    if origin.trace.as_ref().is_some_and(|t| t.sampled) {
+        tracing::info!(event.id = %origin.id, request.id = request_id, trace.id = trace_id, room.id = %room_id, delivered, "event delivered");
+    } else {
+        tracing::debug!(event.id = %origin.id, request.id = request_id, trace.id = trace_id, room.id = %room_id, delivered, "event delivered");
+    }
 }
 
 /// A `session.revoked` event: its sessions' tokens are refused from now on and their sockets
@@ -281,6 +302,7 @@ async fn publish_ephemeral(state: &AppState, routing_key: &str, id: Uuid, body: 
         routing_key: routing_key.to_owned(),
         message_id: id.to_string(),
         request_id: None,
+        traceparent: None,
         body,
     };
     if let Err(e) = state.publisher.publish_unconfirmed(&[out]).await {

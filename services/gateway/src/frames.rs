@@ -9,6 +9,7 @@ use crate::error::FrameError;
 use crate::events::encode;
 use crate::limits::{FrameBudget, Verdict};
 use chat_domain::ws::{ClientFrame, ServerFrame};
+use chat_http::RequestId;
 use chat_http::auth::Claims;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -37,7 +38,7 @@ impl Conn {
     pub fn new(
         state: &AppState,
         claims: &Claims,
-        request_id: &str,
+        request_id: &RequestId,
         tx: mpsc::Sender<Arc<str>>,
     ) -> Self {
         let user_id = claims.sub;

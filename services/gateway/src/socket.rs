@@ -104,7 +104,7 @@ pub async fn upgrade(
         .max_continuation_size(state.config.max_frame_bytes);
     let state = state.into_inner();
     actix_web::rt::spawn(async move {
-        run(state, session, stream, pre_auth, request_id.0, held).await;
+        run(state, session, stream, pre_auth, request_id, held).await;
     });
     Ok(response)
 }
@@ -142,7 +142,7 @@ async fn run(
     mut session: Session,
     mut stream: AggregatedMessageStream,
     pre_auth: Option<(Claims, String)>,
-    request_id: String,
+    request_id: RequestId,
     mut held: Vec<Held>,
 ) {
     let authenticated_late = pre_auth.is_none();
@@ -175,7 +175,7 @@ async fn run(
     let conn = Conn::new(&state, &claims, &request_id, tx);
     // The span goes with the socket's future (an entered guard held across awaits would
     // leak into whatever else runs on the thread, and log lines would carry every socket's).
-    let span = tracing::info_span!("socket", conn.id = %conn.id, user.id = %conn.user_id, request.id = %request_id);
+    let span = tracing::info_span!("socket", conn.id = %conn.id, user.id = %conn.user_id, request.id = %request_id.0, trace.id = %request_id.1.trace_id);
     serve(state, session, stream, conn, rx, kick)
         .instrument(span)
         .await;

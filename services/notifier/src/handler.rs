@@ -20,15 +20,30 @@ pub async fn handle(state: &AppState, delivery: Delivery) -> Handled {
         Ok(e) => e,
         Err(e) => return Handled::DeadLetter(format!("unreadable event: {e}")),
     };
+    let trace = event.trace();
     let EventPayload::MessageCreated { room_id, message } = event.payload else {
         return Handled::Ack;
     };
     // The span goes with the future: an entered guard held across awaits would leak into
     // whatever else runs on the thread.
-    let span = tracing::info_span!("event", event.id = %event.id, request.id = ?event.request_id, room.id = %room_id);
-    handle_message(state, event.id, message)
-        .instrument(span)
-        .await
+    let span = tracing::info_span!(
+        "event",
+        event.id = %event.id,
+        request.id = event.request_id.as_deref().unwrap_or_default(),
+        trace.id = trace.as_ref().map_or("", |t| t.trace_id.as_str()),
+        room.id = %room_id
+    );
+    let sampled = trace.is_some_and(|t| t.sampled);
+    async {
+        let handled = handle_message(state, event.id, message).await;
+        // One line per message would flood the log under load: only sampled traces get it.
+        if sampled {
+            tracing::info!(outcome = ?handled, "event handled");
+        }
+        handled
+    }
+    .instrument(span)
+    .await
 }
 
 async fn handle_message(state: &AppState, event_id: uuid::Uuid, message: Message) -> Handled {

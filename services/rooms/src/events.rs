@@ -15,7 +15,8 @@ pub async fn emit(
     request_id: &RequestId,
     payload: EventPayload,
 ) -> Result<(), DbError> {
-    outbox::push(conn, &Event::new(payload, Some(request_id.0.clone()))).await
+    let event = Event::new(payload, Some(request_id.0.clone())).traced(request_id.traceparent());
+    outbox::push(conn, &event).await
 }
 
 /// Inserts a room with its members and records `room_created`, unless a room with the same

@@ -97,12 +97,13 @@ pub async fn send_many(store: &Store, sends: &[Outgoing]) -> Result<Vec<Result<(
     let mut results = Vec::with_capacity(sends.len());
     match stored {
         Ok(seqs) => {
-            for ((mut message, _), (seq, s)) in
+            for ((mut message, event), (seq, s)) in
                 prepared.into_iter().zip(seqs.into_iter().zip(sends))
             {
                 results.push(match seq {
                     Some(seq) => {
                         message.seq = seq;
+                        log_stored(&message, &event);
                         Ok((message, true))
                     }
                     None => {
@@ -152,8 +153,22 @@ fn prepare(s: &Outgoing, created_at: chrono::DateTime<chrono::Utc>) -> (Message,
             message: message.clone(),
         },
         Some(s.request_id.0.clone()),
-    );
+    )
+    .traced(s.request_id.traceparent());
     (message, event)
+}
+
+/// Logs a stored message with its request id and trace: at info when its trace is sampled,
+/// else at debug (one line per message would flood the log under load).
+fn log_stored(message: &Message, event: &Event) {
+    let request_id = event.request_id.as_deref().unwrap_or_default();
+    let trace = event.trace();
+    let trace_id = trace.as_ref().map_or("", |t| t.trace_id.as_str());
+    if trace.as_ref().is_some_and(|t| t.sampled) {
+        tracing::info!(request.id = request_id, trace.id = trace_id, event.id = %event.id, room.id = %message.room_id, message.seq = message.seq, user.id = %message.sender_id, "message stored");
+    } else {
+        tracing::debug!(request.id = request_id, trace.id = trace_id, event.id = %event.id, room.id = %message.room_id, message.seq = message.seq, user.id = %message.sender_id, "message stored");
+    }
 }
 
 fn to_send<'a>(message: &'a Message, event: &'a Event) -> Result<messages::Send<'a>> {
@@ -177,7 +192,7 @@ async fn store_one(
     match stored {
         Ok(Some(seq)) => {
             message.seq = seq;
-            tracing::debug!(room.id = %message.room_id, message.seq = seq, user.id = %message.sender_id, "message stored");
+            log_stored(&message, event);
             Ok((message, true))
         }
         Ok(None) => {

@@ -368,7 +368,172 @@ async fn main() {
     if !services.is_empty() {
         metrics_moved(&mut c, &services, &metrics_before).await;
     }
+    if let Ok(logs) = std::env::var("CHAT_LOG_DIR") {
+        let sent = Traced {
+            http: &http,
+            ws_url: &ws_url,
+            origin: &base,
+            token: alice_token,
+            room_id,
+            run: &run,
+        };
+        traces_followed(&mut c, &sent, std::path::Path::new(&logs)).await;
+    }
     finish(&c);
+}
+
+/// Where the traced messages go.
+struct Traced<'a> {
+    http: &'a Http,
+    ws_url: &'a str,
+    origin: &'a str,
+    token: &'a str,
+    room_id: &'a str,
+    run: &'a str,
+}
+
+/// A sampled `traceparent` of a new trace: its header and its trace id.
+fn sampled_trace() -> (String, String) {
+    let trace_id = uuid::Uuid::new_v4().simple().to_string();
+    let span_id = &uuid::Uuid::new_v4().simple().to_string()[..16];
+    (format!("00-{trace_id}-{span_id}-01"), trace_id)
+}
+
+/// A field of a JSON log line, on the event itself or on its span.
+fn field<'v>(line: &'v serde_json::Value, key: &str) -> Option<&'v str> {
+    line.get(key)
+        .or_else(|| line.get("span").and_then(|s| s.get(key)))
+        .and_then(|v| v.as_str())
+}
+
+/// The messages of a service's JSON log lines that carry `value` in `key`.
+fn lines_with(logs: &std::path::Path, service: &str, key: &str, value: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(logs.join(format!("{service}.log"))).unwrap_or_default();
+    text.lines()
+        .filter(|l| l.contains(value))
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| field(l, key) == Some(value))
+        .filter_map(|l| l["message"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// One message sent over a socket opened with a sampled `traceparent`, and one sent over REST
+/// with its own `X-Request-Id` and sampled `traceparent`: each is followed through the
+/// services' JSON logs (rooms stores and publishes it, every gateway delivers it, the
+/// notifier handles it), by trace id for the first and by request id (with the trace id on
+/// the same lines) for the second.
+async fn traces_followed(c: &mut Checks, sent: &Traced<'_>, logs: &std::path::Path) {
+    let (ws_parent, ws_trace) = sampled_trace();
+    let (rest_parent, rest_trace) = sampled_trace();
+    let request_id = format!("smoke-trace-{}", sent.run);
+    let mut socket = WsClient::connect_with(
+        sent.ws_url,
+        Some(sent.token),
+        Some(sent.origin),
+        &[("traceparent", &ws_parent)],
+    )
+    .await
+    .expect("a traced socket");
+    socket.expect("hello", WAIT, |_| true).await;
+    socket
+        .send_json(&json!({"type": "send", "room_id": sent.room_id, "client_msg_id": format!("traced-{}", sent.run), "body": "traced over the socket"}))
+        .await;
+    let ack = socket.expect("ack", WAIT, |_| true).await;
+    c.check(
+        "the traced socket's send is acknowledged",
+        ack["message"]["seq"].is_i64(),
+        &ack,
+    );
+    let reply = sent
+        .http
+        .send(
+            sent.http
+                .client
+                .post(sent.http.url(&format!("/api/rooms/{}/messages", sent.room_id)))
+                .bearer_auth(sent.token)
+                .header("X-Request-Id", &request_id)
+                .header("traceparent", &rest_parent)
+                .json(&json!({"client_msg_id": format!("traced-rest-{}", sent.run), "body": "traced over REST"})),
+        )
+        .await;
+    let answered = reply
+        .header("traceparent")
+        .and_then(chat_domain::trace::TraceParent::parse);
+    c.check(
+        "a REST answer carries its hop of the caller's trace",
+        reply.status == 201
+            && answered.as_ref().is_some_and(|t| {
+                t.trace_id == rest_trace && !rest_parent.contains(&t.span_id) && t.sampled
+            }),
+        format!("{} {:?}", reply.status, reply.header("traceparent")),
+    );
+    // Where each must show, by the line's message.
+    let mut expected: Vec<(String, &str)> = vec![
+        ("rooms".to_owned(), "message stored"),
+        ("rooms".to_owned(), "event published"),
+        ("notifier".to_owned(), "event handled"),
+    ];
+    for gateway in log_names(logs, "gateway-") {
+        expected.push((gateway, "event delivered"));
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let (mut ws_missing, mut rest_missing);
+    loop {
+        ws_missing = Vec::new();
+        rest_missing = Vec::new();
+        for (service, message) in &expected {
+            if !lines_with(logs, service, "trace.id", &ws_trace)
+                .iter()
+                .any(|m| m == message)
+            {
+                ws_missing.push(format!("{service}: {message}"));
+            }
+            // By request id, and the same lines carry the trace.
+            let by_request = lines_with(logs, service, "request.id", &request_id);
+            let by_trace = lines_with(logs, service, "trace.id", &rest_trace);
+            if !by_request.iter().any(|m| m == message) || !by_trace.iter().any(|m| m == message) {
+                rest_missing.push(format!("{service}: {message}"));
+            }
+        }
+        let socket_side = log_names(logs, "gateway-").iter().any(|g| {
+            lines_with(logs, g, "trace.id", &ws_trace)
+                .iter()
+                .any(|m| m == "message acknowledged")
+        });
+        if !socket_side {
+            ws_missing.push("a gateway: message acknowledged".to_owned());
+        }
+        if (ws_missing.is_empty() && rest_missing.is_empty())
+            || tokio::time::Instant::now() > deadline
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    c.check(
+        "a socket's trace id follows its message through the services' logs",
+        ws_missing.is_empty(),
+        format!("not found: {ws_missing:?}"),
+    );
+    c.check(
+        "a REST send's request id and trace id follow it through the services' logs",
+        rest_missing.is_empty(),
+        format!("not found: {rest_missing:?}"),
+    );
+}
+
+/// The services whose log file name starts with `prefix` (the gateways).
+fn log_names(logs: &std::path::Path, prefix: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(logs)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|n| n.starts_with(prefix) && n.ends_with(".log"))
+        .map(|n| n.trim_end_matches(".log").to_owned())
+        .collect();
+    names.sort_unstable();
+    names
 }
 
 type Scraped = Vec<(String, Result<chat_e2e::scrape::Scrape, String>)>;

@@ -51,7 +51,8 @@ pub async fn send_batch(
             .request_id
             .as_deref()
             .and_then(RequestId::parse)
-            .unwrap_or_else(|| request_id.clone());
+            .unwrap_or_else(|| request_id.clone())
+            .in_trace(send.traceparent.as_deref());
         let draft = Draft {
             sender: send.user_id,
             room_id: send.room_id,

@@ -49,6 +49,11 @@ export interface components {
             /** Format: uuid */
             room_id: string;
             /**
+             * @description This send's W3C `traceparent` (a hop of the socket's trace), carried into the
+             *     message's event.
+             */
+            traceparent?: string | null;
+            /**
              * Format: uuid
              * @description The user the gateway acts for (the socket's authenticated user).
              */
@@ -131,6 +136,11 @@ export interface components {
             occurred_at: string;
             payload: components["schemas"]["EventPayload"];
             request_id?: string | null;
+            /**
+             * @description The W3C `traceparent` of the hop that caused it (Trace Context, version 00). Absent in
+             *     events written before it was carried, and in those nothing traced caused.
+             */
+            traceparent?: string | null;
         };
         EventPayload: {
             message: components["schemas"]["Message"];
