@@ -174,6 +174,22 @@ describe('unread counting', () => {
     expect(totalUnread(s)).toBe(0);
   });
 
+  it('keeps counting messages that came before a late unread frame for an older mark', () => {
+    let s = run([5, 6].map((n): Action => ({ type: 'message_received', message: msg(n) })), loaded());
+    s = reducer(s, { type: 'read_marked', result: { room_id: ROOM, last_read_seq: 6, unread: 0 } });
+    // 7 and 8 arrive; then the frame of the mark at 6, counted before they were stored.
+    s = run([7, 8].map((n): Action => ({ type: 'message_received', message: msg(n) })), s);
+    expect(s.rooms[0].unread).toBe(2);
+    s = reducer(s, { type: 'unread', room_id: ROOM, last_read_seq: 6, unread: 0 });
+    expect(s.rooms[0]).toMatchObject({ unread: 2, last_read_seq: 6 });
+    // A frame of a mark older than the room's changes nothing.
+    s = reducer(s, { type: 'unread', room_id: ROOM, last_read_seq: 5, unread: 1 });
+    expect(s.rooms[0]).toMatchObject({ unread: 2, last_read_seq: 6 });
+    // Reading up to 8 elsewhere brings it to the server's count.
+    s = reducer(s, { type: 'unread', room_id: ROOM, last_read_seq: 8, unread: 0 });
+    expect(s.rooms[0]).toMatchObject({ unread: 0, last_read_seq: 8 });
+  });
+
   it('lowers unread when I read on another device', () => {
     let s = run([5, 6, 7].map((n): Action => ({ type: 'message_received', message: msg(n) })), loaded());
     s = reducer(s, { type: 'read_receipt', room_id: ROOM, user_id: ME, seq: 6 });

@@ -262,6 +262,35 @@ export function applyMessageToRoom(
   return next;
 }
 
+/**
+ * Applies my read mark and the unread count the server gave with it (an `unread` frame, or the
+ * answer to marking read). A mark older than the room's tells nothing new. The server counted
+ * when the mark was made, and its answer can come after newer messages did: those still count.
+ * Both are lower bounds of what is unread now, so the larger wins.
+ */
+function applyReadMark(state: ChatState, roomId: string, lastReadSeq: number, serverUnread: number): ChatState {
+  const meId = state.me?.id ?? null;
+  let s = updateRoom(state, roomId, (r) => {
+    if (lastReadSeq < r.last_read_seq) return r;
+    const unread = Math.max(serverUnread, unreadAfter(state.timelines[roomId], lastReadSeq, meId, state.blocked));
+    return r.last_read_seq === lastReadSeq && r.unread === unread ? r : { ...r, last_read_seq: lastReadSeq, unread };
+  });
+  if (state.me) s = setReceipt(s, roomId, state.me.id, lastReadSeq);
+  return s;
+}
+
+/** Messages held in `timeline` after `seq` that count as unread: others', shown, not deleted. */
+function unreadAfter(
+  timeline: Timeline | undefined,
+  seq: number,
+  meId: string | null,
+  blocked: Record<string, true>,
+): number {
+  if (!timeline) return 0;
+  return timeline.messages.filter((m) => m.seq > seq && m.sender_id !== meId && !m.deleted && !blocked[m.sender_id])
+    .length;
+}
+
 function updateTimeline(state: ChatState, roomId: string, f: (t: Timeline) => Timeline): ChatState {
   const old = state.timelines[roomId] ?? emptyTimeline;
   const next = f(old);
@@ -418,16 +447,8 @@ export function reducer(state: ChatState, action: Action): ChatState {
       return s;
     }
 
-    case 'read_marked': {
-      const { room_id, last_read_seq, unread } = action.result;
-      let s = updateRoom(state, room_id, (r) =>
-        r.last_read_seq === last_read_seq && r.unread === unread
-          ? r
-          : { ...r, last_read_seq: Math.max(r.last_read_seq, last_read_seq), unread },
-      );
-      if (state.me) s = setReceipt(s, room_id, state.me.id, last_read_seq);
-      return s;
-    }
+    case 'read_marked':
+      return applyReadMark(state, action.result.room_id, action.result.last_read_seq, action.result.unread);
 
     case 'blocks_loaded':
       return { ...state, blocked: Object.fromEntries(action.user_ids.map((id) => [id, true as const])) };
@@ -495,15 +516,8 @@ export function reducer(state: ChatState, action: Action): ChatState {
         ? state
         : { ...state, readByAll: { ...state.readByAll, [action.room_id]: action.seq } };
 
-    case 'unread': {
-      let s = updateRoom(state, action.room_id, (r) =>
-        r.last_read_seq === action.last_read_seq && r.unread === action.unread
-          ? r
-          : { ...r, last_read_seq: Math.max(r.last_read_seq, action.last_read_seq), unread: action.unread },
-      );
-      if (state.me) s = setReceipt(s, action.room_id, state.me.id, action.last_read_seq);
-      return s;
-    }
+    case 'unread':
+      return applyReadMark(state, action.room_id, action.last_read_seq, action.unread);
 
     case 'room_updated':
       return updateRoom(state, action.room_id, (r) =>
