@@ -3,6 +3,7 @@
 use crate::{BusError, Outgoing, Publisher};
 use chat_db::{DbError, Pool, outbox};
 use diesel_async::AsyncConnection;
+use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -97,14 +98,110 @@ fn log_if_sampled(out: &Outgoing) {
     }
 }
 
-/// Runs until cancelled: drains the outbox whenever `wake` fires, and at least every second.
-/// After a failure it backs off (up to 5 s) and tries again; rows stay until confirmed.
+/// The session advisory lock the one publishing relay holds: "chat-rel" in ASCII.
+const LEADER_LOCK: i64 = 0x6368_6174_2d72_656c;
+/// The channel on which replicas that do not lead tell the leader they committed events.
+const CHANNEL: &str = "chat_outbox";
+/// How often a replica that does not lead tries to.
+pub const LEADER_RETRY: Duration = Duration::from_secs(2);
+
+/// Runs until cancelled. Of all replicas on one database, one relays at a time (the holder of
+/// a session advisory lock, see `chat_db::leader`), so a room's events reach the broker in
+/// the order they were written: two relays would publish claimed batches side by side and
+/// reorder them. The others wait as standbys and, when they commit, tell the leader through
+/// `NOTIFY chat_outbox` (the leader `LISTEN`s), so a send stored on any replica is relayed at
+/// once, not at the leader's next poll. A standby takes over within [`LEADER_RETRY`] of the
+/// leader's connection ending.
 pub async fn run(
     pool: Pool,
     publisher: Arc<Publisher>,
     wake: Arc<Notify>,
     cancel: CancellationToken,
 ) {
+    metrics::describe_gauge!(
+        "outbox_relay_leader",
+        "1 on the replica whose relay publishes the outbox, 0 on standbys"
+    );
+    metrics::gauge!("outbox_relay_leader").set(0.0);
+    // Out of the pool for good, and kept between tries: the lock and the LISTEN live and end
+    // with this connection.
+    let mut lock_conn: Option<chat_db::AsyncPgConnection> = None;
+    while !cancel.is_cancelled() {
+        if lock_conn.is_none() {
+            match chat_db::conn(&pool).await {
+                Ok(conn) => lock_conn = Some(chat_db::Conn::take(conn)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no database connection for the relay's lock");
+                    tokio::select! {
+                        () = tokio::time::sleep(LEADER_RETRY) => {}
+                        () = cancel.cancelled() => {}
+                    }
+                    continue;
+                }
+            }
+        }
+        let Some(conn) = lock_conn.as_mut() else {
+            continue;
+        };
+        match chat_db::leader::try_lock(conn, LEADER_LOCK).await {
+            Ok(true) => {
+                tracing::info!("this instance relays the outbox");
+                metrics::gauge!("outbox_relay_leader").set(1.0);
+                lead(&pool, &publisher, &wake, conn, &cancel).await;
+                metrics::gauge!("outbox_relay_leader").set(0.0);
+                tracing::info!("this instance stopped relaying the outbox");
+                // Closed: the lock goes with it (a standby takes over), and a new one is made.
+                lock_conn = None;
+            }
+            Ok(false) => stand_by(&pool, &wake, &cancel).await,
+            Err(e) => {
+                tracing::warn!(error = %e, "the relay's lock connection failed");
+                lock_conn = None;
+            }
+        }
+    }
+}
+
+/// For [`LEADER_RETRY`]: passes each local commit on to the leader (one `NOTIFY` per burst:
+/// commits that come while one is being sent are told by the next).
+async fn stand_by(pool: &Pool, wake: &Notify, cancel: &CancellationToken) {
+    let retry = tokio::time::sleep(LEADER_RETRY);
+    tokio::pin!(retry);
+    loop {
+        tokio::select! {
+            () = wake.notified() => {
+                let told = async {
+                    let mut conn = chat_db::conn(pool).await?;
+                    chat_db::outbox::announce(&mut conn, CHANNEL).await
+                }
+                .await;
+                if let Err(e) = told {
+                    // The leader still polls every second.
+                    tracing::debug!(error = %e, "cannot tell the leading relay");
+                }
+            }
+            () = &mut retry => return,
+            () = cancel.cancelled() => return,
+        }
+    }
+}
+
+/// Relays while `lock_conn` (which holds the lock) lives: drains the outbox whenever a local
+/// commit or a standby's `NOTIFY` wakes it, and at least every second. After a failure it
+/// backs off (up to 5 s) and tries again; rows stay until confirmed.
+async fn lead(
+    pool: &Pool,
+    publisher: &Publisher,
+    wake: &Notify,
+    lock_conn: &mut chat_db::AsyncPgConnection,
+    cancel: &CancellationToken,
+) {
+    if let Err(e) = chat_db::outbox::listen(lock_conn, CHANNEL).await {
+        tracing::warn!(error = %e, "cannot listen for the other replicas' commits");
+        return;
+    }
+    let heard = lock_conn.notifications_stream();
+    tokio::pin!(heard);
     let mut backoff = Duration::from_millis(100);
     let mut published_since_vacuum = 0;
     let mut vacuumed_at = std::time::Instant::now();
@@ -131,7 +228,7 @@ pub async fn run(
             published_since_vacuum = 0;
             vacuumed_at = std::time::Instant::now();
         }
-        match relay_batch(&pool, &publisher).await {
+        match relay_batch(pool, publisher).await {
             Ok(n) if n > 0 => {
                 backoff = Duration::from_millis(100);
                 published_since_vacuum += n;
@@ -143,16 +240,23 @@ pub async fn run(
                     return;
                 }
                 tokio::select! {
-                    _ = wake.notified() => {}
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    _ = cancel.cancelled() => {}
+                    () = wake.notified() => {}
+                    heard_one = heard.next() => {
+                        // The stream ends with the connection, and the lock with it.
+                        if heard_one.is_none() {
+                            tracing::warn!("lost the relay lock's connection: stepping down");
+                            return;
+                        }
+                    }
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    () = cancel.cancelled() => {}
                 }
             }
             Err(e) => {
                 tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "outbox relay failed");
                 tokio::select! {
-                    _ = tokio::time::sleep(backoff) => {}
-                    _ = cancel.cancelled() => return,
+                    () = tokio::time::sleep(backoff) => {}
+                    () = cancel.cancelled() => return,
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(5));
             }

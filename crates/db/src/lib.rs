@@ -2,6 +2,7 @@
 
 pub mod blocks;
 pub mod digests;
+pub mod leader;
 pub mod messages;
 pub mod outbox;
 pub mod presence;

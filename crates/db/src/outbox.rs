@@ -8,7 +8,7 @@ use crate::schema::outbox;
 use chat_domain::events::Event;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -178,6 +178,18 @@ pub async fn commit_lazily(conn: &mut AsyncPgConnection) -> Result<(), DbError> 
     diesel::sql_query("SET LOCAL synchronous_commit = off")
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// `LISTEN`s on `channel` (a fixed identifier, never user input).
+pub async fn listen(conn: &mut AsyncPgConnection, channel: &'static str) -> Result<(), DbError> {
+    conn.batch_execute(&format!("LISTEN {channel}")).await?;
+    Ok(())
+}
+
+/// `NOTIFY`s `channel` (a fixed identifier, never user input): the leading relay wakes.
+pub async fn announce(conn: &mut AsyncPgConnection, channel: &'static str) -> Result<(), DbError> {
+    conn.batch_execute(&format!("NOTIFY {channel}")).await?;
     Ok(())
 }
 

@@ -36,7 +36,10 @@ pub async fn run(state: Arc<AppState>, bot: Bot, cancel: CancellationToken) {
     while !cancel.is_cancelled() {
         match AsyncPgConnection::establish(state.config.common.database_url.expose()).await {
             Ok(mut lock_conn) => {
-                if try_lock(&mut lock_conn).await {
+                if matches!(
+                    chat_db::leader::try_lock(&mut lock_conn, POLLER_LOCK).await,
+                    Ok(true)
+                ) {
                     tracing::info!("this instance polls Telegram");
                     state.polling.store(true, Ordering::Relaxed);
                     poll(&state, &bot, &mut lock_conn, &cancel).await;
@@ -52,20 +55,6 @@ pub async fn run(state: Arc<AppState>, bot: Bot, cancel: CancellationToken) {
             () = cancel.cancelled() => {}
         }
     }
-}
-
-#[derive(diesel::QueryableByName)]
-struct Locked {
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    locked: bool,
-}
-
-async fn try_lock(conn: &mut AsyncPgConnection) -> bool {
-    diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
-        .bind::<diesel::sql_types::BigInt, _>(POLLER_LOCK)
-        .get_result::<Locked>(conn)
-        .await
-        .is_ok_and(|l| l.locked)
 }
 
 /// Polls until cancelled or the lock's connection fails, then stops the dispatcher through its

@@ -567,6 +567,7 @@ fn families_of(service: &str) -> Vec<&'static str> {
             "outbox_published_events_total",
             "outbox_backlog_events",
             "outbox_oldest_age_seconds",
+            "outbox_relay_leader",
         ],
         "notifier" => vec![
             "notifier_digests_total",

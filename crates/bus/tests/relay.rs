@@ -1,0 +1,126 @@
+//! The outbox relay against real PostgreSQL and RabbitMQ, with two replicas on one database:
+//! one leads and publishes everything in the order it was written, the other stands by and
+//! takes over when the leader stops; a commit on the standby reaches the broker through the
+//! leader.
+
+use chat_bus::Publisher;
+use chat_db::outbox;
+use chat_testkit::{EventTap, TestDb, amqp_url, eventually, test_exchange};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Replica {
+    wake: Arc<Notify>,
+    cancel: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn replica(db: &TestDb, exchange: &str) -> Replica {
+    let pool = chat_db::pool(&db.url, 4, Duration::from_secs(5)).expect("pool");
+    let publisher = Arc::new(Publisher::new(&amqp_url(), exchange));
+    let (wake, cancel) = (Arc::new(Notify::new()), CancellationToken::new());
+    let task = tokio::spawn(chat_bus::relay::run(
+        pool,
+        publisher,
+        wake.clone(),
+        cancel.clone(),
+    ));
+    Replica { wake, cancel, task }
+}
+
+/// Writes events numbered `from..to`, each in its own transaction, in order.
+async fn write(conn: &mut AsyncPgConnection, from: u32, to: u32) {
+    for n in from..to {
+        conn.transaction::<_, chat_db::DbError, _>(async |conn| {
+            outbox::declare_writer(conn).await?;
+            outbox::push_unsynced(
+                conn,
+                uuid::Uuid::now_v7(),
+                "test.relay",
+                &serde_json::json!({"n": n}),
+            )
+            .await
+        })
+        .await
+        .expect("an outbox row");
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Holders {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Sessions holding the relay's advisory lock ("chat-rel": its high and low 32 bits).
+async fn leaders(conn: &mut AsyncPgConnection) -> i64 {
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+         AND objsubid = 1 AND classid = 1667785076 AND objid = 762471788",
+    )
+    .get_result::<Holders>(conn)
+    .await
+    .map_or(-1, |h| h.n)
+}
+
+async fn received(tap: &mut EventTap, count: u32) -> Vec<u32> {
+    let mut seen = Vec::new();
+    while seen.len() < count as usize {
+        let Some(event) = tap.next(WAIT).await else {
+            break;
+        };
+        seen.push(event["n"].as_u64().expect("n") as u32);
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_replica_relays_in_order_and_a_standby_takes_over() {
+    let db = TestDb::new().await;
+    let exchange = test_exchange();
+    let mut tap = EventTap::new(&exchange, "test.#").await;
+    let mut conn = db.conn().await;
+    let (a, b) = (replica(&db, &exchange), replica(&db, &exchange));
+    let one = eventually(WAIT, async || (leaders(&mut conn).await == 1).then_some(())).await;
+    assert!(one.is_some(), "exactly one relay leads");
+
+    // Written in order, woken on both replicas: everything arrives once, in order; the standby
+    // passed its wake on to the leader (heard here too).
+    let mut listener = db.conn().await;
+    outbox::listen(&mut listener, "chat_outbox").await.unwrap();
+    write(&mut conn, 0, 300).await;
+    a.wake.notify_one();
+    b.wake.notify_one();
+    assert_eq!(received(&mut tap, 300).await, (0..300).collect::<Vec<_>>());
+    let heard = tokio::time::timeout(WAIT, async {
+        let notifications = listener.notifications_stream();
+        tokio::pin!(notifications);
+        notifications.next().await
+    })
+    .await;
+    assert!(
+        matches!(heard, Ok(Some(Ok(ref n))) if n.channel == "chat_outbox"),
+        "the standby tells the leader: {heard:?}"
+    );
+
+    // Whichever leads stops; the other takes over, and what is written next still arrives.
+    a.cancel.cancel();
+    a.task.await.unwrap();
+    let taken = eventually(WAIT, async || (leaders(&mut conn).await == 1).then_some(())).await;
+    assert!(taken.is_some(), "the other replica leads (or still does)");
+    write(&mut conn, 300, 350).await;
+    b.wake.notify_one();
+    assert_eq!(received(&mut tap, 50).await, (300..350).collect::<Vec<_>>());
+    assert!(
+        tap.next(Duration::from_millis(500)).await.is_none(),
+        "no copies"
+    );
+    b.cancel.cancel();
+}
