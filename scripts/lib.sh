@@ -21,6 +21,10 @@ fi
 : "${CHAT_HTTP_ADDR:=127.0.0.1}"
 : "${CHAT_PORT_BASE:=8081}"
 : "${CHAT_GATEWAYS:=1}"
+# Replicas of the other services (the first keeps the plain name and port; see port_of).
+: "${CHAT_AUTH_REPLICAS:=1}"
+: "${CHAT_ROOMS_REPLICAS:=1}"
+: "${CHAT_NOTIFIERS:=1}"
 : "${CHAT_RUN_DIR:=$CHAT_REPO/.run}"
 : "${CHAT_DB_NAME:=chat}"
 : "${CHAT_EXCHANGE:=chat.events}"
@@ -83,7 +87,8 @@ die() {
 }
 
 # Ports: auth, rooms, gateway #1, notifier, then gateway #2, #3, ... after the notifier, so
-# adding gateways never moves the other services.
+# adding gateways never moves the other services. Further replicas of auth, rooms and the
+# notifier (auth-2, rooms-2, notifier-2, ...) are at base+100+N, base+120+N and base+140+N.
 auth_port() { echo $((CHAT_PORT_BASE)); }
 rooms_port() { echo $((CHAT_PORT_BASE + 1)); }
 notifier_port() { echo $((CHAT_PORT_BASE + 3)); }
@@ -93,17 +98,31 @@ port_of() { # $1 = service name
         rooms) rooms_port ;;
         notifier) notifier_port ;;
         gateway-*) gateway_port "${1#gateway-}" ;;
+        auth-*) echo $((CHAT_PORT_BASE + 100 + ${1#auth-})) ;;
+        rooms-*) echo $((CHAT_PORT_BASE + 120 + ${1#rooms-})) ;;
+        notifier-*) echo $((CHAT_PORT_BASE + 140 + ${1#notifier-})) ;;
     esac
+}
+
+# The names of a service's replicas: `auth`, then `auth-2`, `auth-3`, ...
+replica_names() { # $1 = service, $2 = count
+    local i
+    echo "$1"
+    for ((i = 2; i <= $2; i++)); do echo "$1-$i"; done
 }
 # Every service's own address, as `name=url,...` (their /metrics, /readyz).
 service_urls() {
-    local urls="auth=http://127.0.0.1:$(auth_port),rooms=http://127.0.0.1:$(rooms_port)"
-    urls+=",notifier=http://127.0.0.1:$(notifier_port)"
+    local name urls=()
+    for name in $(replica_names auth "$CHAT_AUTH_REPLICAS") $(replica_names rooms "$CHAT_ROOMS_REPLICAS") \
+        $(replica_names notifier "$CHAT_NOTIFIERS"); do
+        urls+=("$name=http://127.0.0.1:$(port_of "$name")")
+    done
     local i
     for ((i = 1; i <= CHAT_GATEWAYS; i++)); do
-        urls+=",gateway-$i=http://127.0.0.1:$(gateway_port "$i")"
+        urls+=("gateway-$i=http://127.0.0.1:$(gateway_port "$i")")
     done
-    echo "$urls"
+    local IFS=,
+    echo "${urls[*]}"
 }
 gateway_port() { # $1 = instance number, from 1
     if (($1 == 1)); then
@@ -118,9 +137,9 @@ gateway_port() { # $1 = instance number, from 1
 program_of() { # $1 = service name as used for pid and log files
     case "$1" in
         nginx) echo nginx ;;
-        auth) echo chat-auth ;;
-        rooms) echo chat-rooms ;;
-        notifier) echo chat-notifier ;;
+        auth | auth-*) echo chat-auth ;;
+        rooms | rooms-*) echo chat-rooms ;;
+        notifier | notifier-*) echo chat-notifier ;;
         gateway-*) echo chat-gateway ;;
         bare) echo chat-loadgen ;;
         *) echo "chat-$1" ;;
@@ -186,20 +205,22 @@ any_alive() { # $@ = pids; a zombie (exited, not yet reaped) counts as gone
 # Everything a previous `scripts/up` of this run dir started: nginx first so no new requests
 # arrive, then the gateways and the notifier, then rooms and auth, which the others call.
 stop_all() {
-    local file gateways=() others=()
+    local file gateways=() notifiers=() backends=() others=()
     [[ -d "$PIDS_DIR" ]] || return 0
     for file in "$PIDS_DIR"/*.pid; do
         [[ -e "$file" ]] || continue
         file="$(basename "$file" .pid)"
         case "$file" in
             gateway-*) gateways+=("$file") ;;
+            notifier-*) notifiers+=("$file") ;;
+            auth-* | rooms-*) backends+=("$file") ;;
             nginx | notifier | rooms | auth) ;;
             *) others+=("$file") ;; # a name this version does not know
         esac
     done
     stop_services nginx
-    stop_services "${gateways[@]}" notifier "${others[@]}"
-    stop_services rooms auth
+    stop_services "${gateways[@]}" notifier "${notifiers[@]}" "${others[@]}"
+    stop_services rooms auth "${backends[@]}"
 }
 
 # Starts "$@" detached in its own session (so it outlives the terminal and its whole process

@@ -406,21 +406,31 @@ fn field<'v>(line: &'v serde_json::Value, key: &str) -> Option<&'v str> {
         .and_then(|v| v.as_str())
 }
 
-/// The messages of a service's JSON log lines that carry `value` in `key`.
+/// The messages of the JSON log lines of `service` and its replicas (`rooms`: `rooms.log`,
+/// `rooms-2.log`, ...) that carry `value` in `key`.
 fn lines_with(logs: &std::path::Path, service: &str, key: &str, value: &str) -> Vec<String> {
-    let text = std::fs::read_to_string(logs.join(format!("{service}.log"))).unwrap_or_default();
-    text.lines()
-        .filter(|l| l.contains(value))
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|l| field(l, key) == Some(value))
-        .filter_map(|l| l["message"].as_str().map(str::to_owned))
-        .collect()
+    let replica = format!("{service}-");
+    let mut found = Vec::new();
+    for name in log_names(logs, service) {
+        if name != service && !name.starts_with(&replica) {
+            continue;
+        }
+        let text = std::fs::read_to_string(logs.join(format!("{name}.log"))).unwrap_or_default();
+        found.extend(
+            text.lines()
+                .filter(|l| l.contains(value))
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .filter(|l| field(l, key) == Some(value))
+                .filter_map(|l| l["message"].as_str().map(str::to_owned)),
+        );
+    }
+    found
 }
 
 /// One message sent over a socket opened with a sampled `traceparent`, and one sent over REST
 /// with its own `X-Request-Id` and sampled `traceparent`: each is followed through the
-/// services' JSON logs (rooms stores and publishes it, every gateway delivers it, the
-/// notifier handles it), by trace id for the first and by request id (with the trace id on
+/// services' JSON logs (a rooms replica stores it and the leading one publishes it, every
+/// gateway delivers it, a notifier handles it), by trace id for the first and by request id (with the trace id on
 /// the same lines) for the second.
 async fn traces_followed(c: &mut Checks, sent: &Traced<'_>, logs: &std::path::Path) {
     let (ws_parent, ws_trace) = sampled_trace();
@@ -561,7 +571,9 @@ fn families_of(service: &str) -> Vec<&'static str> {
         "events_redelivered_total",
         "events_dead_lettered_total",
     ];
-    families.extend(match service {
+    // Replicas after the first are named `auth-2`, `rooms-3`, ...
+    let kind = service.split('-').next().unwrap_or(service);
+    families.extend(match kind {
         "auth" => vec!["auth_logins_total"],
         "rooms" => vec![
             "outbox_published_events_total",
@@ -573,7 +585,7 @@ fn families_of(service: &str) -> Vec<&'static str> {
             "notifier_digests_total",
             "notifier_telegram_rate_limited_total",
         ],
-        gateway if gateway.starts_with("gateway") => vec![
+        "gateway" => vec![
             "gateway_sockets_open",
             "gateway_socket_connects_total",
             "gateway_frames_received_total",
@@ -586,8 +598,8 @@ fn families_of(service: &str) -> Vec<&'static str> {
     families
 }
 
-/// What the smoke's traffic must have moved, per service: (service, metric). `gateways` sums
-/// every gateway (nginx picks which one a socket reaches).
+/// What the smoke's traffic must have moved, per service: (service, metric), summed over the
+/// service's replicas (nginx picks which one a request or socket reaches).
 const MOVED: &[(&str, &str)] = &[
     ("auth", "http_requests_total"),
     ("auth", "auth_logins_total"),
@@ -611,7 +623,8 @@ fn value_of(scraped: &Scraped, service: &str, metric: &str) -> f64 {
     scraped
         .iter()
         .filter(|(name, _)| {
-            name == service || (service == "gateways" && name.starts_with("gateway"))
+            let kind = name.split('-').next().unwrap_or(name);
+            kind == service || (service == "gateways" && kind == "gateway")
         })
         .filter_map(|(_, s)| s.as_ref().ok())
         .filter_map(|s| s.get(metric))
@@ -651,4 +664,31 @@ async fn metrics_moved(c: &mut Checks, services: &[(String, String)], before: &S
 fn finish(c: &Checks) -> ! {
     println!("smoke: {} passed, {} failed", c.passed, c.failed);
     std::process::exit(i32::from(c.failed > 0));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn log_lines_are_found_in_every_replica_of_a_service_and_only_there() {
+        let dir = std::env::temp_dir().join(format!("smoke-logs-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let line = |message: &str| {
+            format!("{{\"message\":\"{message}\",\"span\":{{\"request.id\":\"r1\"}}}}\n")
+        };
+        std::fs::write(dir.join("rooms.log"), "not json\n").unwrap();
+        std::fs::write(dir.join("rooms-2.log"), line("message stored")).unwrap();
+        std::fs::write(dir.join("roomsx.log"), line("elsewhere")).unwrap();
+        std::fs::write(dir.join("gateway-1.log"), line("event delivered")).unwrap();
+        std::fs::write(dir.join("gateway-10.log"), line("not gateway 1")).unwrap();
+        assert_eq!(
+            super::lines_with(&dir, "rooms", "request.id", "r1"),
+            vec!["message stored"]
+        );
+        assert_eq!(
+            super::lines_with(&dir, "gateway-1", "request.id", "r1"),
+            vec!["event delivered"]
+        );
+        assert!(super::lines_with(&dir, "rooms", "request.id", "r2").is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
