@@ -336,6 +336,8 @@ fn offer<'a>(
     skip_user: Option<Uuid>,
 ) -> usize {
     let mut delivered = 0;
+    // One registry lookup per event, not one per socket under the hub's lock.
+    let depths = metrics::histogram!("gateway_socket_queue_frames");
     for id in conns {
         let Some(conn) = inner.conns.get(id) else {
             continue;
@@ -346,8 +348,7 @@ fn offer<'a>(
         match conn.tx.try_send(frame.clone()) {
             Ok(()) => {
                 delivered += 1;
-                let depth = conn.tx.max_capacity() - conn.tx.capacity();
-                metrics::histogram!("gateway_socket_queue_frames").record(depth as f64);
+                depths.record((conn.tx.max_capacity() - conn.tx.capacity()) as f64);
             }
             Err(mpsc::error::TrySendError::Full(_)) => {
                 tracing::warn!(conn.id = %id, user.id = %conn.user_id, "socket too slow: kicked");

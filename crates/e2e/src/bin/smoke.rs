@@ -1,7 +1,7 @@
 //! The walking skeleton's path, run against a deployed stack through nginx:
 //! `smoke http://127.0.0.1:8080`. Exits non-zero if any check fails.
 
-use chat_testkit::{Http, WsClient};
+use chat_testkit::{Http, WsClient, eventually};
 use serde_json::json;
 use std::time::Duration;
 
@@ -486,11 +486,10 @@ async fn traces_followed(c: &mut Checks, sent: &Traced<'_>, logs: &std::path::Pa
     for gateway in log_names(logs, "gateway-") {
         expected.push((gateway, "event delivered"));
     }
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let (mut ws_missing, mut rest_missing);
-    loop {
-        ws_missing = Vec::new();
-        rest_missing = Vec::new();
+    let (mut ws_missing, mut rest_missing) = (Vec::new(), Vec::new());
+    eventually(WAIT, async || {
+        ws_missing.clear();
+        rest_missing.clear();
         for (service, message) in &expected {
             if !lines_with(logs, service, "trace.id", &ws_trace)
                 .iter()
@@ -513,13 +512,9 @@ async fn traces_followed(c: &mut Checks, sent: &Traced<'_>, logs: &std::path::Pa
         if !socket_side {
             ws_missing.push("a gateway: message acknowledged".to_owned());
         }
-        if (ws_missing.is_empty() && rest_missing.is_empty())
-            || tokio::time::Instant::now() > deadline
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        (ws_missing.is_empty() && rest_missing.is_empty()).then_some(())
+    })
+    .await;
     c.check(
         "a socket's trace id follows its message through the services' logs",
         ws_missing.is_empty(),
@@ -571,9 +566,7 @@ fn families_of(service: &str) -> Vec<&'static str> {
         "events_redelivered_total",
         "events_dead_lettered_total",
     ];
-    // Replicas after the first are named `auth-2`, `rooms-3`, ...
-    let kind = service.split('-').next().unwrap_or(service);
-    families.extend(match kind {
+    families.extend(match kind_of(service) {
         "auth" => vec!["auth_logins_total"],
         "rooms" => vec![
             "outbox_published_events_total",
@@ -598,8 +591,8 @@ fn families_of(service: &str) -> Vec<&'static str> {
     families
 }
 
-/// What the smoke's traffic must have moved, per service: (service, metric), summed over the
-/// service's replicas (nginx picks which one a request or socket reaches).
+/// What the smoke's traffic must have moved: (kind of service, metric), summed over the
+/// service's instances (nginx picks which one a request or socket reaches).
 const MOVED: &[(&str, &str)] = &[
     ("auth", "http_requests_total"),
     ("auth", "auth_logins_total"),
@@ -610,22 +603,25 @@ const MOVED: &[(&str, &str)] = &[
     ("rooms", "db_pool_wait_seconds_count"),
     ("notifier", "events_consumed_total"),
     ("notifier", "events_consumer_lag_seconds_count"),
-    ("gateways", "gateway_socket_connects_total"),
-    ("gateways", "gateway_frames_received_total"),
-    ("gateways", "gateway_frames_sent_total"),
-    ("gateways", "gateway_deliveries_total"),
-    ("gateways", "gateway_socket_queue_frames_count"),
-    ("gateways", "events_consumed_total"),
-    ("gateways", "events_consumer_lag_seconds_count"),
+    ("gateway", "gateway_socket_connects_total"),
+    ("gateway", "gateway_frames_received_total"),
+    ("gateway", "gateway_frames_sent_total"),
+    ("gateway", "gateway_deliveries_total"),
+    ("gateway", "gateway_socket_queue_frames_count"),
+    ("gateway", "events_consumed_total"),
+    ("gateway", "events_consumer_lag_seconds_count"),
 ];
 
-fn value_of(scraped: &Scraped, service: &str, metric: &str) -> f64 {
+/// What a service instance is: `auth-2` and `auth` are `auth`, `gateway-1` is `gateway`.
+fn kind_of(name: &str) -> &str {
+    name.split('-').next().unwrap_or(name)
+}
+
+/// A metric summed over every instance of a kind of service.
+fn value_of(scraped: &Scraped, kind: &str, metric: &str) -> f64 {
     scraped
         .iter()
-        .filter(|(name, _)| {
-            let kind = name.split('-').next().unwrap_or(name);
-            kind == service || (service == "gateways" && kind == "gateway")
-        })
+        .filter(|(name, _)| kind_of(name) == kind)
         .filter_map(|(_, s)| s.as_ref().ok())
         .filter_map(|s| s.get(metric))
         .sum()
@@ -634,22 +630,19 @@ fn value_of(scraped: &Scraped, service: &str, metric: &str) -> f64 {
 /// Checks that the smoke's own traffic moved the metrics it must have (the notifier consumes
 /// on its own time: waits for it up to [`WAIT`]).
 async fn metrics_moved(c: &mut Checks, services: &[(String, String)], before: &Scraped) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let mut still: Vec<String>;
-    loop {
+    let mut still: Vec<String> = Vec::new();
+    eventually(WAIT, async || {
         let after = scrape_all(services).await;
         still = MOVED
             .iter()
-            .filter(|(service, metric)| {
-                value_of(&after, service, metric) <= value_of(before, service, metric)
+            .filter(|(kind, metric)| {
+                value_of(&after, kind, metric) <= value_of(before, kind, metric)
             })
-            .map(|(service, metric)| format!("{service} {metric}"))
+            .map(|(kind, metric)| format!("{kind} {metric}"))
             .collect();
-        if still.is_empty() || tokio::time::Instant::now() > deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        still.is_empty().then_some(())
+    })
+    .await;
     c.check(
         "the smoke's traffic moves the services' metrics",
         still.is_empty(),
