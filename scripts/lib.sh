@@ -45,6 +45,10 @@ fi
 [[ -n "${DATABASE_URL:-}" ]] || __chat_default_database_url=1
 : "${DATABASE_URL:=postgres://$CHAT_PG_USER@127.0.0.1:5432/$CHAT_DB_NAME}"
 : "${AMQP_URL:=amqp://guest:guest@127.0.0.1:5672/%2f}"
+# The Redis every replica's rate limits count in; CHAT_REDIS=0 leaves it out (each replica
+# then counts its own). scripts/up installs and starts Redis when this is the local one.
+: "${CHAT_REDIS:=1}"
+: "${REDIS_URL:=redis://127.0.0.1:6379/0}"
 : "${RUST_LOG:=info}"
 : "${LOG_FORMAT:=json}"
 : "${CHAT_NGINX_WORKERS:=auto}"
@@ -355,4 +359,21 @@ ensure_prerequisites() {
         "${SUDO[@]}" rabbitmqctl -q await_startup >/dev/null
     fi
     info "RabbitMQ is ready"
+
+    if [[ "$CHAT_REDIS" == 1 && "$REDIS_URL" =~ ^redis://(127\.0\.0\.1|localhost)(:6379)?(/|$) ]]; then
+        need redis-server redis-server
+        need redis-cli redis-tools
+        if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+            # Rate-limit counters only: nothing worth keeping on disk.
+            info "starting Redis"
+            "${SUDO[@]}" redis-server --bind 127.0.0.1 --port 6379 --daemonize yes \
+                --save '' --appendonly no >/dev/null
+            for ((i = 0; ; i++)); do
+                redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break
+                ((i < 60)) || die "Redis does not answer on 127.0.0.1:6379 after 30 s"
+                sleep 0.5
+            done
+        fi
+        info "Redis is ready"
+    fi
 }

@@ -127,6 +127,12 @@ pub struct Common {
     /// `SERVICE_TOKEN_FILE` (default `.run/keys/service-token`) or `SERVICE_TOKEN`. Absent, the
     /// internal endpoints refuse every call.
     pub service_token: Option<Secret>,
+    /// The Redis every replica's rate limits count in (`REDIS_URL`); unset, each replica
+    /// counts its own.
+    pub redis_url: Option<Secret>,
+    /// What this deployment's rate-limit keys in Redis start with (`RATE_LIMIT_PREFIX`), so
+    /// several stacks can share one Redis.
+    pub rate_limit_prefix: String,
 }
 
 impl Common {
@@ -153,6 +159,15 @@ impl Common {
         Ok(pool)
     }
 
+    /// Where this process's rate limits count: Redis when `REDIS_URL` is set, else here. Must
+    /// be called inside a Tokio runtime.
+    pub fn shared_limits(&self) -> Result<crate::limits::SharedLimits, String> {
+        match &self.redis_url {
+            Some(url) => crate::limits::SharedLimits::redis(url.expose(), &self.rate_limit_prefix),
+            None => Ok(crate::limits::SharedLimits::local()),
+        }
+    }
+
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             database_url: Secret::new(or(
@@ -170,6 +185,8 @@ impl Common {
             shutdown_timeout_secs: parse_in("SHUTDOWN_TIMEOUT_SECS", 10, 1..=3_600)?,
             trusted_proxies: list("TRUSTED_PROXIES", "127.0.0.1,::1"),
             service_token: service_token()?,
+            redis_url: optional("REDIS_URL").map(Secret::new),
+            rate_limit_prefix: or("RATE_LIMIT_PREFIX", "chat"),
         })
     }
 }

@@ -46,6 +46,8 @@ pub fn common_config(db: &TestDb, exchange: &str) -> Common {
         shutdown_timeout_secs: 5,
         trusted_proxies: vec!["127.0.0.1".to_owned()],
         service_token: Some(Secret::new(SERVICE_TOKEN)),
+        redis_url: None,
+        rate_limit_prefix: exchange.to_owned(),
     }
 }
 

@@ -64,7 +64,11 @@ pub async fn register(
         }
     }
     drop(conn);
-    service.limits.register_address.check(client_address)?;
+    service
+        .limits
+        .register_address
+        .check(client_address)
+        .await?;
     let password_hash = service.passwords.hash(&password).await?;
     let mut conn = service.conn().await?;
     let display = display_name
@@ -209,7 +213,7 @@ pub async fn change_password(
     new_password: std::result::Result<Password, Invalid>,
 ) -> Result<()> {
     let key = me.to_string();
-    service.limits.password_change.admit(&key)?;
+    service.limits.password_change.admit(&key).await?;
     let mut conn = service.conn().await?;
     let row = active_user(&mut conn, me).await?;
     drop(conn);
@@ -218,7 +222,7 @@ pub async fn change_password(
         .verify(current_password, Some(&row.password_hash))
         .await?
     {
-        let _ = service.limits.password_change.failed(&key);
+        let _ = service.limits.password_change.failed(&key).await;
         let mut fields = vec![Invalid::new(
             "current_password",
             "is not your current password",

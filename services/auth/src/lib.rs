@@ -114,7 +114,8 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     }
     let proxies = TrustedProxies::parse(&config.common.trusted_proxies)
         .map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))?;
-    let limits = RateLimits::new(&config.limits);
+    let shared = config.common.shared_limits().map_err(anyhow::Error::msg)?;
+    let limits = RateLimits::new(&config.limits, &shared);
     let service_settings =
         web::Data::new(ServiceSettings::new(config.common.service_token.as_ref()));
     let life = Lifecycle::new(config.common.shutdown_timeout_secs);

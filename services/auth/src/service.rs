@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::passwords::Passwords;
 use crate::tokens::Signer;
 use chat_db::{Conn, Pool};
-use chat_http::limits::{FailureLimiter, Limiter};
+use chat_http::limits::{FailureLimiter, Limiter, SharedLimits};
 use uuid::Uuid;
 
 pub struct AuthService {
@@ -36,22 +36,37 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    pub fn new(limits: &config::Limits) -> Self {
+    /// The limits, counted in `shared` (Redis, when configured: one budget for every replica).
+    pub fn new(limits: &config::Limits, shared: &SharedLimits) -> Self {
+        let login = config::Limits::LOGIN_WINDOW;
         Self {
-            login_failures: FailureLimiter::new(
+            login_failures: FailureLimiter::shared(
+                shared,
+                "login-failures",
                 limits.login_per_account,
-                config::Limits::LOGIN_WINDOW,
+                login,
             ),
-            login_account: FailureLimiter::new(
+            login_account: FailureLimiter::shared(
+                shared,
+                "login-account",
                 limits.login_account_ceiling,
-                config::Limits::LOGIN_WINDOW,
+                login,
             ),
-            password_change: FailureLimiter::new(
+            password_change: FailureLimiter::shared(
+                shared,
+                "password-change",
                 limits.login_per_account,
-                config::Limits::LOGIN_WINDOW,
+                login,
             ),
-            login_address: Limiter::new(limits.login_per_address, config::Limits::LOGIN_WINDOW),
-            register_address: Limiter::new(
+            login_address: Limiter::shared(
+                shared,
+                "login-address",
+                limits.login_per_address,
+                login,
+            ),
+            register_address: Limiter::shared(
+                shared,
+                "register-address",
                 limits.register_per_address,
                 config::Limits::REGISTER_WINDOW,
             ),

@@ -63,7 +63,7 @@ async fn check_credentials(
     password: &str,
 ) -> Result<UserRow> {
     let limits = &service.limits;
-    limits.login_address.check(client_address)?;
+    limits.login_address.check(client_address).await?;
     if login.len() > 254 || password.len() > 1024 {
         return Err(AuthError::WrongCredentials);
     }
@@ -76,8 +76,8 @@ async fn check_credentials(
         .as_ref()
         .map_or_else(|| login.to_lowercase(), |u| u.id.to_string());
     let from_here = format!("{account} {client_address}");
-    limits.login_failures.admit(&from_here)?;
-    limits.login_account.admit(&account)?;
+    limits.login_failures.admit(&from_here).await?;
+    limits.login_account.admit(&account).await?;
     // Always hash once, known user or not, so timing does not tell which accounts exist.
     let ok = service
         .passwords
@@ -87,8 +87,8 @@ async fn check_credentials(
         Some(user) if ok && user.deactivated_at.is_none() => Ok(user),
         _ => {
             // Counted for the next attempt: this one is answered as what it is, a wrong login.
-            let _ = limits.login_failures.failed(&from_here);
-            let _ = limits.login_account.failed(&account);
+            let _ = limits.login_failures.failed(&from_here).await;
+            let _ = limits.login_account.failed(&account).await;
             Err(AuthError::WrongCredentials)
         }
     }

@@ -8,7 +8,8 @@ pub struct Config {
     pub common: Common,
     /// Address to listen on (`GATEWAY_BIND`); port 0 picks a free one.
     pub bind: String,
-    /// Base URL of the rooms service (`GATEWAY_ROOMS_URL`).
+    /// Base URL of the rooms service (`GATEWAY_ROOMS_URL`); several, comma-separated, fail over
+    /// in order (see `chat_http::client::ServiceClient`).
     pub rooms_url: String,
     /// This instance's id for presence (`GATEWAY_INSTANCE_ID`); random by default.
     pub instance_id: Uuid,

@@ -125,7 +125,7 @@ impl Conn {
         }
         if state
             .typing
-            .check(&format!("{}:{room_id}", self.user_id))
+            .check_here(&format!("{}:{room_id}", self.user_id))
             .is_ok()
         {
             let (state, user_id) = (state.clone(), self.user_id);

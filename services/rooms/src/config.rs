@@ -13,12 +13,13 @@ pub struct Config {
     /// cursor is older is told to reset.
     pub sync_retention_secs: i64,
     /// Messages one user may send (and edit) per minute, over REST or through a gateway,
-    /// per rooms replica (`ROOMS_SEND_LIMIT_PER_MINUTE`); 0 turns the limit off.
+    /// across replicas with `REDIS_URL`, else per replica (`ROOMS_SEND_LIMIT_PER_MINUTE`); 0
+    /// turns the limit off.
     pub send_per_minute: u32,
-    /// Rooms one user may create plus members they may add, per minute, per rooms replica
+    /// Rooms one user may create plus members they may add, per minute, like the send limit
     /// (`ROOMS_MANAGE_LIMIT_PER_MINUTE`); 0 turns the limit off.
     pub manage_per_minute: u32,
-    /// Message searches one user may run per minute, per rooms replica
+    /// Message searches one user may run per minute, like the send limit
     /// (`ROOMS_SEARCH_LIMIT_PER_MINUTE`); 0 turns the limit off.
     pub search_per_minute: u32,
     /// Searches running at once per rooms replica (`ROOMS_SEARCH_CONCURRENCY`); more wait up to

@@ -90,9 +90,12 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     // A body of max_body_chars characters of up to 4 bytes each, plus the other fields.
     let json_limit = config.max_body_chars * 4 + 4096;
     let bind = config.bind.clone();
-    let send_limit = Limiter::new(config.send_per_minute, Duration::from_secs(60));
-    let manage_limit = Limiter::new(config.manage_per_minute, Duration::from_secs(60));
-    let searches = search::Searches::new(config.search_per_minute, config.search_concurrency);
+    let shared = config.common.shared_limits().map_err(anyhow::Error::msg)?;
+    let minute = Duration::from_secs(60);
+    let send_limit = Limiter::shared(&shared, "sends", config.send_per_minute, minute);
+    let manage_limit = Limiter::shared(&shared, "manage", config.manage_per_minute, minute);
+    let searches =
+        search::Searches::new(&shared, config.search_per_minute, config.search_concurrency);
     let state = web::Data::new(AppState {
         config,
         store: Store::new(pool, relay_wake),

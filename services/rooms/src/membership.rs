@@ -158,7 +158,7 @@ pub async fn add(
     room_id: Uuid,
     user_id: Uuid,
 ) -> Result<Room> {
-    limit.check(&me.to_string())?;
+    limit.check(&me.to_string()).await?;
     let mut conn = store.conn().await?;
     users::find(&mut conn, user_id)
         .await?

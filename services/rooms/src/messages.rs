@@ -44,8 +44,8 @@ pub struct Draft<'a> {
 impl Outgoing {
     /// Checks a send: the sender's send limit, then the body and the `client_msg_id` (both
     /// reported at once when both are wrong).
-    pub fn parse(draft: Draft<'_>, limit: &Limiter, max_chars: usize) -> Result<Self> {
-        limit.check(&draft.sender.to_string())?;
+    pub async fn parse(draft: Draft<'_>, limit: &Limiter, max_chars: usize) -> Result<Self> {
+        limit.check(&draft.sender.to_string()).await?;
         let text = MessageBody::parse(draft.body, max_chars);
         let client_msg_id = ClientMsgId::parse(draft.client_msg_id);
         match (text, client_msg_id) {

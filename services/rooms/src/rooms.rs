@@ -103,7 +103,7 @@ pub async fn create(
     me: Uuid,
     group: NewGroup,
 ) -> Result<Room> {
-    limit.check(&me.to_string())?;
+    limit.check(&me.to_string()).await?;
     let mut member_ids: Vec<Uuid> = group
         .member_ids
         .into_iter()

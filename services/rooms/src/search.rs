@@ -9,7 +9,7 @@ use crate::error::{Result, RoomsError};
 use crate::store::Store;
 use chat_db::messages;
 use chat_domain::{Message, paging};
-use chat_http::limits::Limiter;
+use chat_http::limits::{Limiter, SharedLimits};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
@@ -25,9 +25,9 @@ pub struct Searches {
 }
 
 impl Searches {
-    pub fn new(per_minute: u32, concurrency: usize) -> Self {
+    pub fn new(shared: &SharedLimits, per_minute: u32, concurrency: usize) -> Self {
         Self {
-            per_user: Limiter::new(per_minute, Duration::from_secs(60)),
+            per_user: Limiter::shared(shared, "searches", per_minute, Duration::from_secs(60)),
             slots: Semaphore::new(concurrency),
             slot_wait: SLOT_WAIT,
         }
@@ -49,7 +49,7 @@ pub async fn search(
     if !(2..=100).contains(&q.chars().count()) {
         return Err(RoomsError::invalid("q", "must be 2 to 100 characters long"));
     }
-    searches.per_user.check(&me.to_string())?;
+    searches.per_user.check(&me.to_string()).await?;
     let _slot = tokio::time::timeout(searches.slot_wait, searches.slots.acquire())
         .await
         .map_err(|_| RoomsError::Busy("search is busy; retry shortly"))?
@@ -78,7 +78,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_search_that_finds_no_free_slot_in_time_is_refused_as_busy() {
-        let mut searches = Searches::new(0, 1);
+        let mut searches = Searches::new(&SharedLimits::local(), 0, 1);
         searches.slot_wait = Duration::from_millis(50);
         let held = searches.slots.acquire().await.unwrap();
         // The store is never reached: the slot is refused first.

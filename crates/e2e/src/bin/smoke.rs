@@ -365,6 +365,7 @@ async fn main() {
         offline["last_seen_at"].is_string(),
         &offline,
     );
+    shared_login_budget(&mut c, &http, &services, &run).await;
     if !services.is_empty() {
         metrics_moved(&mut c, &services, &metrics_before).await;
     }
@@ -648,6 +649,84 @@ async fn metrics_moved(c: &mut Checks, services: &[(String, String)], before: &S
         still.is_empty(),
         format!("did not move: {still:?}"),
     );
+}
+
+/// Wrong passwords for one account, through nginx (which takes turns among auth's replicas):
+/// the account's budget (`AUTH_LOGIN_LIMIT_PER_ACCOUNT`, 10 in the test stacks) is spent once
+/// for the whole deployment, not once per replica, and then every replica refuses even the
+/// right password. With two replicas, each must have counted some of the attempts.
+async fn shared_login_budget(
+    c: &mut Checks,
+    http: &Http,
+    services: &[(String, String)],
+    run: &str,
+) {
+    const BUDGET: usize = 10;
+    let name = format!("carol_{}", &run[..8]);
+    let created = http
+        .post(
+            "/api/auth/register",
+            None,
+            &json!({"username": name, "email": format!("{name}@example.com"), "password": "correct horse"}),
+        )
+        .await;
+    let auths: Vec<(String, String)> = services
+        .iter()
+        .filter(|(name, _)| kind_of(name) == "auth")
+        .cloned()
+        .collect();
+    let before = scrape_all(&auths).await;
+    let mut statuses = Vec::new();
+    for _ in 0..BUDGET + 2 {
+        let reply = http
+            .post(
+                "/api/auth/login",
+                None,
+                &json!({"login": name, "password": "wrong horse"}),
+            )
+            .await;
+        statuses.push(reply.status);
+    }
+    let right_password = json!({"login": name, "password": "correct horse"});
+    let right = [(); 2].map(|()| http.post("/api/auth/login", None, &right_password));
+    let right: Vec<u16> = futures_util::future::join_all(right)
+        .await
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    c.check(
+        "failed logins spend one budget across auth's replicas, then every replica refuses",
+        created.status == 201
+            && statuses[..BUDGET].iter().all(|s| *s == 401)
+            && statuses[BUDGET..].contains(&429)
+            && right.iter().all(|s| *s == 429),
+        format!(
+            "register {}, wrong {statuses:?}, right {right:?}",
+            created.status
+        ),
+    );
+    if auths.len() > 1 {
+        let after = scrape_all(&auths).await;
+        let idle: Vec<&str> = auths
+            .iter()
+            .filter(|(name, _)| {
+                let count = |s: &Scraped| {
+                    s.iter()
+                        .filter(|(n, _)| n == name)
+                        .filter_map(|(_, s)| s.as_ref().ok())
+                        .filter_map(|s| s.get("auth_logins_total"))
+                        .sum::<f64>()
+                };
+                count(&after) <= count(&before)
+            })
+            .map(|(name, _)| name.as_str())
+            .collect();
+        c.check(
+            "every auth replica counted some of those attempts",
+            idle.is_empty(),
+            format!("no logins counted by {idle:?}"),
+        );
+    }
 }
 
 #[expect(

@@ -41,7 +41,7 @@ pub async fn edit_message(
     body: web::Json<EditRequest>,
 ) -> ApiResult<web::Json<Message>> {
     let (room_id, seq) = path.into_inner();
-    state.send_limit.check(&auth.id.to_string())?;
+    state.send_limit.check(&auth.id.to_string()).await?;
     let text = MessageBody::parse(&body.body, state.config.max_body_chars)?;
     let message = messages::edit(&state.store, request_id, auth.id, room_id, seq, text).await?;
     Ok(web::Json(message))

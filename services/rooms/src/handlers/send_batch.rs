@@ -43,10 +43,10 @@ pub async fn send_batch(
             format!("must hold 1 to {MAX_SEND_BATCH} sends"),
         )]));
     }
-    // Parsed and rate-limited one by one: a refused send is answered, the others go on.
-    let mut results: Vec<Option<BatchedResult>> = Vec::with_capacity(sends.len());
-    let mut ready = Vec::with_capacity(sends.len());
-    for send in sends {
+    // Parsed and rate-limited one by one: a refused send is answered, the others go on. The
+    // checks run at once (one pipelined round trip to a shared limit store), in the batch's
+    // order.
+    let parsed = futures_util::future::join_all(sends.iter().map(|send| {
         let request_id = send
             .request_id
             .as_deref()
@@ -61,7 +61,13 @@ pub async fn send_batch(
             reply_to: send.reply_to,
             request_id,
         };
-        match Outgoing::parse(draft, &state.send_limit, state.config.max_body_chars) {
+        Outgoing::parse(draft, &state.send_limit, state.config.max_body_chars)
+    }))
+    .await;
+    let mut results: Vec<Option<BatchedResult>> = Vec::with_capacity(sends.len());
+    let mut ready = Vec::with_capacity(sends.len());
+    for outcome in parsed {
+        match outcome {
             Ok(outgoing) => {
                 results.push(None);
                 ready.push(outgoing);

@@ -56,7 +56,7 @@ pub async fn send_message(
         reply_to: body.reply_to,
         request_id,
     };
-    let outgoing = Outgoing::parse(draft, &state.send_limit, state.config.max_body_chars)?;
+    let outgoing = Outgoing::parse(draft, &state.send_limit, state.config.max_body_chars).await?;
     let (message, created) = messages::send(&state.store, &outgoing).await?;
     let status = if created {
         StatusCode::CREATED
