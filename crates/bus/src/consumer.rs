@@ -28,6 +28,10 @@ pub enum QueueSpec {
         prefetch: u16,
         /// Deliveries of a message that end in [`Handled::Failed`] before it is dead-lettered.
         max_attempts: u32,
+        /// A quorum queue (replicated on a majority of a RabbitMQ cluster's nodes, so it
+        /// survives losing one) instead of a classic one, for it and its dead-letter queue.
+        /// A queue keeps the type it was first declared with: switching means a new name.
+        quorum: bool,
     },
 }
 
@@ -86,8 +90,16 @@ async fn declare(
             bindings,
             prefetch,
             max_attempts,
+            quorum,
         } => {
             let dead = format!("{name}.dead");
+            let mut typed = FieldTable::default();
+            if *quorum {
+                typed.insert(
+                    "x-queue-type".into(),
+                    AMQPValue::LongString("quorum".into()),
+                );
+            }
             channel
                 .queue_declare(
                     dead.as_str().into(),
@@ -95,10 +107,10 @@ async fn declare(
                         durable: true,
                         ..QueueDeclareOptions::default()
                     },
-                    FieldTable::default(),
+                    typed.clone(),
                 )
                 .await?;
-            let mut args = FieldTable::default();
+            let mut args = typed;
             // Rejected deliveries go through the default exchange straight to `<name>.dead`.
             args.insert(
                 "x-dead-letter-exchange".into(),

@@ -10,6 +10,40 @@ use tokio_util::sync::CancellationToken;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_message_is_dead_lettered_after_max_attempts_and_retries_are_not_counted() {
+    dead_letters_after_max_attempts(false).await;
+}
+
+/// The same on quorum queues (what the Kubernetes deployment declares), which a single
+/// RabbitMQ node serves too; the queue really is one: declaring it classic is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quorum_queue_dead_letters_and_retries_the_same() {
+    let queue = dead_letters_after_max_attempts(true).await;
+    let conn = lapin::Connection::connect(&amqp_url(), lapin::ConnectionProperties::default())
+        .await
+        .unwrap();
+    for name in [queue.clone(), format!("{queue}.dead")] {
+        let channel = conn.create_channel().await.unwrap();
+        let mut classic = lapin::types::FieldTable::default();
+        classic.insert(
+            "x-queue-type".into(),
+            lapin::types::AMQPValue::LongString("classic".into()),
+        );
+        let declared = channel
+            .queue_declare(
+                name.as_str().into(),
+                lapin::options::QueueDeclareOptions {
+                    durable: true,
+                    ..Default::default()
+                },
+                classic,
+            )
+            .await;
+        assert!(declared.is_err(), "{name} was declared a quorum queue");
+    }
+}
+
+/// Runs the scenario on a new queue; returns its name.
+async fn dead_letters_after_max_attempts(quorum: bool) -> String {
     let exchange = test_exchange();
     let queue = format!("{exchange}.work");
     let seen: Arc<Mutex<HashMap<Vec<u8>, u32>>> = Arc::default();
@@ -20,6 +54,7 @@ async fn a_failing_message_is_dead_lettered_after_max_attempts_and_retries_are_n
         bindings: vec!["work".to_owned()],
         prefetch: 4,
         max_attempts: 3,
+        quorum,
     };
     let handler_seen = seen.clone();
     tokio::spawn(consume(
@@ -88,4 +123,5 @@ async fn a_failing_message_is_dead_lettered_after_max_attempts_and_retries_are_n
         "nothing else was dead-lettered"
     );
     cancel.cancel();
+    queue
 }

@@ -8,6 +8,11 @@ pub struct Config {
     pub bind: String,
     /// The durable queue all notifier instances share (`NOTIFIER_QUEUE`).
     pub queue: String,
+    /// Whether that queue (and its dead-letter queue) is a quorum queue
+    /// (`NOTIFIER_QUEUE_TYPE=quorum`) or a classic one (`classic`, the default). A queue keeps
+    /// the type it was created with: changing it on an existing queue needs a new
+    /// `NOTIFIER_QUEUE` name.
+    pub quorum_queue: bool,
     /// Deliveries in flight per instance (`NOTIFIER_PREFETCH`).
     pub prefetch: u16,
     /// The bot token (`TELEGRAM_BOT_TOKEN`); without one, notifications are only logged.
@@ -42,6 +47,16 @@ impl Config {
             common: Common::from_env()?,
             bind: config::or("NOTIFIER_BIND", "127.0.0.1:8084"),
             queue: config::or("NOTIFIER_QUEUE", "notifier.messages"),
+            quorum_queue: match config::or("NOTIFIER_QUEUE_TYPE", "classic").as_str() {
+                "classic" => false,
+                "quorum" => true,
+                other => {
+                    return Err(ConfigError {
+                        name: "NOTIFIER_QUEUE_TYPE".to_owned(),
+                        message: format!("{other:?}: must be classic or quorum"),
+                    });
+                }
+            },
             prefetch: config::parse_in("NOTIFIER_PREFETCH", 32, 1..=65_535)?,
             telegram_token: config::optional("TELEGRAM_BOT_TOKEN").map(Secret::new),
             telegram_api_url: config::optional("TELEGRAM_API_URL"),
@@ -66,6 +81,7 @@ impl Config {
             common,
             bind: "127.0.0.1:0".into(),
             queue,
+            quorum_queue: false,
             prefetch: 8,
             telegram_token: None,
             telegram_api_url: None,

@@ -118,6 +118,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
                 bindings: vec!["room.message.created".to_owned()],
                 prefetch: state.config.prefetch,
                 max_attempts: state.config.max_attempts,
+                quorum: state.config.quorum_queue,
             };
             let handler_state = state.clone();
             chat_bus::consume(
