@@ -288,6 +288,24 @@ apt_install() { # $@ = packages
         apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# The Python tools the offline checks use (check-jsonschema, kubernetes-validate, checkov), at
+# pinned versions, in a venv under CHAT_TOOLS_DIR; prints the venv's path.
+tools_venv() {
+    local venv="${CHAT_TOOLS_DIR:-$HOME/.cache/chat-tools}/venv"
+    local pins=(check-jsonschema==0.39.0 kubernetes-validate==1.37.0 checkov==3.3.30)
+    if [[ ! -x "$venv/bin/python" ]]; then
+        if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+            apt_install python3-venv >&2 && python3 -m venv "$venv" >&2 || return 1
+        fi
+    fi
+    if [[ "$(cat "$venv/.chat-pins" 2>/dev/null)" != "${pins[*]}" ]]; then
+        info "installing ${pins[*]} into $venv" >&2
+        "$venv/bin/pip" install -q "${pins[@]}" >&2 || return 1
+        echo "${pins[*]}" >"$venv/.chat-pins"
+    fi
+    echo "$venv"
+}
+
 need() { # $1 = command, $2 = the package that provides it
     command -v "$1" >/dev/null 2>&1 || apt_install "$2"
 }
