@@ -39,10 +39,16 @@ pub struct Frame<'a> {
     pub sender_id: Option<Uuid>,
     #[serde(default, borrow)]
     pub code: Option<Cow<'a, str>>,
+    /// The send an `ack` or `error` answers.
+    #[serde(default, borrow)]
+    pub client_msg_id: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
 pub struct Msg<'a> {
+    /// The bare server's relayed messages have none.
+    #[serde(default)]
+    pub id: Option<Uuid>,
     pub room_id: Uuid,
     pub seq: i64,
     pub sender_id: Uuid,

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod bare;
+mod chaos;
 mod client;
 mod report;
 mod scenarios;
@@ -72,6 +73,8 @@ impl Env {
 const USAGE: &str = "usage:
   chat-loadgen run <scenario>... [--out FILE]   scenarios: direct bigroom history logins idle storm
   chat-loadgen report FILE... [--json OUT]      merge result files, print the table
+  chat-loadgen chaos [--out FILE]               the fault harness's clients (scripts/chaos;
+                                                CHAOS_FAULTS, CHAOS_INJECT, CHAOS_* sizes)
   chat-loadgen bare-server ADDR                 the bare WebSocket broadcast server (baseline)
   chat-loadgen worker                           (internal) a socket-holding child process
 environment: BENCH_URL, DATABASE_URL, BENCH_KEYS_DIR, BENCH_BARE_WS_URL, BENCH_SOURCES,
@@ -99,6 +102,15 @@ fn command() -> anyhow::Result<()> {
             let (files, out) = split_out(&args[1..], "--json")?;
             let merged = report::merge(&files)?;
             report::finish(&merged, out.as_deref())
+        }
+        Some("chaos") => {
+            let (_, out) = split_out(&args[1..], "--out")?;
+            let env = Env::load()?;
+            if runtime()?.block_on(chaos::run(&env, out.as_deref()))? {
+                Ok(())
+            } else {
+                bail!("the fault harness found problems (above)")
+            }
         }
         Some("run") => {
             let (names, out) = split_out(&args[1..], "--out")?;

@@ -1,0 +1,880 @@
+//! The fault harness's clients (`scripts/chaos`): steady traffic through nginx while faults are
+//! injected one at a time, then three sets compared: what the clients were told was
+//! acknowledged, what PostgreSQL holds, and what every client shows once it has resynced.
+//!
+//! Clients behave as the web app does: one socket each, reconnecting with jittered exponential
+//! backoff, syncing from the cursor of their previous `hello` after each reconnect, and sending
+//! again (same `client_msg_id`) whatever was not acknowledged within a few seconds, until a
+//! deadline after which the send is reported failed. Traffic: direct messages between pairs and
+//! one public room every client of the first `room_members` belongs to.
+//!
+//! Faults are run by `CHAOS_INJECT <name>` (a command that breaks something, waits, repairs it
+//! and returns once the stack is whole again); the load goes on meanwhile.
+
+use crate::Env;
+use crate::client::{self, Frame, Hello, Target, Ws};
+use crate::setup::{Setup, User};
+use crate::stats::now_ns;
+use anyhow::{Context, bail};
+use diesel::QueryableByName;
+use diesel::sql_types::{Array, BigInt, Text, Uuid as SqlUuid};
+use futures_util::{SinkExt, StreamExt};
+use rand::Rng;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+use uuid::Uuid;
+
+/// How big and how long.
+#[derive(Clone, Copy, Debug, Serialize)]
+struct Sizes {
+    pairs: usize,
+    room_members: usize,
+    /// Sends a second, all clients together.
+    rate: u32,
+    /// Load before the first fault, and after each recovery, in seconds.
+    steady_secs: u64,
+    /// A send not acknowledged within this many seconds is sent again.
+    resend_secs: u64,
+    /// After the last fault, how long unacknowledged sends keep being retried.
+    drain_secs: u64,
+    /// Goal: every client back and resynced within this many seconds of a recovery.
+    converge_goal_secs: f64,
+}
+
+impl Sizes {
+    fn new(smoke: bool) -> Self {
+        let var = |name: &str, default: u64| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default)
+        };
+        Self {
+            pairs: var("CHAOS_PAIRS", if smoke { 40 } else { 1000 }) as usize,
+            room_members: var("CHAOS_ROOM_MEMBERS", if smoke { 20 } else { 200 }) as usize,
+            rate: var("CHAOS_RATE", if smoke { 40 } else { 300 }) as u32,
+            steady_secs: var("CHAOS_STEADY_SECS", if smoke { 4 } else { 15 }),
+            resend_secs: 4,
+            drain_secs: var("CHAOS_DRAIN_SECS", if smoke { 45 } else { 90 }),
+            converge_goal_secs: 10.0,
+        }
+    }
+}
+
+/// One send as its client sees it.
+struct Sent {
+    conn: usize,
+    room: Uuid,
+    first_ns: u64,
+    last_ns: u64,
+    tries: u32,
+    /// The message the ack named: (id, seq).
+    acked: Option<(Uuid, i64)>,
+    /// Given up: the user would see "not sent".
+    failed: bool,
+}
+
+/// What happened around one fault.
+#[derive(Serialize, Default, Clone)]
+struct FaultRow {
+    fault: String,
+    injected: bool,
+    /// Seconds the injection command took (the fault and its repair).
+    outage_secs: f64,
+    sockets_dropped: usize,
+    /// Seconds from the repair until the last dropped socket was back and resynced (0 when
+    /// they were all back before the repair: a killed gateway's clients move to the other).
+    converged_secs: Option<f64>,
+    /// Seconds from the fault's start until the last dropped socket was back and resynced.
+    back_after_fault_secs: Option<f64>,
+    /// The most new sockets opened in one second while it lasted (a thundering herd shows here).
+    peak_reconnects_per_sec: usize,
+    sends_during: usize,
+    retried_during: usize,
+    problems: Vec<String>,
+}
+
+#[derive(Serialize, Default)]
+struct Totals {
+    sends: usize,
+    acknowledged: usize,
+    acknowledged_after_a_retry: usize,
+    reported_failed: usize,
+    reported_failed_but_stored: usize,
+    acknowledged_missing_from_database: usize,
+    acknowledged_with_another_id_or_seq: usize,
+    stored_twice: usize,
+    stored: usize,
+    missing_from_a_converged_view: usize,
+    one_seq_shown_with_two_ids: usize,
+    clients_not_converged: usize,
+    duplicate_live_deliveries: u64,
+}
+
+struct Ctx {
+    env: Env,
+    sizes: Sizes,
+    http: reqwest::Client,
+    users: Vec<User>,
+    /// Each client's outgoing frames; the channel outlives its sockets.
+    txs: Vec<mpsc::UnboundedSender<String>>,
+    sends: Mutex<HashMap<String, Sent>>,
+    /// Per client: (room, seq) -> message id, from live frames, acks and syncs.
+    seen: Vec<Mutex<HashMap<(Uuid, i64), Uuid>>>,
+    conflicts: AtomicU64,
+    duplicate_live: AtomicU64,
+    /// Per client: the cursor of its current socket's `hello`.
+    cursor: Vec<Mutex<Option<String>>>,
+    connected: Vec<AtomicBool>,
+    /// (when, client) of every drop and of every socket back and resynced.
+    drops: Mutex<Vec<(u64, usize)>>,
+    backs: Mutex<Vec<(u64, usize)>>,
+    stopping: AtomicBool,
+    next_id: AtomicUsize,
+    sync_failures: AtomicU64,
+}
+
+impl Ctx {
+    fn see(&self, conn: usize, room: Uuid, seq: i64, id: Uuid, live: bool) {
+        let mut seen = self.seen[conn].lock().expect("lock");
+        match seen.insert((room, seq), id) {
+            Some(old) if old != id => {
+                self.conflicts.fetch_add(1, Ordering::SeqCst);
+            }
+            Some(_) if live => {
+                self.duplicate_live.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+    }
+
+    fn frame(&self, conn: usize, f: &Frame<'_>) {
+        match &*f.kind {
+            "message_created" => {
+                if let Some(m) = &f.message
+                    && let Some(id) = m.id
+                {
+                    self.see(conn, m.room_id, m.seq, id, true);
+                }
+            }
+            "ack" => {
+                if let (Some(cmid), Some(m)) = (&f.client_msg_id, &f.message)
+                    && let Some(id) = m.id
+                {
+                    // The sender's own view gets the message from `message_created` or a sync,
+                    // like every member's: the ack only settles the send.
+                    if let Some(sent) = self.sends.lock().expect("lock").get_mut(&**cmid) {
+                        sent.acked.get_or_insert((id, m.seq));
+                    }
+                }
+            }
+            "error" => {
+                // Refused for now (unavailable, busy, rate limited): send again at the next round.
+                if let Some(cmid) = &f.client_msg_id
+                    && let Some(sent) = self.sends.lock().expect("lock").get_mut(&**cmid)
+                {
+                    sent.last_ns = 0;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Every event since `cursor`, page by page, into the client's view; the last cursor.
+    async fn sync(&self, conn: usize, mut cursor: String) -> anyhow::Result<String> {
+        loop {
+            let page: Value = self
+                .http
+                .get(format!("{}/api/rooms/sync", self.env.http))
+                .query(&[("cursor", cursor.as_str()), ("limit", "500")])
+                .bearer_auth(&self.users[conn].token)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            if page["reset"].as_bool() == Some(true) {
+                bail!("the sync cursor was too old");
+            }
+            for e in page["events"].as_array().into_iter().flatten() {
+                let m = &e["payload"]["message"];
+                if e["payload"]["type"] == "message_created"
+                    && let (Some(room), Some(seq), Some(id)) = (
+                        m["room_id"].as_str().and_then(|r| r.parse().ok()),
+                        m["seq"].as_i64(),
+                        m["id"].as_str().and_then(|r| r.parse().ok()),
+                    )
+                {
+                    self.see(conn, room, seq, id, false);
+                }
+            }
+            cursor = page["next_cursor"]
+                .as_str()
+                .context("no next_cursor")?
+                .to_owned();
+            if page["has_more"].as_bool() != Some(true) {
+                return Ok(cursor);
+            }
+        }
+    }
+
+    async fn sync_with_retries(&self, conn: usize, cursor: String) -> bool {
+        for _ in 0..5 {
+            match self.sync(conn, cursor.clone()).await {
+                Ok(_) => return true,
+                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+            }
+        }
+        self.sync_failures.fetch_add(1, Ordering::SeqCst);
+        false
+    }
+
+    fn send(&self, conn: usize, room: Uuid) {
+        let n = self.next_id.fetch_add(1, Ordering::SeqCst);
+        let cmid = format!("chaos-{n}");
+        let now = now_ns();
+        self.sends.lock().expect("lock").insert(
+            cmid.clone(),
+            Sent {
+                conn,
+                room,
+                first_ns: now,
+                last_ns: now,
+                tries: 1,
+                acked: None,
+                failed: false,
+            },
+        );
+        let _ = self.txs[conn].send(client::send_frame(room, &cmid, &format!("chaos {cmid}")));
+    }
+
+    /// Sends again what was not acknowledged in time; gives up on what is older than
+    /// `give_up_before` (ns).
+    fn resend_round(&self, give_up_before: u64) -> usize {
+        let now = now_ns();
+        let due = now.saturating_sub(self.sizes.resend_secs * 1_000_000_000);
+        let mut sends = self.sends.lock().expect("lock");
+        let mut resent = 0;
+        for (cmid, sent) in sends.iter_mut() {
+            if sent.acked.is_some() || sent.failed {
+                continue;
+            }
+            if sent.first_ns < give_up_before {
+                sent.failed = true;
+                continue;
+            }
+            if sent.last_ns <= due {
+                sent.last_ns = now;
+                sent.tries += 1;
+                resent += 1;
+                let _ = self.txs[sent.conn].send(client::send_frame(
+                    sent.room,
+                    cmid,
+                    &format!("chaos {cmid}"),
+                ));
+            }
+        }
+        resent
+    }
+}
+
+/// One client: reads and writes until its socket drops, then reconnects with jittered
+/// exponential backoff, syncs from its previous `hello` and goes on.
+async fn client_task(
+    ctx: Arc<Ctx>,
+    conn: usize,
+    mut ws: Ws,
+    mut rx: mpsc::UnboundedReceiver<String>,
+) {
+    loop {
+        let (mut write, mut read) = ws.split();
+        loop {
+            tokio::select! {
+                msg = read.next() => match msg {
+                    Some(Ok(Message::Text(t))) => {
+                        if let Ok(f) = serde_json::from_str::<Frame<'_>>(&t) {
+                            ctx.frame(conn, &f);
+                        }
+                    }
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                    Some(Ok(_)) => {}
+                },
+                out = rx.recv() => match out {
+                    // A frame lost with the socket is sent again by the resend rounds.
+                    Some(text) => if write.send(Message::text(text)).await.is_err() { break },
+                    None => return,
+                },
+            }
+        }
+        drop((write, read));
+        ctx.connected[conn].store(false, Ordering::SeqCst);
+        if ctx.stopping.load(Ordering::SeqCst) {
+            return;
+        }
+        ctx.drops.lock().expect("lock").push((now_ns(), conn));
+        let mut ceiling = 1000u64;
+        let (new_ws, hello) = loop {
+            let wait = rand::rng().random_range(100..=ceiling);
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            let target = Target {
+                url: &ctx.env.ws,
+                source: ctx.env.sources[conn % ctx.env.sources.len()],
+            };
+            match client::connect(&target, Some(&ctx.users[conn].token)).await {
+                Ok(ok) => break ok,
+                Err(_) => ceiling = (ceiling * 2).min(8000),
+            }
+        };
+        ws = new_ws;
+        let previous = std::mem::replace(
+            &mut *ctx.cursor[conn].lock().expect("lock"),
+            hello.cursor.clone(),
+        );
+        if let Some(cursor) = previous {
+            ctx.sync_with_retries(conn, cursor).await;
+        }
+        ctx.connected[conn].store(true, Ordering::SeqCst);
+        ctx.backs.lock().expect("lock").push((now_ns(), conn));
+    }
+}
+
+async fn inject(command: &str, fault: &str) -> anyhow::Result<()> {
+    let out = tokio::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("{command} {fault}"))
+        .output()
+        .await
+        .context("running the fault command")?;
+    if !out.status.success() {
+        bail!(
+            "{command} {fault} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct StoredRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    room_id: Uuid,
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = Text)]
+    client_msg_id: String,
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the table is this command's output; progress goes to stderr"
+)]
+fn print_report(
+    rows: &[FaultRow],
+    t: &Totals,
+    slow: &[String],
+    problems: &[String],
+    converge_goal_secs: f64,
+) {
+    let opt = |v: Option<f64>| v.map_or("-".to_owned(), |s| format!("{s:.1} s"));
+    println!(
+        "{:<28} {:>9} {:>8} {:>11} {:>10} {:>7} {:>7} {:>8}",
+        "fault", "outage s", "dropped", "back after", "converged", "peak/s", "sends", "retried"
+    );
+    for r in rows {
+        println!(
+            "{:<28} {:>9.1} {:>8} {:>11} {:>10} {:>7} {:>7} {:>8}",
+            r.fault,
+            r.outage_secs,
+            r.sockets_dropped,
+            opt(r.back_after_fault_secs),
+            opt(r.converged_secs),
+            r.peak_reconnects_per_sec,
+            r.sends_during,
+            r.retried_during
+        );
+    }
+    println!(
+        "sends {}: acknowledged {} ({} after a retry), reported failed {} ({} of them stored)",
+        t.sends,
+        t.acknowledged,
+        t.acknowledged_after_a_retry,
+        t.reported_failed,
+        t.reported_failed_but_stored
+    );
+    println!(
+        "stored {}; acknowledged but not stored {}; stored twice {}; missing from a converged view {}; one seq with two ids {}; duplicate live deliveries (deduped by id) {}",
+        t.stored,
+        t.acknowledged_missing_from_database,
+        t.stored_twice,
+        t.missing_from_a_converged_view,
+        t.one_seq_shown_with_two_ids,
+        t.duplicate_live_deliveries
+    );
+    if !slow.is_empty() {
+        println!(
+            "not within the {} s convergence goal: {}",
+            converge_goal_secs,
+            slow.join(", ")
+        );
+    }
+    for p in problems {
+        println!("FAIL {p}");
+    }
+}
+
+/// The three sets side by side: the sends and what their acks said, the rows PostgreSQL holds
+/// for the run's rooms, and each client's view, `(room, seq) -> id` (`members`: a room's
+/// clients).
+fn compare(
+    sends: &HashMap<String, Sent>,
+    stored: &[StoredRow],
+    views: &[HashMap<(Uuid, i64), Uuid>],
+    members: &HashMap<Uuid, Vec<usize>>,
+) -> Totals {
+    let mut t = Totals {
+        stored: stored.len(),
+        sends: sends.len(),
+        ..Totals::default()
+    };
+    let mut by_cmid: HashMap<&str, Vec<&StoredRow>> = HashMap::new();
+    for row in stored {
+        by_cmid.entry(&row.client_msg_id).or_default().push(row);
+    }
+    t.stored_twice = by_cmid.values().filter(|v| v.len() > 1).count();
+    for (cmid, sent) in sends {
+        let rows = by_cmid.get(cmid.as_str());
+        match sent.acked {
+            Some((id, seq)) => {
+                t.acknowledged += 1;
+                if sent.tries > 1 {
+                    t.acknowledged_after_a_retry += 1;
+                }
+                match rows.and_then(|r| r.first()) {
+                    None => t.acknowledged_missing_from_database += 1,
+                    Some(r) if r.id != id || r.seq != seq || r.room_id != sent.room => {
+                        t.acknowledged_with_another_id_or_seq += 1;
+                    }
+                    Some(_) => {}
+                }
+            }
+            None => {
+                t.reported_failed += 1;
+                if rows.is_some() {
+                    t.reported_failed_but_stored += 1;
+                }
+            }
+        }
+    }
+    for row in stored {
+        for &member in members.get(&row.room_id).into_iter().flatten() {
+            if views[member].get(&(row.room_id, row.seq)) != Some(&row.id) {
+                t.missing_from_a_converged_view += 1;
+            }
+        }
+    }
+    t
+}
+
+fn secs(ns: u64) -> f64 {
+    ns as f64 / 1e9
+}
+
+/// Runs the harness; true when every goal that must hold held.
+pub async fn run(env: &Env, out: Option<&str>) -> anyhow::Result<bool> {
+    let sizes = Sizes::new(env.smoke);
+    let faults: Vec<String> = std::env::var("CHAOS_FAULTS")
+        .unwrap_or_default()
+        .split(',')
+        .map(|f| f.trim().to_owned())
+        .filter(|f| !f.is_empty())
+        .collect();
+    let inject_cmd = std::env::var("CHAOS_INJECT").context("CHAOS_INJECT is not set")?;
+    let setup = Setup::new(env)?;
+    let log = |line: &str| eprintln!("[chaos] {line}");
+
+    // Users, their direct chats and the room.
+    let n = sizes.pairs * 2;
+    let users = setup
+        .users("chaos", n, &Setup::cheap_hash()?)
+        .await
+        .context("creating users")?;
+    let pairs: Vec<(usize, usize)> = (0..sizes.pairs).map(|i| (2 * i, 2 * i + 1)).collect();
+    let direct = setup
+        .direct_chats(pairs.iter().map(|&(a, b)| (&users[a], &users[b])))
+        .await
+        .context("opening direct chats")?;
+    let members = sizes.room_members.min(n);
+    let room = setup
+        .public_room(
+            &format!("chaos {}", setup.tag),
+            &users[0],
+            &users[..members],
+        )
+        .await
+        .context("making the room")?;
+    let mut room_members: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    for (i, &(a, b)) in pairs.iter().enumerate() {
+        room_members.insert(direct[i], vec![a, b]);
+    }
+    room_members.insert(room, (0..members).collect());
+    log(&format!(
+        "{} clients, {} direct chats, a room of {members}; {} sends/s; faults: {}",
+        n,
+        direct.len(),
+        sizes.rate,
+        faults.join(" ")
+    ));
+
+    let tokens: Vec<Option<String>> = users.iter().map(|u| Some(u.token.clone())).collect();
+    let sockets = client::connect_all(&env.ws, &env.sources, &tokens, 64).await?;
+    let mut txs = Vec::with_capacity(n);
+    let mut rxs = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (tx, rx) = mpsc::unbounded_channel();
+        txs.push(tx);
+        rxs.push(rx);
+    }
+    let ctx = Arc::new(Ctx {
+        env: env.clone(),
+        sizes,
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()?,
+        users: users.clone(),
+        txs,
+        sends: Mutex::default(),
+        seen: (0..n).map(|_| Mutex::default()).collect(),
+        conflicts: AtomicU64::new(0),
+        duplicate_live: AtomicU64::new(0),
+        cursor: sockets
+            .iter()
+            .map(|(_, h): &(Ws, Hello)| Mutex::new(h.cursor.clone()))
+            .collect(),
+        connected: (0..n).map(|_| AtomicBool::new(true)).collect(),
+        drops: Mutex::default(),
+        backs: Mutex::default(),
+        stopping: AtomicBool::new(false),
+        next_id: AtomicUsize::new(0),
+        sync_failures: AtomicU64::new(0),
+    });
+    for (conn, ((ws, _), rx)) in sockets.into_iter().zip(rxs).enumerate() {
+        tokio::spawn(client_task(ctx.clone(), conn, ws, rx));
+    }
+
+    // The load: open loop at the rate; one send in ten to the room.
+    let load_on = Arc::new(AtomicBool::new(true));
+    let load = {
+        let (ctx, load_on, direct) = (ctx.clone(), load_on.clone(), direct.clone());
+        tokio::spawn(async move {
+            let mut tick =
+                tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(ctx.sizes.rate)));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            while load_on.load(Ordering::SeqCst) {
+                tick.tick().await;
+                let (conn, to) = {
+                    let mut rng = rand::rng();
+                    if rng.random_range(0..10) == 0 {
+                        (rng.random_range(0..members), room)
+                    } else {
+                        let pair = rng.random_range(0..direct.len());
+                        (2 * pair + rng.random_range(0..2), direct[pair])
+                    }
+                };
+                ctx.send(conn, to);
+            }
+        })
+    };
+    let resender = {
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            let give_up = ctx.sizes.drain_secs * 1_000_000_000;
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                ctx.resend_round(now_ns().saturating_sub(give_up * 4));
+            }
+        })
+    };
+
+    let steady = Duration::from_secs(sizes.steady_secs);
+    tokio::time::sleep(steady).await;
+    let mut rows = Vec::new();
+    for fault in &faults {
+        let mut row = FaultRow {
+            fault: fault.clone(),
+            ..FaultRow::default()
+        };
+        let sends_before = ctx.next_id.load(Ordering::SeqCst);
+        let start = now_ns();
+        log(&format!("fault {fault}"));
+        match inject(&inject_cmd, fault).await {
+            Ok(()) => row.injected = true,
+            Err(e) => row.problems.push(format!("{e:#}")),
+        }
+        let repaired = now_ns();
+        row.outage_secs = secs(repaired - start);
+        tokio::time::sleep(steady).await;
+        // Every socket that dropped since the fault began must be back and resynced.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while std::time::Instant::now() < deadline
+            && ctx.connected.iter().any(|c| !c.load(Ordering::SeqCst))
+        {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let drops: HashSet<usize> = ctx
+            .drops
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|(t, _)| *t >= start)
+            .map(|&(_, c)| c)
+            .collect();
+        row.sockets_dropped = drops.len();
+        let backs = ctx.backs.lock().expect("lock").clone();
+        let mut per_sec: BTreeMap<u64, usize> = BTreeMap::new();
+        let mut last_back = None::<u64>;
+        for &(t, c) in backs.iter().filter(|(t, _)| *t >= start) {
+            *per_sec.entry(t / 1_000_000_000).or_default() += 1;
+            if drops.contains(&c) {
+                last_back = Some(last_back.map_or(t, |l: u64| l.max(t)));
+            }
+        }
+        row.peak_reconnects_per_sec = per_sec.values().copied().max().unwrap_or(0);
+        let still_down = ctx
+            .connected
+            .iter()
+            .filter(|c| !c.load(Ordering::SeqCst))
+            .count();
+        if still_down > 0 {
+            row.problems
+                .push(format!("{still_down} clients not back after 60 s"));
+        } else if row.sockets_dropped > 0 {
+            row.converged_secs = last_back.map(|t| secs(t.saturating_sub(repaired)));
+            row.back_after_fault_secs = last_back.map(|t| secs(t.saturating_sub(start)));
+        } else {
+            row.converged_secs = Some(0.0);
+        }
+        row.sends_during = ctx.next_id.load(Ordering::SeqCst) - sends_before;
+        row.retried_during = ctx
+            .sends
+            .lock()
+            .expect("lock")
+            .values()
+            .filter(|s| s.first_ns >= start && s.tries > 1)
+            .count();
+        log(&format!(
+            "  {fault}: {:.1} s; {} sockets dropped, all back {:?} s after the fault; peak {} reconnects/s",
+            row.outage_secs,
+            row.sockets_dropped,
+            row.back_after_fault_secs,
+            row.peak_reconnects_per_sec
+        ));
+        rows.push(row);
+    }
+
+    // Stop sending; keep retrying what is unacknowledged until the drain deadline, then the
+    // rest is reported failed.
+    load_on.store(false, Ordering::SeqCst);
+    let _ = load.await;
+    let drain_end = std::time::Instant::now() + Duration::from_secs(sizes.drain_secs);
+    loop {
+        let pending = ctx
+            .sends
+            .lock()
+            .expect("lock")
+            .values()
+            .filter(|s| s.acked.is_none() && !s.failed)
+            .count();
+        if pending == 0 || std::time::Instant::now() >= drain_end {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    resender.abort();
+    ctx.resend_round(u64::MAX);
+
+    // Convergence: every client syncs from its current socket's cursor, as it would on its
+    // next reconnect; live delivery and the reconnect syncs did the rest.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let finals = futures_util::stream::iter((0..n).map(|conn| {
+        let ctx = ctx.clone();
+        async move {
+            let cursor = ctx.cursor[conn].lock().expect("lock").clone();
+            match cursor {
+                Some(c) => ctx.sync_with_retries(conn, c).await,
+                None => false,
+            }
+        }
+    }))
+    .buffer_unordered(32)
+    .collect::<Vec<bool>>()
+    .await;
+    ctx.stopping.store(true, Ordering::SeqCst);
+
+    // The database's side.
+    let mut db = setup.db().await?;
+    let rooms: Vec<Uuid> = room_members.keys().copied().collect();
+    // Called by path: diesel-async's `load` is on every type and would shadow the atomics'.
+    let stored: Vec<StoredRow> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query(
+            "SELECT id, room_id, seq, client_msg_id FROM messages WHERE room_id = ANY($1)",
+        )
+        .bind::<Array<SqlUuid>, _>(&rooms),
+        &mut db,
+    )
+    .await
+    .context("reading the stored messages")?;
+
+    let mut t = {
+        let sends = ctx.sends.lock().expect("lock");
+        let views: Vec<HashMap<(Uuid, i64), Uuid>> = ctx
+            .seen
+            .iter()
+            .map(|v| v.lock().expect("lock").clone())
+            .collect();
+        compare(&sends, &stored, &views, &room_members)
+    };
+    t.duplicate_live_deliveries = ctx.duplicate_live.load(Ordering::SeqCst);
+    t.one_seq_shown_with_two_ids = ctx.conflicts.load(Ordering::SeqCst) as usize;
+    t.clients_not_converged = finals.iter().filter(|ok| !**ok).count();
+
+    let mut problems: Vec<String> = rows
+        .iter()
+        .flat_map(|r| r.problems.iter().map(move |p| format!("{}: {p}", r.fault)))
+        .collect();
+    for (what, value) in [
+        (
+            "acknowledged but missing from the database",
+            t.acknowledged_missing_from_database,
+        ),
+        (
+            "acknowledged with another id or seq than stored",
+            t.acknowledged_with_another_id_or_seq,
+        ),
+        ("stored twice (one client_msg_id)", t.stored_twice),
+        (
+            "stored but missing from a member's converged view",
+            t.missing_from_a_converged_view,
+        ),
+        ("one seq shown with two ids", t.one_seq_shown_with_two_ids),
+        ("clients whose final sync failed", t.clients_not_converged),
+    ] {
+        if value > 0 {
+            problems.push(format!("{value} {what}"));
+        }
+    }
+    if t.sends == 0 || t.acknowledged == 0 {
+        problems.push("no traffic was acknowledged".to_owned());
+    }
+    let slow: Vec<String> = rows
+        .iter()
+        .filter(|r| {
+            r.converged_secs
+                .is_some_and(|s| s > sizes.converge_goal_secs)
+        })
+        .map(|r| {
+            format!(
+                "{} ({:.1} s)",
+                r.fault,
+                r.converged_secs.unwrap_or_default()
+            )
+        })
+        .collect();
+
+    print_report(&rows, &t, &slow, &problems, sizes.converge_goal_secs);
+    if let Some(out) = out {
+        let doc = serde_json::json!({
+            "sizes": sizes,
+            "faults": rows,
+            "totals": t,
+            "not_within_convergence_goal": slow,
+            "problems": problems,
+        });
+        std::fs::write(out, serde_json::to_string_pretty(&doc)?)?;
+    }
+    Ok(problems.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sent(conn: usize, room: Uuid, acked: Option<(Uuid, i64)>, tries: u32) -> Sent {
+        Sent {
+            conn,
+            room,
+            first_ns: 1,
+            last_ns: 1,
+            tries,
+            acked,
+            failed: acked.is_none(),
+        }
+    }
+
+    fn row(id: Uuid, room_id: Uuid, seq: i64, cmid: &str) -> StoredRow {
+        StoredRow {
+            id,
+            room_id,
+            seq,
+            client_msg_id: cmid.to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_comparison_finds_each_kind_of_loss_and_duplicate() {
+        let room = Uuid::now_v7();
+        let ids: Vec<Uuid> = (0..5).map(|_| Uuid::now_v7()).collect();
+        let members = HashMap::from([(room, vec![0, 1])]);
+        let sends = HashMap::from([
+            // Fine: acked, stored, seen by both.
+            ("a".to_owned(), sent(0, room, Some((ids[0], 1)), 1)),
+            // Acked after a retry but never stored: lost.
+            ("b".to_owned(), sent(0, room, Some((ids[1], 2)), 2)),
+            // Acked with seq 3, stored as seq 4.
+            ("c".to_owned(), sent(1, room, Some((ids[2], 3)), 1)),
+            // Reported failed, yet stored (twice).
+            ("d".to_owned(), sent(1, room, None, 5)),
+        ]);
+        let stored = vec![
+            row(ids[0], room, 1, "a"),
+            row(ids[2], room, 4, "c"),
+            row(ids[3], room, 5, "d"),
+            row(ids[4], room, 6, "d"),
+        ];
+        let both: HashMap<(Uuid, i64), Uuid> = [(1, 0), (4, 2), (5, 3), (6, 4)]
+            .into_iter()
+            .map(|(seq, i)| ((room, seq), ids[i]))
+            .collect();
+        let mut partial = both.clone();
+        partial.remove(&(room, 6));
+        let t = compare(&sends, &stored, &[both.clone(), partial], &members);
+        assert_eq!(
+            (t.sends, t.acknowledged, t.acknowledged_after_a_retry),
+            (4, 3, 1)
+        );
+        assert_eq!(t.acknowledged_missing_from_database, 1);
+        assert_eq!(t.acknowledged_with_another_id_or_seq, 1);
+        assert_eq!((t.reported_failed, t.reported_failed_but_stored), (1, 1));
+        assert_eq!(t.stored_twice, 1);
+        assert_eq!(t.missing_from_a_converged_view, 1, "client 1 lacks seq 6");
+
+        let clean_sends = HashMap::from([("a".to_owned(), sent(0, room, Some((ids[0], 1)), 1))]);
+        let t = compare(&clean_sends, &stored[..1], &[both.clone(), both], &members);
+        assert_eq!(
+            (
+                t.acknowledged_missing_from_database,
+                t.acknowledged_with_another_id_or_seq,
+                t.stored_twice,
+                t.missing_from_a_converged_view
+            ),
+            (0, 0, 0, 0)
+        );
+    }
+}
