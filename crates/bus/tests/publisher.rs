@@ -68,4 +68,9 @@ async fn an_event_carries_its_request_id_trace_and_publication_time_in_headers()
         .parse()
         .unwrap();
     assert!(published >= before, "{published} < {before}");
+    assert_eq!(
+        taken.delivery_mode,
+        Some(2),
+        "persistent: it survives a broker restart in a durable queue"
+    );
 }

@@ -45,6 +45,8 @@ struct Sizes {
     drain_secs: u64,
     /// Goal: every client back and resynced within this many seconds of a recovery.
     converge_goal_secs: f64,
+    /// Sockets that only stay connected (users in no room), for the soak.
+    idle: usize,
 }
 
 impl Sizes {
@@ -63,6 +65,7 @@ impl Sizes {
             resend_secs: 4,
             drain_secs: var("CHAOS_DRAIN_SECS", if smoke { 45 } else { 90 }),
             converge_goal_secs: 10.0,
+            idle: var("CHAOS_IDLE", 0) as usize,
         }
     }
 }
@@ -410,7 +413,7 @@ fn print_report(
         t.reported_failed_but_stored
     );
     println!(
-        "stored {}; acknowledged but not stored {}; stored twice {}; missing from a converged view {}; one seq with two ids {}; duplicate live deliveries (deduped by id) {}",
+        "stored {}; acknowledged but not stored {}; stored twice {}; missing from a converged view {}; one seq with two ids {}; live deliveries of a message already shown (after a resync, or redelivered; deduped by id) {}",
         t.stored,
         t.acknowledged_missing_from_database,
         t.stored_twice,
@@ -533,6 +536,27 @@ pub async fn run(env: &Env, out: Option<&str>) -> anyhow::Result<bool> {
         faults.join(" ")
     ));
 
+    // Idle sockets: held open (and answering pings) for the whole run, then dropped.
+    let idle_sockets = if sizes.idle > 0 {
+        let idle_users = setup
+            .users("chaos_idle", sizes.idle, &Setup::cheap_hash()?)
+            .await?;
+        let tokens: Vec<Option<String>> =
+            idle_users.iter().map(|u| Some(u.token.clone())).collect();
+        let sockets = client::connect_all(&env.ws, &env.sources, &tokens, 64).await?;
+        log(&format!("{} idle sockets open", sockets.len()));
+        sockets
+            .into_iter()
+            .map(|(ws, _)| {
+                tokio::spawn(async move {
+                    let (_write, mut read) = ws.split();
+                    while let Some(Ok(_)) = read.next().await {}
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let tokens: Vec<Option<String>> = users.iter().map(|u| Some(u.token.clone())).collect();
     let sockets = client::connect_all(&env.ws, &env.sources, &tokens, 64).await?;
     let mut txs = Vec::with_capacity(n);
@@ -717,6 +741,9 @@ pub async fn run(env: &Env, out: Option<&str>) -> anyhow::Result<bool> {
     .collect::<Vec<bool>>()
     .await;
     ctx.stopping.store(true, Ordering::SeqCst);
+    for idle in idle_sockets {
+        idle.abort();
+    }
 
     // The database's side.
     let mut db = setup.db().await?;

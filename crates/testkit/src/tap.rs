@@ -122,6 +122,8 @@ pub struct Taken {
     pub body: Vec<u8>,
     /// Headers whose values are strings or integers, as text.
     pub headers: std::collections::BTreeMap<String, String>,
+    /// 2 for a persistent message.
+    pub delivery_mode: Option<u8>,
 }
 
 /// Takes one message from `queue` (acknowledging it), waiting up to `timeout` for one.
@@ -161,6 +163,7 @@ impl From<lapin::message::Delivery> for Taken {
             })
             .unwrap_or_default();
         Self {
+            delivery_mode: *delivery.properties.delivery_mode(),
             body: delivery.data,
             headers,
         }

@@ -6,6 +6,7 @@ mod bad_text;
 mod batch;
 mod common;
 mod deleted_text;
+mod durability;
 mod limits;
 mod membership;
 mod pages;
