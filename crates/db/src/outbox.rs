@@ -399,7 +399,8 @@ pub async fn sync_since(
 }
 
 /// Deletes published rows older than `older_than` (at most `batch` at once) and raises the
-/// horizon past them. Returns how many went.
+/// horizon past them. Returns how many went. Rows another replica is pruning are skipped, not
+/// waited for.
 pub async fn prune(
     conn: &mut AsyncPgConnection,
     older_than: DateTime<Utc>,
@@ -411,7 +412,7 @@ pub async fn prune(
         n: i64,
     }
     let done: Count = diesel::sql_query(
-        "WITH gone AS (              DELETE FROM outbox WHERE id IN (                  SELECT id FROM outbox o WHERE o.created_at < $1 AND NOT EXISTS (SELECT 1 FROM outbox_pending p WHERE p.id = o.id)                  ORDER BY created_at LIMIT $2)              RETURNING xid, id),          top AS (SELECT xid, id FROM gone ORDER BY xid DESC, id DESC LIMIT 1),          moved AS (              UPDATE sync_horizon h SET xid = top.xid, id = top.id FROM top              WHERE (top.xid, top.id) > (h.xid, h.id) RETURNING 1)          SELECT count(*) AS n FROM gone",
+        "WITH gone AS (              DELETE FROM outbox WHERE id IN (                  SELECT id FROM outbox o WHERE o.created_at < $1 AND NOT EXISTS (SELECT 1 FROM outbox_pending p WHERE p.id = o.id)                  ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)              RETURNING xid, id),          top AS (SELECT xid, id FROM gone ORDER BY xid DESC, id DESC LIMIT 1),          moved AS (              UPDATE sync_horizon h SET xid = top.xid, id = top.id FROM top              WHERE (top.xid, top.id) > (h.xid, h.id) RETURNING 1)          SELECT count(*) AS n FROM gone",
     )
     .bind::<diesel::sql_types::Timestamptz, _>(older_than)
     .bind::<diesel::sql_types::BigInt, _>(batch)

@@ -278,9 +278,14 @@ pub async fn revoke_all_but(
 /// used. Every ten minutes, a batch at a time, until `cancel`.
 pub async fn prune_forever(pool: chat_db::Pool, cancel: tokio_util::sync::CancellationToken) {
     let every = std::time::Duration::from_secs(600);
-    chat_http::housekeeping::prune_forever(pool, "tokens", every, cancel, |mut conn| async move {
-        prune(&mut conn, chrono::Utc::now()).await
-    })
+    chat_http::housekeeping::prune_forever(
+        pool,
+        "tokens",
+        every,
+        10_000,
+        cancel,
+        |mut conn| async move { prune(&mut conn, chrono::Utc::now()).await },
+    )
     .await;
 }
 

@@ -140,6 +140,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         state.pool.clone(),
         "processed events",
         std::time::Duration::from_secs(600),
+        10_000,
         life.cancel.clone(),
         |mut conn| async move {
             let week_ago = chrono::Utc::now() - chrono::Duration::days(7);

@@ -46,17 +46,20 @@ pub async fn create_room(
     Ok(Some(room))
 }
 
-/// Drops published events older than the retention, every minute, a batch at a time.
+/// Drops published events older than the retention, every minute, a batch at a time, and
+/// batch after batch while there are more: the sync log stays bounded at any message rate.
 pub async fn prune_forever(pool: Pool, retention_secs: i64, cancel: CancellationToken) {
+    const BATCH: i64 = 10_000;
     let every = Duration::from_secs(60);
     chat_http::housekeeping::prune_forever(
         pool,
         "sync log",
         every,
+        BATCH as usize,
         cancel,
         |mut conn| async move {
             let cutoff = chrono::Utc::now() - chrono::Duration::seconds(retention_secs);
-            outbox::prune(&mut conn, cutoff, 10_000).await
+            outbox::prune(&mut conn, cutoff, BATCH).await
         },
     )
     .await;
