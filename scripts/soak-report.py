@@ -4,7 +4,8 @@ resident memory may grow at most 5 % (the mean of its last minute against the me
 5 to 6), its open files stay flat (within 2 % or 10 files), the outbox (the sync log) and the
 notifier's tables stay bounded (the last 10 minutes' peak at most 20 % above the peak of
 minutes 10 to 20, once they are past the 5-minute retention), and no service logged an error.
-  scripts/soak-report.py SAMPLES.csv LOGS_DIR"""
+Only samples up to UNTIL seconds count (the load's end: the clients' final syncs come after).
+  scripts/soak-report.py SAMPLES.csv LOGS_DIR [UNTIL]"""
 
 import csv
 import glob
@@ -13,12 +14,15 @@ import sys
 from collections import defaultdict
 
 
-def main(samples, logs):
+def main(samples, logs, until=None):
+    until = int(until) if until else None
     rss, fds, tables = defaultdict(list), defaultdict(list), defaultdict(list)
     names = ["outbox", "outbox_pending", "processed_events", "notification_digests", "ws_sessions"]
     with open(samples, encoding="utf-8") as f:
         for row in csv.DictReader(f):
             t = int(row["t"])
+            if until is not None and t > until:
+                continue
             if row["service"] == "tables":
                 for name, value in zip(names, row["rss_kib"].split(";")):
                     tables[name].append((t, int(value)))
@@ -72,6 +76,6 @@ def main(samples, logs):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
     sys.exit(main(*sys.argv[1:]))
