@@ -169,6 +169,59 @@ pub fn spawn(conn: usize, ws: Ws, sink: Arc<dyn Sink>) -> Handle {
     Handle { tx, reading }
 }
 
+/// How [`pump`] ended.
+pub enum Pumped {
+    /// The socket dropped; the frame it could not write, if any.
+    Dropped(Option<String>),
+    /// Every sender of the outgoing channel is gone: the client is done.
+    Finished,
+}
+
+/// Reads a socket's frames into `on_frame` and writes what `rx` gives, until either ends. The
+/// socket is closed when this returns (a client that holds its dead socket while opening the
+/// next one would pass the process's 20,000 files with 10,000 clients).
+pub async fn pump(
+    ws: Ws,
+    rx: &mut mpsc::UnboundedReceiver<String>,
+    mut on_frame: impl FnMut(&Frame<'_>),
+) -> Pumped {
+    let (mut write, mut read) = ws.split();
+    loop {
+        tokio::select! {
+            msg = read.next() => match msg {
+                Some(Ok(Message::Text(t))) => {
+                    if let Ok(f) = serde_json::from_str::<Frame<'_>>(&t) {
+                        on_frame(&f);
+                    }
+                }
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return Pumped::Dropped(None),
+                Some(Ok(_)) => {}
+            },
+            out = rx.recv() => match out {
+                Some(text) => if write.send(Message::text(text.clone())).await.is_err() {
+                    return Pumped::Dropped(Some(text));
+                },
+                None => return Pumped::Finished,
+            },
+        }
+    }
+}
+
+/// Connects again after a drop, as the web app does: waits 0.1-1 s, the ceiling doubling to
+/// at most 8 s after each failure, each wait jittered.
+pub async fn reconnect(target: &Target<'_>, token: &str) -> (Ws, Hello) {
+    use rand::Rng;
+    let mut ceiling = 1000u64;
+    loop {
+        let wait = rand::rng().random_range(100..=ceiling);
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        match connect(target, Some(token)).await {
+            Ok(ok) => return ok,
+            Err(_) => ceiling = (ceiling * 2).min(8000),
+        }
+    }
+}
+
 /// A `send` frame.
 pub fn send_frame(room: Uuid, client_msg_id: &str, body: &str) -> String {
     serde_json::json!({

@@ -16,8 +16,7 @@ use crate::report::{Goal, Outcome, Row};
 use crate::setup::{Setup, User};
 use crate::stats::now_ns;
 use anyhow::{Context, bail};
-use futures_util::{SinkExt, StreamExt};
-use rand::Rng;
+use futures_util::SinkExt;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -130,53 +129,22 @@ async fn client_task(
     mut rx: mpsc::UnboundedReceiver<String>,
 ) {
     loop {
-        let (mut write, mut read) = ws.split();
-        let mut pending: Option<String> = None;
-        loop {
-            tokio::select! {
-                msg = read.next() => match msg {
-                    Some(Ok(Message::Text(t))) => {
-                        if let Ok(f) = serde_json::from_str::<Frame<'_>>(&t) {
-                            ctx.frame(conn, &f);
-                        }
-                    }
-                    Some(Ok(Message::Close(_)) | Err(_)) | None => break,
-                    Some(Ok(_)) => {}
-                },
-                out = rx.recv() => match out {
-                    Some(text) => if write.send(Message::text(text.clone())).await.is_err() {
-                        // Not acknowledged: the client sends it again on the next socket.
-                        pending = Some(text);
-                        break;
-                    },
-                    None => return,
-                },
-            }
-        }
-        // Close the dead socket now, not when the next one is up: 10,000 clients each holding
-        // their old socket while opening a new one and a sync would pass the 20,000 files a
-        // process may open (seen: the syncs failed with "Too many open files").
-        drop((write, read));
+        let pending = match client::pump(ws, &mut rx, |f| ctx.frame(conn, f)).await {
+            // Not acknowledged: the client sends it again on the next socket.
+            client::Pumped::Dropped(unsent) => unsent,
+            client::Pumped::Finished => return,
+        };
         if ctx.stopping.load(Ordering::SeqCst) {
             return;
         }
         if ctx.kill_ns.load(Ordering::SeqCst) > 0 {
             ctx.dropped.lock().expect("lock")[conn] = true;
         }
-        // Back off 0.1-1 s, doubling to at most 8 s, each wait jittered.
-        let mut ceiling = 1000u64;
-        let (new_ws, new_hello) = loop {
-            let wait = rand::rng().random_range(100..=ceiling);
-            tokio::time::sleep(Duration::from_millis(wait)).await;
-            let target = Target {
-                url: &ctx.ws,
-                source: ctx.sources[conn % ctx.sources.len()],
-            };
-            match client::connect(&target, Some(&ctx.users[conn].token)).await {
-                Ok(ok) => break ok,
-                Err(_) => ceiling = (ceiling * 2).min(8000),
-            }
+        let target = Target {
+            url: &ctx.ws,
+            source: ctx.sources[conn % ctx.sources.len()],
         };
+        let (new_ws, new_hello) = client::reconnect(&target, &ctx.users[conn].token).await;
         ws = new_ws;
         // Everything since the last hello: missed messages arrive here, the rest live.
         if let Some(cursor) = hello.cursor.take() {
@@ -195,7 +163,7 @@ async fn client_task(
             ctx.resynced_ns.lock().expect("lock")[conn] = Some(now_ns());
         }
         hello = new_hello;
-        if let Some(text) = pending.take() {
+        if let Some(text) = pending {
             let _ = ws.send(Message::text(text)).await;
         }
     }
