@@ -173,21 +173,40 @@ pub async fn consume<F, Fut>(
     F: Fn(Delivery) -> Fut,
     Fut: Future<Output = Handled>,
 {
-    let mut backoff = Duration::from_millis(200);
+    let mut backoff = RECONNECT_FIRST;
     while !cancel.is_cancelled() {
+        let connects = *ready.connects().borrow();
         match run_once(&url, &exchange, &spec, &ready, &cancel, &handler).await {
             Ok(()) => return,
             Err(e) => {
                 ready.set(false);
+                if *ready.connects().borrow() != connects {
+                    // It was connected: this is a new outage, not the same one going on.
+                    backoff = RECONNECT_FIRST;
+                }
                 tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "consumer lost the broker");
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(backoff) => {}
+            _ = tokio::time::sleep(jittered(backoff)) => {}
             _ = cancel.cancelled() => return,
         }
-        backoff = (backoff * 2).min(Duration::from_secs(5));
+        backoff = (backoff * 2).min(RECONNECT_AT_MOST);
     }
+}
+
+/// The first wait before connecting again after the broker went away.
+const RECONNECT_FIRST: Duration = Duration::from_millis(200);
+/// The longest wait between two tries. A refused connection costs the broker next to
+/// nothing, and every second waited after it is back is a second of events not delivered:
+/// the gateway's sockets resync only once its queue is rebuilt (the fault harness measured
+/// a 30 s broker outage converging 17.9 s after the broker was back with a 5 s cap).
+const RECONNECT_AT_MOST: Duration = Duration::from_secs(1);
+
+/// Between half and all of `wait`, so replicas that lost the broker together do not come
+/// back at the same instant.
+fn jittered(wait: Duration) -> Duration {
+    wait.mul_f64(rand::random_range(0.5..=1.0))
 }
 
 async fn run_once<F, Fut>(

@@ -188,7 +188,7 @@ async fn stand_by(pool: &Pool, wake: &Notify, cancel: &CancellationToken) {
 
 /// Relays while `lock_conn` (which holds the lock) lives: drains the outbox whenever a local
 /// commit or a standby's `NOTIFY` wakes it, and at least every second. After a failure it
-/// backs off (up to 5 s) and tries again; rows stay until confirmed.
+/// backs off (up to 1 s) and tries again; rows stay until confirmed.
 async fn lead(
     pool: &Pool,
     publisher: &Publisher,
@@ -200,8 +200,37 @@ async fn lead(
         tracing::warn!(error = %e, "cannot listen for the other replicas' commits");
         return;
     }
-    let heard = lock_conn.notifications_stream();
+    tokio::select! {
+        () = pass_on(lock_conn.notifications_stream(), wake) => {
+            tracing::warn!("lost the relay lock's connection: stepping down");
+        }
+        () = relay_until_cancelled(pool, publisher, wake, cancel) => {}
+    }
+}
+
+/// Turns every `NOTIFY` heard on the lock's connection into a wake of the relay (wakes that
+/// come while one is pending merge into it), as it arrives, busy relay or not: the
+/// connection queues what it hears without bound until it is read, so a leader that only
+/// read while idle kept, under steady load, most of the standby's notifications (the soak's
+/// leader grew by some 10 KB a second). Returns when the connection ends, and the lock with
+/// it.
+pub async fn pass_on<S, T>(heard: S, wake: &Notify)
+where
+    S: futures_util::Stream<Item = T>,
+{
     tokio::pin!(heard);
+    while heard.next().await.is_some() {
+        wake.notify_one();
+    }
+}
+
+/// Drains the outbox on every wake, and at least every second, until cancelled.
+async fn relay_until_cancelled(
+    pool: &Pool,
+    publisher: &Publisher,
+    wake: &Notify,
+    cancel: &CancellationToken,
+) {
     let mut backoff = Duration::from_millis(100);
     let mut published_since_vacuum = 0;
     let mut vacuumed_at = std::time::Instant::now();
@@ -241,13 +270,6 @@ async fn lead(
                 }
                 tokio::select! {
                     () = wake.notified() => {}
-                    heard_one = heard.next() => {
-                        // The stream ends with the connection, and the lock with it.
-                        if heard_one.is_none() {
-                            tracing::warn!("lost the relay lock's connection: stepping down");
-                            return;
-                        }
-                    }
                     () = tokio::time::sleep(Duration::from_secs(1)) => {}
                     () = cancel.cancelled() => {}
                 }
@@ -258,7 +280,9 @@ async fn lead(
                     () = tokio::time::sleep(backoff) => {}
                     () = cancel.cancelled() => return,
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+                // At most a second: the backlog waits for the broker's return, not for a long
+                // sleep after it (a try while it is away costs one claim query).
+                backoff = (backoff * 2).min(Duration::from_secs(1));
             }
         }
     }
@@ -309,5 +333,51 @@ pub async fn watch_backlog(pool: Pool, cancel: CancellationToken) {
             () = tokio::time::sleep(BACKLOG_EVERY) => {}
             () = cancel.cancelled() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_notification_heard_becomes_one_merged_wake_and_the_end_is_noticed() {
+        let wake = Notify::new();
+        // A burst the connection has already queued: all of it is read, and it wakes once.
+        pass_on(futures_util::stream::iter(0..10_000), &wake).await;
+        let woken = tokio::time::timeout(Duration::from_secs(1), wake.notified()).await;
+        assert!(woken.is_ok(), "the relay is woken");
+        let again = tokio::time::timeout(Duration::from_millis(50), wake.notified()).await;
+        assert!(again.is_err(), "a burst is one wake, not ten thousand");
+    }
+
+    #[tokio::test]
+    async fn it_reads_while_the_relay_is_busy() {
+        // The relay never idles here; the queue must still be read to its end.
+        let wake = Notify::new();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<u32>();
+        for n in 0..1_000 {
+            tx.send(n).expect("open");
+        }
+        let heard =
+            futures_util::stream::unfold(rx, |mut rx| async { rx.recv().await.map(|n| (n, rx)) });
+        let read = std::sync::atomic::AtomicUsize::new(0);
+        let counted = heard.inspect(|_| {
+            read.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
+        let busy = async {
+            while read.load(std::sync::atomic::Ordering::Relaxed) < 1_000 {
+                tokio::task::yield_now().await;
+            }
+        };
+        let finished = tokio::time::timeout(Duration::from_secs(5), async {
+            tokio::select! {
+                () = pass_on(counted, &wake) => panic!("the connection has not ended"),
+                () = busy => {}
+            }
+        })
+        .await;
+        assert!(finished.is_ok(), "everything queued was read while busy");
+        drop(tx);
     }
 }

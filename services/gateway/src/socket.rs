@@ -66,6 +66,13 @@ pub async fn upgrade(
     if state.cancel.is_cancelled() {
         return Err(ApiError::Unavailable("the gateway is shutting down".into()));
     }
+    if !state.consuming.get() {
+        // Its event queue is down: a socket here would miss events and be closed to resync
+        // as soon as the queue is back. nginx passes the upgrade on to another gateway.
+        return Err(ApiError::Unavailable(
+            "this gateway is not receiving events: retry".into(),
+        ));
+    }
     // Places under the socket caps, held until the socket ends.
     let too_many = |whose: &str| {
         tracing::info!(cap = whose, "socket refused: too many open");

@@ -4,13 +4,13 @@
 use crate::error::Result;
 use crate::store::Store;
 use chat_db::outbox::{self, Cursor, Synced};
-use chat_domain::events::Event;
 use chat_domain::paging;
 use uuid::Uuid;
 
 /// One page of a sync.
 pub struct Page {
-    pub events: Vec<Event>,
+    /// Each as stored: the JSON of an `Event`.
+    pub events: Vec<Box<serde_json::value::RawValue>>,
     /// Where the next sync starts.
     pub next: Cursor,
     pub has_more: bool,

@@ -496,6 +496,14 @@ async fn after_a_broker_reconnect_every_socket_is_closed_so_it_resyncs() {
         ready(false).await.is_some(),
         "the gateway noticed the broker was gone"
     );
+    // Meanwhile it takes no new socket (one would miss events): nginx passes the upgrade on
+    // to another gateway.
+    let refused = WsClient::connect(&stack.gateways[0], Some(&token), Some(TEST_ORIGIN)).await;
+    assert_eq!(
+        refused.err(),
+        Some(503),
+        "no socket while events cannot flow"
+    );
     proxy.up();
     let closed = ws.expect_close(Duration::from_secs(30)).await;
     assert_eq!(closed.code, 1012, "{closed:?}");

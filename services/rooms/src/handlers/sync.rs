@@ -23,7 +23,8 @@ pub struct SyncQuery {
 pub struct SyncPage {
     /// What happened after the cursor in my rooms (and to my memberships), oldest first: new,
     /// edited and deleted messages, membership and room changes, receipts.
-    pub events: Vec<Event>,
+    #[schema(value_type = Vec<Event>)]
+    pub events: Vec<Box<serde_json::value::RawValue>>,
     /// Pass it to the next sync.
     pub next_cursor: String,
     /// More events are waiting: sync again at once.
