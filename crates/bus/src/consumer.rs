@@ -174,6 +174,7 @@ pub async fn consume<F, Fut>(
     Fut: Future<Output = Handled>,
 {
     let mut backoff = RECONNECT_FIRST;
+    let mut failed_tries = 0u32;
     while !cancel.is_cancelled() {
         let connects = *ready.connects().borrow();
         match run_once(&url, &exchange, &spec, &ready, &cancel, &handler).await {
@@ -183,8 +184,16 @@ pub async fn consume<F, Fut>(
                 if *ready.connects().borrow() != connects {
                     // It was connected: this is a new outage, not the same one going on.
                     backoff = RECONNECT_FIRST;
+                    failed_tries = 0;
                 }
-                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "consumer lost the broker");
+                failed_tries += 1;
+                // The first failure of an outage, then one line in 30 (tries are a second
+                // apart at most): readiness and the metrics tell the rest.
+                if failed_tries % 30 == 1 {
+                    tracing::warn!(error = %e, failed_tries, retry_in_ms = backoff.as_millis() as u64, "consumer lost the broker");
+                } else {
+                    tracing::debug!(error = %e, failed_tries, "the broker is still away");
+                }
             }
         }
         tokio::select! {

@@ -232,6 +232,7 @@ async fn relay_until_cancelled(
     cancel: &CancellationToken,
 ) {
     let mut backoff = Duration::from_millis(100);
+    let mut failed_tries = 0u32;
     let mut published_since_vacuum = 0;
     let mut vacuumed_at = std::time::Instant::now();
     let vacuuming = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -260,11 +261,13 @@ async fn relay_until_cancelled(
         match relay_batch(pool, publisher).await {
             Ok(n) if n > 0 => {
                 backoff = Duration::from_millis(100);
+                failed_tries = 0;
                 published_since_vacuum += n;
                 continue;
             }
             Ok(_) => {
                 backoff = Duration::from_millis(100);
+                failed_tries = 0;
                 if cancel.is_cancelled() {
                     return;
                 }
@@ -275,7 +278,13 @@ async fn relay_until_cancelled(
                 }
             }
             Err(e) => {
-                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "outbox relay failed");
+                failed_tries += 1;
+                // The first failure, then one line in 30 (a second apart at most).
+                if failed_tries % 30 == 1 {
+                    tracing::warn!(error = %e, failed_tries, retry_in_ms = backoff.as_millis() as u64, "outbox relay failed");
+                } else {
+                    tracing::debug!(error = %e, failed_tries, "the outbox relay still fails");
+                }
                 tokio::select! {
                     () = tokio::time::sleep(backoff) => {}
                     () = cancel.cancelled() => return,
