@@ -164,6 +164,49 @@ async function send(page, text) {
   await messageNamed(page, text).and(page.locator('[data-status="sent"]')).waitFor();
 }
 
+/**
+ * An init script (run before the app in every page of a context) that stands in for the
+ * browser's notifications, which headless Chromium refuses: `window.Notification` records each
+ * one in `window.__notifications` ({title, body, tag, instance}; call `instance.onclick()` to
+ * click it), and `window.__setHidden(true|false)` switches `document.visibilityState` and says so
+ * with a `visibilitychange`, as switching tabs would.
+ */
+function fakeNotifications() {
+  window.__notifications = [];
+  window.__hidden = false;
+  class FakeNotification {
+    static permission = 'granted';
+    static requestPermission() {
+      return Promise.resolve('granted');
+    }
+    constructor(title, options = {}) {
+      this.title = title;
+      this.body = options.body ?? '';
+      this.tag = options.tag ?? '';
+      this.onclick = null;
+      this.closed = false;
+      window.__notifications.push({ title: this.title, body: this.body, tag: this.tag, instance: this });
+    }
+    close() {
+      this.closed = true;
+    }
+  }
+  Object.defineProperty(window, 'Notification', { configurable: true, writable: true, value: FakeNotification });
+  Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get: () => (window.__hidden ? 'hidden' : 'visible') });
+  Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get: () => window.__hidden });
+  window.__setHidden = (hidden) => {
+    window.__hidden = hidden;
+    document.dispatchEvent(new Event('visibilitychange'));
+  };
+}
+
+/** The desktop notifications shown so far whose body contains `text`: `{title, body, tag, closed}`. */
+const notificationsWith = (page, text) =>
+  page.evaluate(
+    (text) => window.__notifications.filter((n) => n.body.includes(text)).map((n) => ({ title: n.title, body: n.body, tag: n.tag, closed: n.instance.closed })),
+    text,
+  );
+
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   browser = await chromium.launch({
@@ -993,6 +1036,74 @@ describe('the web app', { concurrency: false }, () => {
     assert.equal(await found(), 0, 'gone from the directory');
     await shots(wes, 'directory-without-script-accounts');
     await wes.getByTestId('new-chat-close').click();
+  });
+
+  it('notifies on the desktop while the tab is hidden, and the click opens the room', async () => {
+    // Nia's browser has (fake) notifications from its first page on; Otto writes to her.
+    const nia = await person('nia');
+    await people.nia.context.addInitScript(fakeNotifications);
+    await register(nia, 'nia');
+    const otto = await person('otto');
+    await register(otto, 'otto');
+    const direct = await api(otto, 'POST', '/api/rooms/direct', { user_id: await userId(otto, 'nia') });
+    assert.ok(direct.status < 300, JSON.stringify(direct.body));
+    const group = await api(otto, 'POST', '/api/rooms', { kind: 'group', name: `Bells ${run}`, member_ids: [await userId(otto, 'nia')] });
+    assert.equal(group.status, 201, JSON.stringify(group.body));
+    for (const id of [direct.body.id, group.body.id]) await roomItemById(nia, id).waitFor();
+
+    // Off until she turns it on; on, with the browser's permission, and no refusal shown.
+    await nia.getByTestId('open-profile').click();
+    const toggle = nia.getByTestId('desktop-notifications');
+    assert.equal(await toggle.isChecked(), false, 'off by default');
+    await toggle.click();
+    await nia.locator('[data-testid="desktop-notifications"]:checked').waitFor();
+    assert.equal(await nia.getByTestId('desktop-notifications-denied').count(), 0);
+    await shot(nia, 'desktop-notifications-switch');
+    await nia.getByTestId('dialog-close').click();
+
+    // She looks at another chat, then at another tab.
+    await roomItem(nia, 'Saved messages').click();
+    await nia.getByTestId('chat-title').filter({ hasText: 'Saved messages' }).waitFor();
+    await nia.evaluate(() => window.__setHidden(true));
+    const text = `are you there ${run}`;
+    const said = await api(otto, 'POST', `/api/rooms/${direct.body.id}/messages`, { client_msg_id: crypto.randomUUID(), body: text });
+    assert.equal(said.status, 201);
+    await nia.waitForFunction((text) => window.__notifications.some((n) => n.body.includes(text)), text, { timeout: 2 * WAIT });
+    assert.deepEqual(await notificationsWith(nia, text), [{ title: 'Otto', body: `Otto: ${text}`, tag: direct.body.id, closed: false }]);
+
+    // The tab's icon carries the count the title shows.
+    await nia.waitForFunction(
+      () => {
+        const href = document.querySelector('link[rel~="icon"]')?.getAttribute('href') ?? '';
+        const n = Number(/^\((\d+)\) /.exec(document.title)?.[1] ?? 0);
+        return n > 0 && href.startsWith('data:image/svg+xml,') && decodeURIComponent(href).includes(`>${n > 99 ? '99+' : n}<`);
+      },
+      undefined,
+      { timeout: 2 * WAIT },
+    );
+
+    // A click on it opens the chat (and closes the notification).
+    await nia.evaluate((text) => window.__notifications.find((n) => n.body.includes(text)).instance.onclick(new Event('click')), text);
+    await nia.waitForURL(`**/rooms/${direct.body.id}`);
+    await nia.getByTestId('chat-title').filter({ hasText: 'Otto' }).waitFor();
+    await messageNamed(nia, text).waitFor();
+    assert.equal((await notificationsWith(nia, text))[0].closed, true);
+
+    // Muted, the chat stays quiet; the group, not muted, still rings. (The muted message is
+    // on screen before the group's is sent, so it was handled, and made no notification.)
+    await nia.evaluate(() => window.__setHidden(false));
+    await nia.getByTestId('mute').click();
+    await nia.locator('[data-testid="mute"][aria-pressed="true"]').waitFor();
+    await nia.evaluate(() => window.__setHidden(true));
+    const hushed = `hushed ${run}`;
+    assert.equal((await api(otto, 'POST', `/api/rooms/${direct.body.id}/messages`, { client_msg_id: crypto.randomUUID(), body: hushed })).status, 201);
+    await messageNamed(nia, hushed).waitFor();
+    const ring = `in the group ${run}`;
+    assert.equal((await api(otto, 'POST', `/api/rooms/${group.body.id}/messages`, { client_msg_id: crypto.randomUUID(), body: ring })).status, 201);
+    await nia.waitForFunction((text) => window.__notifications.some((n) => n.body.includes(text)), ring, { timeout: 2 * WAIT });
+    assert.deepEqual(await notificationsWith(nia, ring), [{ title: `Bells ${run}`, body: `Otto: ${ring}`, tag: group.body.id, closed: false }]);
+    assert.deepEqual(await notificationsWith(nia, hushed), [], 'a muted chat makes no notification');
+    await nia.evaluate(() => window.__setHidden(false));
   });
 
   it('never broke the Content-Security-Policy or threw', () => {

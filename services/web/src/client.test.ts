@@ -158,6 +158,34 @@ describe('ChatClient', () => {
     expect(timelineItems(store.getState().timelines[ROOM])[0].status).toBe('sent');
   });
 
+  it('hands live messages, and only those, to onMessageCreated: not pages loaded, acks or edits', async () => {
+    const live: number[] = [];
+    client = new ChatClient({
+      api: backend.api(),
+      store,
+      me: user(ME),
+      onSessionExpired: expired,
+      onMessageCreated: (m) => live.push(m.seq),
+      url: 'ws://test/ws',
+      createSocket: (u) => new FakeSocket(u),
+      random: () => 0,
+    });
+    backend.add(msg(1));
+    client.start();
+    const s = await connect();
+    client.selectRoom(ROOM);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getState().timelines[ROOM].messages.map((m) => m.seq)).toEqual([1]);
+    s.receive({ type: 'message_created', room_id: ROOM, seq: 2, message: msg(2) });
+    // Called after the store has it, so what it reads (room, names) is current.
+    expect(live).toEqual([2]);
+    expect(store.getState().timelines[ROOM].messages.map((m) => m.seq)).toEqual([1, 2]);
+    s.receive({ type: 'message_edited', room_id: ROOM, seq: 2, message: msg(2, { body: 'edited', edited_at: '2024-01-01T13:00:00Z' }) });
+    const id = client.sendMessage(ROOM, 'mine')!;
+    s.receive({ type: 'ack', client_msg_id: id, message: msg(3, { sender_id: ME, client_msg_id: id, body: 'mine' }) });
+    expect(live).toEqual([2]);
+  });
+
   it('marks a send failed on an error frame, and Retry resends the same id', async () => {
     client.start();
     const s = await connect();

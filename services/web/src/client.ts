@@ -32,6 +32,12 @@ export interface ChatClientOptions {
   me: User;
   /** Called once when the session turns out to be over. */
   onSessionExpired: () => void;
+  /**
+   * Called with each message that arrives live (a `message_created` frame), after the store has
+   * it: desktop notifications. Not for my own acks, edits, or pages loaded by history or a sync.
+   * A message the broker delivers twice comes twice.
+   */
+  onMessageCreated?: (m: Message) => void;
   url?: string | (() => string);
   createSocket?: (url: string) => WebSocketLike;
   timers?: Timers;
@@ -46,6 +52,7 @@ export class ChatClient {
   private readonly me: User;
   private readonly t: Timers;
   private readonly onSessionExpired: () => void;
+  private readonly onMessageCreated: (m: Message) => void;
   private stopped = false;
   private graceTimer: unknown = null;
   private noticeTimer: unknown = null;
@@ -67,6 +74,7 @@ export class ChatClient {
     this.me = o.me;
     this.t = o.timers ?? realTimers;
     this.onSessionExpired = o.onSessionExpired;
+    this.onMessageCreated = o.onMessageCreated ?? (() => {});
     this.store.dispatch({ type: 'me', user: o.me });
     this.socket = new ReconnectingSocket({
       url: o.url ?? (() => gatewayUrl()),
@@ -207,6 +215,7 @@ export class ChatClient {
         return;
       case 'message_created':
         this.receive(f.message);
+        this.onMessageCreated(f.message);
         return;
       case 'error':
         if (f.client_msg_id) this.outbox.failed(f.client_msg_id, f.message);

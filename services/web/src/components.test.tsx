@@ -2,11 +2,12 @@
 // will look for: test ids, message status attributes, and that message text is escaped.
 
 import { renderToStaticMarkup } from 'react-dom/server';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApi } from './api';
 import { ChatClient } from './client';
 import { AuthScreen } from './components/AuthScreen';
 import { ChatView } from './components/ChatView';
+import { Profile } from './components/Profile';
 import { Sidebar } from './components/Sidebar';
 import { ChatContext } from './context';
 import { createStore } from './store';
@@ -74,6 +75,35 @@ describe('components', () => {
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toMatch(/data-testid="typing-indicator"[^>]*>Bob Stone is typing…</);
+  });
+
+  describe('the desktop notifications switch', () => {
+    afterEach(() => vi.unstubAllGlobals());
+    const renderProfile = () => {
+      const store = createStore();
+      const api = createApi({ fetch: (() => new Promise(() => {})) as unknown as typeof fetch });
+      const client = new ChatClient({ api, store, me: user(ME), onSessionExpired: () => {}, url: 'ws://x/ws', createSocket: (u) => new FakeSocket(u) });
+      return renderToStaticMarkup(
+        <ChatContext.Provider value={{ store, client }}>
+          <Profile onClose={() => {}} />
+        </ChatContext.Provider>,
+      );
+    };
+    const input = (html: string) => /<input[^>]*data-testid="desktop-notifications"[^>]*>/.exec(html)?.[0] ?? '';
+
+    it('is off by default, and can be turned on where the browser has notifications', () => {
+      vi.stubGlobal('Notification', { permission: 'default', requestPermission: async () => 'granted' });
+      const html = renderProfile();
+      expect(input(html)).not.toMatch(/disabled|checked/);
+      expect(testIds(html)).not.toContain('desktop-notifications-unsupported');
+      expect(testIds(html)).not.toContain('desktop-notifications-denied');
+    });
+
+    it('is disabled, with a note, where the browser has none', () => {
+      const html = renderProfile();
+      expect(input(html)).toMatch(/disabled/);
+      expect(testIds(html)).toContain('desktop-notifications-unsupported');
+    });
   });
 
   it('render the login and register forms with their fields', () => {

@@ -1,9 +1,11 @@
 // What the app keeps in the browser between page loads: unsent drafts per room (local storage,
-// so they survive a reload and a closed tab, and are cleared at logout), and the place each
-// room was read at (session storage: one tab's reload, not another tab's).
+// so they survive a reload and a closed tab, and are cleared at logout), the place each
+// room was read at (session storage: one tab's reload, not another tab's), and settings that
+// belong to this browser rather than to the account (local storage, kept across logouts).
 
 const DRAFT = 'chat.draft.';
 const PLACE = 'chat.place.';
+const SETTING = 'chat.setting.';
 
 // Whose drafts and places these are: keys carry the user's id, so on a shared browser one
 // person never sees another's (a direct chat has the same room id for both of its people).
@@ -66,6 +68,24 @@ export const places = {
   clear(): void {
     const s = storage('session');
     if (s) for (const k of keysWith(s, PLACE)) s.removeItem(k);
+  },
+};
+
+/**
+ * Desktop notifications in this browser: off until the person turns them on (the browser asks
+ * for permission then). Per browser, since permission is; per person, since one may want them
+ * and the next one on the same computer not.
+ */
+export const desktopNotifications = {
+  get(): boolean {
+    return storage('local')?.getItem(`${SETTING}${owner}desktopNotifications`) === '1';
+  },
+  set(on: boolean): void {
+    try {
+      storage('local')?.setItem(`${SETTING}${owner}desktopNotifications`, on ? '1' : '0');
+    } catch {
+      // Over quota: not kept, so notifications stay as they were.
+    }
   },
 };
 

@@ -3,7 +3,8 @@ import type { Api } from '../api';
 import { ChatClient } from '../client';
 import { ChatContext, useChat, type ChatContextValue } from '../context';
 import type { User } from '../protocol';
-import { drafts, places, roomFromPath, roomPath, setStorageOwner } from '../local';
+import { desktopNotifications, drafts, places, roomFromPath, roomPath, setStorageOwner } from '../local';
+import { DesktopNotifier, faviconFor, setFavicon } from '../notify';
 import { createStore, totalUnread } from '../store';
 import { ChatView } from './ChatView';
 import { Sidebar } from './Sidebar';
@@ -22,7 +23,9 @@ export function ChatApp({ api, me, onLogout, onExpired }: Props) {
     // Created inside the effect so each mount (StrictMode mounts twice) gets its own client.
     setStorageOwner(me.id);
     const store = createStore();
-    const client = new ChatClient({ api, store, me, onSessionExpired: onExpired });
+    // Live messages while the tab is hidden become desktop notifications; a click opens the room.
+    const notifier = new DesktopNotifier({ store, open: (roomId) => client.selectRoom(roomId), enabled: desktopNotifications.get });
+    const client = new ChatClient({ api, store, me, onSessionExpired: onExpired, onMessageCreated: (m) => notifier.message(m) });
     client.start();
     void client.loadAccount();
     // The room in the address: /rooms/<id>, or a Telegram notification's /?room=<id>. After a
@@ -53,6 +56,8 @@ export function ChatApp({ api, me, onLogout, onExpired }: Props) {
       window.removeEventListener('offline', offline);
       window.removeEventListener('popstate', popped);
       client.stop();
+      // Another person may log in next in this tab: nothing of this one's stays on screen.
+      notifier.stop();
     };
   }, [api, me, onExpired]);
 
@@ -77,9 +82,19 @@ function Layout({ onLogout }: { onLogout: () => void }) {
   const unread = useChat(totalUnread);
   const notice = useChat((s) => s.notice);
 
+  // The count shows on the tab: in its title, and on its icon (where the title is cut off).
   useEffect(() => {
     document.title = unread > 0 ? `(${unread}) Chat` : 'Chat';
+    setFavicon(faviconFor(unread));
   }, [unread]);
+  // Logged out: no count is left on the tab.
+  useEffect(
+    () => () => {
+      document.title = 'Chat';
+      setFavicon(faviconFor(0));
+    },
+    [],
+  );
 
   // Each room has an address; opening another one is a step the back button undoes.
   useEffect(() => {

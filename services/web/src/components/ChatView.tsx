@@ -112,7 +112,7 @@ function OpenChat({ roomId }: { roomId: string }) {
               className="btn btn-ghost"
               data-testid="mute"
               aria-pressed={room.muted}
-              title="Telegram notifications from this chat"
+              title="Notifications from this chat (Telegram and desktop)"
               onClick={() => void client.setMute(roomId, !room.muted)}
             >
               {room.muted ? 'Unmute' : 'Mute'}

@@ -1,5 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useChat, useClient } from '../context';
+import { desktopNotifications } from '../local';
+import { notificationPermission, requestNotificationPermission, type Permission } from '../notify';
 import { Dialog } from './Dialog';
 import { Field, noErrors, toErrors, type Errors } from './forms';
 
@@ -99,6 +101,8 @@ export function Profile({ onClose }: { onClose: () => void }) {
         </button>
       </section>
 
+      <DesktopNotifications />
+
       <section className="form" aria-label="Telegram" data-testid="telegram">
         <h3>Telegram</h3>
         {!account ? (
@@ -144,5 +148,65 @@ export function Profile({ onClose }: { onClose: () => void }) {
         )}
       </section>
     </Dialog>
+  );
+}
+
+/**
+ * This browser's desktop notifications: a local switch, on only with the browser's permission.
+ * Asking for it is a browser prompt, so it happens when the switch is turned on (a click), not
+ * before; a refusal puts the switch back off and says where to change it.
+ */
+function DesktopNotifications() {
+  const permission = notificationPermission();
+  // Permission taken back in the browser's settings since: shown off, with the reason.
+  const [on, setOn] = useState(() => desktopNotifications.get() && permission === 'granted');
+  const [refused, setRefused] = useState<Permission | null>(() =>
+    desktopNotifications.get() && permission === 'denied' ? 'denied' : null,
+  );
+
+  const settle = (answer: Permission) => {
+    const granted = answer === 'granted';
+    desktopNotifications.set(granted);
+    setOn(granted);
+    setRefused(granted ? null : answer);
+  };
+
+  function toggle(want: boolean) {
+    setRefused(null);
+    if (!want) {
+      desktopNotifications.set(false);
+      setOn(false);
+    } else if (notificationPermission() === 'granted') settle('granted');
+    else void requestNotificationPermission().then(settle);
+  }
+
+  return (
+    <section className="form" aria-label="Desktop notifications">
+      <h3>Desktop notifications</h3>
+      <label className="switch">
+        <input
+          type="checkbox"
+          data-testid="desktop-notifications"
+          checked={on}
+          disabled={permission === 'unsupported'}
+          onChange={(e) => toggle(e.target.checked)}
+        />
+        <span>Notify me of new messages while this tab is in the background</span>
+      </label>
+      {permission === 'unsupported' ? (
+        <p className="field-note" data-testid="desktop-notifications-unsupported">
+          This browser cannot show notifications.
+        </p>
+      ) : (
+        <p className="field-note">Only in this browser. Muted chats stay quiet.</p>
+      )}
+      {refused && (
+        <p className="form-error" role="alert" data-testid="desktop-notifications-denied">
+          {refused === 'denied'
+            ? 'Your browser blocks notifications from this site. Allow them in its site settings, then turn this on again.'
+            : 'Notifications were not allowed. Turn this on again and choose Allow.'}
+        </p>
+      )}
+    </section>
   );
 }
