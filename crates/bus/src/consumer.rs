@@ -176,20 +176,18 @@ pub async fn consume<F, Fut>(
     let mut backoff = RECONNECT_FIRST;
     let mut failed_tries = 0u32;
     while !cancel.is_cancelled() {
-        let connects = *ready.connects().borrow();
+        let connects = ready.connects_so_far();
         match run_once(&url, &exchange, &spec, &ready, &cancel, &handler).await {
             Ok(()) => return,
             Err(e) => {
                 ready.set(false);
-                if *ready.connects().borrow() != connects {
+                if ready.connects_so_far() != connects {
                     // It was connected: this is a new outage, not the same one going on.
                     backoff = RECONNECT_FIRST;
                     failed_tries = 0;
                 }
                 failed_tries += 1;
-                // The first failure of an outage, then one line in 30 (tries are a second
-                // apart at most): readiness and the metrics tell the rest.
-                if failed_tries % 30 == 1 {
+                if crate::warn_on_try(failed_tries) {
                     tracing::warn!(error = %e, failed_tries, retry_in_ms = backoff.as_millis() as u64, "consumer lost the broker");
                 } else {
                     tracing::debug!(error = %e, failed_tries, "the broker is still away");

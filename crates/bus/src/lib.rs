@@ -29,6 +29,13 @@ pub enum BusError {
 /// The header with the time an event was published, in milliseconds since the Unix epoch.
 pub const PUBLISHED_AT_HEADER: &str = "x-published-at-ms";
 
+/// Whether the `failed_tries`-th failure in a row (counting from 1) of a loop that retries
+/// about every second is worth a warning: the first of an outage, then one in 30. Readiness
+/// and the metrics tell the rest; the others go to debug.
+pub(crate) fn warn_on_try(failed_tries: u32) -> bool {
+    failed_tries % 30 == 1
+}
+
 /// Whether a broker connection is up, for readiness probes, and how many times it came up:
 /// a consumer whose queue is not durable misses what was published while it was away, and
 /// [`Connected::connects`] lets its owner notice a reconnect and resync.
@@ -69,6 +76,11 @@ impl Connected {
     /// after each reconnect.
     pub fn connects(&self) -> tokio::sync::watch::Receiver<u64> {
         self.0.connects.subscribe()
+    }
+
+    /// How many times the connection came up so far.
+    pub fn connects_so_far(&self) -> u64 {
+        *self.0.connects.borrow()
     }
 
     /// The readiness check of a consumer: ok while it consumes.

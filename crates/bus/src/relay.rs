@@ -279,8 +279,7 @@ async fn relay_until_cancelled(
             }
             Err(e) => {
                 failed_tries += 1;
-                // The first failure, then one line in 30 (a second apart at most).
-                if failed_tries % 30 == 1 {
+                if crate::warn_on_try(failed_tries) {
                     tracing::warn!(error = %e, failed_tries, retry_in_ms = backoff.as_millis() as u64, "outbox relay failed");
                 } else {
                     tracing::debug!(error = %e, failed_tries, "the outbox relay still fails");

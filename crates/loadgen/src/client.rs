@@ -222,6 +222,25 @@ pub async fn reconnect(target: &Target<'_>, token: &str) -> (Ws, Hello) {
     }
 }
 
+/// One page of `GET /api/rooms/sync` after `cursor` (pages of 500, the most the server gives),
+/// as the client that reconnected would ask for it.
+pub async fn sync_page(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    cursor: &str,
+) -> anyhow::Result<serde_json::Value> {
+    Ok(http
+        .get(format!("{base}/api/rooms/sync"))
+        .query(&[("cursor", cursor), ("limit", "500")])
+        .bearer_auth(token)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?)
+}
+
 /// A `send` frame.
 pub fn send_frame(room: Uuid, client_msg_id: &str, body: &str) -> String {
     serde_json::json!({

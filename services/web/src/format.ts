@@ -18,9 +18,14 @@ export function roomTitle(room: Pick<RoomSummary, 'kind' | 'name' | 'peer_id'>, 
   return room.name && room.name.trim() !== '' ? room.name : 'Untitled room';
 }
 
+/** At most `max` characters, with "…" when cut; whole characters, so an emoji is never cut in half. */
+export function clipText(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+}
+
 export function firstLine(body: string, max = 80): string {
-  const line = body.split('\n', 1)[0].trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  return clipText(body.split('\n', 1)[0].trim(), max);
 }
 
 export function roomPreview(

@@ -2,7 +2,7 @@
 // a notification is a pure decision (`shouldNotify`); `DesktopNotifier` applies it once per
 // message and shows it through the browser's Notification, which tests replace with a fake.
 
-import { roomTitle, userName } from './format';
+import { clipText, roomTitle, userName } from './format';
 import type { Message, RoomSummary, User } from './protocol';
 import type { Store } from './store';
 
@@ -90,11 +90,9 @@ export function shouldNotify(i: NotifyInput): boolean {
 
 export const BODY_MAX = 140;
 
-/** One line, at most `max` characters (whole characters: an emoji is never cut in half). */
-export function clip(text: string, max = BODY_MAX): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  const chars = Array.from(line);
-  return chars.length > max ? `${chars.slice(0, max - 1).join('').trimEnd()}…` : line;
+/** The whole text on one line, at most `max` characters. */
+function oneLine(text: string, max = BODY_MAX): string {
+  return clipText(text.replace(/\s+/g, ' ').trim(), max);
 }
 
 export interface NotificationContent {
@@ -113,7 +111,7 @@ export function notificationFor(m: Message, room: RoomSummary, users: Record<str
   const sender = users[m.sender_id] ? userName(users[m.sender_id]) : null;
   const peerUnknown = room.kind === 'direct' && room.peer_id != null && !users[room.peer_id];
   const title = peerUnknown ? (sender ?? 'New message') : roomTitle(room, users);
-  return { title, body: clip(sender ? `${sender}: ${m.body}` : m.body), tag: room.id };
+  return { title, body: oneLine(sender ? `${sender}: ${m.body}` : m.body), tag: room.id };
 }
 
 /**

@@ -22,7 +22,6 @@ use diesel::sql_types::{Array, Uuid as SqlUuid};
 use futures_util::StreamExt;
 use rand::Rng;
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -146,16 +145,9 @@ impl Ctx {
     /// a client then reloads its rooms' latest pages and scrolls back for the rest).
     async fn sync(&self, conn: usize, mut cursor: String) -> anyhow::Result<Option<String>> {
         loop {
-            let page: Value = self
-                .http
-                .get(format!("{}/api/rooms/sync", self.env.http))
-                .query(&[("cursor", cursor.as_str()), ("limit", "500")])
-                .bearer_auth(&self.users[conn].token)
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await?;
+            let page =
+                client::sync_page(&self.http, &self.env.http, &self.users[conn].token, &cursor)
+                    .await?;
             if page["reset"].as_bool() == Some(true) {
                 self.resets.fetch_add(1, Ordering::SeqCst);
                 return Ok(None);

@@ -17,7 +17,7 @@ use crate::setup::{Setup, User};
 use crate::stats::now_ns;
 use anyhow::{Context, bail};
 use futures_util::SinkExt;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -80,16 +80,13 @@ impl Ctx {
         let _permit = self.syncs.acquire().await?;
         let me = self.users[conn].id;
         loop {
-            let page: Value = self
-                .http
-                .get(format!("{}/api/rooms/sync", self.http_base))
-                .query(&[("cursor", cursor.as_str()), ("limit", "500")])
-                .bearer_auth(&self.users[conn].token)
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await?;
+            let page = client::sync_page(
+                &self.http,
+                &self.http_base,
+                &self.users[conn].token,
+                &cursor,
+            )
+            .await?;
             if page["reset"].as_bool() == Some(true) {
                 bail!("the sync cursor was too old");
             }
