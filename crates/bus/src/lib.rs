@@ -29,6 +29,26 @@ pub enum BusError {
 /// The header with the time an event was published, in milliseconds since the Unix epoch.
 pub const PUBLISHED_AT_HEADER: &str = "x-published-at-ms";
 
+/// The header with an outbox event's place in the sync log (`<xid>.<id>`, a sync cursor).
+pub const SYNC_CURSOR_HEADER: &str = "x-sync-cursor";
+
+/// The place in the sync log of a delivered outbox event, from its [`SYNC_CURSOR_HEADER`];
+/// `None` for ephemeral events (typing, presence) and anything without one.
+pub fn sync_cursor(delivery: &Delivery) -> Option<chat_db::outbox::Cursor> {
+    match delivery
+        .properties
+        .headers()
+        .as_ref()?
+        .inner()
+        .get(SYNC_CURSOR_HEADER)?
+    {
+        lapin::types::AMQPValue::LongString(raw) => {
+            chat_db::outbox::Cursor::decode(std::str::from_utf8(raw.as_bytes()).ok()?)
+        }
+        _ => None,
+    }
+}
+
 /// Whether the `failed_tries`-th failure in a row (counting from 1) of a loop that retries
 /// about every second is worth a warning: the first of an outage, then one in 30. Readiness
 /// and the metrics tell the rest; the others go to debug.

@@ -25,6 +25,9 @@ pub struct Outgoing {
     pub request_id: Option<String>,
     /// The W3C `traceparent` of the hop that caused it, sent as the `traceparent` header.
     pub traceparent: Option<String>,
+    /// Its place in the sync log (`<xid>.<id>`), sent as the [`crate::SYNC_CURSOR_HEADER`]
+    /// header, for events from the outbox.
+    pub sync_cursor: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -176,6 +179,12 @@ impl Publisher {
             headers.insert(
                 chat_domain::trace::HEADER.into(),
                 AMQPValue::LongString(tp.as_str().into()),
+            );
+        }
+        if let Some(cursor) = &msg.sync_cursor {
+            headers.insert(
+                crate::SYNC_CURSOR_HEADER.into(),
+                AMQPValue::LongString(cursor.as_str().into()),
             );
         }
         if let Some(rid) = &msg.request_id {

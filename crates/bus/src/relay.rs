@@ -55,6 +55,7 @@ async fn relay_batch(pool: &Pool, publisher: &Publisher) -> Result<usize, RelayE
                     .get("traceparent")
                     .and_then(|v| v.as_str())
                     .map(str::to_owned),
+                sync_cursor: Some(outbox::Cursor::of(row).encode()),
                 body: row.payload.to_string().into_bytes(),
             })
             .collect();

@@ -11,6 +11,7 @@ fn event(routing_key: &str) -> Outgoing {
         message_id: uuid::Uuid::new_v4().to_string(),
         request_id: None,
         traceparent: None,
+        sync_cursor: None,
         body: b"{}".to_vec(),
     }
 }
@@ -48,6 +49,7 @@ async fn an_event_carries_its_request_id_trace_and_publication_time_in_headers()
         .publish_all(&[Outgoing {
             request_id: Some("req-1".to_owned()),
             traceparent: Some(traceparent.to_owned()),
+            sync_cursor: None,
             ..event("room.message.created")
         }])
         .await

@@ -71,14 +71,51 @@ async fn leaders(conn: &mut AsyncPgConnection) -> i64 {
 }
 
 async fn received(tap: &mut EventTap, count: u32) -> Vec<u32> {
+    received_at(tap, count)
+        .await
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// Each event's number, with the sync cursor its header carries.
+async fn received_at(tap: &mut EventTap, count: u32) -> Vec<(u32, Option<outbox::Cursor>)> {
     let mut seen = Vec::new();
     while seen.len() < count as usize {
-        let Some(event) = tap.next(WAIT).await else {
+        let Some(taken) = tap.next_taken(WAIT).await else {
             break;
         };
-        seen.push(event["n"].as_u64().expect("n") as u32);
+        let event: serde_json::Value = serde_json::from_slice(&taken.body).expect("JSON");
+        let cursor = taken
+            .headers
+            .get(chat_bus::SYNC_CURSOR_HEADER)
+            .and_then(|raw| outbox::Cursor::decode(raw));
+        seen.push((event["n"].as_u64().expect("n") as u32, cursor));
     }
     seen
+}
+
+#[derive(diesel::QueryableByName)]
+struct Place {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    xid: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// Where the event numbered `n` stands in the sync log.
+async fn place_of(conn: &mut AsyncPgConnection, n: u32) -> outbox::Cursor {
+    let p: Place = diesel::sql_query(
+        "SELECT xid, id FROM outbox WHERE routing_key = 'test.relay' AND (payload->>'n')::int = $1",
+    )
+    .bind::<diesel::sql_types::Integer, _>(n as i32)
+    .get_result(conn)
+    .await
+    .expect("the row");
+    outbox::Cursor {
+        xid: p.xid,
+        id: p.id,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -117,7 +154,15 @@ async fn one_replica_relays_in_order_and_a_standby_takes_over() {
     assert!(taken.is_some(), "the other replica leads (or still does)");
     write(&mut conn, 300, 350).await;
     b.wake.notify_one();
-    assert_eq!(received(&mut tap, 50).await, (300..350).collect::<Vec<_>>());
+    let last = received_at(&mut tap, 50).await;
+    assert_eq!(
+        last.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        (300..350).collect::<Vec<_>>()
+    );
+    // Each carries its place in the sync log, so a gateway can tell what a sync will serve.
+    for &(n, cursor) in &last {
+        assert_eq!(cursor, Some(place_of(&mut conn, n).await), "event {n}");
+    }
     assert!(
         tap.next(Duration::from_millis(500)).await.is_none(),
         "no copies"

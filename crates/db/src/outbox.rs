@@ -16,6 +16,8 @@ use uuid::Uuid;
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
     pub id: i64,
+    /// The transaction that wrote it: with `id`, its place in the sync log ([`Cursor`]).
+    pub xid: i64,
     pub event_id: Uuid,
     pub routing_key: String,
     pub payload: serde_json::Value,
@@ -137,7 +139,7 @@ pub async fn lock_batch(
          claimed AS MATERIALIZED ( \
              SELECT first.id FROM first \
              WHERE pg_try_advisory_xact_lock($2, (first.id % 2147483647)::int) LIMIT $1) \
-         SELECT o.id, o.event_id, o.routing_key, o.payload, o.created_at \
+         SELECT o.id, o.xid, o.event_id, o.routing_key, o.payload, o.created_at \
          FROM claimed JOIN outbox o ON o.id = claimed.id \
          ORDER BY o.id",
     )
@@ -222,6 +224,14 @@ pub struct Cursor {
 }
 
 impl Cursor {
+    /// Where a row stands in the log.
+    pub fn of(row: &OutboxRow) -> Self {
+        Self {
+            xid: row.xid,
+            id: row.id,
+        }
+    }
+
     /// `<xid>.<id>`, opaque to clients.
     pub fn encode(self) -> String {
         format!("{}.{}", self.xid, self.id)

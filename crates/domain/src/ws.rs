@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The protocol version announced in `hello`.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Close codes the gateway uses besides the standard ones.
 pub mod close {
@@ -155,6 +155,11 @@ pub enum ServerFrame {
         unread: i64,
     },
     Pong,
+    /// Events may have been missed (this gateway lost its broker connection and rebuilt its
+    /// event queue); the socket stays open. Sync from your cursor as after a reconnect (then
+    /// from each `next_cursor`, while `has_more`). Events that sync serves are not also sent
+    /// live from now on, so finish it.
+    Resync,
 }
 
 impl ServerFrame {

@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::hub::Hub;
 use chat_bus::{Delivery, Handled, Outgoing};
+use chat_db::outbox::Cursor;
 use chat_domain::events::{
     Event, EventPayload, PRESENCE_CHANGED, PresenceChanged, SESSION_REVOKED, USER_RENAMED,
     UserRenamed,
@@ -18,14 +19,17 @@ struct Origin {
     id: Uuid,
     request_id: Option<String>,
     trace: Option<TraceParent>,
+    /// Its place in the sync log, when the relay sent one.
+    at: Option<Cursor>,
 }
 
-/// Turns one event into frames for the local sockets.
-pub fn dispatch(hub: &Hub, event: Event) {
+/// Turns one event into frames for the local sockets; `at` is its place in the sync log.
+pub fn dispatch(hub: &Hub, event: Event, at: Option<Cursor>) {
     let origin = Origin {
         id: event.id,
         request_id: event.request_id.clone(),
         trace: event.trace(),
+        at,
     };
     let (room_id, frame, skip) = match event.payload {
         EventPayload::MessageCreated { room_id, message } => (
@@ -68,7 +72,7 @@ pub fn dispatch(hub: &Hub, event: Event) {
                 unread,
             };
             if let Some(text) = encode(&count) {
-                hub.deliver_user(user_id, &text);
+                hub.deliver_user(user_id, &text, at);
             }
             (
                 room_id,
@@ -205,7 +209,7 @@ fn body_of(what: &'static str, value: &impl serde::Serialize) -> Option<Vec<u8>>
 /// id and trace: at info when the trace is sampled, else at debug.
 fn deliver(hub: &Hub, origin: &Origin, room_id: Uuid, frame: &ServerFrame, skip: Option<Uuid>) {
     let Some(text) = encode(frame) else { return };
-    let delivered = hub.deliver(room_id, &text, skip);
+    let delivered = hub.deliver(room_id, &text, skip, origin.at);
     let request_id = origin.request_id.as_deref().unwrap_or_default();
     let trace_id = origin.trace.as_ref().map_or("", |t| t.trace_id.as_str());
     if origin.trace.as_ref().is_some_and(|t| t.sampled) {
@@ -235,7 +239,8 @@ fn user_renamed(hub: &Hub, delivery: &Delivery) {
             };
             if let Some(text) = encode(&frame) {
                 hub.deliver_rooms(&renamed.room_ids, &text, Some(renamed.user_id));
-                hub.deliver_user(renamed.user_id, &text);
+                // Never served by sync: always live.
+                hub.deliver_user(renamed.user_id, &text, None);
             }
         }
         Err(e) => tracing::warn!(error = %e, "unreadable user.renamed dropped"),
@@ -272,7 +277,7 @@ pub fn handle(state: &AppState, delivery: &Delivery) -> Handled {
     }
     match serde_json::from_slice::<Event>(&delivery.data) {
         Ok(event) => {
-            dispatch(hub, event);
+            dispatch(hub, event, chat_bus::sync_cursor(delivery));
             Handled::Ack
         }
         Err(e) => {
@@ -303,6 +308,7 @@ async fn publish_ephemeral(state: &AppState, routing_key: &str, id: Uuid, body: 
         message_id: id.to_string(),
         request_id: None,
         traceparent: None,
+        sync_cursor: None,
         body,
     };
     if let Err(e) = state.publisher.publish_unconfirmed(&[out]).await {

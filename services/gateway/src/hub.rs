@@ -2,6 +2,7 @@
 //! once per event and offered to each socket's bounded queue; a socket whose queue is full is
 //! kicked instead of slowing the others. The lock is never held across an await.
 
+use chat_db::outbox::Cursor;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use tokio::sync::mpsc;
@@ -21,6 +22,10 @@ struct Conn {
     /// Cancelled when its session was ended (logged out elsewhere, password changed, account
     /// deactivated).
     end: CancellationToken,
+    /// Set when the socket was told to resync: its client's sync serves every event before
+    /// this place in the log, so such events are not also sent live (after a broker outage
+    /// the relay publishes its whole backlog at once, while every client fetches it too).
+    synced_below: Option<Cursor>,
 }
 
 /// A socket as it registers with the hub.
@@ -72,6 +77,7 @@ impl Hub {
                 tx,
                 kick,
                 end,
+                synced_below: None,
             },
         );
         inner.loading.insert(id, HashSet::new());
@@ -100,11 +106,17 @@ impl Hub {
         self.read().resync.clone()
     }
 
-    /// Closes every socket here so that its client reconnects and syncs what it missed (the
-    /// gateway's event queue was lost with its broker connection). Sockets that register from
-    /// now on are not affected.
-    pub fn resync_all(&self) {
+    /// Tells every socket here to resync what it missed (the gateway's event queue was lost
+    /// with its broker connection). `head`, a place in the sync log read after the new queue
+    /// began to consume, is where their syncs will reach at least: events before it are no
+    /// longer sent live to these sockets. Sockets that register from now on are not affected.
+    pub fn resync_all(&self, head: Option<Cursor>) {
         let mut inner = self.write();
+        if let Some(head) = head {
+            for conn in inner.conns.values_mut() {
+                conn.synced_below = conn.synced_below.max(Some(head));
+            }
+        }
         let old = std::mem::take(&mut inner.resync);
         old.cancel();
     }
@@ -269,14 +281,21 @@ impl Hub {
             .is_some_and(|r| r.contains(&room))
     }
 
-    /// Offers a frame to every socket in the room, optionally skipping one user. Returns how
-    /// many sockets got it.
-    pub fn deliver(&self, room: Uuid, frame: &Arc<str>, skip_user: Option<Uuid>) -> usize {
+    /// Offers a frame to every socket in the room, optionally skipping one user. `at` is the
+    /// event's place in the sync log, if it has one (see [`Hub::resync_all`]). Returns how many
+    /// sockets got it.
+    pub fn deliver(
+        &self,
+        room: Uuid,
+        frame: &Arc<str>,
+        skip_user: Option<Uuid>,
+        at: Option<Cursor>,
+    ) -> usize {
         let inner = self.read();
         let Some(conns) = inner.by_room.get(&room) else {
             return 0;
         };
-        offer(&inner, conns.iter(), frame, skip_user)
+        offer(&inner, conns.iter(), frame, skip_user, at)
     }
 
     /// Offers a frame once to every socket subscribed to any of these rooms, optionally
@@ -294,16 +313,16 @@ impl Hub {
             .flatten()
             .copied()
             .collect();
-        offer(&inner, targets.iter(), frame, skip_user)
+        offer(&inner, targets.iter(), frame, skip_user, None)
     }
 
-    /// Offers a frame to every socket of one user here.
-    pub fn deliver_user(&self, user: Uuid, frame: &Arc<str>) -> usize {
+    /// Offers a frame to every socket of one user here (`at` as for [`Hub::deliver`]).
+    pub fn deliver_user(&self, user: Uuid, frame: &Arc<str>, at: Option<Cursor>) -> usize {
         let inner = self.read();
         let Some(conns) = inner.by_user.get(&user) else {
             return 0;
         };
-        offer(&inner, conns.iter(), frame, None)
+        offer(&inner, conns.iter(), frame, None, at)
     }
 
     /// The rooms a socket is subscribed to.
@@ -334,8 +353,10 @@ fn offer<'a>(
     conns: impl Iterator<Item = &'a ConnId>,
     frame: &Arc<str>,
     skip_user: Option<Uuid>,
+    at: Option<Cursor>,
 ) -> usize {
     let mut delivered = 0;
+    let mut synced = 0;
     // One registry lookup per event, not one per socket under the hub's lock.
     let depths = metrics::histogram!("gateway_socket_queue_frames");
     for id in conns {
@@ -343,6 +364,10 @@ fn offer<'a>(
             continue;
         };
         if Some(conn.user_id) == skip_user {
+            continue;
+        }
+        if at.is_some() && at < conn.synced_below {
+            synced += 1;
             continue;
         }
         match conn.tx.try_send(frame.clone()) {
@@ -359,6 +384,9 @@ fn offer<'a>(
         }
     }
     metrics::counter!("gateway_deliveries_total").increment(delivered as u64);
+    if synced > 0 {
+        metrics::counter!("gateway_deliveries_left_to_sync_total").increment(synced);
+    }
     delivered
 }
 
@@ -416,17 +444,17 @@ mod tests {
         hub.add(cb, entry(bob, tx_b, kick_b.clone()));
         hub.join_users(&[alice], room);
         let frame: Arc<str> = Arc::from("{}");
-        assert_eq!(hub.deliver(room, &frame, None), 1);
+        assert_eq!(hub.deliver(room, &frame, None, None), 1);
         assert!(rx_a.try_recv().is_ok());
         assert!(rx_b.try_recv().is_err());
         // Alice stops reading: her queue of one fills and the next frame kicks her.
-        hub.deliver(room, &frame, None);
+        hub.deliver(room, &frame, None, None);
         assert!(!kick_a.is_cancelled());
-        hub.deliver(room, &frame, None);
+        hub.deliver(room, &frame, None, None);
         assert!(kick_a.is_cancelled());
         assert!(!kick_b.is_cancelled());
         assert!(hub.remove(ca));
-        assert_eq!(hub.deliver(room, &frame, None), 0);
+        assert_eq!(hub.deliver(room, &frame, None, None), 0);
     }
 
     #[test]
@@ -453,7 +481,7 @@ mod tests {
         assert_eq!(rooms, expected);
         let frame: Arc<str> = Arc::from("{}");
         assert_eq!(
-            hub.deliver(left, &frame, None),
+            hub.deliver(left, &frame, None, None),
             0,
             "nothing more from a room left"
         );
@@ -467,10 +495,45 @@ mod tests {
     fn a_resync_reaches_every_socket_registered_before_it_and_none_after() {
         let hub = Hub::default();
         let before = hub.resync_token();
-        hub.resync_all();
+        hub.resync_all(None);
         assert!(before.is_cancelled());
         let after = hub.resync_token();
         assert!(!after.is_cancelled());
+    }
+
+    #[test]
+    fn after_a_resync_what_the_sync_serves_is_not_also_sent_live() {
+        let hub = Hub::default();
+        let (alice, bob, room) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let (tx_a, mut rx_a) = mpsc::channel(8);
+        let (tx_b, mut rx_b) = mpsc::channel(8);
+        let (ca, cb) = (Uuid::new_v4(), Uuid::new_v4());
+        hub.add(ca, entry(alice, tx_a, CancellationToken::new()));
+        hub.join_conn(ca, &[room]);
+        let at = |xid, id| Some(Cursor { xid, id });
+        hub.resync_all(at(100, 0));
+        // Bob's socket came after the resync: it gets everything live, as before.
+        hub.add(cb, entry(bob, tx_b, CancellationToken::new()));
+        hub.join_conn(cb, &[room]);
+        let frame: Arc<str> = Arc::from("{}");
+        // Before the head: Alice's sync serves it.
+        assert_eq!(hub.deliver(room, &frame, None, at(99, 7)), 1);
+        assert!(rx_a.try_recv().is_err());
+        assert!(rx_b.try_recv().is_ok());
+        assert_eq!(hub.deliver_user(alice, &frame, at(99, 8)), 0);
+        // From the head on, and ephemeral events (no place in the log), go live.
+        assert_eq!(hub.deliver(room, &frame, None, at(100, 0)), 2);
+        assert_eq!(hub.deliver(room, &frame, None, at(101, 3)), 2);
+        assert_eq!(hub.deliver(room, &frame, None, None), 2);
+        assert_eq!(hub.deliver_rooms(&[room], &frame, None), 2);
+        for _ in 0..4 {
+            assert!(rx_a.try_recv().is_ok());
+            assert!(rx_b.try_recv().is_ok());
+        }
+        // A second resync never lowers a socket's mark (heads only move forward anyway).
+        hub.resync_all(at(50, 0));
+        assert_eq!(hub.deliver(room, &frame, None, at(60, 0)), 1);
+        assert!(rx_a.try_recv().is_err());
     }
 
     #[test]
@@ -490,7 +553,7 @@ mod tests {
         assert!(rx_a.try_recv().is_ok());
         assert!(rx_a.try_recv().is_err(), "once, not once per room");
         assert!(rx_b.try_recv().is_err(), "the skipped user gets nothing");
-        assert_eq!(hub.deliver_user(bob, &frame), 1);
+        assert_eq!(hub.deliver_user(bob, &frame, None), 1);
         assert!(rx_b.try_recv().is_ok());
         let mut rooms = hub.rooms_of(ca);
         rooms.sort_unstable();

@@ -135,9 +135,10 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     {
         // The event queue is exclusive to this instance and goes with its connection: after a
         // reconnect, whatever was published meanwhile never reaches the sockets here. Each of
-        // them is closed (1012) so that its client reconnects and syncs from its cursor, and
-        // the revoked sessions are reloaded from the database (the first time too), ending any
-        // socket of one whose event was missed.
+        // them is told to resync (the `resync` frame: its client syncs from its cursor over
+        // the open socket, instead of 2,000 clients reconnecting at once), and the revoked
+        // sessions are reloaded from the database (the first time too), ending any socket of
+        // one whose event was missed.
         let state = state.clone();
         let mut connects = state.consuming.connects();
         life.tasks.spawn(async move {
@@ -147,10 +148,14 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
                     () = state.cancel.cancelled() => break,
                 }
                 if *connects.borrow_and_update() > 1 {
+                    // Read now that the new queue consumes: every event before it, the syncs
+                    // the sockets are asked for serve, so it is not sent live to them as well.
+                    let head = sync_head(&state.pool).await;
                     tracing::warn!(
+                        head = head.map(|h| h.encode()),
                         "event queue rebuilt after a broker reconnect: every socket resyncs"
                     );
-                    state.hub.resync_all();
+                    state.hub.resync_all(head);
                 }
                 let revoked = state.verifier.revocations();
                 chat_bus::revocations::reload(&state.pool, revoked, &state.cancel).await;
@@ -238,4 +243,24 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let db = chat_db::ping(&state.pool).await.map_err(|e| e.to_string());
     let broker = state.consuming.check();
     health::readiness(&state.draining, vec![("database", db), ("broker", broker)])
+}
+
+/// Where the sync log stands, or `None` (logged) if the database does not say within 5 s: then
+/// every event is still sent live, which costs frames, not correctness.
+async fn sync_head(pool: &Pool) -> Option<chat_db::outbox::Cursor> {
+    let read = async {
+        let mut conn = chat_db::conn(pool).await?;
+        chat_db::outbox::head(&mut conn).await
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(5), read).await {
+        Ok(Ok(head)) => Some(head),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "cannot read the sync head: every event still goes live");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("no sync head within 5 s: every event still goes live");
+            None
+        }
+    }
 }

@@ -200,7 +200,7 @@ async fn serve(
 ) {
     let tx = conn.tx.clone();
     // Registered first, so membership events that arrive while the rooms load still reach it.
-    let resync = state.hub.resync_token();
+    let mut resync = state.hub.resync_token();
     let end = CancellationToken::new();
     let first_here = state.hub.add(
         conn.id,
@@ -292,7 +292,15 @@ async fn serve(
             }
             () = kick.cancelled() => ended = Some(reason(close::POLICY, "too slow")),
             () = end.cancelled() => ended = Some(reason(close::UNAUTHORIZED, "the session was ended: log in again")),
-            () = resync.cancelled() => ended = Some(reason(close::SERVICE_RESTART, "events were missed: reconnect and sync")),
+            () = resync.cancelled() => {
+                // Events were missed: the client syncs over this socket (after `hello`, if
+                // it came before it). A resync meanwhile is covered by this one.
+                resync = state.hub.resync_token();
+                ended = match encode(&ServerFrame::Resync) {
+                    Some(frame) => write(&mut session, &kick, Out::Text(&frame)).await,
+                    None => Some(reason(1011, "internal error")),
+                };
+            }
             () = state.cancel.cancelled() => ended = Some(reason(close::SERVICE_RESTART, "service restart")),
         }
     }

@@ -128,6 +128,24 @@ describe('ChatClient', () => {
     expect(store.getState().timelines[ROOM].messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
   });
 
+  it('on a resync frame refetches rooms and the open room on the same socket', async () => {
+    backend.add(msg(1));
+    client.start();
+    const s = await connect();
+    client.selectRoom(ROOM);
+    await vi.advanceTimersByTimeAsync(0);
+    const roomsBefore = backend.listRoomsCalls;
+    backend.add(msg(2)); // published while the gateway had no broker: never live
+    backend.add(msg(3));
+    s.receive({ type: 'resync' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(FakeSocket.latest()).toBe(s);
+    expect(store.getState().connection).toBe('online');
+    expect(backend.listRoomsCalls).toBeGreaterThan(roomsBefore);
+    expect(backend.queries.at(-1)).toMatchObject({ after: 1 });
+    expect(store.getState().timelines[ROOM].messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+  });
+
   it('fetches the gap when a live message skips seqs', async () => {
     backend.add(msg(1));
     client.start();

@@ -134,7 +134,11 @@ export class ChatClient {
     this.clearGrace();
     this.store.dispatch({ type: 'connection', status: 'online' });
     this.outbox.flush();
-    // Anything may have happened while we were away: rooms, and messages of the open room.
+    this.catchUp();
+  }
+
+  /** Anything may have happened while we were away: rooms, and messages of the open room. */
+  private catchUp(): void {
     void this.refreshRooms();
     const open = this.store.getState().selectedRoomId;
     if (open) void this.syncRoom(open);
@@ -209,6 +213,10 @@ export class ChatClient {
     switch (f.type) {
       case 'hello':
       case 'pong':
+        return;
+      case 'resync':
+        // The gateway missed events (its broker came back); the socket stays open.
+        this.catchUp();
         return;
       case 'ack':
         this.receive(f.message);

@@ -59,6 +59,7 @@ export type MemberRoleChangedFrame = FrameOf<'member_role_changed'>;
 export type UnreadFrame = FrameOf<'unread'>;
 export type UserRenamedFrame = FrameOf<'user_renamed'>;
 export type PongFrame = FrameOf<'pong'>;
+export type ResyncFrame = FrameOf<'resync'>;
 
 /** WebSocket close code the gateway uses when the access token has expired. */
 export const CLOSE_TOKEN_EXPIRED = 4001;
@@ -141,6 +142,8 @@ export function parseServerFrame(text: string): ServerFrame | null {
       return isStr(v.room_id) && isNum(v.last_read_seq) && isNum(v.unread) ? (v as unknown as UnreadFrame) : null;
     case 'pong':
       return { type: 'pong' };
+    case 'resync':
+      return { type: 'resync' };
     default:
       return null;
   }

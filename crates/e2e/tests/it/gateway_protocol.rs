@@ -464,8 +464,9 @@ async fn a_rooms_outage_reaches_the_client_as_unavailable_without_internal_detai
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_a_broker_reconnect_every_socket_is_closed_so_it_resyncs() {
-    // The gateway reaches RabbitMQ through a proxy the test can cut.
+async fn after_a_broker_reconnect_every_socket_is_told_to_resync_and_stays_open() {
+    // The gateway reaches RabbitMQ through a proxy the test can cut (the rooms service's relay
+    // does not: it goes on publishing).
     let proxy = chat_testkit::TcpProxy::start("127.0.0.1:5672").await;
     let amqp = chat_testkit::amqp_url().replace("127.0.0.1:5672", &proxy.addr.to_string());
     assert_ne!(
@@ -478,7 +479,11 @@ async fn after_a_broker_reconnect_every_socket_is_closed_so_it_resyncs() {
     })
     .await;
     let (_, token) = stack.user("alice").await;
-    let mut ws = stack.socket(0, &token).await;
+    let (bob, bob_token) = stack.user("bob").await;
+    let room = stack.direct(&token, bob).await;
+    let (mut ws, hello) = stack.socket_hello(0, &token).await;
+    assert_eq!(hello["protocol"], 2);
+    let cursor = hello["cursor"].as_str().unwrap().to_owned();
     let readyz = stack.gateways[0]
         .replace("ws://", "http://")
         .replace("/ws", "/readyz");
@@ -504,11 +509,38 @@ async fn after_a_broker_reconnect_every_socket_is_closed_so_it_resyncs() {
         Some(503),
         "no socket while events cannot flow"
     );
+    let missed = stack.send(&bob_token, &room, "while you were away").await;
     proxy.up();
-    let closed = ws.expect_close(Duration::from_secs(30)).await;
-    assert_eq!(closed.code, 1012, "{closed:?}");
+    // The socket stays open and is told to sync, instead of being closed (1012) with all the
+    // others at once.
+    ws.expect("resync", Duration::from_secs(30), |_| true).await;
     assert!(ready(true).await.is_some());
-    // A socket opened after the reconnect stays.
+    ws.send_json(&json!({"type": "ping"})).await;
+    ws.expect("pong", WAIT, |_| true).await;
+    // The sync from the hello's cursor serves what was missed.
+    let synced = chat_testkit::eventually(WAIT, async || {
+        let page = stack
+            .rooms
+            .get(&format!("/api/rooms/sync?cursor={cursor}"), Some(&token))
+            .await;
+        assert_eq!(page.status, 200, "{:?}", page.body);
+        page.body["events"]
+            .as_array()?
+            .iter()
+            .any(|e| e["payload"]["message"]["id"] == missed["id"])
+            .then_some(())
+    })
+    .await;
+    assert!(synced.is_some(), "the missed message is in the sync");
+    // Live events flow again on the same socket.
+    let after = stack.send(&bob_token, &room, "and now").await;
+    let live = ws
+        .expect("message_created", WAIT, |f| {
+            f["message"]["id"] == after["id"]
+        })
+        .await;
+    assert_eq!(live["message"]["body"], "and now");
+    // A socket opened after the reconnect gets no resync.
     let mut again = stack.socket(0, &token).await;
     again.send_json(&json!({"type": "ping"})).await;
     again.expect("pong", WAIT, |_| true).await;

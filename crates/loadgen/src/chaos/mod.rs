@@ -87,6 +87,12 @@ struct Ctx {
     connected: Vec<AtomicBool>,
     /// (when, client) of every drop and of every socket back and resynced.
     drops: Mutex<Vec<(u64, usize)>>,
+    /// (when, client) of every `resync` frame (the socket stays; its client syncs), and of
+    /// the end of each such sync.
+    resyncs: Mutex<Vec<(u64, usize)>>,
+    resynced: Mutex<Vec<(u64, usize)>>,
+    /// Per client: syncs asked for by `resync` frames still running.
+    catching_up: Vec<AtomicU64>,
     backs: Mutex<Vec<(u64, usize)>>,
     stopping: AtomicBool,
     next_id: AtomicUsize,
@@ -174,14 +180,22 @@ impl Ctx {
         }
     }
 
-    async fn sync_with_retries(&self, conn: usize, cursor: String) -> bool {
+    /// [`Ctx::sync`], tried up to five times: `None` if it never got through, else where
+    /// it ended (`Some(None)` after a `reset`).
+    async fn sync_with_retries(&self, conn: usize, cursor: String) -> Option<Option<String>> {
         for _ in 0..5 {
             match self.sync(conn, cursor.clone()).await {
-                Ok(_) => return true,
+                Ok(end) => return Some(end),
                 Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
             }
         }
-        false
+        None
+    }
+
+    /// Whether the client's socket is up and it has synced whatever it was told to.
+    fn caught_up(&self, conn: usize) -> bool {
+        self.connected[conn].load(Ordering::SeqCst)
+            && self.catching_up[conn].load(Ordering::SeqCst) == 0
     }
 
     fn send(&self, conn: usize, room: Uuid) {
@@ -233,6 +247,25 @@ impl Ctx {
     }
 }
 
+/// A `resync` frame: the client syncs from its cursor over the open socket, as the web app
+/// does, and goes on from where the sync ended.
+async fn resync(ctx: Arc<Ctx>, conn: usize) {
+    ctx.catching_up[conn].fetch_add(1, Ordering::SeqCst);
+    ctx.resyncs.lock().expect("lock").push((now_ns(), conn));
+    let base = ctx.cursor[conn].lock().expect("lock").clone();
+    if let Some(base) = base
+        && let Some(Some(end)) = ctx.sync_with_retries(conn, base.clone()).await
+    {
+        // Unless a reconnect put its own hello's cursor there meanwhile.
+        let mut cursor = ctx.cursor[conn].lock().expect("lock");
+        if cursor.as_deref() == Some(base.as_str()) {
+            *cursor = Some(end);
+        }
+    }
+    ctx.resynced.lock().expect("lock").push((now_ns(), conn));
+    ctx.catching_up[conn].fetch_sub(1, Ordering::SeqCst);
+}
+
 /// One client: reads and writes until its socket drops, then reconnects with jittered
 /// exponential backoff, syncs from its previous `hello` and goes on.
 async fn client_task(
@@ -243,7 +276,13 @@ async fn client_task(
 ) {
     loop {
         // A frame lost with the socket is sent again by the resend rounds.
-        if let client::Pumped::Finished = client::pump(ws, &mut rx, |f| ctx.frame(conn, f)).await {
+        let on_frame = |f: &client::Frame<'_>| {
+            if f.kind == "resync" {
+                tokio::spawn(resync(ctx.clone(), conn));
+            }
+            ctx.frame(conn, f);
+        };
+        if let client::Pumped::Finished = client::pump(ws, &mut rx, on_frame).await {
             return;
         }
         ctx.connected[conn].store(false, Ordering::SeqCst);
@@ -383,6 +422,9 @@ pub async fn run(env: &Env, out: Option<&str>) -> anyhow::Result<bool> {
             .collect(),
         connected: (0..n).map(|_| AtomicBool::new(true)).collect(),
         drops: Mutex::default(),
+        resyncs: Mutex::default(),
+        resynced: Mutex::default(),
+        catching_up: (0..n).map(|_| AtomicU64::new(0)).collect(),
         backs: Mutex::default(),
         stopping: AtomicBool::new(false),
         next_id: AtomicUsize::new(0),
@@ -446,20 +488,23 @@ pub async fn run(env: &Env, out: Option<&str>) -> anyhow::Result<bool> {
         tokio::time::sleep(steady).await;
         // Every socket that dropped since the fault began must be back and resynced.
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        while std::time::Instant::now() < deadline
-            && ctx.connected.iter().any(|c| !c.load(Ordering::SeqCst))
-        {
+        while std::time::Instant::now() < deadline && (0..n).any(|c| !ctx.caught_up(c)) {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let drops: HashSet<usize> = ctx
-            .drops
-            .lock()
-            .expect("lock")
-            .iter()
-            .filter(|(t, _)| *t >= start)
-            .map(|&(_, c)| c)
-            .collect();
+        let since_start = |list: &Mutex<Vec<(u64, usize)>>| -> HashSet<usize> {
+            list.lock()
+                .expect("lock")
+                .iter()
+                .filter(|(t, _)| *t >= start)
+                .map(|&(_, c)| c)
+                .collect()
+        };
+        let mut drops = since_start(&ctx.drops);
         row.sockets_dropped = drops.len();
+        let told = since_start(&ctx.resyncs);
+        row.sockets_told_to_resync = told.len();
+        // Every client that had to catch up, over a new socket or its open one.
+        drops.extend(told);
         let backs = ctx.backs.lock().expect("lock").clone();
         let mut per_sec: BTreeMap<u64, usize> = BTreeMap::new();
         let mut last_back = None::<u64>;
@@ -470,15 +515,16 @@ pub async fn run(env: &Env, out: Option<&str>) -> anyhow::Result<bool> {
             }
         }
         row.peak_reconnects_per_sec = per_sec.values().copied().max().unwrap_or(0);
-        let still_down = ctx
-            .connected
-            .iter()
-            .filter(|c| !c.load(Ordering::SeqCst))
-            .count();
+        for &(t, c) in ctx.resynced.lock().expect("lock").iter() {
+            if t >= start && drops.contains(&c) {
+                last_back = Some(last_back.map_or(t, |l: u64| l.max(t)));
+            }
+        }
+        let still_down = (0..n).filter(|&c| !ctx.caught_up(c)).count();
         if still_down > 0 {
             row.problems
                 .push(format!("{still_down} clients not back after 60 s"));
-        } else if row.sockets_dropped > 0 {
+        } else if !drops.is_empty() {
             row.converged_secs = last_back.map(|t| secs(t.saturating_sub(repaired)));
             row.back_after_fault_secs = last_back.map(|t| secs(t.saturating_sub(start)));
         } else {
@@ -493,9 +539,10 @@ pub async fn run(env: &Env, out: Option<&str>) -> anyhow::Result<bool> {
             .filter(|s| s.first_ns >= start && s.tries > 1)
             .count();
         log(&format!(
-            "  {fault}: {:.1} s; {} sockets dropped, all back {:?} s after the fault; peak {} reconnects/s",
+            "  {fault}: {:.1} s; {} sockets dropped, {} told to resync, all back {:?} s after the fault; peak {} reconnects/s",
             row.outage_secs,
             row.sockets_dropped,
+            row.sockets_told_to_resync,
             row.back_after_fault_secs,
             row.peak_reconnects_per_sec
         ));
@@ -531,7 +578,7 @@ pub async fn run(env: &Env, out: Option<&str>) -> anyhow::Result<bool> {
         async move {
             let cursor = ctx.cursor[conn].lock().expect("lock").clone();
             match cursor {
-                Some(c) => ctx.sync_with_retries(conn, c).await,
+                Some(c) => ctx.sync_with_retries(conn, c).await.is_some(),
                 None => false,
             }
         }

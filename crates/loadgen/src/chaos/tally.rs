@@ -28,7 +28,9 @@ pub struct FaultRow {
     /// Seconds the injection command took (the fault and its repair).
     pub outage_secs: f64,
     pub sockets_dropped: usize,
-    /// Seconds from the repair until the last dropped socket was back and resynced (0 when
+    /// Clients told to resync over their open socket (a gateway rebuilt its event queue).
+    pub sockets_told_to_resync: usize,
+    /// Seconds from the repair until the last dropped (or told) socket was back and resynced (0 when
     /// they were all back before the repair: a killed gateway's clients move to the other).
     pub converged_secs: Option<f64>,
     /// Seconds from the fault's start until the last dropped socket was back and resynced.
@@ -84,15 +86,24 @@ pub fn print_report(
 ) {
     let opt = |v: Option<f64>| v.map_or("-".to_owned(), |s| format!("{s:.1} s"));
     println!(
-        "{:<28} {:>9} {:>8} {:>11} {:>10} {:>7} {:>7} {:>8}",
-        "fault", "outage s", "dropped", "back after", "converged", "peak/s", "sends", "retried"
+        "{:<28} {:>9} {:>8} {:>8} {:>11} {:>10} {:>7} {:>7} {:>8}",
+        "fault",
+        "outage s",
+        "dropped",
+        "resynced",
+        "back after",
+        "converged",
+        "peak/s",
+        "sends",
+        "retried"
     );
     for r in rows {
         println!(
-            "{:<28} {:>9.1} {:>8} {:>11} {:>10} {:>7} {:>7} {:>8}",
+            "{:<28} {:>9.1} {:>8} {:>8} {:>11} {:>10} {:>7} {:>7} {:>8}",
             r.fault,
             r.outage_secs,
             r.sockets_dropped,
+            r.sockets_told_to_resync,
             opt(r.back_after_fault_secs),
             opt(r.converged_secs),
             r.peak_reconnects_per_sec,

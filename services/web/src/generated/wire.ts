@@ -713,6 +713,9 @@ export interface components {
         } | {
             /** @enum {string} */
             type: "pong";
+        } | {
+            /** @enum {string} */
+            type: "resync";
         };
         /** @description Tokens for API clients; browsers get the same as cookies. */
         Session: {
