@@ -355,6 +355,7 @@ pub async fn sync_since(
     use diesel::sql_types::{Array, BigInt, Uuid as SqlUuid};
     // `$1` is `ARRAY[user]`, as the shared room-list query takes it. The outer join keeps one
     // row (with the snapshot's xmin and the horizon check) when there is nothing to serve.
+    // Each room's page comes from `sync_room_page` (migration 000021), in index order.
     let rows: Vec<Row> = diesel::sql_query(format!(
         "WITH snap AS MATERIALIZED ( \
              SELECT sync_safe_xid() AS xmin, \
@@ -365,11 +366,7 @@ pub async fn sync_since(
          FROM snap LEFT JOIN LATERAL ( \
              SELECT s.xid, s.id, s.payload FROM ( \
                  SELECT e.xid, e.id, e.payload FROM mine \
-                 CROSS JOIN LATERAL ( \
-                     SELECT o.xid, o.id, o.payload FROM outbox o \
-                     WHERE o.room_id = mine.room_id AND (o.xid, o.id) > ($2, $3) \
-                       AND o.xid < snap.xmin \
-                     ORDER BY o.xid, o.id LIMIT $4) e \
+                 CROSS JOIN LATERAL sync_room_page(mine.room_id, $2, $3, snap.xmin, $4) e \
                  UNION ALL \
                  SELECT o.xid, o.id, o.payload FROM outbox o \
                  WHERE o.user_id = ($1::uuid[])[1] AND (o.xid, o.id) > ($2, $3) \

@@ -1,0 +1,1 @@
+DROP FUNCTION sync_room_page(uuid, bigint, bigint, bigint, bigint);
