@@ -864,17 +864,25 @@ describe('the web app', { concurrency: false }, () => {
     await sam.getByTestId('dialog-close').click();
   });
 
-  it('shows nobody online while its own connection is down, and reconnects as soon as the network is back', async () => {
+  it('shows nobody online while its own connection is down, reconnects as soon as the network is back, and shows what changed meanwhile', async () => {
     const sam = people.sam.page;
+    const tess = people.tess.page;
     const direct = await api(sam, 'POST', '/api/rooms/direct', { user_id: await userId(sam, 'tess') });
     await roomItemById(sam, direct.body.id).click();
     await sam.getByTestId('chat-subtitle').filter({ hasText: /^online$/ }).waitFor();
     await roomItemById(sam, direct.body.id).locator('.presence-dot').waitFor();
+    const path = `/api/rooms/${direct.body.id}/messages`;
+    const before = await api(tess, 'POST', path, { client_msg_id: crypto.randomUUID(), body: 'typo befor the outage' });
+    await messageNamed(sam, 'typo befor the outage').waitFor();
 
     await people.sam.context.setOffline(true);
     await sam.getByTestId('chat-subtitle').filter({ hasText: 'connecting…' }).waitFor();
     assert.equal(await roomItemById(sam, direct.body.id).locator('.presence-dot').count(), 0, 'no one shown online');
     await shots(sam, 'offline-presence-unknown');
+    // Meanwhile Tess corrects the message Sam already holds: no seq after his last one changes,
+    // so only the sync log tells him.
+    const edited = await api(tess, 'PATCH', `${path}/${before.body.seq}`, { body: 'fixed during the outage' });
+    assert.equal(edited.status, 200);
 
     const back = Date.now();
     await people.sam.context.setOffline(false);
@@ -882,6 +890,8 @@ describe('the web app', { concurrency: false }, () => {
     // Not after a backoff of up to 30 s: the browser's "online" reconnects at once (a generous
     // bound here, for a busy machine).
     assert.ok(Date.now() - back < 10_000, `back after ${Date.now() - back} ms`);
+    await messageNamed(sam, 'fixed during the outage').waitFor();
+    assert.equal(await messageNamed(sam, 'typo befor the outage').count(), 0, 'the old text is gone');
   });
 
   it('shows a newcomer who logs in as the demo alice a living chat', async () => {

@@ -13,6 +13,7 @@ import type {
   Room,
   RoomSummary,
   Session,
+  SyncPage,
   User,
 } from './protocol';
 import { uuid } from './uuid';
@@ -249,6 +250,9 @@ export function createApi(options: ApiOptions = {}) {
     listRooms: allRooms,
     getRoom: (id: string) => request<Room>('GET', `/api/rooms/${encodeURIComponent(id)}`).then(withAllMembers),
     openDirect: (userId: string) => request<Room>('POST', '/api/rooms/direct', { user_id: userId }),
+    /** What happened in my rooms after `cursor` (the gateway's `hello` cursor), oldest first. */
+    sync: (cursor: string, limit = 500) =>
+      request<SyncPage>('GET', `/api/rooms/sync${query({ cursor, limit })}`),
     getMessages: (roomId: string, q: MessageQuery = {}) =>
       request<MessagePage>('GET', `/api/rooms/${encodeURIComponent(roomId)}/messages${query(q)}`),
     postMessage: (roomId: string, clientMsgId: string, body: string, replyTo: string | null = null) =>

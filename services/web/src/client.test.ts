@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type Api, type MessageQuery } from './api';
 import { ChatClient, CONNECTING_GRACE_MS, TYPING_SHOW_MS } from './client';
-import type { Message, MessagePage } from './protocol';
+import type { EventPayload, Message, MessagePage, SyncPage } from './protocol';
 import { createStore, timelineItems, type Store } from './store';
 import { BOB, FakeSocket, ME, ROOM, msg, summary, user } from './testutil';
 
@@ -12,6 +12,10 @@ class FakeBackend {
   queries: MessageQuery[] = [];
   reads: number[] = [];
   failRooms: ApiError | null = null;
+  /** The sync log: each event at its cursor (a number here); older than `horizon` resets. */
+  log: { at: number; payload: EventPayload }[] = [];
+  horizon = 0;
+  syncs: string[] = [];
 
   add(m: Message) {
     this.messages.push(m);
@@ -41,6 +45,19 @@ class FakeBackend {
       }),
       getRoom: vi.fn(async (id: string) => ({ id, kind: 'direct' as const, name: null, topic: null, last_seq: last(), created_at: '', member_count: 2, members: [{ user_id: ME, role: 'member' as const, last_read_seq: 0 }, { user_id: BOB, role: 'member' as const, last_read_seq: 1 }] })),
       getMessages: vi.fn(async (_room: string, q: MessageQuery = {}) => page(q)),
+      sync: vi.fn(async (cursor: string, limit = 500): Promise<SyncPage> => {
+        this.syncs.push(cursor);
+        const head = this.log.reduce((n, e) => Math.max(n, e.at), 0);
+        if (Number(cursor) < this.horizon) return { events: [], next_cursor: String(head), has_more: false, reset: true };
+        const after = this.log.filter((e) => e.at > Number(cursor));
+        const served = after.slice(0, limit);
+        return {
+          events: served.map((e) => ({ id: `e${e.at}`, occurred_at: '', payload: e.payload })),
+          next_cursor: String(served.at(-1)?.at ?? cursor),
+          has_more: after.length > limit,
+          reset: false,
+        };
+      }),
       markRead: vi.fn(async (room_id: string, seq: number) => {
         this.reads.push(seq);
         return { room_id, last_read_seq: seq, unread: 0 };
@@ -82,10 +99,10 @@ describe('ChatClient', () => {
     vi.useRealTimers();
   });
 
-  async function connect() {
+  async function connect(cursor?: string) {
     const s = FakeSocket.latest();
     s.open();
-    s.receive({ type: 'hello', user_id: ME, session_id: 's' });
+    s.receive({ type: 'hello', user_id: ME, session_id: 's', cursor });
     await vi.advanceTimersByTimeAsync(0);
     return s;
   }
@@ -144,6 +161,68 @@ describe('ChatClient', () => {
     expect(backend.listRoomsCalls).toBeGreaterThan(roomsBefore);
     expect(backend.queries.at(-1)).toMatchObject({ after: 1 });
     expect(store.getState().timelines[ROOM].messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('after a reconnect applies the sync log from the previous hello: edits, deletions, new messages, without notifying', async () => {
+    const notified: Message[] = [];
+    client = new ChatClient({
+      api: backend.api(),
+      store,
+      me: user(ME),
+      onSessionExpired: expired,
+      url: 'ws://test/ws',
+      createSocket: (u) => new FakeSocket(u),
+      random: () => 0,
+      onMessageCreated: (m) => notified.push(m),
+    });
+    backend.add(msg(1));
+    backend.add(msg(2));
+    client.start();
+    const s1 = await connect('10');
+    client.selectRoom(ROOM);
+    await vi.advanceTimersByTimeAsync(0);
+    s1.drop(1006);
+    // While away: message 1 edited, message 2 deleted, message 3 sent (in the log, at 11-13).
+    const edited = { ...msg(1), body: 'edited while away', edited_at: '2026-12-07T00:00:00Z' };
+    const three = msg(3);
+    backend.add(three);
+    backend.log.push(
+      { at: 11, payload: { type: 'message_edited', room_id: ROOM, message: edited } },
+      { at: 12, payload: { type: 'message_deleted', room_id: ROOM, seq: 2, message_id: msg(2).id, deleted_by: BOB } },
+      { at: 13, payload: { type: 'message_created', room_id: ROOM, message: three } },
+    );
+    await vi.advanceTimersByTimeAsync(250);
+    await connect('20');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(backend.syncs).toEqual(['10']);
+    const shown = store.getState().timelines[ROOM].messages;
+    expect(shown.find((m) => m.seq === 1)?.body).toBe('edited while away');
+    expect(shown.find((m) => m.seq === 2)?.deleted).toBe(true);
+    expect(shown.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(notified).toEqual([]);
+  });
+
+  it('a resync syncs from the cursor and goes on from where it ended; a reset reloads', async () => {
+    backend.add(msg(1));
+    client.start();
+    const s = await connect('10');
+    client.selectRoom(ROOM);
+    await vi.advanceTimersByTimeAsync(0);
+    backend.log.push({ at: 14, payload: { type: 'message_edited', room_id: ROOM, message: { ...msg(1), body: 'edited' } } });
+    s.receive({ type: 'resync' });
+    await vi.advanceTimersByTimeAsync(0);
+    s.receive({ type: 'resync' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(backend.syncs).toEqual(['10', '14']);
+    expect(store.getState().timelines[ROOM].messages[0].body).toBe('edited');
+    // The log no longer reaches back that far: every timeline starts over.
+    backend.horizon = 100;
+    backend.add(msg(2));
+    const before = backend.queries.length;
+    s.receive({ type: 'resync' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(backend.queries.slice(before)).toContainEqual({ limit: 50 });
+    expect(store.getState().timelines[ROOM].messages.map((m) => m.seq)).toEqual([1, 2]);
   });
 
   it('fetches the gap when a live message skips seqs', async () => {

@@ -4,7 +4,7 @@
 import { ApiError, isUnauthorized, type Api, type NewRoom, type RefreshResult } from './api';
 import { roomTitle, userName } from './format';
 import { Outbox } from './outbox';
-import type { Message, Room, ServerFrame, User } from './protocol';
+import { framesOfEvent, type Message, type Room, type ServerFrame, type User } from './protocol';
 import { lastSeq, type Store } from './store';
 import { ReconnectingSocket, gatewayUrl, type Timers, type WebSocketLike } from './ws';
 
@@ -12,6 +12,9 @@ export const PAGE_SIZE = 50;
 const SYNC_PAGE_SIZE = 100;
 /** Catching up more than this many pages after a reconnect reloads the room instead. */
 const MAX_SYNC_PAGES = 10;
+/** Events per page of the sync log, and how many pages a catch-up reads before it reloads. */
+const LOG_PAGE_SIZE = 500;
+const MAX_LOG_PAGES = 20;
 export const TYPING_SHOW_MS = 4_000;
 export const TYPING_SEND_EVERY_MS = 3_000;
 /** The connection indicator stays quiet for drops shorter than this. */
@@ -67,6 +70,8 @@ export class ChatClient {
   private readonly detailsFetched = new Set<string>();
   private readonly lastTypingSent = new Map<string, number>();
   private readonly readSent = new Map<string, number>();
+  /** Where the sync log stands for what this client holds (the last `hello`'s, or the end of a resync). */
+  private cursor: string | null = null;
 
   constructor(o: ChatClientOptions) {
     this.api = o.api;
@@ -209,21 +214,31 @@ export class ChatClient {
 
   // ---- frames -------------------------------------------------------------
 
-  private onFrame(f: ServerFrame): void {
+  /** A frame from the socket (`live`), or one a synced event stands for. */
+  private onFrame(f: ServerFrame, live = true): void {
     switch (f.type) {
-      case 'hello':
+      case 'hello': {
+        // Everything after the previous socket's cursor that this one did not see live: edits,
+        // deletions and membership changes too, in rooms whether open or not.
+        const previous = this.cursor;
+        this.cursor = f.cursor || null;
+        if (previous) void this.syncLog(previous);
+        return;
+      }
       case 'pong':
         return;
       case 'resync':
-        // The gateway missed events (its broker came back); the socket stays open.
+        // The gateway missed events (its broker came back); the socket stays open. It no longer
+        // sends live what this sync serves.
         this.catchUp();
+        if (this.cursor) void this.syncLog(this.cursor);
         return;
       case 'ack':
         this.receive(f.message);
         return;
       case 'message_created':
         this.receive(f.message);
-        this.onMessageCreated(f.message);
+        if (live) this.onMessageCreated(f.message);
         return;
       case 'error':
         if (f.client_msg_id) this.outbox.failed(f.client_msg_id, f.message);
@@ -299,6 +314,47 @@ export class ChatClient {
         this.store.dispatch({ type: 'member_role', room_id: f.room_id, user_id: f.user_id, role: f.role });
         return;
     }
+  }
+
+  /**
+   * Applies the sync log after `from` as the frames it stands for (never notifying), page by
+   * page; then goes on from where it ended, unless a new socket's `hello` moved the cursor
+   * meanwhile. Too far behind, or a cursor the log no longer keeps: rooms and the open room
+   * load afresh.
+   */
+  private async syncLog(from: string): Promise<void> {
+    let cursor = from;
+    try {
+      for (let i = 0; ; i++) {
+        if (i === MAX_LOG_PAGES) {
+          this.reloadAll();
+          return;
+        }
+        const page = await this.api.sync(cursor, LOG_PAGE_SIZE);
+        if (this.stopped) return;
+        if (page.reset) {
+          this.reloadAll();
+          cursor = page.next_cursor;
+          break;
+        }
+        for (const e of page.events) {
+          for (const f of framesOfEvent(e.payload, this.me.id)) this.onFrame(f, false);
+        }
+        cursor = page.next_cursor;
+        if (!page.has_more) break;
+      }
+      if (this.cursor === from) this.cursor = cursor;
+    } catch (e) {
+      this.handleError(e);
+    }
+  }
+
+  /** Every timeline starts over; the room list and the open room load again. */
+  private reloadAll(): void {
+    for (const roomId of Object.keys(this.store.getState().timelines)) {
+      this.store.dispatch({ type: 'timeline_reset', room_id: roomId });
+    }
+    this.catchUp();
   }
 
   /** Tells me who removed me from a room (which then leaves the list), by name. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseServerFrame } from './protocol';
+import { framesOfEvent, parseServerFrame } from './protocol';
 import { msg } from './testutil';
 
 describe('parseServerFrame', () => {
@@ -98,4 +98,23 @@ describe('parseServerFrame and the protocol schema', () => {
       expect(parseServerFrame(JSON.stringify(full))?.type).toBe(type);
     });
   }
+});
+
+describe('framesOfEvent', () => {
+  it('gives the frames the gateway would have sent for a synced event', () => {
+    expect(framesOfEvent({ type: 'message_created', room_id: 'r', message: msg(3) }, 'me')).toEqual([
+      { type: 'message_created', room_id: 'r', seq: 3, message: msg(3) },
+    ]);
+    // My own read: the receipt and my unread count; someone else's: only the receipt.
+    const read = { type: 'read_up_to', room_id: 'r', user_id: 'me', seq: 4, unread: 2 } as const;
+    expect(framesOfEvent(read, 'me')).toEqual([
+      { type: 'read', room_id: 'r', user_id: 'me', seq: 4 },
+      { type: 'unread', room_id: 'r', last_read_seq: 4, unread: 2 },
+    ]);
+    expect(framesOfEvent(read, 'other')).toEqual([{ type: 'read', room_id: 'r', user_id: 'me', seq: 4 }]);
+    expect(framesOfEvent({ type: 'message_deleted', room_id: 'r', seq: 2, message_id: 'm', deleted_by: 'u' }, 'me')).toEqual([
+      { type: 'message_deleted', room_id: 'r', seq: 2, message_id: 'm' },
+    ]);
+    expect(framesOfEvent({ type: 'typing', room_id: 'r', user_id: 'u' }, 'me')).toEqual([]);
+  });
 });

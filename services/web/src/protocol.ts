@@ -39,6 +39,8 @@ export type ReadOutFrame = ClientFrameOf<'read'>;
 export type PingFrame = ClientFrameOf<'ping'>;
 
 export type ServerFrame = Wire['ServerFrame'];
+export type EventPayload = Wire['EventPayload'];
+export type SyncPage = Wire['SyncPage'];
 type FrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
 export type HelloFrame = FrameOf<'hello'>;
 export type AckFrame = FrameOf<'ack'>;
@@ -146,5 +148,41 @@ export function parseServerFrame(text: string): ServerFrame | null {
       return { type: 'resync' };
     default:
       return null;
+  }
+}
+
+/**
+ * The frames a synced event stands for, as the gateway would have sent them live (its
+ * `events::dispatch`); typing is not kept in the log and gives none.
+ */
+export function framesOfEvent(p: EventPayload, me: string): ServerFrame[] {
+  switch (p.type) {
+    case 'message_created':
+      return [{ type: 'message_created', room_id: p.room_id, seq: p.message.seq, message: p.message }];
+    case 'message_edited':
+      return [{ type: 'message_edited', room_id: p.room_id, seq: p.message.seq, message: p.message }];
+    case 'message_deleted':
+      return [{ type: 'message_deleted', room_id: p.room_id, seq: p.seq, message_id: p.message_id }];
+    case 'room_created':
+      return [{ type: 'room_created', room_id: p.room_id, kind: p.kind, member_ids: p.member_ids, by: p.by ?? null }];
+    case 'read_up_to': {
+      const read: ServerFrame = { type: 'read', room_id: p.room_id, user_id: p.user_id, seq: p.seq };
+      if (p.user_id !== me || p.unread === undefined) return [read];
+      return [read, { type: 'unread', room_id: p.room_id, last_read_seq: p.seq, unread: p.unread }];
+    }
+    case 'read_by_all':
+      return [{ type: 'read_by_all', room_id: p.room_id, seq: p.seq }];
+    case 'room_updated':
+      return [{ type: 'room_updated', room_id: p.room_id, name: p.name ?? null, topic: p.topic ?? null }];
+    case 'room_deleted':
+      return [{ type: 'room_deleted', room_id: p.room_id }];
+    case 'member_joined':
+      return [{ type: 'member_joined', room_id: p.room_id, user_id: p.user_id, role: p.role, by: p.by }];
+    case 'member_left':
+      return [{ type: 'member_left', room_id: p.room_id, user_id: p.user_id, by: p.by }];
+    case 'member_role_changed':
+      return [{ type: 'member_role_changed', room_id: p.room_id, user_id: p.user_id, role: p.role }];
+    default:
+      return [];
   }
 }
