@@ -84,16 +84,22 @@ describe('ChatClient', () => {
     backend = new FakeBackend();
     store = createStore();
     expired = vi.fn<() => void>();
-    client = new ChatClient({
+    client = makeClient();
+  });
+
+  /** A client of the fake backend; `onMessageCreated` as given. */
+  function makeClient(onMessageCreated?: (m: Message) => void): ChatClient {
+    return new ChatClient({
       api: backend.api(),
       store,
       me: user(ME),
       onSessionExpired: expired,
+      onMessageCreated,
       url: 'ws://test/ws',
       createSocket: (u) => new FakeSocket(u),
       random: () => 0,
     });
-  });
+  }
   afterEach(() => {
     client.stop();
     vi.useRealTimers();
@@ -165,16 +171,7 @@ describe('ChatClient', () => {
 
   it('after a reconnect applies the sync log from the previous hello: edits, deletions, new messages, without notifying', async () => {
     const notified: Message[] = [];
-    client = new ChatClient({
-      api: backend.api(),
-      store,
-      me: user(ME),
-      onSessionExpired: expired,
-      url: 'ws://test/ws',
-      createSocket: (u) => new FakeSocket(u),
-      random: () => 0,
-      onMessageCreated: (m) => notified.push(m),
-    });
+    client = makeClient((m) => notified.push(m));
     backend.add(msg(1));
     backend.add(msg(2));
     client.start();
@@ -257,16 +254,7 @@ describe('ChatClient', () => {
 
   it('hands live messages, and only those, to onMessageCreated: not pages loaded, acks or edits', async () => {
     const live: number[] = [];
-    client = new ChatClient({
-      api: backend.api(),
-      store,
-      me: user(ME),
-      onSessionExpired: expired,
-      onMessageCreated: (m) => live.push(m.seq),
-      url: 'ws://test/ws',
-      createSocket: (u) => new FakeSocket(u),
-      random: () => 0,
-    });
+    client = makeClient((m) => live.push(m.seq));
     backend.add(msg(1));
     client.start();
     const s = await connect();
