@@ -102,7 +102,7 @@ fn log_if_sampled(out: &Outgoing) {
 /// The session advisory lock the one publishing relay holds: "chat-rel" in ASCII.
 const LEADER_LOCK: i64 = 0x6368_6174_2d72_656c;
 /// The channel on which replicas that do not lead tell the leader they committed events.
-const CHANNEL: &str = "chat_outbox";
+const CHANNEL: &str = chat_db::outbox::RELAY_CHANNEL;
 /// How often a replica that does not lead tries to.
 pub const LEADER_RETRY: Duration = Duration::from_secs(2);
 

@@ -34,18 +34,20 @@ fn replica(db: &TestDb, exchange: &str) -> Replica {
     Replica { wake, cancel, task }
 }
 
-/// Writes events numbered `from..to`, each in its own transaction, in order.
+/// Writes events numbered `from..to`, each in its own transaction, in order, as a replica's
+/// own commits (no `NOTIFY`: its relay is woken in-process, or tells the leader).
 async fn write(conn: &mut AsyncPgConnection, from: u32, to: u32) {
     for n in from..to {
         conn.transaction::<_, chat_db::DbError, _>(async |conn| {
             outbox::declare_writer(conn).await?;
-            outbox::push_unsynced(
-                conn,
-                uuid::Uuid::now_v7(),
-                "test.relay",
-                &serde_json::json!({"n": n}),
+            diesel::sql_query(
+                "INSERT INTO outbox (event_id, routing_key, payload) \
+                 VALUES (gen_random_uuid(), 'test.relay', jsonb_build_object('n', $1))",
             )
-            .await
+            .bind::<diesel::sql_types::Integer, _>(n as i32)
+            .execute(conn)
+            .await?;
+            Ok(())
         })
         .await
         .expect("an outbox row");
@@ -168,4 +170,37 @@ async fn one_replica_relays_in_order_and_a_standby_takes_over() {
         "no copies"
     );
     b.cancel.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_written_where_no_relay_runs_wakes_the_leader_at_commit() {
+    let db = TestDb::new().await;
+    let mut listener = db.conn().await;
+    outbox::listen(&mut listener, outbox::RELAY_CHANNEL)
+        .await
+        .unwrap();
+    let mut conn = db.conn().await;
+    // As auth writes a revocation or a rename: it runs no relay of its own.
+    conn.transaction::<_, chat_db::DbError, _>(async |conn| {
+        outbox::declare_writer(conn).await?;
+        outbox::push_unsynced(
+            conn,
+            uuid::Uuid::now_v7(),
+            "session.revoked",
+            &serde_json::json!({}),
+        )
+        .await
+    })
+    .await
+    .expect("an outbox row");
+    let heard = tokio::time::timeout(WAIT, async {
+        let notifications = listener.notifications_stream();
+        tokio::pin!(notifications);
+        notifications.next().await
+    })
+    .await;
+    assert!(
+        matches!(heard, Ok(Some(Ok(ref n))) if n.channel == outbox::RELAY_CHANNEL),
+        "the leader hears of it: {heard:?}"
+    );
 }

@@ -63,9 +63,15 @@ pub async fn push(conn: &mut AsyncPgConnection, event: &Event) -> Result<(), DbE
     Ok(())
 }
 
+/// The channel the leading relay `LISTEN`s on: a `NOTIFY` there wakes it.
+pub const RELAY_CHANNEL: &str = "chat_outbox";
+
 /// Records an event that belongs to no room and that sync never serves ([`push`] is for room
-/// events): `session.revoked`. Same rules: inside the transaction that makes the change, which
-/// declared itself first. The relay publishes it like any other row.
+/// events): `session.revoked`, `user.renamed`. Same rules: inside the transaction that makes the
+/// change, which declared itself first. The relay publishes it like any other row; these come
+/// from auth, which runs no relay, so the leader (in rooms) is told at commit (`NOTIFY`,
+/// delivered when the transaction commits) instead of finding the row at its next poll, up to a
+/// second later: a revoked session's sockets end that much sooner.
 pub async fn push_unsynced(
     conn: &mut AsyncPgConnection,
     event_id: Uuid,
@@ -84,7 +90,7 @@ pub async fn push_unsynced(
         })
         .execute(conn)
         .await?;
-    Ok(())
+    announce(conn, RELAY_CHANNEL).await
 }
 
 /// Rewrites the message in every earlier event of the sync log that carries it
