@@ -41,7 +41,7 @@ diesel::table! {
         id -> Int8,
         event_id -> Uuid,
         routing_key -> Text,
-        payload -> Jsonb,
+        payload -> Json,
         created_at -> Timestamptz,
         room_id -> Nullable<Uuid>,
         user_id -> Nullable<Uuid>,

@@ -153,7 +153,7 @@ async fn logout_everywhere_revokes_every_session() {
     // it): both sessions, in one event, written with the revocation.
     #[derive(diesel::QueryableByName)]
     struct Row {
-        #[diesel(sql_type = diesel::sql_types::Jsonb)]
+        #[diesel(sql_type = diesel::sql_types::Json)]
         payload: serde_json::Value,
     }
     let mut conn = app.db.conn().await;
