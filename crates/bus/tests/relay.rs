@@ -54,6 +54,17 @@ async fn write(conn: &mut AsyncPgConnection, from: u32, to: u32) {
     }
 }
 
+/// Whether `listener` hears a `NOTIFY` on the relay's channel within [`WAIT`].
+async fn hears_the_relay_channel(listener: &mut AsyncPgConnection) -> bool {
+    let heard = tokio::time::timeout(WAIT, async {
+        let notifications = listener.notifications_stream();
+        tokio::pin!(notifications);
+        notifications.next().await
+    })
+    .await;
+    matches!(heard, Ok(Some(Ok(ref n))) if n.channel == outbox::RELAY_CHANNEL)
+}
+
 #[derive(diesel::QueryableByName)]
 struct Holders {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -133,20 +144,16 @@ async fn one_replica_relays_in_order_and_a_standby_takes_over() {
     // Written in order, woken on both replicas: everything arrives once, in order; the standby
     // passed its wake on to the leader (heard here too).
     let mut listener = db.conn().await;
-    outbox::listen(&mut listener, "chat_outbox").await.unwrap();
+    outbox::listen(&mut listener, outbox::RELAY_CHANNEL)
+        .await
+        .unwrap();
     write(&mut conn, 0, 300).await;
     a.wake.notify_one();
     b.wake.notify_one();
     assert_eq!(received(&mut tap, 300).await, (0..300).collect::<Vec<_>>());
-    let heard = tokio::time::timeout(WAIT, async {
-        let notifications = listener.notifications_stream();
-        tokio::pin!(notifications);
-        notifications.next().await
-    })
-    .await;
     assert!(
-        matches!(heard, Ok(Some(Ok(ref n))) if n.channel == "chat_outbox"),
-        "the standby tells the leader: {heard:?}"
+        hears_the_relay_channel(&mut listener).await,
+        "the standby tells the leader"
     );
 
     // Whichever leads stops; the other takes over, and what is written next still arrives.
@@ -193,14 +200,8 @@ async fn an_event_written_where_no_relay_runs_wakes_the_leader_at_commit() {
     })
     .await
     .expect("an outbox row");
-    let heard = tokio::time::timeout(WAIT, async {
-        let notifications = listener.notifications_stream();
-        tokio::pin!(notifications);
-        notifications.next().await
-    })
-    .await;
     assert!(
-        matches!(heard, Ok(Some(Ok(ref n))) if n.channel == outbox::RELAY_CHANNEL),
-        "the leader hears of it: {heard:?}"
+        hears_the_relay_channel(&mut listener).await,
+        "the leader hears of it"
     );
 }
