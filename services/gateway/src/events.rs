@@ -131,6 +131,9 @@ pub fn dispatch(hub: &Hub, event: Event, at: Option<Cursor>) {
         ),
         EventPayload::RoomDeleted { room_id, .. } => {
             let frame = ServerFrame::RoomDeleted { room_id };
+            // Sync never serves it (a deleted room is no one's any more): always live, even to
+            // a socket told to resync.
+            let origin = Origin { at: None, ..origin };
             deliver(hub, &origin, room_id, &frame, None);
             hub.leave_users(None, room_id);
             return;
@@ -313,5 +316,55 @@ async fn publish_ephemeral(state: &AppState, routing_key: &str, id: Uuid, body: 
     };
     if let Err(e) = state.publisher.publish_unconfirmed(&[out]).await {
         tracing::debug!(error = %e, routing_key, "ephemeral notice not published");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::mpsc;
+    use tokio_util::sync::CancellationToken;
+
+    #[test]
+    fn after_a_resync_a_room_deletion_still_goes_live_and_a_message_before_the_head_does_not() {
+        let hub = Hub::default();
+        let (alice, room, conn) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let (tx, mut rx) = mpsc::channel(8);
+        hub.add(
+            conn,
+            crate::hub::Entry {
+                user_id: alice,
+                session: None,
+                tx,
+                kick: CancellationToken::new(),
+                end: CancellationToken::new(),
+            },
+        );
+        hub.join_conn(conn, &[room]);
+        hub.resync_all(Some(Cursor { xid: 100, id: 0 }));
+        let before = Some(Cursor { xid: 99, id: 1 });
+        let edit = Event::new(
+            EventPayload::RoomUpdated {
+                room_id: room,
+                name: Some("renamed".to_owned()),
+                topic: None,
+                by: alice,
+            },
+            None,
+        );
+        dispatch(&hub, edit, before);
+        assert!(rx.try_recv().is_err(), "the sync serves the rename");
+        let deleted = Event::new(
+            EventPayload::RoomDeleted {
+                room_id: room,
+                member_ids: vec![alice],
+                by: alice,
+            },
+            None,
+        );
+        dispatch(&hub, deleted, before);
+        let frame = rx.try_recv().expect("the deletion, live");
+        assert!(frame.contains("room_deleted"), "{frame}");
+        assert!(hub.rooms_of(conn).is_empty());
     }
 }
