@@ -29,6 +29,27 @@ impl From<diesel::result::Error> for RelayError {
     }
 }
 
+/// The trace fields at an event's top level (absent in events with none).
+#[derive(Default, serde::Deserialize)]
+struct Traced {
+    request_id: Option<String>,
+    traceparent: Option<String>,
+}
+
+/// A claimed row as it is published: its stored JSON as the body, byte for byte (only the two
+/// trace fields are read out of it, not the whole event built and written again).
+fn outgoing(row: outbox::OutboxRow) -> Outgoing {
+    let traced: Traced = serde_json::from_str(&row.payload).unwrap_or_default();
+    Outgoing {
+        sync_cursor: Some(outbox::Cursor::of(&row).encode()),
+        routing_key: row.routing_key,
+        message_id: row.event_id.to_string(),
+        request_id: traced.request_id,
+        traceparent: traced.traceparent,
+        body: row.payload.into_bytes(),
+    }
+}
+
 /// Publishes one claimed batch and marks it published in the same transaction. Returns how
 /// many rows went out; 0 means the outbox is empty (or another relay holds every row). The
 /// transaction holds no xid and no row lock while the broker confirms (the claim is advisory
@@ -40,25 +61,8 @@ async fn relay_batch(pool: &Pool, publisher: &Publisher) -> Result<usize, RelayE
         if rows.is_empty() {
             return Ok(0);
         }
-        let batch: Vec<Outgoing> = rows
-            .iter()
-            .map(|row| Outgoing {
-                routing_key: row.routing_key.clone(),
-                message_id: row.event_id.to_string(),
-                request_id: row
-                    .payload
-                    .get("request_id")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned),
-                traceparent: row
-                    .payload
-                    .get("traceparent")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned),
-                sync_cursor: Some(outbox::Cursor::of(row).encode()),
-                body: row.payload.to_string().into_bytes(),
-            })
-            .collect();
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let batch: Vec<Outgoing> = rows.into_iter().map(outgoing).collect();
         let started = std::time::Instant::now();
         publisher.publish_all(&batch).await?;
         metrics::histogram!("outbox_publish_duration_seconds")
@@ -67,13 +71,12 @@ async fn relay_batch(pool: &Pool, publisher: &Publisher) -> Result<usize, RelayE
         for out in &batch {
             log_if_sampled(out);
         }
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         // The mark needs no flush of its own: if it is lost in a crash, the rows are published
         // again and every consumer drops the copy by its event id. The change the event
         // describes was committed durably before the relay ever saw it.
         outbox::commit_lazily(conn).await?;
         outbox::mark_published(conn, &ids).await?;
-        Ok(rows.len())
+        Ok(ids.len())
     })
     .await
 }
@@ -348,6 +351,27 @@ pub async fn watch_backlog(pool: Pool, cancel: CancellationToken) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_row_is_published_as_stored_with_its_trace_fields_and_place_as_headers() {
+        let row = |payload: &str| outbox::OutboxRow {
+            id: 7,
+            xid: 1234,
+            event_id: uuid::Uuid::nil(),
+            routing_key: "room.message.created".to_owned(),
+            payload: payload.to_owned(),
+            created_at: chrono::Utc::now(),
+        };
+        let stored = r#"{"id": "e", "payload": {"type": "typing"}, "request_id": "req-1", "traceparent": "00-aa-bb-01"}"#;
+        let out = outgoing(row(stored));
+        assert_eq!(out.body, stored.as_bytes(), "byte for byte");
+        assert_eq!(out.request_id.as_deref(), Some("req-1"));
+        assert_eq!(out.traceparent.as_deref(), Some("00-aa-bb-01"));
+        assert_eq!(out.sync_cursor.as_deref(), Some("1234.7"));
+        assert_eq!(out.routing_key, "room.message.created");
+        let bare = outgoing(row(r#"{"id": "e", "request_id": null}"#));
+        assert_eq!((bare.request_id, bare.traceparent), (None, None));
+    }
 
     #[tokio::test]
     async fn every_notification_heard_becomes_one_merged_wake_and_the_end_is_noticed() {

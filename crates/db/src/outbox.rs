@@ -12,7 +12,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
     pub id: i64,
@@ -20,7 +20,9 @@ pub struct OutboxRow {
     pub xid: i64,
     pub event_id: Uuid,
     pub routing_key: String,
-    pub payload: serde_json::Value,
+    /// The event's JSON as stored (checked on the way in), to publish as it is.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub payload: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -145,7 +147,7 @@ pub async fn lock_batch(
          claimed AS MATERIALIZED ( \
              SELECT first.id FROM first \
              WHERE pg_try_advisory_xact_lock($2, (first.id % 2147483647)::int) LIMIT $1) \
-         SELECT o.id, o.xid, o.event_id, o.routing_key, o.payload, o.created_at \
+         SELECT o.id, o.xid, o.event_id, o.routing_key, o.payload::text AS payload, o.created_at \
          FROM claimed JOIN outbox o ON o.id = claimed.id \
          ORDER BY o.id",
     )
