@@ -14,6 +14,9 @@ const BATCH: i64 = 256;
 const VACUUM_EVERY_ROWS: usize = 5_000;
 /// And at most one vacuum this often.
 const VACUUM_AT_MOST_EVERY: Duration = Duration::from_secs(2);
+/// At most one checkpoint this often, and only after events went out: each one is a `cursor`
+/// frame for every socket that got events since the last (see [`checkpoint`]).
+pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
 
 #[derive(Debug, thiserror::Error)]
 enum RelayError {
@@ -79,6 +82,29 @@ async fn relay_batch(pool: &Pool, publisher: &Publisher) -> Result<usize, RelayE
         Ok(ids.len())
     })
     .await
+}
+
+/// Publishes a checkpoint ([`chat_domain::events::SYNC_CHECKPOINT`]): read after the last batch
+/// committed, so every event before its cursor was confirmed by the broker before this message
+/// was published, and (on one channel, into each queue) reaches every consumer before it. A
+/// hint, not an event: unconfirmed, and a lost one only means the next.
+async fn checkpoint(pool: &Pool, publisher: &Publisher) -> Result<(), RelayError> {
+    let at = {
+        let mut conn = chat_db::conn(pool).await?;
+        outbox::checkpoint(&mut conn).await?
+    };
+    publisher
+        .publish_unconfirmed(&[Outgoing {
+            routing_key: chat_domain::events::SYNC_CHECKPOINT.to_owned(),
+            message_id: uuid::Uuid::now_v7().to_string(),
+            request_id: None,
+            traceparent: None,
+            sync_cursor: Some(at.encode()),
+            body: b"{}".to_vec(),
+        }])
+        .await?;
+    metrics::counter!("outbox_checkpoints_total").increment(1);
+    Ok(())
 }
 
 /// Logs a published event at info when its trace is sampled (the others are not logged one
@@ -240,7 +266,17 @@ async fn relay_until_cancelled(
     let mut published_since_vacuum = 0;
     let mut vacuumed_at = std::time::Instant::now();
     let vacuuming = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Whether events went out since the last checkpoint, and when that was.
+    let mut checkpoint_owed = false;
+    let mut checkpointed_at = std::time::Instant::now();
     loop {
+        if checkpoint_owed && checkpointed_at.elapsed() >= CHECKPOINT_EVERY {
+            checkpointed_at = std::time::Instant::now();
+            match checkpoint(pool, publisher).await {
+                Ok(()) => checkpoint_owed = false,
+                Err(e) => tracing::debug!(error = %e, "no checkpoint this time"),
+            }
+        }
         if published_since_vacuum >= VACUUM_EVERY_ROWS
             && vacuumed_at.elapsed() >= VACUUM_AT_MOST_EVERY
         {
@@ -267,6 +303,7 @@ async fn relay_until_cancelled(
                 backoff = Duration::from_millis(100);
                 failed_tries = 0;
                 published_since_vacuum += n;
+                checkpoint_owed = true;
                 continue;
             }
             Ok(_) => {
@@ -275,9 +312,17 @@ async fn relay_until_cancelled(
                 if cancel.is_cancelled() {
                     return;
                 }
+                // Idle: a checkpoint still owed is due by the end of this wait at the latest.
+                let wait = if checkpoint_owed {
+                    CHECKPOINT_EVERY
+                        .saturating_sub(checkpointed_at.elapsed())
+                        .min(Duration::from_secs(1))
+                } else {
+                    Duration::from_secs(1)
+                };
                 tokio::select! {
                     () = wake.notified() => {}
-                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    () = tokio::time::sleep(wait) => {}
                     () = cancel.cancelled() => {}
                 }
             }

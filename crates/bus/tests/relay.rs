@@ -6,7 +6,7 @@
 use chat_bus::Publisher;
 use chat_db::outbox;
 use chat_testkit::{EventTap, TestDb, amqp_url, eventually, test_exchange};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -204,4 +204,97 @@ async fn an_event_written_where_no_relay_runs_wakes_the_leader_at_commit() {
         hears_the_relay_channel(&mut listener).await,
         "the leader hears of it"
     );
+}
+
+/// A message the tap took: an event by its number, or a checkpoint; with its cursor header.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Seen {
+    Event(u32, outbox::Cursor),
+    Checkpoint(outbox::Cursor),
+}
+
+/// Takes messages until `done` holds of what was taken, or [`WAIT`] passes without one.
+async fn take_until(tap: &mut EventTap, seen: &mut Vec<Seen>, done: impl Fn(&[Seen]) -> bool) {
+    while !done(seen) {
+        let Some(taken) = tap.next_taken(WAIT).await else {
+            return;
+        };
+        let at = taken
+            .headers
+            .get(chat_bus::SYNC_CURSOR_HEADER)
+            .and_then(|raw| outbox::Cursor::decode(raw))
+            .expect("every message here has a cursor");
+        let body: serde_json::Value = serde_json::from_slice(&taken.body).expect("JSON");
+        seen.push(match body["n"].as_u64() {
+            Some(n) => Seen::Event(n as u32, at),
+            None => Seen::Checkpoint(at),
+        });
+    }
+}
+
+/// Every event before a checkpoint's cursor was taken before the checkpoint.
+fn checkpoints_hold(seen: &[Seen]) {
+    for (i, s) in seen.iter().enumerate() {
+        if let Seen::Checkpoint(k) = s {
+            for later in &seen[i..] {
+                if let Seen::Event(n, at) = later {
+                    assert!(
+                        *at >= *k,
+                        "event {n} at {at:?} came after the checkpoint {k:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_follows_every_event_before_it_and_stops_below_a_row_still_pending() {
+    let db = TestDb::new().await;
+    let exchange = test_exchange();
+    let mut tap = EventTap::new(&exchange, "#").await;
+    let mut conn = db.conn().await;
+    write(&mut conn, 0, 300).await;
+    // Event 150 is claimed by "another relay" (its claim lock held here): it stays pending.
+    let held = place_of(&mut conn, 150).await;
+    let mut holder = db.conn().await;
+    holder
+        .batch_execute(&format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({}, ({} % 2147483647)::int)",
+            0x006f_7574, held.id
+        ))
+        .await
+        .unwrap();
+    let relay = replica(&db, &exchange);
+    let mut seen = Vec::new();
+    let events = |s: &[Seen]| s.iter().filter(|s| matches!(s, Seen::Event(..))).count();
+    let checkpoint_after = |s: &[Seen], count: usize| {
+        s.iter()
+            .enumerate()
+            .any(|(i, x)| matches!(x, Seen::Checkpoint(_)) && events(&s[..i]) >= count)
+    };
+    take_until(&mut tap, &mut seen, |s| checkpoint_after(s, 299)).await;
+    assert_eq!(events(&seen), 299, "all but the held one: {seen:?}");
+    checkpoints_hold(&seen);
+    for s in &seen {
+        if let Seen::Checkpoint(k) = s {
+            assert!(*k < held, "{k:?} passes the pending row at {held:?}");
+        }
+    }
+    // Let go: the row goes out, and a checkpoint past it follows.
+    holder.batch_execute("COMMIT").await.unwrap();
+    relay.wake.notify_one();
+    take_until(&mut tap, &mut seen, |s| {
+        s.iter()
+            .any(|x| matches!(x, Seen::Checkpoint(k) if *k > held))
+    })
+    .await;
+    assert!(seen.contains(&Seen::Event(150, held)), "{seen:?}");
+    assert!(
+        seen.iter()
+            .any(|x| matches!(x, Seen::Checkpoint(k) if *k > held)),
+        "a checkpoint past the row once it was published: {seen:?}"
+    );
+    checkpoints_hold(&seen);
+    relay.cancel.cancel();
 }

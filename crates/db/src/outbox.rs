@@ -281,18 +281,36 @@ pub async fn head(conn: &mut AsyncPgConnection) -> Result<Cursor, DbError> {
     })
 }
 
-/// The rooms of each of `users` (in their order; a user named twice gets them twice) and the
-/// sync cursor they were read at, in one statement: the cursor comes from the same snapshot
-/// as the rooms, so every event the rooms do not reflect yet is after it. What new sockets
-/// need, in one round trip however many connect at once.
+/// What new sockets need, read in one statement and one snapshot (see [`rooms_at_head`]).
+#[derive(Debug)]
+pub struct RoomsAtHead {
+    /// The rooms of each user asked for, in their order.
+    pub rooms: Vec<Vec<Uuid>>,
+    /// The sync cursor the rooms were read at: every event the rooms do not reflect yet is
+    /// after it.
+    pub cursor: Cursor,
+    /// The first place in the log of a transaction that began after the rooms were read (the
+    /// snapshot's `xmax`): every event at or after it was published after this answer, so a
+    /// socket registered before the read gets it live. Between `cursor` and here lie the
+    /// events of writers that were running during the read (none when `cursor` is here).
+    pub live_from: Cursor,
+}
+
+/// The rooms of each of `users` (in their order; a user named twice gets them twice), the
+/// sync cursor they were read at and where a socket's live stream is whole
+/// ([`RoomsAtHead`]), in one statement: the cursor comes from the same snapshot as the rooms,
+/// so every event the rooms do not reflect yet is after it. What new sockets need, in one
+/// round trip however many connect at once.
 pub async fn rooms_at_head(
     conn: &mut AsyncPgConnection,
     users: &[Uuid],
-) -> Result<(Vec<Vec<Uuid>>, Cursor), DbError> {
+) -> Result<RoomsAtHead, DbError> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         xmin: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        xmax: i64,
         #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
         user_id: Option<Uuid>,
         #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
@@ -301,6 +319,7 @@ pub async fn rooms_at_head(
     // The outer join keeps one row (with the snapshot) when nobody has a room.
     let rows: Vec<Row> = diesel::sql_query(format!(
         "SELECT sync_safe_xid() AS xmin, \
+                pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax, \
                 x.user_id, x.room_id \
          FROM (VALUES (1)) AS one(n) LEFT JOIN ({}) AS x ON true",
         crate::rooms::LIVE_ROOMS_OF_MEMBERS
@@ -308,7 +327,7 @@ pub async fn rooms_at_head(
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(users)
     .load(conn)
     .await?;
-    let xmin = rows.as_slice().first().map_or(0, |r| r.xmin);
+    let (xmin, xmax) = rows.as_slice().first().map_or((0, 0), |r| (r.xmin, r.xmax));
     let mut of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for row in rows {
         if let (Some(user), Some(room)) = (row.user_id, row.room_id) {
@@ -319,7 +338,75 @@ pub async fn rooms_at_head(
         .iter()
         .map(|u| of.get(u).cloned().unwrap_or_default())
         .collect();
-    Ok((rooms, Cursor { xid: xmin, id: 0 }))
+    let cursor = Cursor { xid: xmin, id: 0 };
+    Ok(RoomsAtHead {
+        rooms,
+        cursor,
+        live_from: Cursor { xid: xmax, id: 0 }.max(cursor),
+    })
+}
+
+/// The log's head and, from the same snapshot, where a live stream that began before this
+/// read is whole (as [`RoomsAtHead::live_from`]).
+pub async fn head_and_live_from(conn: &mut AsyncPgConnection) -> Result<(Cursor, Cursor), DbError> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        xmin: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        xmax: i64,
+    }
+    let row: Row = diesel::sql_query(
+        "SELECT sync_safe_xid() AS xmin, \
+                pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax",
+    )
+    .get_result(conn)
+    .await?;
+    let head = Cursor {
+        xid: row.xmin,
+        id: 0,
+    };
+    Ok((
+        head,
+        Cursor {
+            xid: row.xmax,
+            id: 0,
+        }
+        .max(head),
+    ))
+}
+
+/// The relay's checkpoint: a place K in the log such that every event before it has been
+/// published and confirmed (its row left `outbox_pending`). The log's head, or just before the
+/// first row below it that is still pending. Read after the relay's last batch committed: a
+/// row committed before this statement with an xid below the head is visible to it, pending or
+/// not; a row of a transaction still running has an xid at or above the head.
+pub async fn checkpoint(conn: &mut AsyncPgConnection) -> Result<Cursor, DbError> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        xmin: i64,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+        xid: Option<i64>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+        id: Option<i64>,
+    }
+    let row: Row = diesel::sql_query(
+        "WITH snap AS MATERIALIZED (SELECT sync_safe_xid() AS xmin) \
+         SELECT snap.xmin, first.xid, first.id FROM snap LEFT JOIN LATERAL ( \
+             SELECT o.xid, o.id FROM outbox_pending p JOIN outbox o ON o.id = p.id \
+             WHERE o.xid < snap.xmin ORDER BY o.xid, o.id LIMIT 1) first ON true",
+    )
+    .get_result(conn)
+    .await?;
+    Ok(match (row.xid, row.id) {
+        // Sync serves what is after a cursor: one below the pending row, so it is served.
+        (Some(xid), Some(id)) => Cursor { xid, id: id - 1 },
+        _ => Cursor {
+            xid: row.xmin,
+            id: 0,
+        },
+    })
 }
 
 /// What a sync from a cursor reads.

@@ -84,6 +84,10 @@ pub struct RoomIds {
     /// A sync cursor taken before the rooms were read: every event after it is in the sync
     /// log (`GET /api/rooms/sync?cursor=`).
     pub cursor: String,
+    /// Where events published after this answer begin: every event at or after it is
+    /// published after the rooms were read (those between `cursor` and here belong to writers
+    /// that were running meanwhile; equal to `cursor` when there were none).
+    pub live_from: String,
 }
 
 /// The most users one [`RoomIdsBatch`] may name.
@@ -104,6 +108,8 @@ pub struct RoomIdsBatch {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RoomIdsBatchAnswer {
     pub cursor: String,
+    /// As [`RoomIds::live_from`], for all of them.
+    pub live_from: String,
     pub rooms: Vec<Vec<Uuid>>,
 }
 

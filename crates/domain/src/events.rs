@@ -153,6 +153,12 @@ pub struct PresenceChanged {
     pub room_ids: Vec<Uuid>,
 }
 
+/// Routing key of the relay's checkpoints: a message with an empty JSON object as its body
+/// and, in its `x-sync-cursor` header, a place K in the sync log such that every event before
+/// K was published (and confirmed) before the checkpoint. Gateways turn it into `cursor`
+/// frames for their sockets.
+pub const SYNC_CHECKPOINT: &str = "sync.checkpoint";
+
 /// Routing key of [`SessionsRevoked`].
 pub const SESSION_REVOKED: &str = "session.revoked";
 

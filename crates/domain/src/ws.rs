@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The protocol version announced in `hello`.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Close codes the gateway uses besides the standard ones.
 pub mod close {
@@ -42,6 +42,10 @@ pub enum ClientFrame {
     Read { room_id: Uuid, seq: i64 },
     /// Application-level ping, answered by `pong`.
     Ping {},
+    /// "My sync ended at `cursor`": sent after each sync (the one after `hello`, and each one a
+    /// `resync` asked for), so the gateway knows the client holds every event before it and
+    /// may move its cursor on with `cursor` frames. Not answered.
+    Synced { cursor: String },
 }
 
 /// Frames the gateway sends.
@@ -160,6 +164,12 @@ pub enum ServerFrame {
     /// from each `next_cursor`, while `has_more`). Events that sync serves are not also sent
     /// live from now on, so finish it.
     Resync,
+    /// Every event before `cursor` has reached this socket (live, or through a sync the client
+    /// reported with `synced`): keep it as your sync cursor, unless a sync is running (its
+    /// end is then your cursor). Sent every few seconds to a socket that got events.
+    Cursor {
+        cursor: String,
+    },
 }
 
 impl ServerFrame {

@@ -252,6 +252,11 @@ pub fn send_frame(room: Uuid, client_msg_id: &str, body: &str) -> String {
     .to_string()
 }
 
+/// A `synced` frame: the client's sync ended at `cursor`.
+pub fn synced_frame(cursor: &str) -> String {
+    serde_json::json!({"type": "synced", "cursor": cursor}).to_string()
+}
+
 /// Connects many sockets with bounded concurrency; the i-th socket uses `tokens[i]` and the
 /// source addresses in turn. Returns the sockets in order, or the first error.
 pub async fn connect_all(

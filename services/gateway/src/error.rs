@@ -15,6 +15,9 @@ pub enum FrameError {
     /// An `auth` frame whose token is not valid, or is someone else's.
     #[error("the token is not valid for this socket")]
     Unauthorized,
+    /// A `synced` frame whose cursor is not one the sync log hands out.
+    #[error("not a sync cursor")]
+    BadCursor,
     /// A room this socket is not subscribed to (not a member, or no such room).
     #[error("room not found")]
     RoomNotFound,
@@ -40,6 +43,10 @@ impl FrameError {
             Self::Unauthorized => (
                 "unauthorized",
                 "that token is not valid for this socket".to_owned(),
+            ),
+            Self::BadCursor => (
+                "validation_failed",
+                "cursor: not a cursor the sync log handed out".to_owned(),
             ),
             Self::RoomNotFound => ("not_found", "room not found".to_owned()),
             Self::TooManyFrames => (

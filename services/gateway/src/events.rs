@@ -6,8 +6,8 @@ use crate::hub::Hub;
 use chat_bus::{Delivery, Handled, Outgoing};
 use chat_db::outbox::Cursor;
 use chat_domain::events::{
-    Event, EventPayload, PRESENCE_CHANGED, PresenceChanged, SESSION_REVOKED, USER_RENAMED,
-    UserRenamed,
+    Event, EventPayload, PRESENCE_CHANGED, PresenceChanged, SESSION_REVOKED, SYNC_CHECKPOINT,
+    USER_RENAMED, UserRenamed,
 };
 use chat_domain::trace::TraceParent;
 use chat_domain::ws::ServerFrame;
@@ -262,6 +262,15 @@ pub fn handle(state: &AppState, delivery: &Delivery) -> Handled {
         user_renamed(hub, delivery);
         return Handled::Ack;
     }
+    if delivery.routing_key.as_str() == SYNC_CHECKPOINT {
+        match chat_bus::sync_cursor(delivery) {
+            Some(at) => {
+                hub.checkpoint(at);
+            }
+            None => tracing::warn!("a checkpoint without a cursor dropped"),
+        }
+        return Handled::Ack;
+    }
     if delivery.routing_key.as_str() == PRESENCE_CHANGED {
         match serde_json::from_slice::<PresenceChanged>(&delivery.data) {
             Ok(change) => {
@@ -341,7 +350,8 @@ mod tests {
             },
         );
         hub.join_conn(conn, &[room]);
-        hub.resync_all(Some(Cursor { xid: 100, id: 0 }));
+        let head = Cursor { xid: 100, id: 0 };
+        hub.resync_all(Some((head, head)));
         let before = Some(Cursor { xid: 99, id: 1 });
         let edit = Event::new(
             EventPayload::RoomUpdated {

@@ -8,6 +8,7 @@ use crate::calls::{Call, Calls};
 use crate::error::FrameError;
 use crate::events::encode;
 use crate::limits::{FrameBudget, Verdict};
+use chat_db::outbox::Cursor;
 use chat_domain::ws::{ClientFrame, ServerFrame};
 use chat_http::RequestId;
 use chat_http::auth::Claims;
@@ -102,6 +103,10 @@ impl Conn {
                 self.calls.queue(state, Call::Read { room_id, seq });
             }
             ClientFrame::Typing { room_id } => self.typing(state, room_id)?,
+            ClientFrame::Synced { cursor } => {
+                let cursor = Cursor::decode(&cursor).ok_or(FrameError::BadCursor)?;
+                state.hub.synced(self.id, cursor);
+            }
         }
         Ok(())
     }

@@ -1,10 +1,16 @@
 //! Who is connected here and to which rooms. Delivery never waits: a frame is serialised
 //! once per event and offered to each socket's bounded queue; a socket whose queue is full is
 //! kicked instead of slowing the others. The lock is never held across an await.
+//!
+//! It also keeps each client's sync cursor moving while its socket stays open: the relay's
+//! checkpoints ([`Hub::checkpoint`]) become `cursor` frames for sockets whose live stream is
+//! known to be whole, so the next resync or reconnect fetches what the outage missed, not
+//! everything since the socket opened.
 
 use chat_db::outbox::Cursor;
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -26,6 +32,61 @@ struct Conn {
     /// this place in the log, so such events are not also sent live (after a broker outage
     /// the relay publishes its whole backlog at once, while every client fetches it too).
     synced_below: Option<Cursor>,
+    /// Where its live stream is whole: every event at or after this place in the log reaches
+    /// the socket (live, or replayed when its room list arrived). `None` until the list
+    /// arrived, and for good when that cannot be known (events were dropped from
+    /// [`Recent`] before the list came, or the head could not be read after a resync): such a
+    /// socket gets no `cursor` frames, and its client keeps the cursor of its last sync.
+    live_from: Option<Cursor>,
+    /// Set while the client has not shown a sync reaching `live_from`: the events between its
+    /// cursor and there may never have come live. Cleared by a `synced` frame at or past it,
+    /// or by the `resync` the first checkpoint past it sends.
+    band: Option<Cursor>,
+    /// The lowest `live_from` a broker reconnect allows for sockets registered before it.
+    floor: Option<Cursor>,
+    /// Got an event since its last `cursor` frame.
+    dirty: AtomicBool,
+}
+
+/// Room events offered while some socket's room list is loading, so that each such socket gets
+/// those of its rooms once the list arrives (it was subscribed to none of them meanwhile).
+/// Bounded: a socket whose first entry was dropped is not sure to have every event
+/// ([`Conn::live_from`] stays `None`).
+#[derive(Default)]
+struct Recent {
+    /// The number the next entry gets.
+    next: u64,
+    entries: VecDeque<RecentEvent>,
+}
+
+struct RecentEvent {
+    n: u64,
+    room: Uuid,
+    frame: Arc<str>,
+    skip_user: Option<Uuid>,
+    at: Option<Cursor>,
+}
+
+/// At most this many events kept for loading sockets (a room list takes milliseconds to
+/// arrive, seconds in a reconnect storm).
+const RECENT_MAX: usize = 16_384;
+
+/// A socket loading its room list.
+struct Loading {
+    /// Rooms its user left (or that were deleted) meanwhile: the list may have been read
+    /// before the removal, and must not subscribe them again.
+    left: HashSet<Uuid>,
+    /// The first [`Recent`] entry it needs.
+    from: u64,
+}
+
+/// What a socket's room list said about the sync log, for [`Hub::loaded`].
+#[derive(Debug, Clone, Copy)]
+pub struct ListedAt {
+    /// The cursor the list was read at (the client's `hello` cursor).
+    pub cursor: Cursor,
+    /// Where transactions that began after the read start ([`chat_db::outbox::RoomsAtHead`]).
+    pub live_from: Cursor,
 }
 
 /// A socket as it registers with the hub.
@@ -43,10 +104,8 @@ struct Inner {
     by_user: HashMap<Uuid, HashSet<ConnId>>,
     by_room: HashMap<Uuid, HashSet<ConnId>>,
     rooms_of: HashMap<ConnId, HashSet<Uuid>>,
-    /// Sockets whose room list is still loading, with the rooms their user left (or that were
-    /// deleted) meanwhile: the list may have been read before the removal, and must not
-    /// subscribe them again.
-    loading: HashMap<ConnId, HashSet<Uuid>>,
+    /// Sockets whose room list is still loading.
+    loading: HashMap<ConnId, Loading>,
     /// Cancelled when every socket here must resync (the event queue was lost and rebuilt);
     /// each socket holds the token current when it registered.
     resync: CancellationToken,
@@ -55,6 +114,8 @@ struct Inner {
 #[derive(Default)]
 pub struct Hub {
     inner: RwLock<Inner>,
+    /// Locked only while holding `inner` (never the other way round).
+    recent: Mutex<Recent>,
 }
 
 impl Hub {
@@ -78,9 +139,20 @@ impl Hub {
                 kick,
                 end,
                 synced_below: None,
+                live_from: None,
+                band: None,
+                floor: None,
+                dirty: AtomicBool::new(false),
             },
         );
-        inner.loading.insert(id, HashSet::new());
+        let from = self.recent().next;
+        inner.loading.insert(
+            id,
+            Loading {
+                left: HashSet::new(),
+                from,
+            },
+        );
         let sockets = inner.by_user.entry(user_id).or_default();
         sockets.insert(id);
         let first = sockets.len() == 1;
@@ -89,15 +161,104 @@ impl Hub {
     }
 
     /// Subscribes a new socket to the rooms its list named, except those its user left while
-    /// the list was loading; from now on it follows membership events alone.
-    pub fn loaded(&self, id: ConnId, rooms: &[Uuid]) {
-        let left = self.write().loading.remove(&id).unwrap_or_default();
+    /// the list was loading, and offers it, first, the events of those rooms that arrived
+    /// meanwhile; from now on it follows membership events alone. `at` is where the list was
+    /// read in the sync log: with it the socket's live stream is known to be whole from
+    /// `at.live_from` on (unless events it needed were no longer kept), and the client will
+    /// get `cursor` frames.
+    pub fn loaded(&self, id: ConnId, rooms: &[Uuid], at: Option<ListedAt>) {
+        let mut inner = self.write();
+        let Some(loading) = inner.loading.remove(&id) else {
+            return;
+        };
         let rooms: Vec<Uuid> = rooms
             .iter()
-            .filter(|r| !left.contains(r))
+            .filter(|r| !loading.left.contains(r))
             .copied()
             .collect();
-        self.join_conn(id, &rooms);
+        // Rooms it joined while loading got their events live since.
+        let new: HashSet<Uuid> = {
+            let subscribed = inner.rooms_of.get(&id);
+            rooms
+                .iter()
+                .filter(|r| !subscribed.is_some_and(|s| s.contains(r)))
+                .copied()
+                .collect()
+        };
+        join_locked(&mut inner, id, &rooms);
+        let mut recent = self.recent();
+        let whole = recent.entries.front().is_none_or(|e| e.n <= loading.from)
+            || recent.next == loading.from;
+        for e in recent
+            .entries
+            .iter()
+            .filter(|e| e.n >= loading.from && new.contains(&e.room))
+        {
+            offer(&inner, std::iter::once(&id), &e.frame, e.skip_user, e.at);
+        }
+        if inner.loading.is_empty() {
+            recent.entries.clear();
+        }
+        drop(recent);
+        if let (Some(at), true) = (at, whole)
+            && let Some(conn) = inner.conns.get_mut(&id)
+        {
+            let live_from = at.live_from.max(conn.floor.unwrap_or(at.live_from));
+            conn.live_from = Some(live_from);
+            conn.band = (at.cursor < live_from).then_some(live_from);
+        }
+    }
+
+    /// The client of a socket says its sync reached `cursor`: if that is past the socket's
+    /// band, its cursor may move on with `cursor` frames from the next checkpoint.
+    pub fn synced(&self, id: ConnId, cursor: Cursor) {
+        let mut inner = self.write();
+        if let Some(conn) = inner.conns.get_mut(&id)
+            && conn.band.is_some_and(|band| cursor >= band)
+        {
+            conn.band = None;
+        }
+    }
+
+    /// A relay checkpoint: every event before `at` was published before it, so every socket
+    /// whose live stream is whole from at or before `at` has had each of them (live, or through
+    /// the sync that covered its band). Such a socket that got events since its last `cursor`
+    /// frame gets one now; one whose client has not shown a sync covering its band gets a
+    /// `resync` instead (that sync reaches `at` at least, so its band is then covered).
+    /// Returns how many sockets were sent a frame.
+    pub fn checkpoint(&self, at: Cursor) -> usize {
+        let (Some(cursor), Some(resync)) = (
+            crate::events::encode(&chat_domain::ws::ServerFrame::Cursor {
+                cursor: at.encode(),
+            }),
+            crate::events::encode(&chat_domain::ws::ServerFrame::Resync),
+        ) else {
+            return 0;
+        };
+        let mut inner = self.write();
+        let (mut cursors, mut resyncs) = (0, 0);
+        for conn in inner.conns.values_mut() {
+            if conn.live_from.is_none_or(|live| at < live) {
+                continue;
+            }
+            let frame = if conn.band.take().is_some() {
+                resyncs += 1;
+                conn.dirty.store(false, Ordering::Relaxed);
+                &resync
+            } else if conn.dirty.swap(false, Ordering::Relaxed) {
+                cursors += 1;
+                &cursor
+            } else {
+                continue;
+            };
+            if let Err(mpsc::error::TrySendError::Full(_)) = conn.tx.try_send(frame.clone()) {
+                metrics::counter!("gateway_slow_socket_kicks_total").increment(1);
+                conn.kick.cancel();
+            }
+        }
+        metrics::counter!("gateway_cursor_frames_total").increment(cursors);
+        metrics::counter!("gateway_band_resyncs_total").increment(resyncs);
+        (cursors + resyncs) as usize
     }
 
     /// What a socket watches to learn it must resync: take it before [`Hub::add`], so a resync
@@ -109,12 +270,31 @@ impl Hub {
     /// Tells every socket here to resync what it missed (the gateway's event queue was lost
     /// with its broker connection). `head`, a place in the sync log read after the new queue
     /// began to consume, is where their syncs will reach at least: events before it are no
-    /// longer sent live to these sockets. Sockets that register from now on are not affected.
-    pub fn resync_all(&self, head: Option<Cursor>) {
+    /// longer sent live to these sockets. `live_from`, read with it, is where their live
+    /// streams are whole again: until a client shows a sync reaching it, its socket gets no
+    /// `cursor` frame. Without them (the database did not answer) every event still goes live
+    /// and these sockets get no `cursor` frames at all. Sockets that register from now on are
+    /// not affected.
+    pub fn resync_all(&self, read: Option<(Cursor, Cursor)>) {
         let mut inner = self.write();
-        if let Some(head) = head {
-            for conn in inner.conns.values_mut() {
-                conn.synced_below = conn.synced_below.max(Some(head));
+        for conn in inner.conns.values_mut() {
+            match read {
+                Some((head, live_from)) => {
+                    conn.synced_below = conn.synced_below.max(Some(head));
+                    conn.floor = conn.floor.max(Some(live_from));
+                    if let Some(live) = conn.live_from {
+                        conn.live_from = Some(live.max(live_from));
+                        conn.band = Some(live.max(live_from));
+                    }
+                }
+                None => {
+                    conn.floor = Some(Cursor {
+                        xid: i64::MAX,
+                        id: 0,
+                    });
+                    conn.live_from = None;
+                    conn.band = None;
+                }
             }
         }
         let old = std::mem::take(&mut inner.resync);
@@ -168,7 +348,9 @@ impl Hub {
     /// Removes a socket; returns true if it was the user's last one here.
     pub fn remove(&self, id: ConnId) -> bool {
         let mut inner = self.write();
-        inner.loading.remove(&id);
+        if inner.loading.remove(&id).is_some() && inner.loading.is_empty() {
+            self.recent().entries.clear();
+        }
         let Some(conn) = inner.conns.remove(&id) else {
             return false;
         };
@@ -195,14 +377,7 @@ impl Hub {
 
     /// Subscribes one socket to rooms.
     pub fn join_conn(&self, id: ConnId, rooms: &[Uuid]) {
-        let mut inner = self.write();
-        if !inner.conns.contains_key(&id) {
-            return;
-        }
-        for room in rooms {
-            inner.by_room.entry(*room).or_default().insert(id);
-            inner.rooms_of.entry(id).or_default().insert(*room);
-        }
+        join_locked(&mut self.write(), id, rooms);
     }
 
     /// Subscribes every socket of these users to a room (they just became members).
@@ -217,8 +392,8 @@ impl Hub {
                 .collect();
             // Back in the room: a socket still loading may subscribe to it after all.
             for conn in &conns {
-                if let Some(left) = inner.loading.get_mut(conn) {
-                    left.remove(&room);
+                if let Some(loading) = inner.loading.get_mut(conn) {
+                    loading.left.remove(&room);
                 }
             }
             conns
@@ -257,8 +432,8 @@ impl Hub {
             None => inner.loading.keys().copied().collect(),
         };
         for conn in loading {
-            if let Some(left) = inner.loading.get_mut(&conn) {
-                left.insert(room);
+            if let Some(loading) = inner.loading.get_mut(&conn) {
+                loading.left.insert(room);
             }
         }
         for conn in conns {
@@ -292,6 +467,9 @@ impl Hub {
         at: Option<Cursor>,
     ) -> usize {
         let inner = self.read();
+        if !inner.loading.is_empty() {
+            self.recent().keep(room, frame, skip_user, at);
+        }
         let Some(conns) = inner.by_room.get(&room) else {
             return 0;
         };
@@ -334,6 +512,12 @@ impl Hub {
             .unwrap_or_default()
     }
 
+    fn recent(&self) -> std::sync::MutexGuard<'_, Recent> {
+        self.recent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
         self.inner
             .read()
@@ -344,6 +528,33 @@ impl Hub {
         self.inner
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Recent {
+    fn keep(&mut self, room: Uuid, frame: &Arc<str>, skip_user: Option<Uuid>, at: Option<Cursor>) {
+        if self.entries.len() == RECENT_MAX {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(RecentEvent {
+            n: self.next,
+            room,
+            frame: frame.clone(),
+            skip_user,
+            at,
+        });
+        self.next += 1;
+    }
+}
+
+/// Subscribes one socket to rooms.
+fn join_locked(inner: &mut Inner, id: ConnId, rooms: &[Uuid]) {
+    if !inner.conns.contains_key(&id) {
+        return;
+    }
+    for room in rooms {
+        inner.by_room.entry(*room).or_default().insert(id);
+        inner.rooms_of.entry(id).or_default().insert(*room);
     }
 }
 
@@ -373,6 +584,9 @@ fn offer<'a>(
         match conn.tx.try_send(frame.clone()) {
             Ok(()) => {
                 delivered += 1;
+                if at.is_some() {
+                    conn.dirty.store(true, Ordering::Relaxed);
+                }
                 depths.record((conn.tx.max_capacity() - conn.tx.capacity()) as f64);
             }
             Err(mpsc::error::TrySendError::Full(_)) => {
@@ -473,7 +687,7 @@ mod tests {
         hub.leave_users(Some(&[alice]), left);
         hub.leave_users(Some(&[alice]), back);
         hub.join_users(&[alice], back);
-        hub.loaded(conn, &[left, kept, back]);
+        hub.loaded(conn, &[left, kept, back], None);
         let mut rooms = hub.rooms_of(conn);
         rooms.sort_unstable();
         let mut expected = vec![kept, back];
@@ -511,7 +725,7 @@ mod tests {
         hub.add(ca, entry(alice, tx_a, CancellationToken::new()));
         hub.join_conn(ca, &[room]);
         let at = |xid, id| Some(Cursor { xid, id });
-        hub.resync_all(at(100, 0));
+        hub.resync_all(at(100, 0).map(|h| (h, h)));
         // Bob's socket came after the resync: it gets everything live, as before.
         hub.add(cb, entry(bob, tx_b, CancellationToken::new()));
         hub.join_conn(cb, &[room]);
@@ -531,9 +745,147 @@ mod tests {
             assert!(rx_b.try_recv().is_ok());
         }
         // A second resync never lowers a socket's mark (heads only move forward anyway).
-        hub.resync_all(at(50, 0));
+        hub.resync_all(at(50, 0).map(|h| (h, h)));
         assert_eq!(hub.deliver(room, &frame, None, at(60, 0)), 1);
         assert!(rx_a.try_recv().is_err());
+    }
+
+    fn at(xid: i64, id: i64) -> Cursor {
+        Cursor { xid, id }
+    }
+
+    fn listed(cursor: Cursor, live_from: Cursor) -> Option<ListedAt> {
+        Some(ListedAt { cursor, live_from })
+    }
+
+    /// Everything queued for a socket, as text.
+    fn drain(rx: &mut mpsc::Receiver<Arc<str>>) -> Vec<String> {
+        std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|f| f.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn events_of_its_rooms_that_arrive_while_a_socket_loads_reach_it_when_its_list_does() {
+        let hub = Hub::default();
+        let (alice, mine, other) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let (tx, mut rx) = mpsc::channel(8);
+        let conn = Uuid::new_v4();
+        hub.add(conn, entry(alice, tx, CancellationToken::new()));
+        let (m1, m2, elsewhere): (Arc<str>, Arc<str>, Arc<str>) =
+            (Arc::from("m1"), Arc::from("m2"), Arc::from("elsewhere"));
+        hub.deliver(mine, &m1, None, Some(at(101, 1)));
+        hub.deliver(other, &elsewhere, None, Some(at(101, 2)));
+        hub.deliver(mine, &m2, None, Some(at(102, 3)));
+        assert!(drain(&mut rx).is_empty(), "subscribed to nothing yet");
+        hub.loaded(conn, &[mine], listed(at(100, 0), at(101, 0)));
+        assert_eq!(drain(&mut rx), ["m1", "m2"], "in order, its rooms only");
+        // Nobody loads any more: nothing is kept.
+        assert!(hub.recent().entries.is_empty());
+        let live: Arc<str> = Arc::from("live");
+        hub.deliver(mine, &live, None, Some(at(103, 4)));
+        assert_eq!(drain(&mut rx), ["live"]);
+        // Writers were running while its list was read (its cursor, 100, is below 101, where
+        // its live stream is whole): the first checkpoint past 101 asks for a sync of that band.
+        assert_eq!(hub.checkpoint(at(104, 0)), 1);
+        assert_eq!(drain(&mut rx), [r#"{"type":"resync"}"#]);
+    }
+
+    #[test]
+    fn a_socket_whose_loading_events_were_no_longer_kept_gets_no_cursor_frames() {
+        let hub = Hub::default();
+        let (alice, room) = (Uuid::new_v4(), Uuid::new_v4());
+        let (tx, mut rx) = mpsc::channel(8);
+        let conn = Uuid::new_v4();
+        hub.add(conn, entry(alice, tx, CancellationToken::new()));
+        let frame: Arc<str> = Arc::from("{}");
+        for i in 0..=RECENT_MAX as i64 {
+            hub.deliver(Uuid::new_v4(), &frame, None, Some(at(101, i)));
+        }
+        hub.loaded(conn, &[room], listed(at(100, 0), at(100, 0)));
+        hub.deliver(room, &frame, None, Some(at(200, 1)));
+        assert_eq!(drain(&mut rx).len(), 1, "live events still come");
+        assert_eq!(hub.checkpoint(at(300, 0)), 0, "but never a cursor");
+        assert!(rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn checkpoints_move_the_cursor_of_a_socket_once_its_band_is_synced() {
+        let hub = Hub::default();
+        let room = Uuid::new_v4();
+        let socket = |list: Option<ListedAt>| {
+            let (tx, rx) = mpsc::channel(8);
+            let conn = Uuid::new_v4();
+            hub.add(conn, entry(Uuid::new_v4(), tx, CancellationToken::new()));
+            hub.loaded(conn, &[room], list);
+            (conn, rx)
+        };
+        // Writers were running while its list was read: a band from 100 to 105.
+        let (_, mut banded) = socket(listed(at(100, 0), at(105, 0)));
+        // None were: its live stream is whole from its hello cursor.
+        let (_, mut whole) = socket(listed(at(105, 0), at(105, 0)));
+        // Its client shows a sync that covered the band; another's stopped short of it.
+        let (reporting, mut reported) = socket(listed(at(100, 0), at(105, 0)));
+        hub.synced(reporting, at(105, 0));
+        let (short, mut short_rx) = socket(listed(at(100, 0), at(105, 0)));
+        hub.synced(short, at(104, 9));
+        let event: Arc<str> = Arc::from("event");
+        hub.deliver(room, &event, None, Some(at(104, 7)));
+        for rx in [&mut banded, &mut whole, &mut reported, &mut short_rx] {
+            assert_eq!(drain(rx), ["event"]);
+        }
+        // Before any live stream is whole: nothing.
+        assert_eq!(hub.checkpoint(at(104, 8)), 0);
+        assert_eq!(hub.checkpoint(at(106, 0)), 4);
+        let cursor = r#"{"type":"cursor","cursor":"106.0"}"#;
+        assert_eq!(drain(&mut banded), [r#"{"type":"resync"}"#]);
+        assert_eq!(drain(&mut short_rx), [r#"{"type":"resync"}"#]);
+        assert_eq!(drain(&mut whole), [cursor]);
+        assert_eq!(drain(&mut reported), [cursor]);
+        // Nothing new since: no frame. Then an event, and the next checkpoint moves all three.
+        assert_eq!(hub.checkpoint(at(107, 0)), 0);
+        hub.deliver(room, &event, None, Some(at(107, 1)));
+        assert_eq!(hub.checkpoint(at(108, 0)), 4);
+        for rx in [&mut banded, &mut whole, &mut reported, &mut short_rx] {
+            assert_eq!(
+                drain(rx),
+                ["event", r#"{"type":"cursor","cursor":"108.0"}"#]
+            );
+        }
+        // Ephemeral frames (typing, presence) have no place in the log and move nothing.
+        hub.deliver(room, &event, None, None);
+        assert_eq!(hub.checkpoint(at(109, 0)), 0);
+        // A socket loaded without knowing where its list was read gets no cursor.
+        let (_, mut unsure) = socket(None);
+        hub.deliver(room, &event, None, Some(at(109, 1)));
+        assert_eq!(hub.checkpoint(at(110, 0)), 4);
+        assert_eq!(drain(&mut unsure), ["event"]);
+    }
+
+    #[test]
+    fn after_a_broker_reconnect_cursors_wait_for_a_sync_past_the_rebuilt_queue() {
+        let hub = Hub::default();
+        let room = Uuid::new_v4();
+        let (tx, mut rx) = mpsc::channel(8);
+        let conn = Uuid::new_v4();
+        hub.add(conn, entry(Uuid::new_v4(), tx, CancellationToken::new()));
+        hub.loaded(conn, &[room], listed(at(100, 0), at(100, 0)));
+        let event: Arc<str> = Arc::from("event");
+        hub.resync_all(Some((at(200, 0), at(205, 0))));
+        hub.deliver(room, &event, None, Some(at(206, 1)));
+        assert_eq!(drain(&mut rx), ["event"]);
+        assert_eq!(
+            hub.checkpoint(at(203, 0)),
+            0,
+            "its stream is whole from 205 only"
+        );
+        hub.synced(conn, at(205, 0));
+        assert_eq!(hub.checkpoint(at(207, 0)), 1);
+        assert_eq!(drain(&mut rx), [r#"{"type":"cursor","cursor":"207.0"}"#]);
+        // A reconnect whose head could not be read: no cursor frames from then on.
+        hub.resync_all(None);
+        hub.deliver(room, &event, None, Some(at(300, 1)));
+        assert_eq!(hub.checkpoint(at(400, 0)), 0);
     }
 
     #[test]

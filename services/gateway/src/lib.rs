@@ -117,6 +117,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
                 QueueSpec::Exclusive {
                     bindings: vec![
                         "room.#".to_owned(),
+                        chat_domain::events::SYNC_CHECKPOINT.to_owned(),
                         chat_domain::events::PRESENCE_CHANGED.to_owned(),
                         chat_domain::events::SESSION_REVOKED.to_owned(),
                         chat_domain::events::USER_RENAMED.to_owned(),
@@ -152,7 +153,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
                     // the sockets are asked for serve, so it is not sent live to them as well.
                     let head = sync_head(&state.pool).await;
                     tracing::warn!(
-                        head = head.map(|h| h.encode()),
+                        head = head.map(|(h, _)| h.encode()),
                         "event queue rebuilt after a broker reconnect: every socket resyncs"
                     );
                     state.hub.resync_all(head);
@@ -225,6 +226,15 @@ fn describe_metrics() {
         "gateway_slow_socket_kicks_total",
         "Sockets closed because their queue was full (a client not reading)"
     );
+    describe_counter!(
+        "gateway_cursor_frames_total",
+        "`cursor` frames sent (a relay checkpoint moved a socket's sync cursor on)"
+    );
+    describe_counter!(
+        "gateway_band_resyncs_total",
+        "`resync` frames sent at a checkpoint because the client had not shown a sync covering \
+         the events that may not have come live while its socket registered"
+    );
     describe_histogram!(
         "gateway_socket_queue_frames",
         "Frames waiting in a socket's queue when one more is queued"
@@ -245,12 +255,14 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     health::readiness(&state.draining, vec![("database", db), ("broker", broker)])
 }
 
-/// Where the sync log stands, or `None` (logged) if the database does not say within 5 s: then
-/// every event is still sent live, which costs frames, not correctness.
-async fn sync_head(pool: &Pool) -> Option<chat_db::outbox::Cursor> {
+/// Where the sync log stands and where a live stream begun before now is whole
+/// (`outbox::head_and_live_from`), or `None` (logged) if the database does not say within 5 s:
+/// then every event is still sent live, which costs frames, not correctness, and the sockets
+/// here get no `cursor` frames any more.
+async fn sync_head(pool: &Pool) -> Option<(chat_db::outbox::Cursor, chat_db::outbox::Cursor)> {
     let read = async {
         let mut conn = chat_db::conn(pool).await?;
-        chat_db::outbox::head(&mut conn).await
+        chat_db::outbox::head_and_live_from(&mut conn).await
     };
     match tokio::time::timeout(std::time::Duration::from_secs(5), read).await {
         Ok(Ok(head)) => Some(head),

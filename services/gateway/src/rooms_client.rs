@@ -52,6 +52,7 @@ pub async fn list_batcher(
                         Ok(RoomIds {
                             room_ids,
                             cursor: answer.cursor.clone(),
+                            live_from: answer.live_from.clone(),
                         })
                     })
                     .collect(),

@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::events::encode;
 use crate::frame_guard::FrameGuard;
 use crate::frames::Conn;
+use crate::hub::ListedAt;
 use crate::limits::Held;
 use actix_web::FromRequest;
 use actix_web::dev::Payload;
@@ -15,6 +16,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{
     AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session,
 };
+use chat_db::outbox::Cursor;
 use chat_domain::ws::{ClientFrame, PROTOCOL_VERSION, ServerFrame, close};
 use chat_http::auth::{Claims, token_of};
 use chat_http::{ApiError, RequestId};
@@ -219,7 +221,14 @@ async fn serve(
     let mut ended: Option<CloseReason> =
         match crate::rooms_client::rooms_of(&state.room_lists, conn.user_id).await {
             Ok(mine) => {
-                state.hub.loaded(conn.id, &mine.room_ids);
+                let at = match (
+                    Cursor::decode(&mine.cursor),
+                    Cursor::decode(&mine.live_from),
+                ) {
+                    (Some(cursor), Some(live_from)) => Some(ListedAt { cursor, live_from }),
+                    _ => None,
+                };
+                state.hub.loaded(conn.id, &mine.room_ids, at);
                 let hello = encode(&ServerFrame::Hello {
                     user_id: conn.user_id,
                     session_id: conn.id,

@@ -5,7 +5,7 @@ use crate::access::{member_of, readable, require, require_multi_user, room_not_f
 use crate::error::{Result, RoomsError};
 use crate::events::{create_room, emit};
 use crate::store::Store;
-use chat_db::outbox::{self, Cursor};
+use chat_db::outbox;
 use chat_db::rooms::{self, MemberRow, NewRoom, PublicRoomRow, RoomRow, direct_key};
 use chat_db::{AsyncPgConnection, blocks, users};
 use chat_domain::api::MAX_ROOM_IDS_BATCH;
@@ -336,8 +336,8 @@ pub async fn public(
 }
 
 /// The rooms of each of `users` (1 to `MAX_ROOM_IDS_BATCH`), in their order, and one sync
-/// cursor taken before any of them was read.
-pub async fn ids_of(store: &Store, users: &[Uuid]) -> Result<(Vec<Vec<Uuid>>, Cursor)> {
+/// cursor taken before any of them was read ([`outbox::RoomsAtHead`]).
+pub async fn ids_of(store: &Store, users: &[Uuid]) -> Result<outbox::RoomsAtHead> {
     if users.is_empty() || users.len() > MAX_ROOM_IDS_BATCH {
         return Err(RoomsError::invalid(
             "user_ids",

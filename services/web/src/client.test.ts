@@ -222,6 +222,32 @@ describe('ChatClient', () => {
     expect(store.getState().timelines[ROOM].messages.map((m) => m.seq)).toEqual([1, 2]);
   });
 
+  it('takes cursor frames as its cursor, except while a sync runs, and reports where each sync ended', async () => {
+    client.start();
+    const s = await connect('10');
+    s.receive({ type: 'cursor', cursor: '12' });
+    backend.log.push({ at: 14, payload: { type: 'message_edited', room_id: ROOM, message: { ...msg(1), body: 'edited' } } });
+    // The sync this resync asks for reads from 12; the cursor frame right behind it must not
+    // move its start, and its end (14) wins over the frame's 13.
+    s.receive({ type: 'resync' });
+    s.receive({ type: 'cursor', cursor: '13' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(backend.syncs).toEqual(['12']);
+    expect(s.sent).toContainEqual({ type: 'synced', cursor: '14' });
+    s.receive({ type: 'resync' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(backend.syncs).toEqual(['12', '14']);
+    s.receive({ type: 'cursor', cursor: '20' });
+    s.receive({ type: 'resync' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(backend.syncs).toEqual(['12', '14', '20']);
+    // A new socket syncs from the last cursor frame of the one before.
+    s.close(1012);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await connect('30');
+    expect(backend.syncs).toEqual(['12', '14', '20', '20']);
+  });
+
   it('fetches the gap when a live message skips seqs', async () => {
     backend.add(msg(1));
     client.start();

@@ -70,8 +70,13 @@ export class ChatClient {
   private readonly detailsFetched = new Set<string>();
   private readonly lastTypingSent = new Map<string, number>();
   private readonly readSent = new Map<string, number>();
-  /** Where the sync log stands for what this client holds (the last `hello`'s, or the end of a resync). */
+  /**
+   * Where the sync log stands for what this client holds: the last `hello`'s, the end of a
+   * sync, or the gateway's last `cursor` frame.
+   */
   private cursor: string | null = null;
+  /** Syncs of the log running: `cursor` frames wait for their end (it is the cursor then). */
+  private syncing = 0;
 
   constructor(o: ChatClientOptions) {
     this.api = o.api;
@@ -222,9 +227,13 @@ export class ChatClient {
         // deletions and membership changes too, in rooms whether open or not.
         const previous = this.cursor;
         this.cursor = f.cursor || null;
-        if (previous) void this.syncLog(previous);
+        if (previous) void this.syncLog(previous, this.cursor);
         return;
       }
+      case 'cursor':
+        // Every event before it has reached this socket; a sync running ends at its own.
+        if (this.syncing === 0) this.cursor = f.cursor;
+        return;
       case 'pong':
         return;
       case 'resync':
@@ -318,12 +327,15 @@ export class ChatClient {
 
   /**
    * Applies the sync log after `from` as the frames it stands for (never notifying), page by
-   * page; then goes on from where it ended, unless a new socket's `hello` moved the cursor
-   * meanwhile. Too far behind, or a cursor the log no longer keeps: rooms and the open room
-   * load afresh.
+   * page; then tells the gateway where it ended (`synced`) and goes on from there, unless a
+   * new socket's `hello` moved the cursor from `held` meanwhile. Too far behind, or a cursor
+   * the log no longer keeps: rooms and the open room load afresh.
    */
-  private async syncLog(from: string): Promise<void> {
+  private async syncLog(from: string, held: string | null = from): Promise<void> {
     let cursor = from;
+    // Counted before the first await: a `cursor` frame right behind the one that asked for
+    // this sync must not move the cursor past what the sync has yet to read.
+    this.syncing++;
     try {
       for (let i = 0; ; i++) {
         if (i === MAX_LOG_PAGES) {
@@ -343,9 +355,12 @@ export class ChatClient {
         cursor = page.next_cursor;
         if (!page.has_more) break;
       }
-      if (this.cursor === from) this.cursor = cursor;
+      this.socket.send({ type: 'synced', cursor });
+      if (this.cursor === held) this.cursor = cursor;
     } catch (e) {
       this.handleError(e);
+    } finally {
+      this.syncing--;
     }
   }
 

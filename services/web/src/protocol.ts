@@ -37,6 +37,7 @@ export type SendFrame = ClientFrameOf<'send'>;
 export type TypingOutFrame = ClientFrameOf<'typing'>;
 export type ReadOutFrame = ClientFrameOf<'read'>;
 export type PingFrame = ClientFrameOf<'ping'>;
+export type SyncedFrame = ClientFrameOf<'synced'>;
 
 export type ServerFrame = Wire['ServerFrame'];
 export type EventPayload = Wire['EventPayload'];
@@ -62,6 +63,7 @@ export type UnreadFrame = FrameOf<'unread'>;
 export type UserRenamedFrame = FrameOf<'user_renamed'>;
 export type PongFrame = FrameOf<'pong'>;
 export type ResyncFrame = FrameOf<'resync'>;
+export type CursorFrame = FrameOf<'cursor'>;
 
 /** WebSocket close code the gateway uses when the access token has expired. */
 export const CLOSE_TOKEN_EXPIRED = 4001;
@@ -146,6 +148,8 @@ export function parseServerFrame(text: string): ServerFrame | null {
       return { type: 'pong' };
     case 'resync':
       return { type: 'resync' };
+    case 'cursor':
+      return isStr(v.cursor) ? (v as unknown as CursorFrame) : null;
     default:
       return null;
   }

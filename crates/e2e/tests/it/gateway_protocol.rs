@@ -482,7 +482,7 @@ async fn after_a_broker_reconnect_every_socket_is_told_to_resync_and_stays_open(
     let (bob, bob_token) = stack.user("bob").await;
     let room = stack.direct(&token, bob).await;
     let (mut ws, hello) = stack.socket_hello(0, &token).await;
-    assert_eq!(hello["protocol"], 2);
+    assert_eq!(hello["protocol"], 3);
     let cursor = hello["cursor"].as_str().unwrap().to_owned();
     let readyz = stack.gateways[0]
         .replace("ws://", "http://")

@@ -7,4 +7,5 @@ mod gateway_protocol;
 mod message_path;
 mod notifications;
 mod sessions;
+mod sync_cursor;
 mod telegram;

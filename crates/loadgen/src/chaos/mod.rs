@@ -123,6 +123,15 @@ impl Ctx {
                     self.see(conn, m.room_id, m.seq, id, true);
                 }
             }
+            // The gateway's checkpoint: every event before it has reached this socket. Kept
+            // as the cursor, as the web app does, except while a sync runs (its end will be).
+            "cursor" => {
+                if let Some(cursor) = &f.cursor
+                    && self.catching_up[conn].load(Ordering::SeqCst) == 0
+                {
+                    *self.cursor[conn].lock().expect("lock") = Some(cursor.to_string());
+                }
+            }
             "ack" => {
                 if let (Some(cmid), Some(m)) = (&f.client_msg_id, &f.message)
                     && let Some(id) = m.id
@@ -192,6 +201,19 @@ impl Ctx {
         None
     }
 
+    /// Syncs from `from` ([`Ctx::sync_with_retries`]), tells the gateway where that ended
+    /// (`synced`), as the web app does, and goes on from there if the client's cursor is still
+    /// `held` (a later `hello` did not put its own there meanwhile).
+    async fn synced_from(&self, conn: usize, from: String, held: Option<String>) {
+        if let Some(Some(end)) = self.sync_with_retries(conn, from).await {
+            let _ = self.txs[conn].send(client::synced_frame(&end));
+            let mut cursor = self.cursor[conn].lock().expect("lock");
+            if *cursor == held {
+                *cursor = Some(end);
+            }
+        }
+    }
+
     /// Whether the client's socket is up and it has synced whatever it was told to.
     fn caught_up(&self, conn: usize) -> bool {
         self.connected[conn].load(Ordering::SeqCst)
@@ -248,19 +270,13 @@ impl Ctx {
 }
 
 /// A `resync` frame: the client syncs from its cursor over the open socket, as the web app
-/// does, and goes on from where the sync ended.
+/// does, and goes on from where the sync ended. The caller counted it in `catching_up` when
+/// the frame came, so no `cursor` frame after it moves the cursor before this sync read it.
 async fn resync(ctx: Arc<Ctx>, conn: usize) {
-    ctx.catching_up[conn].fetch_add(1, Ordering::SeqCst);
     ctx.resyncs.lock().expect("lock").push((now_ns(), conn));
     let base = ctx.cursor[conn].lock().expect("lock").clone();
-    if let Some(base) = base
-        && let Some(Some(end)) = ctx.sync_with_retries(conn, base.clone()).await
-    {
-        // Unless a reconnect put its own hello's cursor there meanwhile.
-        let mut cursor = ctx.cursor[conn].lock().expect("lock");
-        if cursor.as_deref() == Some(base.as_str()) {
-            *cursor = Some(end);
-        }
+    if let Some(base) = base {
+        ctx.synced_from(conn, base.clone(), Some(base)).await;
     }
     ctx.resynced.lock().expect("lock").push((now_ns(), conn));
     ctx.catching_up[conn].fetch_sub(1, Ordering::SeqCst);
@@ -278,6 +294,7 @@ async fn client_task(
         // A frame lost with the socket is sent again by the resend rounds.
         let on_frame = |f: &client::Frame<'_>| {
             if f.kind == "resync" {
+                ctx.catching_up[conn].fetch_add(1, Ordering::SeqCst);
                 tokio::spawn(resync(ctx.clone(), conn));
             }
             ctx.frame(conn, f);
@@ -301,7 +318,8 @@ async fn client_task(
             hello.cursor.clone(),
         );
         if let Some(cursor) = previous {
-            ctx.sync_with_retries(conn, cursor).await;
+            // From the previous socket's cursor, which is before this one's hello's.
+            ctx.synced_from(conn, cursor, hello.cursor.clone()).await;
         }
         ctx.connected[conn].store(true, Ordering::SeqCst);
         ctx.backs.lock().expect("lock").push((now_ns(), conn));

@@ -15,10 +15,11 @@ use chat_http::{Actor, ApiResult};
 )]
 #[get("/api/rooms/ids")]
 pub async fn room_ids(state: web::Data<AppState>, auth: Actor) -> ApiResult<web::Json<RoomIds>> {
-    let (mut rooms, cursor) = rooms::ids_of(&state.store, &[auth.id]).await?;
+    let mut at = rooms::ids_of(&state.store, &[auth.id]).await?;
     Ok(web::Json(RoomIds {
-        room_ids: rooms.pop().unwrap_or_default(),
-        cursor: cursor.encode(),
+        room_ids: at.rooms.pop().unwrap_or_default(),
+        cursor: at.cursor.encode(),
+        live_from: at.live_from.encode(),
     }))
 }
 
@@ -44,9 +45,10 @@ pub async fn room_ids_batch(
     // Room for 1,000 ids (a send's limit would not be).
     batch: JsonUpTo<RoomIdsBatch, { 64 * 1024 }>,
 ) -> ApiResult<web::Json<RoomIdsBatchAnswer>> {
-    let (rooms, cursor) = rooms::ids_of(&state.store, &batch.user_ids).await?;
+    let at = rooms::ids_of(&state.store, &batch.user_ids).await?;
     Ok(web::Json(RoomIdsBatchAnswer {
-        cursor: cursor.encode(),
-        rooms,
+        cursor: at.cursor.encode(),
+        live_from: at.live_from.encode(),
+        rooms: at.rooms,
     }))
 }

@@ -97,6 +97,10 @@ export interface components {
         } | {
             /** @enum {string} */
             type: "ping";
+        } | {
+            cursor: string;
+            /** @enum {string} */
+            type: "synced";
         };
         CreateRoomRequest: {
             kind: components["schemas"]["NewRoomKind"];
@@ -449,6 +453,12 @@ export interface components {
              *     log (`GET /api/rooms/sync?cursor=`).
              */
             cursor: string;
+            /**
+             * @description Where events published after this answer begin: every event at or after it is
+             *     published after the rooms were read (those between `cursor` and here belong to writers
+             *     that were running meanwhile; equal to `cursor` when there were none).
+             */
+            live_from: string;
             room_ids: string[];
         };
         /**
@@ -466,6 +476,8 @@ export interface components {
          */
         RoomIdsBatchAnswer: {
             cursor: string;
+            /** @description As [`RoomIds::live_from`], for all of them. */
+            live_from: string;
             rooms: string[][];
         };
         /** @enum {string} */
@@ -716,6 +728,10 @@ export interface components {
         } | {
             /** @enum {string} */
             type: "resync";
+        } | {
+            cursor: string;
+            /** @enum {string} */
+            type: "cursor";
         };
         /** @description Tokens for API clients; browsers get the same as cookies. */
         Session: {
