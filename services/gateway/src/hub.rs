@@ -187,12 +187,15 @@ impl Hub {
         };
         join_locked(&mut inner, id, &rooms);
         let mut recent = self.recent();
-        let whole = recent.entries.front().is_none_or(|e| e.n <= loading.from)
-            || recent.next == loading.from;
+        let first = recent.entries.front().map_or(recent.next, |e| e.n);
+        let whole = first <= loading.from;
+        // Entries are numbered in a row: skip straight to the socket's first.
+        let skip = usize::try_from(loading.from.saturating_sub(first)).unwrap_or(usize::MAX);
         for e in recent
             .entries
             .iter()
-            .filter(|e| e.n >= loading.from && new.contains(&e.room))
+            .skip(skip)
+            .filter(|e| new.contains(&e.room))
         {
             offer(&inner, std::iter::once(&id), &e.frame, e.skip_user, e.at);
         }
