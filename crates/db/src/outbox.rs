@@ -347,33 +347,10 @@ pub async fn rooms_at_head(
 }
 
 /// The log's head and, from the same snapshot, where a live stream that began before this
-/// read is whole (as [`RoomsAtHead::live_from`]).
+/// read is whole (as [`RoomsAtHead::live_from`]): [`rooms_at_head`] of nobody.
 pub async fn head_and_live_from(conn: &mut AsyncPgConnection) -> Result<(Cursor, Cursor), DbError> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        xmin: i64,
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        xmax: i64,
-    }
-    let row: Row = diesel::sql_query(
-        "SELECT sync_safe_xid() AS xmin, \
-                pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax",
-    )
-    .get_result(conn)
-    .await?;
-    let head = Cursor {
-        xid: row.xmin,
-        id: 0,
-    };
-    Ok((
-        head,
-        Cursor {
-            xid: row.xmax,
-            id: 0,
-        }
-        .max(head),
-    ))
+    let at = rooms_at_head(conn, &[]).await?;
+    Ok((at.cursor, at.live_from))
 }
 
 /// The relay's checkpoint: a place K in the log such that every event before it has been
