@@ -16,7 +16,7 @@ const VACUUM_EVERY_ROWS: usize = 5_000;
 const VACUUM_AT_MOST_EVERY: Duration = Duration::from_secs(2);
 /// At most one checkpoint this often, and only after events went out: each one is a `cursor`
 /// frame for every socket that got events since the last (see [`checkpoint`]).
-pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
 
 #[derive(Debug, thiserror::Error)]
 enum RelayError {

@@ -42,8 +42,6 @@ struct Conn {
     /// cursor and there may never have come live. Cleared by a `synced` frame at or past it,
     /// or by the `resync` the first checkpoint past it sends.
     band: Option<Cursor>,
-    /// The lowest `live_from` a broker reconnect allows for sockets registered before it.
-    floor: Option<Cursor>,
     /// Got an event since its last `cursor` frame.
     dirty: AtomicBool,
 }
@@ -78,10 +76,13 @@ struct Loading {
     left: HashSet<Uuid>,
     /// The first [`Recent`] entry it needs.
     from: u64,
-    /// Its user joined or left a room meanwhile: the room's events around the change may have
-    /// reached it in part (a room it left: none of those before), so its live stream is not
-    /// known whole (rare: a change within the milliseconds a list takes).
-    membership_changed: bool,
+    /// Its live stream is not known whole: its user joined or left a room meanwhile (the
+    /// room's events around the change may have reached it in part; a room it left: none of
+    /// those before), or a broker reconnect's head could not be read (rare: within the
+    /// milliseconds a list takes).
+    unsure: bool,
+    /// The lowest `live_from` a broker reconnect meanwhile allows ([`Hub::resync_all`]).
+    floor: Option<Cursor>,
 }
 
 /// What a socket's room list said about the sync log, for [`Hub::loaded`].
@@ -145,7 +146,6 @@ impl Hub {
                 synced_below: None,
                 live_from: None,
                 band: None,
-                floor: None,
                 dirty: AtomicBool::new(false),
             },
         );
@@ -155,7 +155,8 @@ impl Hub {
             Loading {
                 left: HashSet::new(),
                 from,
-                membership_changed: false,
+                unsure: false,
+                floor: None,
             },
         );
         let sockets = inner.by_user.entry(user_id).or_default();
@@ -193,7 +194,7 @@ impl Hub {
         join_locked(&mut inner, id, &rooms);
         let mut recent = self.recent();
         let first = recent.entries.front().map_or(recent.next, |e| e.n);
-        let whole = first <= loading.from && !loading.membership_changed;
+        let whole = first <= loading.from && !loading.unsure;
         // Entries are numbered in a row: skip straight to the socket's first.
         let skip = usize::try_from(loading.from.saturating_sub(first)).unwrap_or(usize::MAX);
         for e in recent
@@ -211,7 +212,7 @@ impl Hub {
         if let (Some(at), true) = (at, whole)
             && let Some(conn) = inner.conns.get_mut(&id)
         {
-            let live_from = at.live_from.max(conn.floor.unwrap_or(at.live_from));
+            let live_from = at.live_from.max(loading.floor.unwrap_or(at.live_from));
             conn.live_from = Some(live_from);
             conn.band = (at.cursor < live_from).then_some(live_from);
         }
@@ -245,7 +246,7 @@ impl Hub {
         };
         let mut inner = self.write();
         let (mut cursors, mut resyncs) = (0, 0);
-        for conn in inner.conns.values_mut() {
+        for (id, conn) in inner.conns.iter_mut() {
             if conn.live_from.is_none_or(|live| at < live) {
                 continue;
             }
@@ -259,10 +260,7 @@ impl Hub {
             } else {
                 continue;
             };
-            if let Err(mpsc::error::TrySendError::Full(_)) = conn.tx.try_send(frame.clone()) {
-                metrics::counter!("gateway_slow_socket_kicks_total").increment(1);
-                conn.kick.cancel();
-            }
+            queue(id, conn, frame);
         }
         metrics::counter!("gateway_cursor_frames_total").increment(cursors);
         metrics::counter!("gateway_band_resyncs_total").increment(resyncs);
@@ -289,20 +287,23 @@ impl Hub {
             match read {
                 Some((head, live_from)) => {
                     conn.synced_below = conn.synced_below.max(Some(head));
-                    conn.floor = conn.floor.max(Some(live_from));
                     if let Some(live) = conn.live_from {
-                        conn.live_from = Some(live.max(live_from));
-                        conn.band = Some(live.max(live_from));
+                        let live = live.max(live_from);
+                        conn.live_from = Some(live);
+                        conn.band = Some(live);
                     }
                 }
                 None => {
-                    conn.floor = Some(Cursor {
-                        xid: i64::MAX,
-                        id: 0,
-                    });
                     conn.live_from = None;
                     conn.band = None;
                 }
+            }
+        }
+        // Sockets still loading: their list may have been read before the queue was rebuilt.
+        for loading in inner.loading.values_mut() {
+            match read {
+                Some((_, live_from)) => loading.floor = loading.floor.max(Some(live_from)),
+                None => loading.unsure = true,
             }
         }
         let old = std::mem::take(&mut inner.resync);
@@ -402,7 +403,7 @@ impl Hub {
             for conn in &conns {
                 if let Some(loading) = inner.loading.get_mut(conn) {
                     loading.left.remove(&room);
-                    loading.membership_changed = true;
+                    loading.unsure = true;
                 }
             }
             conns
@@ -445,7 +446,7 @@ impl Hub {
                 loading.left.insert(room);
                 // A deleted room's events are served by no sync: a cursor past them loses
                 // nothing.
-                loading.membership_changed |= users.is_some();
+                loading.unsure |= users.is_some();
             }
         }
         for conn in conns {
@@ -570,6 +571,20 @@ fn join_locked(inner: &mut Inner, id: ConnId, rooms: &[Uuid]) {
     }
 }
 
+/// Queues a frame for one socket; a full queue kicks it. Whether it was queued.
+fn queue(id: &ConnId, conn: &Conn, frame: &Arc<str>) -> bool {
+    match conn.tx.try_send(frame.clone()) {
+        Ok(()) => true,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            tracing::warn!(conn.id = %id, user.id = %conn.user_id, "socket too slow: kicked");
+            metrics::counter!("gateway_slow_socket_kicks_total").increment(1);
+            conn.kick.cancel();
+            false
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
+    }
+}
+
 /// Offers a frame to each socket's queue; a full queue kicks its socket.
 fn offer<'a>(
     inner: &Inner,
@@ -593,20 +608,12 @@ fn offer<'a>(
             synced += 1;
             continue;
         }
-        match conn.tx.try_send(frame.clone()) {
-            Ok(()) => {
-                delivered += 1;
-                if at.is_some() {
-                    conn.dirty.store(true, Ordering::Relaxed);
-                }
-                depths.record((conn.tx.max_capacity() - conn.tx.capacity()) as f64);
+        if queue(id, conn, frame) {
+            delivered += 1;
+            if at.is_some() {
+                conn.dirty.store(true, Ordering::Relaxed);
             }
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!(conn.id = %id, user.id = %conn.user_id, "socket too slow: kicked");
-                metrics::counter!("gateway_slow_socket_kicks_total").increment(1);
-                conn.kick.cancel();
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
+            depths.record((conn.tx.max_capacity() - conn.tx.capacity()) as f64);
         }
     }
     metrics::counter!("gateway_deliveries_total").increment(delivered as u64);
