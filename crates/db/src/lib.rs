@@ -7,6 +7,7 @@ pub mod messages;
 pub mod outbox;
 pub mod presence;
 pub mod processed;
+pub mod reactions;
 pub mod rooms;
 #[rustfmt::skip]
 pub mod schema;

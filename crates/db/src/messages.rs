@@ -37,6 +37,8 @@ impl From<MessageRow> for chat_domain::Message {
             created_at: row.created_at,
             edited_at: row.edited_at,
             deleted,
+            reactions: None,
+            reactions_version: None,
         }
     }
 }

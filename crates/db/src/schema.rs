@@ -24,6 +24,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    message_reaction_versions (message_id) {
+        message_id -> Uuid,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    message_reactions (message_id, user_id, emoji) {
+        message_id -> Uuid,
+        user_id -> Uuid,
+        emoji -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     notification_digests (user_id, room_id) {
         user_id -> Uuid,
         room_id -> Uuid,
@@ -161,6 +177,8 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(message_reaction_versions -> messages (message_id));
+diesel::joinable!(message_reactions -> messages (message_id));
 diesel::joinable!(messages -> rooms (room_id));
 diesel::joinable!(notification_digests -> rooms (room_id));
 diesel::joinable!(notification_digests -> users (user_id));
@@ -171,6 +189,8 @@ diesel::joinable!(ws_sessions -> gateway_instances (instance_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     gateway_instances,
+    message_reaction_versions,
+    message_reactions,
     messages,
     notification_digests,
     outbox,

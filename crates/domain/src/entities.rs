@@ -93,6 +93,44 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted: bool,
+    /// Its reactions by emoji, in the order each was first used; `[]` for none and for a
+    /// deleted message. Only in answers that read history or search (each reader gets their
+    /// own `me`), never in events, acks or room previews.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reactions: Option<Vec<Reaction>>,
+    /// How many times its reactions changed (0: never): a summary applies over another only
+    /// when its version is higher. Present with `reactions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reactions_version: Option<i64>,
+}
+
+/// How many different emoji one message takes.
+pub const MAX_REACTION_KINDS: usize = 20;
+/// How many of an emoji's reactors a summary names.
+pub const REACTION_USERS_SHOWN: usize = 10;
+
+/// One emoji's reactions on a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Reaction {
+    /// One emoji, in its canonical form (see the protocol's README).
+    pub emoji: String,
+    pub count: i64,
+    /// The first reactors, oldest first: all of them when `count` is at most 10.
+    pub user_ids: Vec<Uuid>,
+    /// Whether I reacted with it: in REST answers only, never in events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub me: Option<bool>,
+}
+
+/// A message's reactions as of `version`: what a reaction change answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MessageReactions {
+    pub room_id: Uuid,
+    pub seq: i64,
+    pub message_id: Uuid,
+    /// How many times the message's reactions changed: apply over a summary only when higher.
+    pub version: i64,
+    pub reactions: Vec<Reaction>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -1,6 +1,6 @@
 //! Domain events carried by RabbitMQ. One message per room event, never one per recipient.
 
-use crate::entities::{MemberRole, Message, RoomKind};
+use crate::entities::{MemberRole, Message, Reaction, RoomKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -58,6 +58,19 @@ pub enum EventPayload {
         seq: i64,
         deleted_by: Uuid,
     },
+    /// A message's reactions changed: `user_id` added or removed `emoji`, and `reactions` is
+    /// the message's whole summary (without `me`) as of `version`. A summary applies only over
+    /// an older one, so a duplicate or a late event changes nothing.
+    ReactionsChanged {
+        room_id: Uuid,
+        message_id: Uuid,
+        seq: i64,
+        version: i64,
+        user_id: Uuid,
+        emoji: String,
+        added: bool,
+        reactions: Vec<Reaction>,
+    },
     /// The name or topic changed.
     RoomUpdated {
         room_id: Uuid,
@@ -104,6 +117,7 @@ impl EventPayload {
             Self::ReadByAll { .. } => "room.read_by_all",
             Self::MessageEdited { .. } => "room.message.edited",
             Self::MessageDeleted { .. } => "room.message.deleted",
+            Self::ReactionsChanged { .. } => "room.message.reactions_changed",
             Self::RoomUpdated { .. } => "room.updated",
             Self::RoomDeleted { .. } => "room.deleted",
             Self::MemberJoined { .. } => "room.member.joined",
@@ -131,6 +145,7 @@ impl EventPayload {
             | Self::ReadByAll { room_id, .. }
             | Self::MessageEdited { room_id, .. }
             | Self::MessageDeleted { room_id, .. }
+            | Self::ReactionsChanged { room_id, .. }
             | Self::RoomUpdated { room_id, .. }
             | Self::RoomDeleted { room_id, .. }
             | Self::MemberJoined { room_id, .. }

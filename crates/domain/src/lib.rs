@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod api;
+pub mod emoji;
 pub mod entities;
 pub mod events;
 pub mod paging;
@@ -8,5 +9,6 @@ pub mod trace;
 pub mod values;
 pub mod ws;
 
+pub use emoji::Emoji;
 pub use entities::*;
 pub use values::*;

@@ -1,7 +1,7 @@
 //! The WebSocket protocol of the gateway: JSON text frames tagged by `type`.
 //! `proto/` documents these types; keep the two in step.
 
-use crate::entities::{MemberRole, Message, RoomKind};
+use crate::entities::{MemberRole, Message, Reaction, RoomKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -112,6 +112,18 @@ pub enum ServerFrame {
         room_id: Uuid,
         seq: i64,
         message_id: Uuid,
+    },
+    /// A message's reactions changed (see the event of the same name): apply `reactions`
+    /// only over an older `version`.
+    ReactionsChanged {
+        room_id: Uuid,
+        seq: i64,
+        message_id: Uuid,
+        version: i64,
+        user_id: Uuid,
+        emoji: String,
+        added: bool,
+        reactions: Vec<Reaction>,
     },
     RoomUpdated {
         room_id: Uuid,

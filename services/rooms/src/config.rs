@@ -22,6 +22,9 @@ pub struct Config {
     /// Message searches one user may run per minute, like the send limit
     /// (`ROOMS_SEARCH_LIMIT_PER_MINUTE`); 0 turns the limit off.
     pub search_per_minute: u32,
+    /// Reactions one user may add or remove per minute, like the send limit
+    /// (`ROOMS_REACTION_LIMIT_PER_MINUTE`); 0 turns the limit off.
+    pub reaction_per_minute: u32,
     /// Searches running at once per rooms replica (`ROOMS_SEARCH_CONCURRENCY`); more wait up to
     /// 5 s for a slot, then get 503. Keep it well below `DATABASE_POOL_SIZE`.
     pub search_concurrency: usize,
@@ -49,6 +52,7 @@ impl Config {
             send_per_minute: config::parse_or("ROOMS_SEND_LIMIT_PER_MINUTE", 120)?,
             manage_per_minute: config::parse_or("ROOMS_MANAGE_LIMIT_PER_MINUTE", 30)?,
             search_per_minute: config::parse_or("ROOMS_SEARCH_LIMIT_PER_MINUTE", 60)?,
+            reaction_per_minute: config::parse_or("ROOMS_REACTION_LIMIT_PER_MINUTE", 120)?,
             search_concurrency: config::parse_in("ROOMS_SEARCH_CONCURRENCY", 2, 1..=256)?,
         })
     }
@@ -64,6 +68,7 @@ impl Config {
             send_per_minute: 0,
             manage_per_minute: 0,
             search_per_minute: 0,
+            reaction_per_minute: 0,
             search_concurrency: 2,
         }
     }

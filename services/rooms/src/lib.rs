@@ -8,6 +8,7 @@ mod handlers;
 mod membership;
 mod messages;
 mod openapi;
+mod reactions;
 mod rooms;
 mod search;
 mod store;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub send_limit: Limiter,
     /// Rooms created and members added, per user.
     pub manage_limit: Limiter,
+    /// Reaction changes per user (a budget of their own: reacting never eats the sends').
+    pub reaction_limit: Limiter,
     /// Searches per user, and the slots searches run on.
     pub searches: search::Searches,
 }
@@ -94,6 +97,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     let minute = Duration::from_secs(60);
     let send_limit = Limiter::shared(&shared, "sends", config.send_per_minute, minute);
     let manage_limit = Limiter::shared(&shared, "manage", config.manage_per_minute, minute);
+    let reaction_limit = Limiter::shared(&shared, "reactions", config.reaction_per_minute, minute);
     let searches =
         search::Searches::new(&shared, config.search_per_minute, config.search_concurrency);
     let state = web::Data::new(AppState {
@@ -103,6 +107,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         draining: life.draining.clone(),
         send_limit,
         manage_limit,
+        reaction_limit,
         searches,
     });
     let openapi = web::Data::new(openapi::document());
@@ -148,6 +153,8 @@ pub(crate) fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::list_messages::list_messages)
         .service(edit_message::edit_message)
         .service(edit_message::delete_message)
+        .service(handlers::reactions::add_reaction)
+        .service(handlers::reactions::remove_reaction)
         .service(handlers::readers::readers)
         .route("/livez", web::get().to(health::livez))
         .route("/readyz", web::get().to(readyz));

@@ -7,7 +7,7 @@ use crate::events::emit;
 use crate::store::Store;
 use chat_db::messages::Page;
 use chat_db::rooms;
-use chat_db::{AsyncPgConnection, blocks, messages, outbox};
+use chat_db::{AsyncPgConnection, blocks, messages, outbox, reactions};
 use chat_domain::events::{Event, EventPayload};
 use chat_domain::{ClientMsgId, MemberRole, Message, MessageBody, RoomKind};
 use chat_http::RequestId;
@@ -17,7 +17,7 @@ use uuid::Uuid;
 /// The unique constraint that makes sends idempotent.
 const SAME_CLIENT_MSG_ID: &str = "messages_sender_id_client_msg_id_key";
 
-fn message_not_found() -> RoomsError {
+pub(crate) fn message_not_found() -> RoomsError {
     RoomsError::NotFound("message")
 }
 
@@ -146,6 +146,8 @@ fn prepare(s: &Outgoing, created_at: chrono::DateTime<chrono::Utc>) -> (Message,
         created_at,
         edited_at: None,
         deleted: false,
+        reactions: None,
+        reactions_version: None,
     };
     let event = Event::new(
         EventPayload::MessageCreated {
@@ -248,7 +250,11 @@ async fn not_stored(
 
 /// Whether one of the two people of a direct chat blocked the other (then `store_message`
 /// stores nothing there, migration 000018).
-async fn direct_chat_closed(conn: &mut AsyncPgConnection, room_id: Uuid, me: Uuid) -> Result<bool> {
+pub(crate) async fn direct_chat_closed(
+    conn: &mut AsyncPgConnection,
+    room_id: Uuid,
+    me: Uuid,
+) -> Result<bool> {
     for peer in rooms::members(conn, room_id).await? {
         if peer.user_id != me && blocks::between(conn, me, peer.user_id).await? {
             return Ok(true);
@@ -257,7 +263,7 @@ async fn direct_chat_closed(conn: &mut AsyncPgConnection, room_id: Uuid, me: Uui
     Ok(false)
 }
 
-fn blocked_chat() -> RoomsError {
+pub(crate) fn blocked_chat() -> RoomsError {
     // Either one blocked the other; which one is not told.
     RoomsError::Forbidden("this chat is closed: one of you blocked the other".into())
 }
@@ -346,6 +352,8 @@ pub async fn delete(
                 let tombstone = messages::soft_delete(conn, row.id)
                     .await?
                     .ok_or_else(message_not_found)?;
+                // Its reactions go with it (clients clear them on `message_deleted`).
+                reactions::clear(conn, row.id).await?;
                 // Its text leaves the sync log too: the log keeps the tombstone.
                 let tombstone = serde_json::to_value(Message::from(tombstone))?;
                 outbox::rewrite_message(conn, room_id, seq, &tombstone).await?;
@@ -500,8 +508,10 @@ pub async fn history(
                 || matches!(page, Page::Before(seq) if last.is_none() && seq <= room.last_seq)
         }
     };
+    let mut page: Vec<Message> = read.rows.into_iter().map(Message::from).collect();
+    crate::reactions::attach(&mut conn, me, &mut page).await?;
     Ok(History {
-        messages: read.rows.into_iter().map(Message::from).collect(),
+        messages: page,
         has_older,
         has_newer,
     })

@@ -69,7 +69,9 @@ pub async fn search(
     let next = paging::has_more(&mut rows, size)
         .then(|| rows.last().map(|r| r.id))
         .flatten();
-    Ok((rows.into_iter().map(Message::from).collect(), next))
+    let mut hits: Vec<Message> = rows.into_iter().map(Message::from).collect();
+    crate::reactions::attach(&mut conn, me, &mut hits).await?;
+    Ok((hits, next))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod membership;
 pub mod mute;
 pub mod open_direct;
 pub mod public_rooms;
+pub mod reactions;
 pub mod readers;
 pub mod room_ids;
 pub mod search;

@@ -315,6 +315,7 @@ async fn the_api_is_documented() {
         "/api/rooms/{id}/messages",
         "/api/rooms/{id}/read",
         "/api/rooms/{id}/mute",
+        "/api/rooms/{id}/messages/{seq}/reactions/{emoji}",
     ] {
         assert!(
             doc.body["paths"].get(path).is_some(),

@@ -11,6 +11,7 @@ mod limits;
 mod membership;
 mod pages;
 mod plans;
+mod reactions;
 mod revoked;
 mod room_ids;
 mod sync_log;

@@ -215,6 +215,20 @@ async fn every_endpoint_checks_membership_and_role() {
         (&outsider, Method::GET, r("/messages/1/readers"), None, 404),
         (
             &outsider,
+            Method::PUT,
+            r("/messages/1/reactions/%F0%9F%91%8D"),
+            None,
+            404,
+        ),
+        (
+            &outsider,
+            Method::DELETE,
+            r("/messages/1/reactions/%F0%9F%91%8D"),
+            None,
+            404,
+        ),
+        (
+            &outsider,
             Method::POST,
             r("/read"),
             Some(json!({"seq": 1})),
@@ -288,6 +302,20 @@ async fn every_endpoint_checks_membership_and_role() {
             200,
         ),
         (&member, Method::GET, r("/messages/1/readers"), None, 200),
+        (
+            &member,
+            Method::PUT,
+            r("/messages/1/reactions/%F0%9F%91%8D"),
+            None,
+            200,
+        ),
+        (
+            &member,
+            Method::DELETE,
+            r("/messages/1/reactions/%F0%9F%91%8D"),
+            None,
+            200,
+        ),
         (
             &member,
             Method::POST,

@@ -43,6 +43,14 @@ INSERT INTO outbox (id, event_id, routing_key, payload, room_id)
     SELECT nextval('outbox_id_seq'), gen_random_uuid(), 'room.message.created', '{}'::jsonb,
            room_id
     FROM messages;
+INSERT INTO message_reactions (message_id, user_id, emoji)
+    SELECT m.id, rm.user_id, (ARRAY['👍', '🎉', '😂'])[1 + (m.seq + n) % 3]
+    FROM messages m
+    JOIN LATERAL (SELECT user_id, row_number() OVER () AS n FROM room_members
+                  WHERE room_id = m.room_id LIMIT 3) rm ON true
+    WHERE m.seq % 3 = 0;
+INSERT INTO message_reaction_versions (message_id, version)
+    SELECT message_id, count(*) FROM message_reactions GROUP BY message_id;
 TRUNCATE outbox_pending;
 ANALYZE;
 ";
@@ -170,7 +178,26 @@ async fn the_frequent_queries_never_scan_a_whole_table() {
         rare.messages_read
     );
 
+    let latest: Vec<Uuid> = messages::page(&mut conn, room, Page::Latest, 50)
+        .await
+        .unwrap()
+        .rows
+        .iter()
+        .map(|m| m.id)
+        .collect();
     let cases: Vec<(&str, Reads)> = vec![
+        (
+            "reactions of a page",
+            reads(&mut conn, |c| {
+                Box::pin(async move {
+                    let found = chat_db::reactions::summaries(c, &latest, Some(user))
+                        .await
+                        .unwrap();
+                    assert!(!found.is_empty(), "every third message has reactions");
+                })
+            })
+            .await,
+        ),
         (
             "history: latest page",
             reads(&mut conn, |c| {

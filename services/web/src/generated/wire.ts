@@ -211,6 +211,22 @@ export interface components {
             /** @enum {string} */
             type: "message_deleted";
         } | {
+            added: boolean;
+            emoji: string;
+            /** Format: uuid */
+            message_id: string;
+            reactions: components["schemas"]["Reaction"][];
+            /** Format: uuid */
+            room_id: string;
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            type: "reactions_changed";
+            /** Format: uuid */
+            user_id: string;
+            /** Format: int64 */
+            version: number;
+        } | {
             /** Format: uuid */
             by: string;
             name?: string | null;
@@ -312,6 +328,18 @@ export interface components {
             edited_at?: string | null;
             /** Format: uuid */
             id: string;
+            /**
+             * @description Its reactions by emoji, in the order each was first used; `[]` for none and for a
+             *     deleted message. Only in answers that read history or search (each reader gets their
+             *     own `me`), never in events, acks or room previews.
+             */
+            reactions?: components["schemas"]["Reaction"][] | null;
+            /**
+             * Format: int64
+             * @description How many times its reactions changed (0: never): a summary applies over another only
+             *     when its version is higher. Present with `reactions`.
+             */
+            reactions_version?: number | null;
             /** Format: uuid */
             reply_to?: string | null;
             /** Format: uuid */
@@ -333,6 +361,21 @@ export interface components {
             has_older: boolean;
             /** @description By seq, in the order asked for. */
             messages: components["schemas"]["Message"][];
+        };
+        /** @description A message's reactions as of `version`: what a reaction change answers. */
+        MessageReactions: {
+            /** Format: uuid */
+            message_id: string;
+            reactions: components["schemas"]["Reaction"][];
+            /** Format: uuid */
+            room_id: string;
+            /** Format: int64 */
+            seq: number;
+            /**
+             * Format: int64
+             * @description How many times the message's reactions changed: apply over a summary only when higher.
+             */
+            version: number;
         };
         MuteSetting: {
             /** @description True: no Telegram notifications for this room. */
@@ -372,6 +415,17 @@ export interface components {
         PublicRoomPage: {
             next_cursor?: string | null;
             rooms: components["schemas"]["PublicRoom"][];
+        };
+        /** @description One emoji's reactions on a message. */
+        Reaction: {
+            /** Format: int64 */
+            count: number;
+            /** @description One emoji, in its canonical form (see the protocol's README). */
+            emoji: string;
+            /** @description Whether I reacted with it: in REST answers only, never in events. */
+            me?: boolean | null;
+            /** @description The first reactors, oldest first: all of them when `count` is at most 10. */
+            user_ids: string[];
         };
         Readers: {
             /** @description Members other than the sender who have read the message. */
@@ -654,6 +708,22 @@ export interface components {
             seq: number;
             /** @enum {string} */
             type: "message_deleted";
+        } | {
+            added: boolean;
+            emoji: string;
+            /** Format: uuid */
+            message_id: string;
+            reactions: components["schemas"]["Reaction"][];
+            /** Format: uuid */
+            room_id: string;
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            type: "reactions_changed";
+            /** Format: uuid */
+            user_id: string;
+            /** Format: int64 */
+            version: number;
         } | {
             name?: string | null;
             /** Format: uuid */

@@ -1,0 +1,2 @@
+DROP TABLE message_reaction_versions;
+DROP TABLE message_reactions;
