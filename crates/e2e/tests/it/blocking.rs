@@ -213,6 +213,19 @@ async fn a_block_closes_an_open_direct_chat_and_hides_the_blocked_ones_messages_
             refused.body
         );
     }
+    // Nor a new reaction, from either side.
+    for (token, who) in [(&bob, "bob"), (&alice, "alice")] {
+        let refused = call(
+            &stack,
+            false,
+            Method::PUT,
+            &format!("/api/rooms/{direct}/messages/1/reactions/%F0%9F%91%8D"),
+            token,
+            None,
+        )
+        .await;
+        assert_eq!(refused.status, 403, "{who}: {:?}", refused.body);
+    }
     assert_eq!(
         unread(&stack, &alice, &direct).await,
         0,
