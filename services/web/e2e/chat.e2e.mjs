@@ -12,212 +12,36 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  BASE,
+  RESTART,
+  WAIT,
+  run,
+  name,
+  browser,
+  people,
+  person,
+  shot,
+  PHONE,
+  shots,
+  messageNamed,
+  roomItemById,
+  roomItem,
+  api,
+  userId,
+  fill,
+  assertFits,
+  register,
+  adminPage,
+  openDirectWith,
+  send,
+  launch,
+  closeBrowser,
+} from './support.mjs';
 
-const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:18080';
-const RESTART = process.env.CHAT_RESTART ?? join(dirname(fileURLToPath(import.meta.url)), '../../../scripts/restart-service');
-const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
-const WAIT = 15_000;
-const run = Math.random().toString(36).slice(2, 8);
-const name = (who) => `${who}_${run}`;
-
-let browser;
-/** who -> { context, page, problems } */
-const people = {};
-
-async function person(who, viewport = { width: 1200, height: 800 }) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const problems = [];
-  // The app must work under the CSP nginx sends, and never throw.
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('dialog', (d) => void d.accept());
-  page.setDefaultTimeout(WAIT);
-  people[who] = { context, page, problems };
-  return page;
-}
-
-const shot = (page, file) => page.screenshot({ path: join(SHOTS, `${file}.png`) });
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1200, height: 800 };
-/** `file` at the page's width and `file-phone` (or `file-desktop`) at the other, then back. */
-async function shots(page, file) {
-  const size = page.viewportSize();
-  await shot(page, file);
-  const phone = size.width > PHONE.width;
-  await page.setViewportSize(phone ? PHONE : DESKTOP);
-  await shot(page, `${file}-${phone ? 'phone' : 'desktop'}`);
-  await page.setViewportSize(size);
-}
-const messageNamed = (page, text) => page.locator('[data-testid="message"]', { hasText: text });
-const roomItemById = (page, id) => page.locator(`[data-testid="room-item"][data-room-id="${id}"]`);
-const roomItem = (page, title) =>
-  page.getByTestId('room-item').filter({ has: page.getByTestId('room-name').getByText(title, { exact: true }) });
-
-/** A REST call from the page, with its cookies: `{status, body}`. */
-const api = (page, method, path, body) =>
-  page.evaluate(
-    async ({ method, path, body }) => {
-      const res = await fetch(path, {
-        method,
-        credentials: 'same-origin',
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text === '' ? null : JSON.parse(text) };
-    },
-    { method, path, body },
-  );
-
-/** The id of the user registered as `who`. */
-async function userId(page, who) {
-  const res = await api(page, 'GET', `/api/users?q=${name(who)}`);
-  const user = res.body.users.find((u) => u.username === name(who));
-  assert.ok(user, `${who} in the directory`);
-  return user.id;
-}
-
-/**
- * `count` messages in a room, sent over REST in order: `${prefix} 001`, `${prefix} 002`, ...,
- * or `special[i]` for the numbers it names.
- */
-async function fill(page, roomId, prefix, count, from = 1, special = {}) {
-  const statuses = await page.evaluate(
-    async ({ roomId, prefix, count, from, special }) => {
-      const out = [];
-      for (let i = from; i < from + count; i++) {
-        const res = await fetch(`/api/rooms/${roomId}/messages`, {
-          method: 'POST',
-          credentials: 'same-origin',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ client_msg_id: crypto.randomUUID(), body: special[i] ?? `${prefix} ${String(i).padStart(3, '0')}` }),
-        });
-        out.push(res.status);
-      }
-      return out;
-    },
-    { roomId, prefix, count, from, special },
-  );
-  assert.ok(statuses.every((s) => s === 201), `sends: ${[...new Set(statuses)]}`);
-}
-
-/** Every element that reaches past the window's left or right edge, and the page's width. */
-const overflow = (page) =>
-  page.evaluate(() => {
-    const width = window.innerWidth;
-    const wide = [];
-    for (const el of document.querySelectorAll('body *')) {
-      const r = el.getBoundingClientRect();
-      if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
-      if (r.right > width + 1 || r.left < -1) wide.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(r.left)}..${Math.round(r.right)}`);
-    }
-    return { scrollWidth: document.documentElement.scrollWidth, width, wide: wide.slice(0, 10) };
-  });
-
-async function assertFits(page, where) {
-  const o = await overflow(page);
-  assert.ok(o.scrollWidth <= o.width, `${where}: page ${o.scrollWidth} px wide in a ${o.width} px window`);
-  assert.deepEqual(o.wide, [], `${where}: elements past the edge`);
-}
-
-async function register(page, who) {
-  await page.goto(BASE);
-  await page.getByTestId('show-register').click();
-  await page.getByTestId('username').fill(name(who));
-  await page.getByTestId('email').fill(`${name(who)}@example.com`);
-  await page.getByTestId('display-name').fill(who[0].toUpperCase() + who.slice(1));
-  await page.getByTestId('password').fill('correct horse battery');
-  await page.getByTestId('register-submit').click();
-  await page.getByTestId('me-name').waitFor();
-}
-
-/** A page of its own, logged in as the stack's first admin. */
-async function adminPage() {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(BASE);
-  const login = await api(page, 'POST', '/api/auth/login', {
-    login: process.env.ADMIN_LOGIN ?? 'e2e_admin',
-    password: process.env.ADMIN_PASSWORD ?? 'e2e-admin-password',
-  });
-  assert.equal(login.status, 200, `the stack's admin logs in (AUTH_ADMIN_* and ADMIN_LOGIN/ADMIN_PASSWORD): ${JSON.stringify(login.body)}`);
-  return page;
-}
-
-async function openDirectWith(page, who) {
-  await page.getByTestId('new-chat').click();
-  await page.getByTestId('user-search').fill(name(who));
-  await page.locator('[data-testid="user-item"]', { hasText: name(who) }).click();
-}
-
-async function send(page, text) {
-  await page.getByTestId('composer').fill(text);
-  await page.getByTestId('composer').press('Enter');
-  await messageNamed(page, text).and(page.locator('[data-status="sent"]')).waitFor();
-}
-
-/**
- * An init script (run before the app in every page of a context) that stands in for the
- * browser's notifications, which headless Chromium refuses: `window.Notification` records each
- * one in `window.__notifications` ({title, body, tag, instance}; call `instance.onclick()` to
- * click it), and `window.__setHidden(true|false)` switches `document.visibilityState` and says so
- * with a `visibilitychange`, as switching tabs would.
- */
-function fakeNotifications() {
-  window.__notifications = [];
-  window.__hidden = false;
-  class FakeNotification {
-    static permission = 'granted';
-    static requestPermission() {
-      return Promise.resolve('granted');
-    }
-    constructor(title, options = {}) {
-      this.title = title;
-      this.body = options.body ?? '';
-      this.tag = options.tag ?? '';
-      this.onclick = null;
-      this.closed = false;
-      window.__notifications.push({ title: this.title, body: this.body, tag: this.tag, instance: this });
-    }
-    close() {
-      this.closed = true;
-    }
-  }
-  Object.defineProperty(window, 'Notification', { configurable: true, writable: true, value: FakeNotification });
-  Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get: () => (window.__hidden ? 'hidden' : 'visible') });
-  Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get: () => window.__hidden });
-  window.__setHidden = (hidden) => {
-    window.__hidden = hidden;
-    document.dispatchEvent(new Event('visibilitychange'));
-  };
-}
-
-/** The desktop notifications shown so far whose body contains `text`: `{title, body, tag, closed}`. */
-const notificationsWith = (page, text) =>
-  page.evaluate(
-    (text) => window.__notifications.filter((n) => n.body.includes(text)).map((n) => ({ title: n.title, body: n.body, tag: n.tag, closed: n.instance.closed })),
-    text,
-  );
-
-before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-dev-shm-usage'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
+before(launch);
+after(closeBrowser);
 
 describe('the web app', { concurrency: false }, () => {
   it('shows register errors on the field they concern, then registers and stays logged in across a reload', async () => {
@@ -1046,74 +870,6 @@ describe('the web app', { concurrency: false }, () => {
     assert.equal(await found(), 0, 'gone from the directory');
     await shots(wes, 'directory-without-script-accounts');
     await wes.getByTestId('new-chat-close').click();
-  });
-
-  it('notifies on the desktop while the tab is hidden, and the click opens the room', async () => {
-    // Nia's browser has (fake) notifications from its first page on; Otto writes to her.
-    const nia = await person('nia');
-    await people.nia.context.addInitScript(fakeNotifications);
-    await register(nia, 'nia');
-    const otto = await person('otto');
-    await register(otto, 'otto');
-    const direct = await api(otto, 'POST', '/api/rooms/direct', { user_id: await userId(otto, 'nia') });
-    assert.ok(direct.status < 300, JSON.stringify(direct.body));
-    const group = await api(otto, 'POST', '/api/rooms', { kind: 'group', name: `Bells ${run}`, member_ids: [await userId(otto, 'nia')] });
-    assert.equal(group.status, 201, JSON.stringify(group.body));
-    for (const id of [direct.body.id, group.body.id]) await roomItemById(nia, id).waitFor();
-
-    // Off until she turns it on; on, with the browser's permission, and no refusal shown.
-    await nia.getByTestId('open-profile').click();
-    const toggle = nia.getByTestId('desktop-notifications');
-    assert.equal(await toggle.isChecked(), false, 'off by default');
-    await toggle.click();
-    await nia.locator('[data-testid="desktop-notifications"]:checked').waitFor();
-    assert.equal(await nia.getByTestId('desktop-notifications-denied').count(), 0);
-    await shot(nia, 'desktop-notifications-switch');
-    await nia.getByTestId('dialog-close').click();
-
-    // She looks at another chat, then at another tab.
-    await roomItem(nia, 'Saved messages').click();
-    await nia.getByTestId('chat-title').filter({ hasText: 'Saved messages' }).waitFor();
-    await nia.evaluate(() => window.__setHidden(true));
-    const text = `are you there ${run}`;
-    const said = await api(otto, 'POST', `/api/rooms/${direct.body.id}/messages`, { client_msg_id: crypto.randomUUID(), body: text });
-    assert.equal(said.status, 201);
-    await nia.waitForFunction((text) => window.__notifications.some((n) => n.body.includes(text)), text, { timeout: 2 * WAIT });
-    assert.deepEqual(await notificationsWith(nia, text), [{ title: 'Otto', body: `Otto: ${text}`, tag: direct.body.id, closed: false }]);
-
-    // The tab's icon carries the count the title shows.
-    await nia.waitForFunction(
-      () => {
-        const href = document.querySelector('link[rel~="icon"]')?.getAttribute('href') ?? '';
-        const n = Number(/^\((\d+)\) /.exec(document.title)?.[1] ?? 0);
-        return n > 0 && href.startsWith('data:image/svg+xml,') && decodeURIComponent(href).includes(`>${n > 99 ? '99+' : n}<`);
-      },
-      undefined,
-      { timeout: 2 * WAIT },
-    );
-
-    // A click on it opens the chat (and closes the notification).
-    await nia.evaluate((text) => window.__notifications.find((n) => n.body.includes(text)).instance.onclick(new Event('click')), text);
-    await nia.waitForURL(`**/rooms/${direct.body.id}`);
-    await nia.getByTestId('chat-title').filter({ hasText: 'Otto' }).waitFor();
-    await messageNamed(nia, text).waitFor();
-    assert.equal((await notificationsWith(nia, text))[0].closed, true);
-
-    // Muted, the chat stays quiet; the group, not muted, still rings. (The muted message is
-    // on screen before the group's is sent, so it was handled, and made no notification.)
-    await nia.evaluate(() => window.__setHidden(false));
-    await nia.getByTestId('mute').click();
-    await nia.locator('[data-testid="mute"][aria-pressed="true"]').waitFor();
-    await nia.evaluate(() => window.__setHidden(true));
-    const hushed = `hushed ${run}`;
-    assert.equal((await api(otto, 'POST', `/api/rooms/${direct.body.id}/messages`, { client_msg_id: crypto.randomUUID(), body: hushed })).status, 201);
-    await messageNamed(nia, hushed).waitFor();
-    const ring = `in the group ${run}`;
-    assert.equal((await api(otto, 'POST', `/api/rooms/${group.body.id}/messages`, { client_msg_id: crypto.randomUUID(), body: ring })).status, 201);
-    await nia.waitForFunction((text) => window.__notifications.some((n) => n.body.includes(text)), ring, { timeout: 2 * WAIT });
-    assert.deepEqual(await notificationsWith(nia, ring), [{ title: `Bells ${run}`, body: `Otto: ${ring}`, tag: group.body.id, closed: false }]);
-    assert.deepEqual(await notificationsWith(nia, hushed), [], 'a muted chat makes no notification');
-    await nia.evaluate(() => window.__setHidden(false));
   });
 
   it('never broke the Content-Security-Policy or threw', () => {

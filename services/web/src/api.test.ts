@@ -85,6 +85,19 @@ describe('createApi', () => {
     ]);
   });
 
+  it('reacts and takes a reaction back at the percent-encoded emoji', async () => {
+    const answer = { room_id: 'r-1', seq: 3, message_id: 'm', version: 1, reactions: [{ emoji: '👍', count: 1, user_ids: ['u-me'], me: true }] };
+    const { fetch, calls } = fakeFetch(() => json(200, answer));
+    const api = createApi({ fetch });
+    await expect(api.react('r-1', 3, '👍')).resolves.toEqual(answer);
+    await api.unreact('r-1', 3, '❤️');
+    expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
+      'PUT /api/rooms/r-1/messages/3/reactions/%F0%9F%91%8D',
+      'DELETE /api/rooms/r-1/messages/3/reactions/%E2%9D%A4%EF%B8%8F',
+    ]);
+    expect(calls[1].init.body).toBeUndefined();
+  });
+
   it('on 401 refreshes once with {} and retries the request', async () => {
     let refreshed = false;
     const { fetch, calls } = fakeFetch((url) => {

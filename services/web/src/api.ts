@@ -7,6 +7,7 @@ import type {
   Me,
   Message,
   MessagePage,
+  MessageReactions,
   PublicRoom,
   ReadResult,
   Readers,
@@ -135,6 +136,8 @@ function acrossTabs<T>(f: () => Promise<T>): Promise<T> {
 }
 
 const roomPath = (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}`;
+const reactionPath = (roomId: string, seq: number, emoji: string) =>
+  `${roomPath(roomId)}/messages/${seq}/reactions/${encodeURIComponent(emoji)}`;
 
 export function createApi(options: ApiOptions = {}) {
   const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -267,6 +270,12 @@ export function createApi(options: ApiOptions = {}) {
       request<Message>('PATCH', `${roomPath(roomId)}/messages/${seq}`, { body }),
     deleteMessage: (roomId: string, seq: number) => request<void>('DELETE', `${roomPath(roomId)}/messages/${seq}`),
     readers: (roomId: string, seq: number) => request<Readers>('GET', `${roomPath(roomId)}/messages/${seq}/readers`),
+    /** Adds my reaction (idempotent); answers the message's whole summary, with `me`. */
+    react: (roomId: string, seq: number, emoji: string) =>
+      request<MessageReactions>('PUT', reactionPath(roomId, seq, emoji)),
+    /** Takes my reaction back (idempotent); answers the message's whole summary, with `me`. */
+    unreact: (roomId: string, seq: number, emoji: string) =>
+      request<MessageReactions>('DELETE', reactionPath(roomId, seq, emoji)),
     createRoom: (room: NewRoom) => request<Room>('POST', '/api/rooms', room).then(withAllMembers),
     updateRoom: (roomId: string, patch: { name?: string; topic?: string | null }) =>
       request<Room>('PATCH', roomPath(roomId), patch),

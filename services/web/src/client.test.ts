@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, type Api, type MessageQuery } from './api';
+import { ApiError, createApi, type Api, type MessageQuery } from './api';
 import { ChatClient, CONNECTING_GRACE_MS, TYPING_SHOW_MS } from './client';
 import type { EventPayload, Message, MessagePage, SyncPage } from './protocol';
 import { createStore, timelineItems, type Store } from './store';
@@ -362,6 +362,82 @@ describe('ChatClient', () => {
     client.markRead(ROOM, 1);
     expect(backend.reads).toEqual([2]);
     expect(store.getState().rooms[0].last_read_seq).toBe(2);
+  });
+
+  it('react PUTs the encoded emoji and applies the answer; unreact DELETEs; a refusal shows and changes nothing', async () => {
+    backend.add(msg(1));
+    backend.add(msg(2));
+    const calls: string[] = [];
+    let status = 200;
+    // The real REST client over a fake fetch, for the reaction calls only.
+    const rest = createApi({
+      fetch: (async (url: string, init: RequestInit) => {
+        calls.push(`${init.method} ${url}`);
+        const on = init.method === 'PUT';
+        const body =
+          status === 200
+            ? { room_id: ROOM, seq: 2, message_id: msg(2).id, version: on ? 1 : 2, reactions: on ? [{ emoji: '👍', count: 1, user_ids: [ME], me: true }] : [] }
+            : { error: { code: 'invalid_emoji', message: 'Not one emoji.' } };
+        return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+      }) as unknown as typeof fetch,
+    });
+    client = new ChatClient({
+      api: { ...backend.api(), react: rest.react, unreact: rest.unreact },
+      store,
+      me: user(ME),
+      onSessionExpired: expired,
+      url: 'ws://test/ws',
+      createSocket: (u) => new FakeSocket(u),
+      random: () => 0,
+    });
+    client.start();
+    await connect();
+    client.selectRoom(ROOM);
+    await vi.advanceTimersByTimeAsync(0);
+    const reactions = () => timelineItems(store.getState().timelines[ROOM])[1].reactions;
+
+    await expect(client.react(ROOM, 2, '👍', true)).resolves.toBe(true);
+    expect(calls).toEqual([`PUT /api/rooms/${ROOM}/messages/2/reactions/%F0%9F%91%8D`]);
+    expect(reactions()).toEqual([{ emoji: '👍', count: 1, user_ids: [ME], me: true }]);
+    // The echo of my own change, live, is not newer: nothing changes.
+    const before = store.getState();
+    FakeSocket.latest().receive({ type: 'reactions_changed', room_id: ROOM, seq: 2, message_id: msg(2).id, version: 1, user_id: ME, emoji: '👍', added: true, reactions: [{ emoji: '👍', count: 1, user_ids: [ME] }] });
+    expect(store.getState()).toBe(before);
+    // Someone else's reaction, live: applied, mine still pressed.
+    FakeSocket.latest().receive({
+      type: 'reactions_changed', room_id: ROOM, seq: 2, message_id: msg(2).id, version: 2, user_id: BOB, emoji: '🔥', added: true,
+      reactions: [{ emoji: '👍', count: 1, user_ids: [ME] }, { emoji: '🔥', count: 1, user_ids: [BOB] }],
+    });
+    expect(reactions().map((r) => [r.emoji, r.me])).toEqual([['👍', true], ['🔥', false]]);
+
+    // The answer to the DELETE (version 2) is not newer than what the event brought.
+    await client.react(ROOM, 2, '❤️', false);
+    expect(calls.at(-1)).toBe(`DELETE /api/rooms/${ROOM}/messages/2/reactions/%E2%9D%A4%EF%B8%8F`);
+    expect(reactions()).toHaveLength(2);
+
+    status = 422;
+    await expect(client.react(ROOM, 2, 'x', true)).resolves.toBe(false);
+    expect(store.getState().notice).toBe('Not one emoji.');
+    expect(reactions()).toHaveLength(2);
+  });
+
+  it('applies reactions from the sync log after a reconnect', async () => {
+    backend.add(msg(1));
+    client.start();
+    const s1 = await connect('10');
+    client.selectRoom(ROOM);
+    await vi.advanceTimersByTimeAsync(0);
+    s1.drop(1006);
+    const event = (at: number, version: number, user_ids: string[]) => ({
+      at,
+      payload: { type: 'reactions_changed' as const, room_id: ROOM, seq: 1, message_id: msg(1).id, version, user_id: BOB, emoji: '🎉', added: true, reactions: [{ emoji: '🎉', count: user_ids.length, user_ids }] },
+    });
+    // Out of order: the newer summary first.
+    backend.log.push(event(11, 2, [BOB, ME]), event(12, 1, [BOB]));
+    await vi.advanceTimersByTimeAsync(250);
+    await connect('20');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(timelineItems(store.getState().timelines[ROOM])[0].reactions).toEqual([{ emoji: '🎉', count: 2, user_ids: [BOB, ME], me: true }]);
   });
 
   it('hands over to the login screen when the session is gone', async () => {

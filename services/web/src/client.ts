@@ -293,6 +293,18 @@ export class ChatClient {
       case 'message_deleted':
         this.store.dispatch({ type: 'message_deleted', room_id: f.room_id, seq: f.seq });
         return;
+      case 'reactions_changed':
+        // Live or from the sync log; the store keeps only a summary newer than the one it holds.
+        this.store.dispatch({
+          type: 'reactions',
+          room_id: f.room_id,
+          seq: f.seq,
+          message_id: f.message_id,
+          version: f.version,
+          reactions: f.reactions,
+          change: { user_id: f.user_id, emoji: f.emoji, added: f.added },
+        });
+        return;
       case 'room_updated':
         this.store.dispatch({ type: 'room_updated', room_id: f.room_id, name: f.name ?? null, topic: f.topic ?? null });
         return;
@@ -601,6 +613,21 @@ export class ChatClient {
   async deleteMessage(roomId: string, seq: number): Promise<void> {
     const done = await this.act((api) => api.deleteMessage(roomId, seq).then(() => true));
     if (done && !this.stopped) this.store.dispatch({ type: 'message_deleted', room_id: roomId, seq });
+  }
+
+  /** Adds (`on`) or takes back my reaction to a message; the answer is its whole summary. */
+  async react(roomId: string, seq: number, emoji: string, on: boolean): Promise<boolean> {
+    const r = await this.act((api) => (on ? api.react(roomId, seq, emoji) : api.unreact(roomId, seq, emoji)));
+    if (!r || this.stopped) return false;
+    this.store.dispatch({
+      type: 'reactions',
+      room_id: r.room_id,
+      seq: r.seq,
+      message_id: r.message_id,
+      version: r.version,
+      reactions: r.reactions,
+    });
+    return true;
   }
 
   /** Creates a group or public room and opens it. */

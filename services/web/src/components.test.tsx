@@ -116,3 +116,125 @@ describe('components', () => {
     expect(register).not.toContain('login-form');
   });
 });
+
+// Imported here, not above, so that this block only appends to the file.
+const { EmojiPicker } = await import('./components/EmojiPicker');
+const { Reactions } = await import('./components/Reactions');
+const { ReactionsDialog } = await import('./components/ReactionsDialog');
+
+describe('reactions', () => {
+  const name = (id: string) => ({ [ME]: 'Me', [BOB]: 'Bob Stone' })[id] ?? '…';
+
+  it('render one chip per emoji with its count, mine pressed', () => {
+    const html = renderToStaticMarkup(
+      <Reactions
+        reactions={[
+          { emoji: '👍', count: 2, user_ids: [BOB, ME], me: true },
+          { emoji: '❤️', count: 12, user_ids: [BOB] },
+        ]}
+        meId={ME}
+        name={name}
+        onToggle={() => {}}
+      />,
+    );
+    expect(testIds(html)).toEqual(['reactions', 'reaction', 'reaction-count', 'reaction', 'reaction-count']);
+    const chips = [...html.matchAll(/<button[^>]*data-testid="reaction"[^>]*>/g)].map((m) => m[0]);
+    expect(chips[0]).toMatch(/data-emoji="👍" aria-pressed="true" title="Bob Stone and You"/);
+    expect(chips[1]).toMatch(/data-emoji="❤️" aria-pressed="false" title="Bob Stone and 11 others"/);
+    expect([...html.matchAll(/data-testid="reaction-count">(\d+)</g)].map((m) => m[1])).toEqual(['2', '12']);
+    expect(renderToStaticMarkup(<Reactions reactions={[]} name={name} onToggle={() => {}} />)).toBe('');
+  });
+
+  it('list who reacted in a dialog', () => {
+    const html = renderToStaticMarkup(
+      <ReactionsDialog reactions={[{ emoji: '🔥', count: 3, user_ids: [BOB] }]} name={name} onClose={() => {}} />,
+    );
+    expect(testIds(html)).toContain('reactions-dialog');
+    expect(html).toContain('<h2>Reactions</h2>');
+    expect(html).toMatch(/🔥<\/span> <span class="reaction-count">3</);
+    expect(html).toMatch(/<li>Bob Stone<\/li><li class="reaction-others">… and 2 others<\/li>/);
+    expect(renderToStaticMarkup(<ReactionsDialog reactions={[]} name={name} onClose={() => {}} />)).toContain('No reactions yet.');
+  });
+
+  it('render the emoji picker with its search, the quick row and the grid', () => {
+    const html = renderToStaticMarkup(<EmojiPicker onPick={() => {}} onClose={() => {}} />);
+    expect(html).toMatch(/class="emoji-picker" role="dialog" aria-label="Choose a reaction"/);
+    expect(html).toMatch(/<input[^>]*placeholder="Search emoji"[^>]*data-testid="emoji-search"/);
+    expect(count(testIds(html), 'emoji-quick')).toBe(8);
+    expect(count(testIds(html), 'emoji-option')).toBe(48);
+    expect(html).toContain('aria-label="thumbs up" title="thumbs up" class="emoji"');
+  });
+});
+
+describe('reactions on messages', () => {
+  const CAROL = 'u-carol';
+  function renderReacted(blocked: string[]) {
+    const store = createStore();
+    const api = createApi({ fetch: (() => new Promise(() => {})) as unknown as typeof fetch });
+    const client = new ChatClient({ api, store, me: user(ME), onSessionExpired: () => {}, url: 'ws://x/ws', createSocket: (u) => new FakeSocket(u) });
+    store.dispatch({ type: 'users', users: [user(BOB, { display_name: 'Bob Stone' }), user(CAROL, { display_name: 'Carol' })] });
+    store.dispatch({ type: 'blocks_loaded', user_ids: blocked });
+    // Unread, so the list opens at its first message and renders them all.
+    store.dispatch({ type: 'rooms_loaded', rooms: [summary(ROOM, { kind: 'group', last_seq: 3, unread: 3, last_message: msg(3) })] });
+    store.dispatch({ type: 'select_room', room_id: ROOM });
+    store.dispatch({
+      type: 'messages_loaded',
+      room_id: ROOM,
+      messages: [
+        msg(1, {
+          reactions: [
+            { emoji: '👍', count: 2, user_ids: [BOB, ME], me: true },
+            { emoji: '🔥', count: 1, user_ids: [CAROL], me: false },
+          ],
+          reactions_version: 3,
+        }),
+        msg(2, { sender_id: CAROL, reactions: [{ emoji: '😂', count: 1, user_ids: [BOB], me: false }], reactions_version: 1 }),
+        msg(3, { deleted: true, body: '', reactions: [], reactions_version: 2 }),
+      ],
+      direction: 'latest',
+      has_more: false,
+    });
+    return renderToStaticMarkup(
+      <ChatContext.Provider value={{ store, client }}>
+        <ChatView />
+      </ChatContext.Provider>,
+    );
+  }
+  /** Each message's chips, as [emoji, count, pressed]. */
+  const chipsBySeq = (html: string) =>
+    html
+      .split('data-testid="message"')
+      .slice(1)
+      .map((part) =>
+        [...part.matchAll(/data-testid="reaction" data-emoji="([^"]+)" aria-pressed="(\w+)"[^>]*>.*?data-testid="reaction-count">(\d+)</g)].map((m) => [
+          m[1],
+          Number(m[3]),
+          m[2] === 'true',
+        ]),
+      );
+
+  it('shows the chips of a reacted message, mine pressed, with React and Reactions actions', () => {
+    const html = renderReacted([]);
+    expect(chipsBySeq(html)).toEqual([
+      [
+        ['👍', 2, true],
+        ['🔥', 1, false],
+      ],
+      [['😂', 1, false]],
+      [],
+    ]);
+    expect(html).toMatch(/title="Bob Stone and You"/);
+    // React on each message shown; who reacted only where there are reactions; none on a deleted one.
+    expect(count(testIds(html), 'react')).toBe(2);
+    expect(count(testIds(html), 'who-reacted')).toBe(2);
+    expect(testIds(html)).not.toContain('reaction-picker');
+  });
+
+  it('leaves out a reactor I blocked, and hides a blocked sender’s message with its reactions', () => {
+    const html = renderReacted([CAROL]);
+    expect(chipsBySeq(html)).toEqual([[['👍', 2, true]], [], []]);
+    expect(count(testIds(html), 'hidden-message')).toBe(1);
+    expect(count(testIds(html), 'react')).toBe(1);
+    expect(count(testIds(html), 'who-reacted')).toBe(1);
+  });
+});

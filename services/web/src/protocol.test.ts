@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { framesOfEvent, parseServerFrame } from './protocol';
+import { framesOfEvent, parseServerFrame, type EventPayload } from './protocol';
 import { msg } from './testutil';
 
 describe('parseServerFrame', () => {
@@ -40,6 +40,32 @@ describe('parseServerFrame', () => {
       '{"type":"message_edited","room_id":"r"}',
     ]) {
       expect(parseServerFrame(text)).toBeNull();
+    }
+  });
+
+  it('accepts a reactions_changed frame and rejects a malformed one', () => {
+    const frame = {
+      type: 'reactions_changed',
+      room_id: 'r',
+      seq: 3,
+      message_id: 'm',
+      version: 2,
+      user_id: 'u',
+      emoji: '👍',
+      added: true,
+      reactions: [{ emoji: '👍', count: 1, user_ids: ['u'] }],
+    };
+    expect(parseServerFrame(JSON.stringify(frame))).toEqual(frame);
+    const { version: _version, ...noVersion } = frame;
+    for (const bad of [
+      noVersion,
+      { ...frame, version: '2' },
+      { ...frame, added: 'yes' },
+      { ...frame, emoji: 1 },
+      { ...frame, reactions: null },
+      { ...frame, seq: undefined },
+    ]) {
+      expect(parseServerFrame(JSON.stringify(bad))).toBeNull();
     }
   });
 });
@@ -115,6 +141,18 @@ describe('framesOfEvent', () => {
     expect(framesOfEvent({ type: 'message_deleted', room_id: 'r', seq: 2, message_id: 'm', deleted_by: 'u' }, 'me')).toEqual([
       { type: 'message_deleted', room_id: 'r', seq: 2, message_id: 'm' },
     ]);
+    const reacted: EventPayload = {
+      type: 'reactions_changed',
+      room_id: 'r',
+      seq: 2,
+      message_id: 'm',
+      version: 5,
+      user_id: 'u',
+      emoji: '🔥',
+      added: true,
+      reactions: [{ emoji: '🔥', count: 1, user_ids: ['u'] }],
+    };
+    expect(framesOfEvent(reacted, 'me')).toEqual([reacted]);
     expect(framesOfEvent({ type: 'typing', room_id: 'r', user_id: 'u' }, 'me')).toEqual([]);
   });
 });

@@ -26,6 +26,10 @@ export type Message = Wire['Message'];
 export type RoomSummary = Wire['RoomSummary'];
 export type MessagePage = Wire['MessagePage'];
 export type ReadResult = Wire['ReadState'];
+/** One emoji's reactions on a message (`me` only in REST answers). */
+export type Reaction = Wire['Reaction'];
+/** A message's whole reaction summary as of `version`: the answer to adding or removing one. */
+export type MessageReactions = Wire['MessageReactions'];
 export type ErrorEnvelope = Wire['ErrorEnvelope'];
 
 // ---------------------------------------------------------------------------
@@ -64,6 +68,7 @@ export type UserRenamedFrame = FrameOf<'user_renamed'>;
 export type PongFrame = FrameOf<'pong'>;
 export type ResyncFrame = FrameOf<'resync'>;
 export type CursorFrame = FrameOf<'cursor'>;
+export type ReactionsChangedFrame = FrameOf<'reactions_changed'>;
 
 /** WebSocket close code the gateway uses when the access token has expired. */
 export const CLOSE_TOKEN_EXPIRED = 4001;
@@ -129,6 +134,17 @@ export function parseServerFrame(text: string): ServerFrame | null {
       return isMessage(v.message) ? (v as unknown as MessageEditedFrame) : null;
     case 'message_deleted':
       return isStr(v.room_id) && isNum(v.seq) && isStr(v.message_id) ? (v as unknown as MessageDeletedFrame) : null;
+    case 'reactions_changed':
+      return isStr(v.room_id) &&
+        isNum(v.seq) &&
+        isStr(v.message_id) &&
+        isNum(v.version) &&
+        isStr(v.user_id) &&
+        isStr(v.emoji) &&
+        typeof v.added === 'boolean' &&
+        Array.isArray(v.reactions)
+        ? (v as unknown as ReactionsChangedFrame)
+        : null;
     case 'room_updated':
       return isStr(v.room_id) ? (v as unknown as RoomUpdatedFrame) : null;
     case 'room_deleted':
@@ -176,6 +192,20 @@ export function framesOfEvent(p: EventPayload, me: string): ServerFrame[] {
     }
     case 'read_by_all':
       return [{ type: 'read_by_all', room_id: p.room_id, seq: p.seq }];
+    case 'reactions_changed':
+      return [
+        {
+          type: 'reactions_changed',
+          room_id: p.room_id,
+          seq: p.seq,
+          message_id: p.message_id,
+          version: p.version,
+          user_id: p.user_id,
+          emoji: p.emoji,
+          added: p.added,
+          reactions: p.reactions,
+        },
+      ];
     case 'room_updated':
       return [{ type: 'room_updated', room_id: p.room_id, name: p.name ?? null, topic: p.topic ?? null }];
     case 'room_deleted':

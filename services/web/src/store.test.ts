@@ -49,6 +49,19 @@ describe('mergeMessages', () => {
     expect(out[1].body).toBe('fixed');
   });
 
+  it('keeps the reactions of the higher version, and held ones when the incoming copy has none', () => {
+    const r = (emoji: string) => [{ emoji, count: 1, user_ids: [BOB] }];
+    const held = [msg(1), msg(2, { reactions: r('👍'), reactions_version: 3 })];
+    // An edit or an ack carries no reactions: the held ones stay.
+    const edited = mergeMessages(held, [msg(2, { body: 'fixed', edited_at: '2024-01-02T00:00:00Z' })]);
+    expect(edited[1]).toMatchObject({ body: 'fixed', reactions: r('👍'), reactions_version: 3 });
+    // An older summary is not taken; a newer one is.
+    expect(mergeMessages(held, [msg(2, { reactions: [], reactions_version: 2 })])).toBe(held);
+    expect(mergeMessages(held, [msg(2, { reactions: r('🔥'), reactions_version: 4 })])[1]).toMatchObject({ reactions: r('🔥'), reactions_version: 4 });
+    // A deleted copy has none.
+    expect(mergeMessages(held, [msg(2, { deleted: true, body: '' })])[1]).toMatchObject({ deleted: true, reactions: [] });
+  });
+
   it('lets the server decide which message holds a seq', () => {
     const other = { ...msg(2), id: 'm-other' };
     const out = mergeMessages([msg(1), msg(2)], [other]);

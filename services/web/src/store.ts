@@ -2,7 +2,7 @@
 // pending sends), read receipts, typing, presence and the user cache. Components read it through
 // `useSyncExternalStore`; the controller in client.ts is the only code that dispatches.
 
-import type { Me, MemberRole, Message, ReadResult, Room, RoomMember, RoomSummary, User } from './protocol';
+import type { Me, MemberRole, Message, Reaction, ReadResult, Room, RoomMember, RoomSummary, User } from './protocol';
 
 export type MessageStatus = 'pending' | 'sent' | 'failed';
 
@@ -46,6 +46,8 @@ export interface TimelineItem {
   deleted: boolean;
   status: MessageStatus;
   error: string | null;
+  /** Its reactions by emoji, with `me`; [] for pending sends and deleted messages. */
+  reactions: Reaction[];
 }
 
 /** Someone joined or left while the room was open: shown in the timeline after `after_seq`. */
@@ -145,6 +147,19 @@ export type Action =
   | { type: 'user_renamed'; user_id: string; display_name: string }
   | { type: 'account'; account: Me }
   | { type: 'message_deleted'; room_id: string; seq: number }
+  | {
+      /**
+       * A message's whole reaction summary as of `version`: a REST answer (with `me`), or a
+       * `reactions_changed` event (without `me`; `change` says whose change it was).
+       */
+      type: 'reactions';
+      room_id: string;
+      seq: number;
+      message_id: string;
+      version: number;
+      reactions: Reaction[];
+      change?: { user_id: string; emoji: string; added: boolean };
+    }
   | { type: 'read_by_all'; room_id: string; seq: number }
   | { type: 'unread'; room_id: string; last_read_seq: number; unread: number }
   | { type: 'room_updated'; room_id: string; name: string | null; topic: string | null }
@@ -167,7 +182,9 @@ export const emptyTimeline: Timeline = { messages: [], pending: [], loaded: fals
 /**
  * Merges messages into an ascending list. A message with a known id replaces the stored one (it
  * may have been edited); a message whose seq is already taken by another id is the server's later
- * word and replaces it too. Returns `existing` itself when nothing changed.
+ * word and replaces it too. Reactions go by their version: a message that carries none (an edit
+ * event, an ack) keeps the held ones, and of two summaries the newer wins. Returns `existing`
+ * itself when nothing changed.
  */
 export function mergeMessages(existing: Message[], incoming: Message[]): Message[] {
   if (incoming.length === 0) return existing;
@@ -176,10 +193,11 @@ export function mergeMessages(existing: Message[], incoming: Message[]): Message
   let changed = false;
   const idToSeq = new Map<string, number>();
   for (const m of existing) idToSeq.set(m.id, m.seq);
-  for (const m of incoming) {
-    const oldSeq = idToSeq.get(m.id);
-    if (oldSeq !== undefined && oldSeq !== m.seq) bySeq.delete(oldSeq);
-    const old = bySeq.get(m.seq);
+  for (const next of incoming) {
+    const oldSeq = idToSeq.get(next.id);
+    if (oldSeq !== undefined && oldSeq !== next.seq) bySeq.delete(oldSeq);
+    const old = bySeq.get(next.seq);
+    const m = old && old.id === next.id ? withReactionsOf(next, old) : next;
     if (old && sameMessage(old, m)) continue;
     bySeq.set(m.seq, m);
     idToSeq.set(m.id, m.seq);
@@ -195,8 +213,41 @@ function sameMessage(a: Message, b: Message): boolean {
     a.seq === b.seq &&
     a.body === b.body &&
     a.edited_at === b.edited_at &&
-    a.deleted === b.deleted
+    a.deleted === b.deleted &&
+    (a.reactions_version ?? null) === (b.reactions_version ?? null)
   );
+}
+
+/** `next` with the reactions of `held` when those are newer (or `next` carries none); none once deleted. */
+function withReactionsOf(next: Message, held: Message): Message {
+  const heldVersion = held.reactions_version ?? null;
+  const nextVersion = next.reactions_version ?? null;
+  let m = next;
+  if (heldVersion !== null && (nextVersion === null || heldVersion > nextVersion)) {
+    m = { ...next, reactions: held.reactions, reactions_version: heldVersion };
+  }
+  if (m.deleted && (m.reactions?.length ?? 0) > 0) m = { ...m, reactions: [] };
+  return m;
+}
+
+/**
+ * `me` for a summary from an event, which carries none: my own change says it for its emoji;
+ * otherwise the listed reactors do when they are all listed, and past ten what was held.
+ */
+function reactionsWithMe(
+  reactions: Reaction[],
+  held: Reaction[],
+  change: { user_id: string; emoji: string; added: boolean },
+  meId: string | null,
+): Reaction[] {
+  return reactions.map((r) => {
+    let me: boolean;
+    if (meId !== null && change.user_id === meId && r.emoji === change.emoji) me = change.added;
+    else if (meId !== null && r.user_ids.includes(meId)) me = true;
+    else if (r.count <= r.user_ids.length) me = false;
+    else me = held.find((h) => h.emoji === r.emoji)?.me ?? false;
+    return { ...r, me };
+  });
 }
 
 /** Drops pending sends that the given confirmed messages stand for. */
@@ -506,10 +557,26 @@ export function reducer(state: ChatState, action: Action): ChatState {
         const i = t.messages.findIndex((m) => m.seq === action.seq);
         if (i < 0 || t.messages[i].deleted) return t;
         const messages = [...t.messages];
-        messages[i] = { ...messages[i], deleted: true, body: '' };
+        messages[i] = { ...messages[i], deleted: true, body: '', reactions: [] };
         return { ...t, messages };
       });
     }
+
+    case 'reactions':
+      // Only the timeline: the room list's preview and order do not follow reactions.
+      return updateTimeline(state, action.room_id, (t) => {
+        const i = t.messages.findIndex((m) => m.seq === action.seq);
+        if (i < 0) return t;
+        const m = t.messages[i];
+        // At least once and in any order: a summary applies only over an older one.
+        if (m.id !== action.message_id || m.deleted || action.version <= (m.reactions_version ?? 0)) return t;
+        const reactions = action.change
+          ? reactionsWithMe(action.reactions, m.reactions ?? [], action.change, state.me?.id ?? null)
+          : action.reactions;
+        const messages = [...t.messages];
+        messages[i] = { ...m, reactions, reactions_version: action.version };
+        return { ...t, messages };
+      });
 
     case 'read_by_all':
       return (state.readByAll[action.room_id] ?? 0) >= action.seq
@@ -597,6 +664,7 @@ export function reducer(state: ChatState, action: Action): ChatState {
 // Selectors
 
 const timelineCache = new WeakMap<Timeline, TimelineItem[]>();
+const NO_REACTIONS: Reaction[] = Object.freeze([]) as unknown as Reaction[];
 
 /** Confirmed messages by seq, then pending sends; the same array for the same timeline. */
 export function timelineItems(t: Timeline): TimelineItem[] {
@@ -616,6 +684,7 @@ export function timelineItems(t: Timeline): TimelineItem[] {
     deleted: m.deleted,
     status: 'sent',
     error: null,
+    reactions: m.deleted ? NO_REACTIONS : (m.reactions ?? NO_REACTIONS),
   }));
   for (const p of t.pending) {
     items.push({
@@ -632,6 +701,7 @@ export function timelineItems(t: Timeline): TimelineItem[] {
       deleted: false,
       status: p.status,
       error: p.error,
+      reactions: NO_REACTIONS,
     });
   }
   timelineCache.set(t, items);

@@ -114,3 +114,86 @@ describe('frames and message text', () => {
     expect(linkify('javascript:alert(1) ftp://x')).toEqual([{ text: 'javascript:alert(1) ftp://x' }]);
   });
 });
+
+describe('reactions', () => {
+  const thumbs = (user_ids: string[], me?: boolean) => ({ emoji: '👍', count: user_ids.length, user_ids, ...(me === undefined ? {} : { me }) });
+  const heart = (user_ids: string[], me?: boolean) => ({ emoji: '❤️', count: user_ids.length, user_ids, ...(me === undefined ? {} : { me }) });
+  /** A reactions_changed event for message 2, as the client dispatches it. */
+  const changed = (version: number, reactions: ReturnType<typeof thumbs>[], user_id: string, emoji: string, added: boolean): Action => ({
+    type: 'reactions',
+    room_id: ROOM,
+    seq: 2,
+    message_id: msg(2).id,
+    version,
+    reactions,
+    change: { user_id, emoji, added },
+  });
+  const held = (s: ChatState) => s.timelines[ROOM].messages[1];
+  const item = (s: ChatState) => timelineItems(s.timelines[ROOM])[1];
+
+  it('a reactions frame applies only over an older version; a duplicate or an older one changes nothing; an edit keeps reactions; a deletion clears them; me follows my own changes', () => {
+    const start = opened();
+    let s = run([changed(2, [thumbs([BOB])], BOB, '👍', true)], start);
+    expect(held(s)).toMatchObject({ reactions_version: 2, reactions: [{ emoji: '👍', count: 1, user_ids: [BOB], me: false }] });
+    expect(item(s).reactions).toEqual([{ emoji: '👍', count: 1, user_ids: [BOB], me: false }]);
+    // The room list does not follow reactions.
+    expect(s.rooms).toBe(start.rooms);
+
+    // A duplicate, or an older summary arriving late, changes nothing.
+    expect(run([changed(2, [thumbs([BOB])], BOB, '👍', true)], s)).toBe(s);
+    expect(run([changed(1, [], BOB, '👍', false)], s)).toBe(s);
+    // Nor does one for another message at that seq, or for a message not held.
+    expect(run([{ ...changed(3, [], BOB, '👍', false), message_id: 'm-other' } as Action], s)).toBe(s);
+    expect(run([{ ...changed(3, [], BOB, '👍', false), seq: 9 } as Action], s)).toBe(s);
+
+    // My own reaction: pressed; another's on top of it keeps mine.
+    s = run([changed(3, [thumbs([BOB, ME])], ME, '👍', true)], s);
+    expect(item(s).reactions).toEqual([{ emoji: '👍', count: 2, user_ids: [BOB, ME], me: true }]);
+    s = run([changed(4, [thumbs([BOB, ME]), heart([BOB])], BOB, '❤️', true)], s);
+    expect(item(s).reactions.map((r) => [r.emoji, r.me])).toEqual([['👍', true], ['❤️', false]]);
+    // Past ten reactors my own may not be listed: what was held says it.
+    const many = Array.from({ length: 10 }, (_, i) => `u-${i}`);
+    s = run([changed(5, [{ ...thumbs(many), count: 12 }, heart([BOB])], 'u-9', '👍', true)], s);
+    expect(item(s).reactions.map((r) => r.me)).toEqual([true, false]);
+    s = run([changed(6, [{ ...thumbs(many), count: 11 }, heart([BOB])], ME, '👍', false)], s);
+    expect(item(s).reactions.map((r) => r.me)).toEqual([false, false]);
+
+    // An edit (no reactions on the wire) keeps them.
+    s = run([{ type: 'message_received', message: msg(2, { body: 'fixed', edited_at: '2024-01-01T12:05:00Z' }) }], s);
+    expect(item(s)).toMatchObject({ body: 'fixed', edited: true });
+    expect(held(s).reactions_version).toBe(6);
+    expect(item(s).reactions).toHaveLength(2);
+
+    // A REST answer carries `me` as it is.
+    s = run([{ type: 'reactions', room_id: ROOM, seq: 2, message_id: msg(2).id, version: 7, reactions: [heart([BOB, ME], true)] }], s);
+    expect(item(s).reactions).toEqual([{ emoji: '❤️', count: 2, user_ids: [BOB, ME], me: true }]);
+
+    // A deletion clears them, and none apply after it.
+    s = run([{ type: 'message_deleted', room_id: ROOM, seq: 2 }], s);
+    expect(held(s).reactions).toEqual([]);
+    expect(item(s).reactions).toEqual([]);
+    expect(run([changed(8, [thumbs([BOB])], BOB, '👍', true)], s)).toBe(s);
+  });
+
+  it('history brings reactions with me; the newer of two summaries wins when merging', () => {
+    let s = run(
+      [{ type: 'messages_loaded', room_id: ROOM, messages: [msg(2, { reactions: [thumbs([ME], true)], reactions_version: 3 })], direction: 'after', has_more: false }],
+      opened(),
+    );
+    expect(item(s).reactions).toEqual([{ emoji: '👍', count: 1, user_ids: [ME], me: true }]);
+    // An older page fetched earlier keeps the newer summary.
+    const older = run(
+      [{ type: 'messages_loaded', room_id: ROOM, messages: [msg(2, { reactions: [], reactions_version: 1 })], direction: 'after', has_more: false }],
+      s,
+    );
+    expect(older).toBe(s);
+    s = run(
+      [{ type: 'messages_loaded', room_id: ROOM, messages: [msg(2, { reactions: [heart([BOB], false)], reactions_version: 4 })], direction: 'after', has_more: false }],
+      s,
+    );
+    expect(item(s).reactions).toEqual([{ emoji: '❤️', count: 1, user_ids: [BOB], me: false }]);
+    // Pending sends have none.
+    s = run([{ type: 'send_pending', pending: { client_msg_id: 'c-9', room_id: ROOM, sender_id: ME, body: 'x', reply_to: null, created_at: '2024-01-01T12:01:00Z' } }], s);
+    expect(timelineItems(s.timelines[ROOM]).at(-1)?.reactions).toEqual([]);
+  });
+});

@@ -2,11 +2,13 @@ import { useEffect, useState } from 'react';
 import { useChat, useClient } from '../context';
 import { lastSeenText, plural, roomTitle, typingText, userName } from '../format';
 import { places } from '../local';
+import { visibleReactions } from '../reactions';
 import { emptyTimeline, knownPresence, type TimelineItem } from '../store';
 import { Avatar } from './Avatar';
 import { Composer, type ComposeMode } from './Composer';
 import { MembersPanel } from './MembersPanel';
 import { MessageList } from './MessageList';
+import { ReactionsDialog } from './ReactionsDialog';
 import { ReadersDialog } from './ReadersDialog';
 
 /**
@@ -59,6 +61,15 @@ function OpenChat({ roomId }: { roomId: string }) {
   const [mode, setMode] = useState<ComposeMode>({ kind: 'new' });
   const [panel, setPanel] = useState(false);
   const [readers, setReaders] = useState<TimelineItem | null>(null);
+  // Who reacted to the message at this seq: read from the store, so it stays live while open.
+  const [whoSeq, setWhoSeq] = useState<number | null>(null);
+  const meId = useChat((s) => s.me?.id ?? null);
+  const whoReactions = useChat((s) =>
+    whoSeq === null ? null : (s.timelines[roomId]?.messages.find((m) => m.seq === whoSeq)?.reactions ?? null),
+  );
+  useEffect(() => {
+    for (const r of whoReactions ?? []) for (const id of r.user_ids) void client.ensureUser(id);
+  }, [client, whoReactions]);
   // Where I had read up to when I opened the room: the unread divider stays there.
   const [readUpTo] = useState(() => (room && room.unread > 0 ? room.last_read_seq : null));
 
@@ -164,6 +175,10 @@ function OpenChat({ roomId }: { roomId: string }) {
             if (item.seq !== null && window.confirm('Delete this message for everyone?')) void client.deleteMessage(roomId, item.seq);
           }}
           onInfo={(item) => setReaders(item)}
+          onReact={(item, emoji, on) => {
+            if (item.seq !== null) void client.react(roomId, item.seq, emoji, on);
+          }}
+          onWho={(item) => setWhoSeq(item.seq)}
         />
         <div className="typing-slot">
           {typingNames.length > 0 && (
@@ -182,6 +197,13 @@ function OpenChat({ roomId }: { roomId: string }) {
       </div>
       {panel && room && <MembersPanel room={room} onClose={() => setPanel(false)} />}
       {readers && readers.seq !== null && <ReadersDialog roomId={roomId} seq={readers.seq} onClose={() => setReaders(null)} />}
+      {whoSeq !== null && (
+        <ReactionsDialog
+          reactions={visibleReactions(whoReactions ?? [], (id) => blocked[id] === true && id !== meId)}
+          name={(id) => (id === meId ? 'You' : userName(users[id]))}
+          onClose={() => setWhoSeq(null)}
+        />
+      )}
     </main>
   );
 }

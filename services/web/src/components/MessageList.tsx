@@ -3,7 +3,10 @@ import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
 import { useChat, useChatContext, useClient } from '../context';
 import { dayKey, firstLine, formatDay, formatFullDate, formatTime, linkify, userName } from '../format';
 import type { Message, RoomKind, User } from '../protocol';
+import { visibleReactions, type Reaction } from '../reactions';
 import { peersReadSeq, timelineItems, type RoomNotice, type Timeline, type TimelineItem } from '../store';
+import { ReactionPicker, useReactionPicker } from './ReactionPicker';
+import { Reactions } from './Reactions';
 
 /** Index of the first row at mount: rows loaded later above it get lower indexes. */
 const BASE_INDEX = 1_000_000;
@@ -75,6 +78,10 @@ export interface MessageActions {
   onEdit: (item: TimelineItem) => void;
   onDelete: (item: TimelineItem) => void;
   onInfo: (item: TimelineItem) => void;
+  /** Adds (`on`) or takes back my reaction with `emoji`. */
+  onReact: (item: TimelineItem, emoji: string, on: boolean) => void;
+  /** Shows who reacted to the message. */
+  onWho: (item: TimelineItem) => void;
 }
 
 interface Props extends MessageActions {
@@ -219,6 +226,12 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, onSeen, ...ac
   }, [focus, focusHighlight, rows, store]);
 
   const ssr = typeof window === 'undefined';
+  // Reactions of people I blocked are left out, as their messages are.
+  const blockedUser = (id: string) => blocked[id] === true && id !== meId;
+  const reactorName = (id: string) => userName(users[id]);
+  const loadReactors = (ids: string[]) => {
+    for (const id of ids) if (!users[id]) void client.ensureUser(id);
+  };
 
   return (
     <div className="message-pane">
@@ -273,6 +286,10 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, onSeen, ...ac
                 kind={kind}
                 onRetry={() => row.item.client_msg_id && client.retry(row.item.client_msg_id)}
                 watch={row.item.seq !== null ? watch : undefined}
+                reactions={visibleReactions(row.item.reactions, blockedUser)}
+                meId={meId}
+                reactorName={reactorName}
+                onReactorsHover={loadReactors}
                 {...actions}
               />
             </>
@@ -349,6 +366,12 @@ function MessageRow(
     /** From someone I blocked: shown as hidden, without its text. */
     hidden?: boolean;
     repliedHidden?: boolean;
+    /** Its reactions as shown: without those of people I blocked. */
+    reactions: Reaction[];
+    meId: string | null;
+    reactorName: (id: string) => string;
+    /** A chip is pointed at: load the names of its reactors. */
+    onReactorsHover: (ids: string[]) => void;
     onRetry: () => void;
     /** Watches the row for being on screen (stored messages only). */
     watch?: (el: HTMLElement | null) => (() => void) | undefined;
@@ -356,6 +379,9 @@ function MessageRow(
 ) {
   const { item, own } = props;
   const sent = item.status === 'sent' && item.seq !== null && !item.deleted;
+  // Reactions go on stored messages I can see.
+  const reactable = sent && !props.hidden;
+  const picker = useReactionPicker();
   // On phones the actions are behind a tap on the message (CSS shows them only when open).
   const [actionsOpen, setActionsOpen] = useState(false);
   const act = (f: (item: TimelineItem) => void) => () => {
@@ -427,8 +453,34 @@ function MessageRow(
           )}
         </div>
       </div>
+      {reactable && picker.place && (
+        <ReactionPicker place={picker.place} onPick={(emoji) => props.onReact(item, emoji, true)} onClose={picker.close} />
+      )}
+      {reactable && (
+        <Reactions
+          reactions={props.reactions}
+          meId={props.meId ?? undefined}
+          name={props.reactorName}
+          onToggle={(emoji, on) => props.onReact(item, emoji, on)}
+          onHover={props.onReactorsHover}
+        />
+      )}
       {sent && (
         <div className="message-actions" role="group" aria-label="Message actions">
+          {reactable && (
+            <button
+              type="button"
+              className="btn btn-link"
+              data-testid="react"
+              {...picker.button}
+              onClick={(e) => {
+                setActionsOpen(false);
+                picker.button.onClick(e);
+              }}
+            >
+              React
+            </button>
+          )}
           {props.kind !== 'saved' && (
             <button type="button" className="btn btn-link" data-testid="reply" onClick={act(props.onReply)}>
               Reply
@@ -447,6 +499,11 @@ function MessageRow(
           {own && props.kind !== 'saved' && (
             <button type="button" className="btn btn-link" data-testid="info" onClick={act(props.onInfo)}>
               Seen by
+            </button>
+          )}
+          {reactable && props.reactions.length > 0 && (
+            <button type="button" className="btn btn-link" data-testid="who-reacted" onClick={act(props.onWho)}>
+              Reactions
             </button>
           )}
         </div>

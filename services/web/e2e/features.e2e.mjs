@@ -1,0 +1,189 @@
+// The features chat users look for first (reactions, pinned messages, formatting, desktop
+// notifications), end to end like chat.e2e.mjs: headless Debian Chromium against the real
+// stack through nginx, the steps shared in support.mjs. Run after chat.e2e.mjs, not beside it
+// (that file restarts the gateways).
+//
+//   BASE_URL=http://127.0.0.1:18080 node --test e2e/features.e2e.mjs
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  WAIT,
+  run,
+  people,
+  person,
+  shot,
+  messageNamed,
+  roomItem,
+  roomItemById,
+  api,
+  userId,
+  register,
+  openDirectWith,
+  send,
+  fakeNotifications,
+  notificationsWith,
+  launch,
+  closeBrowser,
+} from './support.mjs';
+
+before(launch);
+after(closeBrowser);
+
+/**
+ * How many clearly coloured pixels `emoji` draws in the font of the page's first reaction chip:
+ * a colour emoji draws hundreds, a missing glyph's box none.
+ */
+const colourPixels = (page, emoji) =>
+  page.evaluate(async (emoji) => {
+    await document.fonts.ready;
+    const chip = document.querySelector('[data-testid="reaction"] .emoji');
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 64;
+    const g = canvas.getContext('2d');
+    g.font = `48px ${getComputedStyle(chip).fontFamily}`;
+    g.textBaseline = 'top';
+    g.fillText(emoji, 4, 4);
+    const d = g.getImageData(0, 0, 64, 64).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] > 0 && Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 60) n++;
+    }
+    return n;
+  }, emoji);
+
+/** The reaction chip `emoji` on a message. */
+const chip = (message, emoji) => message.locator(`[data-testid="reaction"][data-emoji="${emoji}"]`);
+
+describe('what chat users expect next', { concurrency: false }, () => {
+  it('reacts with an emoji: everyone sees the count and who, live and after a reload; a deletion clears them', async () => {
+    const ann = await person('ann');
+    await register(ann, 'ann');
+    const ben = await person('ben');
+    await register(ben, 'ben');
+    await openDirectWith(ann, 'ben');
+    await send(ann, 'lunch at noon?');
+    await roomItem(ben, 'Ann').click();
+    const theirs = messageNamed(ben, 'lunch at noon?');
+    await theirs.waitFor();
+
+    // Ben reacts from the picker, finding the emoji by name.
+    await theirs.hover();
+    await theirs.getByTestId('react').click();
+    await ben.getByTestId('emoji-search').fill('thumbs');
+    await ben.getByTestId('emoji-option').first().click();
+    await chip(theirs, '👍').and(ben.locator('[aria-pressed="true"]')).waitFor();
+
+    // Ann sees it live, not as hers, with who reacted.
+    const mine = messageNamed(ann, 'lunch at noon?');
+    await chip(mine, '👍').waitFor();
+    assert.equal(await chip(mine, '👍').getAttribute('aria-pressed'), 'false');
+    assert.equal(await chip(mine, '👍').getByTestId('reaction-count').innerText(), '1');
+    assert.match(await chip(mine, '👍').getAttribute('title'), /Ben/);
+    // In colour, from the system's emoji font or the one the app ships, never as a box.
+    assert.ok((await colourPixels(ann, '👍')) > 100, 'the emoji is drawn in colour');
+
+    // She adds hers with a click on the chip: 2 on both sides, pressed on hers only.
+    await chip(mine, '👍').click();
+    await chip(mine, '👍').and(ann.locator('[aria-pressed="true"]')).waitFor();
+    for (const m of [mine, theirs]) {
+      await m.locator('[data-testid="reaction-count"]', { hasText: '2' }).waitFor();
+    }
+    assert.equal(await chip(theirs, '👍').getAttribute('aria-pressed'), 'true', 'Ben still has his');
+
+    // Who reacted, in a dialog.
+    await mine.hover();
+    await mine.getByTestId('who-reacted').click();
+    const dialog = ann.getByTestId('reactions-dialog');
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /Ben/);
+    await shot(ann, 'reactions');
+    await ann.getByTestId('dialog-close').click();
+
+    // A reload reads them back from history, mine still mine.
+    await ann.reload();
+    const reloaded = messageNamed(ann, 'lunch at noon?');
+    await reloaded.locator('[data-testid="reaction-count"]', { hasText: '2' }).waitFor();
+    assert.equal(await chip(reloaded, '👍').getAttribute('aria-pressed'), 'true');
+
+    // Ben takes his back; then Ann deletes the message, and its reactions go with it.
+    await chip(theirs, '👍').click();
+    await reloaded.locator('[data-testid="reaction-count"]', { hasText: '1' }).waitFor();
+    await reloaded.hover();
+    await reloaded.getByTestId('delete').click();
+    await ben.locator('[data-testid="message"]', { hasText: 'Message deleted' }).waitFor();
+    assert.equal(await ben.getByTestId('reaction').count(), 0);
+  });
+
+  it('notifies on the desktop while the tab is hidden, and the click opens the room', async () => {
+    // Nia's browser has (fake) notifications from its first page on; Otto writes to her.
+    const nia = await person('nia');
+    await people.nia.context.addInitScript(fakeNotifications);
+    await register(nia, 'nia');
+    const otto = await person('otto');
+    await register(otto, 'otto');
+    const direct = await api(otto, 'POST', '/api/rooms/direct', { user_id: await userId(otto, 'nia') });
+    assert.ok(direct.status < 300, JSON.stringify(direct.body));
+    const group = await api(otto, 'POST', '/api/rooms', { kind: 'group', name: `Bells ${run}`, member_ids: [await userId(otto, 'nia')] });
+    assert.equal(group.status, 201, JSON.stringify(group.body));
+    for (const id of [direct.body.id, group.body.id]) await roomItemById(nia, id).waitFor();
+
+    // Off until she turns it on; on, with the browser's permission, and no refusal shown.
+    await nia.getByTestId('open-profile').click();
+    const toggle = nia.getByTestId('desktop-notifications');
+    assert.equal(await toggle.isChecked(), false, 'off by default');
+    await toggle.click();
+    await nia.locator('[data-testid="desktop-notifications"]:checked').waitFor();
+    assert.equal(await nia.getByTestId('desktop-notifications-denied').count(), 0);
+    await shot(nia, 'desktop-notifications-switch');
+    await nia.getByTestId('dialog-close').click();
+
+    // She looks at another chat, then at another tab.
+    await roomItem(nia, 'Saved messages').click();
+    await nia.getByTestId('chat-title').filter({ hasText: 'Saved messages' }).waitFor();
+    await nia.evaluate(() => window.__setHidden(true));
+    const text = `are you there ${run}`;
+    const said = await api(otto, 'POST', `/api/rooms/${direct.body.id}/messages`, { client_msg_id: crypto.randomUUID(), body: text });
+    assert.equal(said.status, 201);
+    await nia.waitForFunction((text) => window.__notifications.some((n) => n.body.includes(text)), text, { timeout: 2 * WAIT });
+    assert.deepEqual(await notificationsWith(nia, text), [{ title: 'Otto', body: `Otto: ${text}`, tag: direct.body.id, closed: false }]);
+
+    // The tab's icon carries the count the title shows.
+    await nia.waitForFunction(
+      () => {
+        const href = document.querySelector('link[rel~="icon"]')?.getAttribute('href') ?? '';
+        const n = Number(/^\((\d+)\) /.exec(document.title)?.[1] ?? 0);
+        return n > 0 && href.startsWith('data:image/svg+xml,') && decodeURIComponent(href).includes(`>${n > 99 ? '99+' : n}<`);
+      },
+      undefined,
+      { timeout: 2 * WAIT },
+    );
+
+    // A click on it opens the chat (and closes the notification).
+    await nia.evaluate((text) => window.__notifications.find((n) => n.body.includes(text)).instance.onclick(new Event('click')), text);
+    await nia.waitForURL(`**/rooms/${direct.body.id}`);
+    await nia.getByTestId('chat-title').filter({ hasText: 'Otto' }).waitFor();
+    await messageNamed(nia, text).waitFor();
+    assert.equal((await notificationsWith(nia, text))[0].closed, true);
+
+    // Muted, the chat stays quiet; the group, not muted, still rings. (The muted message is
+    // on screen before the group's is sent, so it was handled, and made no notification.)
+    await nia.evaluate(() => window.__setHidden(false));
+    await nia.getByTestId('mute').click();
+    await nia.locator('[data-testid="mute"][aria-pressed="true"]').waitFor();
+    await nia.evaluate(() => window.__setHidden(true));
+    const hushed = `hushed ${run}`;
+    assert.equal((await api(otto, 'POST', `/api/rooms/${direct.body.id}/messages`, { client_msg_id: crypto.randomUUID(), body: hushed })).status, 201);
+    await messageNamed(nia, hushed).waitFor();
+    const ring = `in the group ${run}`;
+    assert.equal((await api(otto, 'POST', `/api/rooms/${group.body.id}/messages`, { client_msg_id: crypto.randomUUID(), body: ring })).status, 201);
+    await nia.waitForFunction((text) => window.__notifications.some((n) => n.body.includes(text)), ring, { timeout: 2 * WAIT });
+    assert.deepEqual(await notificationsWith(nia, ring), [{ title: `Bells ${run}`, body: `Otto: ${ring}`, tag: group.body.id, closed: false }]);
+    assert.deepEqual(await notificationsWith(nia, hushed), [], 'a muted chat makes no notification');
+    await nia.evaluate(() => window.__setHidden(false));
+  });
+
+  it('never broke the Content-Security-Policy or threw', () => {
+    for (const [who, p] of Object.entries(people)) assert.deepEqual(p.problems, [], `${who}'s page`);
+  });
+});
