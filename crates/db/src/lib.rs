@@ -5,6 +5,7 @@ pub mod digests;
 pub mod leader;
 pub mod messages;
 pub mod outbox;
+pub mod pins;
 pub mod presence;
 pub mod processed;
 pub mod reactions;

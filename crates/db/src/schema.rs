@@ -72,6 +72,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    pinned_messages (room_id, message_id) {
+        room_id -> Uuid,
+        message_id -> Uuid,
+        pinned_by -> Uuid,
+        pinned_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     processed_events (consumer, event_id) {
         consumer -> Text,
         event_id -> Uuid,
@@ -182,6 +191,8 @@ diesel::joinable!(message_reactions -> messages (message_id));
 diesel::joinable!(messages -> rooms (room_id));
 diesel::joinable!(notification_digests -> rooms (room_id));
 diesel::joinable!(notification_digests -> users (user_id));
+diesel::joinable!(pinned_messages -> messages (message_id));
+diesel::joinable!(pinned_messages -> rooms (room_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(room_members -> rooms (room_id));
 diesel::joinable!(telegram_link_tokens -> users (user_id));
@@ -195,6 +206,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_digests,
     outbox,
     outbox_pending,
+    pinned_messages,
     processed_events,
     refresh_tokens,
     room_members,

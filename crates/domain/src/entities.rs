@@ -176,3 +176,21 @@ pub struct RoomSummary {
     pub last_message: Option<Message>,
     pub last_activity_at: DateTime<Utc>,
 }
+
+/// How many messages one room keeps pinned.
+pub const MAX_PINS: usize = 50;
+
+/// A pinned message: who pinned it and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Pin {
+    pub message: Message,
+    pub pinned_by: Uuid,
+    pub pinned_at: DateTime<Utc>,
+}
+
+/// A room's pinned messages, the latest pin first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Pins {
+    pub room_id: Uuid,
+    pub pins: Vec<Pin>,
+}

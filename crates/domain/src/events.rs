@@ -71,6 +71,14 @@ pub enum EventPayload {
         added: bool,
         reactions: Vec<Reaction>,
     },
+    /// A message was pinned (`pinned: true`) or unpinned (also when it was deleted) by `by`.
+    PinsChanged {
+        room_id: Uuid,
+        message_id: Uuid,
+        seq: i64,
+        pinned: bool,
+        by: Uuid,
+    },
     /// The name or topic changed.
     RoomUpdated {
         room_id: Uuid,
@@ -118,6 +126,7 @@ impl EventPayload {
             Self::MessageEdited { .. } => "room.message.edited",
             Self::MessageDeleted { .. } => "room.message.deleted",
             Self::ReactionsChanged { .. } => "room.message.reactions_changed",
+            Self::PinsChanged { .. } => "room.pins_changed",
             Self::RoomUpdated { .. } => "room.updated",
             Self::RoomDeleted { .. } => "room.deleted",
             Self::MemberJoined { .. } => "room.member.joined",
@@ -146,6 +155,7 @@ impl EventPayload {
             | Self::MessageEdited { room_id, .. }
             | Self::MessageDeleted { room_id, .. }
             | Self::ReactionsChanged { room_id, .. }
+            | Self::PinsChanged { room_id, .. }
             | Self::RoomUpdated { room_id, .. }
             | Self::RoomDeleted { room_id, .. }
             | Self::MemberJoined { room_id, .. }

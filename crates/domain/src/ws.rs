@@ -125,6 +125,15 @@ pub enum ServerFrame {
         added: bool,
         reactions: Vec<Reaction>,
     },
+    /// A message was pinned or unpinned: read the room's pins again
+    /// (`GET /api/rooms/{id}/pins`) if they are shown.
+    PinsChanged {
+        room_id: Uuid,
+        message_id: Uuid,
+        seq: i64,
+        pinned: bool,
+        by: Uuid,
+    },
     RoomUpdated {
         room_id: Uuid,
         name: Option<String>,

@@ -138,6 +138,23 @@ pub fn dispatch(hub: &Hub, event: Event, at: Option<Cursor>) {
             },
             None,
         ),
+        EventPayload::PinsChanged {
+            room_id,
+            message_id,
+            seq,
+            pinned,
+            by,
+        } => (
+            room_id,
+            ServerFrame::PinsChanged {
+                room_id,
+                message_id,
+                seq,
+                pinned,
+                by,
+            },
+            None,
+        ),
         EventPayload::RoomUpdated {
             room_id,
             name,

@@ -8,6 +8,7 @@ mod handlers;
 mod membership;
 mod messages;
 mod openapi;
+mod pins;
 mod reactions;
 mod rooms;
 mod search;
@@ -155,6 +156,9 @@ pub(crate) fn routes(cfg: &mut ServiceConfig) {
         .service(edit_message::delete_message)
         .service(handlers::reactions::add_reaction)
         .service(handlers::reactions::remove_reaction)
+        .service(handlers::pins::list_pins)
+        .service(handlers::pins::pin)
+        .service(handlers::pins::unpin)
         .service(handlers::readers::readers)
         .route("/livez", web::get().to(health::livez))
         .route("/readyz", web::get().to(readyz));

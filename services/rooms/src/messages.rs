@@ -352,8 +352,9 @@ pub async fn delete(
                 let tombstone = messages::soft_delete(conn, row.id)
                     .await?
                     .ok_or_else(message_not_found)?;
-                // Its reactions go with it (clients clear them on `message_deleted`).
+                // Its reactions go with it (clients clear them on `message_deleted`), and its pin.
                 reactions::clear(conn, row.id).await?;
+                crate::pins::unpin_deleted(conn, &request_id, room_id, row.id, seq, me).await?;
                 // Its text leaves the sync log too: the log keeps the tombstone.
                 let tombstone = serde_json::to_value(Message::from(tombstone))?;
                 outbox::rewrite_message(conn, room_id, seq, &tombstone).await?;

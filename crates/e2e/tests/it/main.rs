@@ -6,6 +6,7 @@ mod gateway_live;
 mod gateway_protocol;
 mod message_path;
 mod notifications;
+mod pins;
 mod reactions;
 mod sessions;
 mod sync_cursor;

@@ -7,6 +7,7 @@ pub mod mark_read;
 pub mod membership;
 pub mod mute;
 pub mod open_direct;
+pub mod pins;
 pub mod public_rooms;
 pub mod reactions;
 pub mod readers;

@@ -316,6 +316,8 @@ async fn the_api_is_documented() {
         "/api/rooms/{id}/read",
         "/api/rooms/{id}/mute",
         "/api/rooms/{id}/messages/{seq}/reactions/{emoji}",
+        "/api/rooms/{id}/pins",
+        "/api/rooms/{id}/pins/{seq}",
     ] {
         assert!(
             doc.body["paths"].get(path).is_some(),

@@ -10,6 +10,7 @@ mod durability;
 mod limits;
 mod membership;
 mod pages;
+mod pins;
 mod plans;
 mod reactions;
 mod revoked;

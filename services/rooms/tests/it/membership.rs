@@ -213,6 +213,9 @@ async fn every_endpoint_checks_membership_and_role() {
         ),
         (&outsider, Method::DELETE, r("/messages/1"), None, 404),
         (&outsider, Method::GET, r("/messages/1/readers"), None, 404),
+        (&outsider, Method::GET, r("/pins"), None, 404),
+        (&outsider, Method::PUT, r("/pins/1"), None, 404),
+        (&outsider, Method::DELETE, r("/pins/1"), None, 404),
         (
             &outsider,
             Method::PUT,
@@ -302,6 +305,9 @@ async fn every_endpoint_checks_membership_and_role() {
             200,
         ),
         (&member, Method::GET, r("/messages/1/readers"), None, 200),
+        (&member, Method::GET, r("/pins"), None, 200),
+        (&member, Method::PUT, r("/pins/1"), None, 403),
+        (&member, Method::DELETE, r("/pins/1"), None, 403),
         (
             &member,
             Method::PUT,
@@ -323,6 +329,8 @@ async fn every_endpoint_checks_membership_and_role() {
             Some(json!({"seq": 2})),
             200,
         ),
+        (&admin, Method::PUT, r("/pins/1"), None, 200),
+        (&admin, Method::DELETE, r("/pins/1"), None, 200),
         (
             &admin,
             Method::PATCH,

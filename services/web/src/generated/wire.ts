@@ -229,6 +229,18 @@ export interface components {
         } | {
             /** Format: uuid */
             by: string;
+            /** Format: uuid */
+            message_id: string;
+            pinned: boolean;
+            /** Format: uuid */
+            room_id: string;
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            type: "pins_changed";
+        } | {
+            /** Format: uuid */
+            by: string;
             name?: string | null;
             /** Format: uuid */
             room_id: string;
@@ -389,6 +401,20 @@ export interface components {
              * @description The other user; my own id opens "Saved messages".
              */
             user_id: string;
+        };
+        /** @description A pinned message: who pinned it and when. */
+        Pin: {
+            message: components["schemas"]["Message"];
+            /** Format: date-time */
+            pinned_at: string;
+            /** Format: uuid */
+            pinned_by: string;
+        };
+        /** @description A room's pinned messages, the latest pin first. */
+        Pins: {
+            pins: components["schemas"]["Pin"][];
+            /** Format: uuid */
+            room_id: string;
         };
         /**
          * @description A user came online or went offline. Ephemeral, published by gateways straight to the
@@ -724,6 +750,18 @@ export interface components {
             user_id: string;
             /** Format: int64 */
             version: number;
+        } | {
+            /** Format: uuid */
+            by: string;
+            /** Format: uuid */
+            message_id: string;
+            pinned: boolean;
+            /** Format: uuid */
+            room_id: string;
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            type: "pins_changed";
         } | {
             name?: string | null;
             /** Format: uuid */

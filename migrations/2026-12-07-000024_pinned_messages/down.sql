@@ -1,0 +1,1 @@
+DROP TABLE pinned_messages;
