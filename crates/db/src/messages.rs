@@ -20,6 +20,9 @@ pub struct MessageRow {
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// For a forwarded message, who wrote the original, and when.
+    pub forwarded_from_sender: Option<Uuid>,
+    pub forwarded_from_at: Option<DateTime<Utc>>,
 }
 
 impl From<MessageRow> for chat_domain::Message {
@@ -39,6 +42,12 @@ impl From<MessageRow> for chat_domain::Message {
             deleted,
             reactions: None,
             reactions_version: None,
+            forwarded_from: row.forwarded_from_sender.zip(row.forwarded_from_at).map(
+                |(sender_id, created_at)| chat_domain::Forwarded {
+                    sender_id,
+                    created_at,
+                },
+            ),
         }
     }
 }
@@ -381,7 +390,8 @@ pub async fn search(
         Ok(diesel::sql_query(
             "WITH hits AS MATERIALIZED ( \
                  SELECT m.id, m.room_id, m.seq, m.sender_id, m.body, m.reply_to, \
-                        m.client_msg_id, m.created_at, m.edited_at, m.deleted_at \
+                        m.client_msg_id, m.created_at, m.edited_at, m.deleted_at, \
+                        m.forwarded_from_sender, m.forwarded_from_at \
                  FROM messages m \
                  WHERE m.deleted_at IS NULL \
                    AND ($4::uuid IS NULL OR m.room_id = $4) \
@@ -405,6 +415,23 @@ pub async fn search(
         .await?)
     })
     .await
+}
+
+/// Marks a message stored in this transaction as a forward of what `sender` wrote at `at`.
+pub async fn mark_forwarded(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    sender: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    diesel::update(messages::table.find(id))
+        .set((
+            messages::forwarded_from_sender.eq(sender),
+            messages::forwarded_from_at.eq(at),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -491,6 +491,9 @@ impl SummaryRow {
                 created_at,
                 edited_at: self.lm_edited_at,
                 deleted_at: self.lm_deleted_at,
+                // A preview does not say it was forwarded.
+                forwarded_from_sender: None,
+                forwarded_from_at: None,
             })),
             _ => None,
         };

@@ -20,6 +20,8 @@ diesel::table! {
         created_at -> Timestamptz,
         edited_at -> Nullable<Timestamptz>,
         deleted_at -> Nullable<Timestamptz>,
+        forwarded_from_sender -> Nullable<Uuid>,
+        forwarded_from_at -> Nullable<Timestamptz>,
     }
 }
 

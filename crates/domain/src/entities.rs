@@ -102,6 +102,18 @@ pub struct Message {
     /// when its version is higher. Present with `reactions`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reactions_version: Option<i64>,
+    /// Set when the message is a forward: who wrote the original, and when (absent otherwise,
+    /// and in room previews).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded_from: Option<Forwarded>,
+}
+
+/// Where a forwarded message's text came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Forwarded {
+    /// Who wrote the original (the first one, when a forward is forwarded again).
+    pub sender_id: Uuid,
+    pub created_at: DateTime<Utc>,
 }
 
 /// How many different emoji one message takes.

@@ -4,6 +4,7 @@ mod access;
 pub mod config;
 mod error;
 mod events;
+mod forward;
 mod handlers;
 mod membership;
 mod messages;
@@ -156,6 +157,7 @@ pub(crate) fn routes(cfg: &mut ServiceConfig) {
         .service(edit_message::delete_message)
         .service(handlers::reactions::add_reaction)
         .service(handlers::reactions::remove_reaction)
+        .service(handlers::forward::forward_message)
         .service(handlers::pins::list_pins)
         .service(handlers::pins::pin)
         .service(handlers::pins::unpin)

@@ -9,13 +9,13 @@ use chat_db::messages::Page;
 use chat_db::rooms;
 use chat_db::{AsyncPgConnection, blocks, messages, outbox, reactions};
 use chat_domain::events::{Event, EventPayload};
-use chat_domain::{ClientMsgId, MemberRole, Message, MessageBody, RoomKind};
+use chat_domain::{ClientMsgId, Forwarded, MemberRole, Message, MessageBody, RoomKind};
 use chat_http::RequestId;
 use chat_http::limits::Limiter;
 use uuid::Uuid;
 
 /// The unique constraint that makes sends idempotent.
-const SAME_CLIENT_MSG_ID: &str = "messages_sender_id_client_msg_id_key";
+pub(crate) const SAME_CLIENT_MSG_ID: &str = "messages_sender_id_client_msg_id_key";
 
 pub(crate) fn message_not_found() -> RoomsError {
     RoomsError::NotFound("message")
@@ -29,6 +29,8 @@ pub struct Outgoing {
     pub text: MessageBody,
     pub reply_to: Option<Uuid>,
     pub request_id: RequestId,
+    /// Set for a forward: who wrote the original, and when.
+    pub forwarded_from: Option<Forwarded>,
 }
 
 /// A send as the API takes it, before it is checked.
@@ -56,6 +58,7 @@ impl Outgoing {
                 text,
                 reply_to: draft.reply_to,
                 request_id: draft.request_id,
+                forwarded_from: None,
             }),
             (t, c) => Err(RoomsError::Invalid(
                 [t.err(), c.err()].into_iter().flatten().collect(),
@@ -128,13 +131,13 @@ pub async fn send_many(store: &Store, sends: &[Outgoing]) -> Result<Vec<Result<(
 
 /// Now, to the microsecond: PostgreSQL keeps microseconds, and the answer must say what a
 /// later read will.
-fn moment() -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn moment() -> chrono::DateTime<chrono::Utc> {
     let now = chrono::Utc::now();
     chrono::DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 
 /// The message to store (its seq is taken when it is stored) and the event announcing it.
-fn prepare(s: &Outgoing, created_at: chrono::DateTime<chrono::Utc>) -> (Message, Event) {
+pub(crate) fn prepare(s: &Outgoing, created_at: chrono::DateTime<chrono::Utc>) -> (Message, Event) {
     let message = Message {
         id: Uuid::now_v7(),
         room_id: s.room_id,
@@ -148,6 +151,7 @@ fn prepare(s: &Outgoing, created_at: chrono::DateTime<chrono::Utc>) -> (Message,
         deleted: false,
         reactions: None,
         reactions_version: None,
+        forwarded_from: s.forwarded_from.clone(),
     };
     let event = Event::new(
         EventPayload::MessageCreated {
@@ -162,7 +166,7 @@ fn prepare(s: &Outgoing, created_at: chrono::DateTime<chrono::Utc>) -> (Message,
 
 /// Logs a stored message with its request id and trace: at info when its trace is sampled,
 /// else at debug (one line per message would flood the log under load).
-fn log_stored(message: &Message, event: &Event) {
+pub(crate) fn log_stored(message: &Message, event: &Event) {
     let request_id = event.request_id.as_deref().unwrap_or_default();
     let trace = event.trace();
     let trace_id = trace.as_ref().map_or("", |t| t.trace_id.as_str());
@@ -173,7 +177,7 @@ fn log_stored(message: &Message, event: &Event) {
     }
 }
 
-fn to_send<'a>(message: &'a Message, event: &'a Event) -> Result<messages::Send<'a>> {
+pub(crate) fn to_send<'a>(message: &'a Message, event: &'a Event) -> Result<messages::Send<'a>> {
     Ok(messages::Send {
         message,
         event_id: event.id,
@@ -219,7 +223,7 @@ async fn store_one(
 }
 
 /// A send stored nothing: the message a retry refers to, or the error that explains it.
-async fn not_stored(
+pub(crate) async fn not_stored(
     conn: &mut AsyncPgConnection,
     sender: Uuid,
     room_id: Uuid,
@@ -269,7 +273,7 @@ pub(crate) fn blocked_chat() -> RoomsError {
 }
 
 /// The message a retry refers to, if it was sent to the same room.
-fn earlier(row: messages::MessageRow, room_id: Uuid) -> Result<(Message, bool)> {
+pub(crate) fn earlier(row: messages::MessageRow, room_id: Uuid) -> Result<(Message, bool)> {
     if row.room_id != room_id {
         return Err(RoomsError::Conflict {
             field: "client_msg_id",
@@ -309,6 +313,11 @@ pub async fn edit(
                 if row.sender_id != me {
                     return Err(RoomsError::Forbidden(
                         "you can only edit your own messages".into(),
+                    ));
+                }
+                if row.forwarded_from_sender.is_some() {
+                    return Err(RoomsError::Forbidden(
+                        "a forwarded message keeps its original text".into(),
                     ));
                 }
                 let row = messages::edit(conn, row.id, text.as_str())

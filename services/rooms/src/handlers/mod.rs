@@ -1,5 +1,6 @@
 pub mod create_room;
 pub mod edit_message;
+pub mod forward;
 pub mod get_room;
 pub mod list_messages;
 pub mod list_rooms;

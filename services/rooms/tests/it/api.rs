@@ -317,6 +317,7 @@ async fn the_api_is_documented() {
         "/api/rooms/{id}/mute",
         "/api/rooms/{id}/messages/{seq}/reactions/{emoji}",
         "/api/rooms/{id}/pins",
+        "/api/rooms/{id}/forward",
         "/api/rooms/{id}/pins/{seq}",
     ] {
         assert!(

@@ -7,6 +7,7 @@ mod batch;
 mod common;
 mod deleted_text;
 mod durability;
+mod forward;
 mod limits;
 mod membership;
 mod pages;

@@ -214,6 +214,13 @@ async fn every_endpoint_checks_membership_and_role() {
         (&outsider, Method::DELETE, r("/messages/1"), None, 404),
         (&outsider, Method::GET, r("/messages/1/readers"), None, 404),
         (&outsider, Method::GET, r("/pins"), None, 404),
+        (
+            &outsider,
+            Method::POST,
+            r("/forward"),
+            Some(json!({"client_msg_id": "of", "message_id": Uuid::now_v7()})),
+            404,
+        ),
         (&outsider, Method::PUT, r("/pins/1"), None, 404),
         (&outsider, Method::DELETE, r("/pins/1"), None, 404),
         (

@@ -285,6 +285,28 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
+        /** @description Where a forwarded message's text came from. */
+        Forwarded: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description Who wrote the original (the first one, when a forward is forwarded again).
+             */
+            sender_id: string;
+        };
+        ForwardRequest: {
+            /**
+             * @description Chosen by the client (a UUID); a retry with the same id returns the first copy.
+             *     1-64 printable ASCII characters.
+             */
+            client_msg_id: string;
+            /**
+             * Format: uuid
+             * @description The message to forward: one of a room I belong to, or of a public room.
+             */
+            message_id: string;
+        };
         LeftRoom: {
             /**
              * Format: uuid
@@ -338,6 +360,7 @@ export interface components {
             deleted: boolean;
             /** Format: date-time */
             edited_at?: string | null;
+            forwarded_from?: components["schemas"]["Forwarded"] | null;
             /** Format: uuid */
             id: string;
             /**
