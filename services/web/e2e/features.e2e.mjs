@@ -115,6 +115,49 @@ describe('what chat users expect next', { concurrency: false }, () => {
     assert.equal(await ben.getByTestId('reaction').count(), 0);
   });
 
+  it('formats a safe Markdown subset and shows hostile input as text', async () => {
+    const ann = people.ann.page;
+    const ben = people.ben.page;
+    const lines = [
+      '**bold** *italic* ~~gone~~ `code` [docs](https://example.com/docs)',
+      '> quoted',
+      '- one',
+      '- two',
+      '```',
+      'let x = 1;',
+      '```',
+      '<script>window.__pwned = 1</script> <img src=x onerror="window.__pwned = 2"> [click](javascript:window.__pwned=3)',
+    ];
+    await ann.getByTestId('composer').fill(lines.join('\n'));
+    await ann.getByTestId('composer').press('Enter');
+    const got = messageNamed(ben, 'italic');
+    await got.waitFor();
+    const body = got.getByTestId('message-body');
+    for (const [selector, text] of [
+      ['strong', 'bold'],
+      ['em', 'italic'],
+      ['s', 'gone'],
+      ['p code', 'code'],
+      ['blockquote', 'quoted'],
+      ['ul li', 'one'],
+      ['pre code', 'let x = 1;'],
+    ]) {
+      assert.equal((await body.locator(selector).first().innerText()).trim(), text, selector);
+    }
+    const link = body.locator('a', { hasText: 'docs' });
+    assert.equal(await link.getAttribute('href'), 'https://example.com/docs');
+    assert.match(await link.getAttribute('rel'), /noopener/);
+    // The hostile part is text: no script, no image, no javascript: link, nothing ran.
+    assert.equal(await body.locator('script, img, a[href^="javascript" i]').count(), 0);
+    assert.match(await body.innerText(), /<script>window.__pwned = 1<\/script>/);
+    assert.equal(await ben.evaluate(() => window.__pwned), undefined);
+    // The room list's preview shows the text without its markers.
+    const preview = await roomItem(ben, 'Ann').innerText();
+    assert.match(preview, /bold italic gone code docs/);
+    assert.doesNotMatch(preview, /\*\*/);
+    await shot(ben, 'formatting');
+  });
+
   it('notifies on the desktop while the tab is hidden, and the click opens the room', async () => {
     // Nia's browser has (fake) notifications from its first page on; Otto writes to her.
     const nia = await person('nia');

@@ -238,3 +238,37 @@ describe('reactions on messages', () => {
     expect(count(testIds(html), 'who-reacted')).toBe(1);
   });
 });
+
+describe('message formatting', () => {
+  it('renders a message body’s Markdown inside the message body, HTML still as text', () => {
+    const store = createStore();
+    const api = createApi({ fetch: (() => new Promise(() => {})) as unknown as typeof fetch });
+    const client = new ChatClient({ api, store, me: user(ME), onSessionExpired: () => {}, url: 'ws://x/ws', createSocket: (u) => new FakeSocket(u) });
+    store.dispatch({ type: 'users', users: [user(BOB, { display_name: 'Bob Stone' })] });
+    // Both unread: the server render starts at the first of them.
+    store.dispatch({ type: 'rooms_loaded', rooms: [summary(ROOM, { last_seq: 2, unread: 2, last_message: msg(2, { body: '**hi** <b>x</b>' }) })] });
+    store.dispatch({ type: 'select_room', room_id: ROOM });
+    store.dispatch({
+      type: 'messages_loaded',
+      room_id: ROOM,
+      messages: [msg(1, { body: '**hi**' }), msg(2, { body: '**hi** <b>x</b>', reply_to: `m-${ROOM}-1` })],
+      direction: 'latest',
+      has_more: false,
+    });
+    const html = renderToStaticMarkup(
+      <ChatContext.Provider value={{ store, client }}>
+        <Sidebar onLogout={() => {}} />
+        <ChatView />
+      </ChatContext.Provider>,
+    );
+    const bodies = [...html.matchAll(/data-testid="message-body">(.*?)<\/div><div class="meta"/gs)].map((m) => m[1]);
+    expect(bodies).toEqual([
+      '<div class="markdown"><p><strong>hi</strong></p>\n</div>',
+      '<div class="markdown"><p><strong>hi</strong> &lt;b&gt;x&lt;/b&gt;</p>\n</div>',
+    ]);
+    // Previews show the text without markers: the room list and the reply quote.
+    expect(html).toMatch(/class="reply-text">hi</);
+    expect(html).toContain('hi &lt;b&gt;x&lt;/b&gt;');
+    expect(html).not.toContain('**hi**');
+  });
+});

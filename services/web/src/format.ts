@@ -1,5 +1,6 @@
 // Pure display helpers: names, previews, times. No React, no state.
 
+import { plainText } from './markdown';
 import type { RoomSummary, User } from './protocol';
 
 export const SAVED_MESSAGES = 'Saved messages';
@@ -28,6 +29,14 @@ export function firstLine(body: string, max = 80): string {
   return clipText(body.split('\n', 1)[0].trim(), max);
 }
 
+/**
+ * A message body as a one-line preview: the first line of the text a reader sees, without the
+ * Markdown markers (a body that reads as nothing, like a lone "```", is shown as typed).
+ */
+export function previewLine(body: string, max = 80): string {
+  return firstLine(plainText(body) || body.trim(), max);
+}
+
 export function roomPreview(
   room: RoomSummary,
   meId: string | null,
@@ -37,7 +46,7 @@ export function roomPreview(
   const m = room.last_message;
   if (!m) return 'No messages yet';
   if (blocked[m.sender_id] && m.sender_id !== meId) return 'Message from someone you blocked';
-  const text = m.deleted ? 'Message deleted' : firstLine(m.body);
+  const text = m.deleted ? 'Message deleted' : previewLine(m.body);
   if (room.kind === 'saved') return text;
   if (m.sender_id === meId) return `You: ${text}`;
   if (room.kind === 'group' || room.kind === 'public') return `${userName(users[m.sender_id])}: ${text}`;
@@ -110,31 +119,6 @@ export function avatarClass(id: string): string {
   let h = 0;
   for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
   return `av-${Math.abs(h) % 8}`;
-}
-
-/** A piece of message text: plain, or a web link. */
-export type TextPart = { text: string } | { url: string };
-
-const URL_RE = /\bhttps?:\/\/[^\s<>"']+/gi;
-
-/**
- * Splits text into plain parts and http(s) links, so links can be made clickable while every
- * other character is still rendered as text. Trailing punctuation stays outside the link.
- */
-export function linkify(body: string): TextPart[] {
-  const parts: TextPart[] = [];
-  let at = 0;
-  for (const m of body.matchAll(URL_RE)) {
-    let url = m[0];
-    const trimmed = url.replace(/[.,;:!?)\]]+$/, '');
-    url = trimmed;
-    const start = m.index ?? 0;
-    if (start > at) parts.push({ text: body.slice(at, start) });
-    parts.push({ url });
-    at = start + url.length;
-  }
-  if (at < body.length) parts.push({ text: body.slice(at) });
-  return parts;
 }
 
 /** "last seen today at 14:05", "last seen Mon", … */

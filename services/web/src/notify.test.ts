@@ -116,6 +116,12 @@ describe('notificationFor', () => {
     expect(emoji).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
   });
 
+  it('shows the text as read: Markdown markers left out, HTML kept as the text it is', () => {
+    const md = '**Deploy** is _done_: see [the log](https://ci.example/1)\n> quoted\n- `a` item';
+    expect(notificationFor(msg(1, { body: md }), summary(ROOM), users).body).toBe('Bob Stone: Deploy is done: see the log quoted a item');
+    expect(notificationFor(msg(1, { body: '~~<i>x</i>~~ &amp;' }), summary(ROOM), users).body).toBe('Bob Stone: <i>x</i> &');
+  });
+
   it('leaves out a name not fetched yet instead of a placeholder', () => {
     expect(notificationFor(msg(1, { body: 'hi' }), summary(ROOM), {})).toEqual({ title: 'New message', body: 'hi', tag: ROOM });
   });

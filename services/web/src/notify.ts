@@ -3,6 +3,7 @@
 // message and shows it through the browser's Notification, which tests replace with a fake.
 
 import { clipText, roomTitle, userName } from './format';
+import { plainText } from './markdown';
 import type { Message, RoomSummary, User } from './protocol';
 import type { Store } from './store';
 
@@ -104,14 +105,16 @@ export interface NotificationContent {
 
 /**
  * Title: the room's name as the room list shows it (the other person's, for a direct chat).
- * Body: "Sender: text", plain text (a notification body is never HTML), clipped. A name not
- * fetched yet is left out rather than shown as a placeholder.
+ * Body: "Sender: text", plain text (a notification body is never HTML; Markdown markers are
+ * left out), clipped. A name not fetched yet is left out rather than shown as a placeholder.
  */
 export function notificationFor(m: Message, room: RoomSummary, users: Record<string, User>): NotificationContent {
   const sender = users[m.sender_id] ? userName(users[m.sender_id]) : null;
   const peerUnknown = room.kind === 'direct' && room.peer_id != null && !users[room.peer_id];
   const title = peerUnknown ? (sender ?? 'New message') : roomTitle(room, users);
-  return { title, body: oneLine(sender ? `${sender}: ${m.body}` : m.body), tag: room.id };
+  // The text as read, without Markdown markers (a body that reads as nothing is shown as typed).
+  const text = plainText(m.body) || m.body;
+  return { title, body: oneLine(sender ? `${sender}: ${text}` : text), tag: room.id };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useClient } from '../context';
-import { firstLine } from '../format';
+import { previewLine } from '../format';
 import { drafts } from '../local';
 import type { TimelineItem } from '../store';
 
@@ -71,7 +71,7 @@ export function Composer({ roomId, mode, onDone }: Props) {
           <span className="compose-context-text">
             {mode.kind === 'reply' ? (
               <>
-                Replying to <strong>{mode.name}</strong>: {firstLine(mode.item.body, 60)}
+                Replying to <strong>{mode.name}</strong>: {previewLine(mode.item.body, 60)}
               </>
             ) : (
               <>Editing message</>

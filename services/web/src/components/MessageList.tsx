@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
 import { useChat, useChatContext, useClient } from '../context';
-import { dayKey, firstLine, formatDay, formatFullDate, formatTime, linkify, userName } from '../format';
+import { dayKey, formatDay, formatFullDate, formatTime, previewLine, userName } from '../format';
+import { renderMarkdown } from '../markdown';
 import type { Message, RoomKind, User } from '../protocol';
 import { visibleReactions, type Reaction } from '../reactions';
 import { peersReadSeq, timelineItems, type RoomNotice, type Timeline, type TimelineItem } from '../store';
@@ -335,20 +336,9 @@ const RECEIPT_LABEL: Record<Receipt, string> = {
   'read-all': 'Read by everyone',
 };
 
+/** The message's Markdown as HTML: markdown-it with raw HTML off and only the safe subset (markdown.ts). */
 function Body({ text }: { text: string }) {
-  return (
-    <>
-      {linkify(text).map((p, i) =>
-        'url' in p ? (
-          <a key={i} href={p.url} target="_blank" rel="noopener noreferrer nofollow ugc">
-            {p.url}
-          </a>
-        ) : (
-          <span key={i}>{p.text}</span>
-        ),
-      )}
-    </>
-  );
+  return <div className="markdown" dangerouslySetInnerHTML={{ __html: renderMarkdown(text) }} />;
 }
 
 function MessageRow(
@@ -417,7 +407,7 @@ function MessageRow(
               <>
                 <span className="reply-name">{props.repliedName}</span>
                 <span className="reply-text">
-                  {props.repliedHidden ? 'Message from someone you blocked' : props.replied.deleted ? 'Message deleted' : firstLine(props.replied.body, 60)}
+                  {props.repliedHidden ? 'Message from someone you blocked' : props.replied.deleted ? 'Message deleted' : previewLine(props.replied.body, 60)}
                 </span>
               </>
             ) : (
