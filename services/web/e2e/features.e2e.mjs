@@ -1,4 +1,4 @@
-// The features chat users look for first (reactions, pinned messages, formatting, desktop
+// The features chat users look for first (reactions, pinned messages, forwarding, formatting, desktop
 // notifications), end to end like chat.e2e.mjs: headless Debian Chromium against the real
 // stack through nginx, the steps shared in support.mjs. Run after chat.e2e.mjs, not beside it
 // (that file restarts the gateways).
@@ -13,6 +13,10 @@ import {
   people,
   person,
   shot,
+  PHONE,
+  DESKTOP,
+  assertFits,
+  fill,
   messageNamed,
   roomItem,
   roomItemById,
@@ -51,6 +55,42 @@ const colourPixels = (page, emoji) =>
     }
     return n;
   }, emoji);
+
+/** Waits until `locator` is wholly inside the message list's visible part. */
+async function waitInView(page, locator, what) {
+  const deadline = Date.now() + WAIT;
+  while (!(await inView(page, locator))) {
+    assert.ok(Date.now() < deadline, `${what} is in view`);
+    await page.waitForTimeout(100);
+  }
+}
+
+/** Whether `locator` is wholly inside the message list's visible part. */
+async function inView(page, locator) {
+  // A row far from the view is not rendered at all (the list is virtualised).
+  if ((await locator.count()) === 0) return false;
+  const box = await locator.boundingBox();
+  const list = await page.getByTestId('message-list').boundingBox();
+  return Boolean(box && list && box.y >= list.y - 1 && box.y + box.height <= list.y + list.height + 1);
+}
+
+/** Scrolls the open room's list to its end until the message with `text` is in view. */
+async function scrollToEnd(page, text) {
+  const message = messageNamed(page, text);
+  const deadline = Date.now() + WAIT;
+  while (!(await inView(page, message))) {
+    assert.ok(Date.now() < deadline, `"${text}" comes into view at the end of the list`);
+    await page.getByTestId('message-list').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await page.waitForTimeout(100);
+  }
+  return message;
+}
+
+/** A message's actions: hovered first, as on a desktop. */
+async function action(message, testId) {
+  await message.hover();
+  await message.getByTestId(testId).click();
+}
 
 /** The reaction chip `emoji` on a message. */
 const chip = (message, emoji) => message.locator(`[data-testid="reaction"][data-emoji="${emoji}"]`);
@@ -156,6 +196,160 @@ describe('what chat users expect next', { concurrency: false }, () => {
     assert.match(preview, /bold italic gone code docs/);
     assert.doesNotMatch(preview, /\*\*/);
     await shot(ben, 'formatting');
+  });
+
+  it('pins messages: owners pin and unpin, everyone sees the bar live, a click shows the message', async () => {
+    const ann = people.ann.page;
+    const ben = people.ben.page;
+    const group = await api(ann, 'POST', '/api/rooms', { kind: 'group', name: `Pinboard ${run}`, member_ids: [await userId(ann, 'ben')] });
+    assert.equal(group.status, 201, JSON.stringify(group.body));
+    const groupId = group.body.id;
+    const snacks = 'third: bring snacks, drinks, plates, cups, napkins, a speaker and the long extension cord for the lights';
+    await fill(ann, groupId, 'plan', 4, 1, {
+      1: 'first: **agenda** for Monday',
+      2: 'second: the venue',
+      3: snacks,
+      4: 'fourth: see you there',
+    });
+    for (const page of [ann, ben]) {
+      await roomItemById(page, groupId).click();
+      await messageNamed(page, 'see you there').waitFor();
+    }
+    const annBar = ann.getByTestId('pinned-bar');
+    const benBar = ben.getByTestId('pinned-bar');
+    assert.equal(await benBar.count(), 0, 'no bar without pins');
+
+    // Ann (the owner) pins the first message; Ben sees it live, as plain text without markers.
+    await action(messageNamed(ann, 'agenda'), 'pin');
+    await benBar.getByTestId('pinned-text').filter({ hasText: 'agenda' }).waitFor();
+    assert.equal(await benBar.getByTestId('pinned-text').innerText(), 'first: agenda for Monday');
+    assert.match(await benBar.innerText(), /Ann:/);
+    assert.equal(await benBar.getByTestId('pinned-count').count(), 0, 'no count for one pin');
+    await messageNamed(ann, 'agenda').getByTestId('pinned-mark').waitFor();
+
+    // Ben, a plain member, may forward but not pin or unpin.
+    const benFirst = messageNamed(ben, 'agenda');
+    await benFirst.hover();
+    await benFirst.getByTestId('forward').waitFor();
+    assert.equal(await benFirst.getByTestId('pin').count(), 0, 'no Pin for a member');
+    assert.equal(await benFirst.getByTestId('unpin-message').count(), 0, 'no Unpin for a member');
+    assert.equal(await benBar.getByTestId('unpin').count(), 0, 'no unpin on the bar for a member');
+
+    // A second pin: the latest shows first, "1 of 2".
+    await action(messageNamed(ann, 'bring snacks'), 'pin');
+    await benBar.getByTestId('pinned-count').filter({ hasText: '1 of 2' }).waitFor();
+    assert.equal(await benBar.getByTestId('pinned-text').innerText(), snacks);
+
+    // Enough after them that neither is on screen; a click on the bar shows each, highlighted.
+    await fill(ann, groupId, 'filler', 40, 5);
+    await roomItemById(ben, groupId).filter({ hasText: 'filler 044' }).waitFor();
+    await scrollToEnd(ben, 'filler 044');
+    assert.equal(await inView(ben, messageNamed(ben, 'bring snacks')), false, 'the pinned message is out of view');
+    await benBar.getByTestId('pinned-open').click();
+    const benSnacks = ben.locator('[data-testid="message"].highlight', { hasText: 'bring snacks' });
+    await benSnacks.waitFor();
+    await waitInView(ben, benSnacks, 'the pinned message');
+    await benBar.getByTestId('pinned-next').click();
+    await benBar.getByTestId('pinned-count').filter({ hasText: '2 of 2' }).waitFor();
+    assert.equal(await benBar.getByTestId('pinned-text').innerText(), 'first: agenda for Monday');
+    await benBar.getByTestId('pinned-open').click();
+    const benAgenda = ben.locator('[data-testid="message"].highlight', { hasText: 'agenda' });
+    await benAgenda.waitFor();
+    await waitInView(ben, benAgenda, 'the first pinned message');
+    await shot(ben, 'pinned-bar');
+    // Round to the first again. On a phone the bar stays one compact row: the long text is cut,
+    // nothing is wider than the screen.
+    await benBar.getByTestId('pinned-next').click();
+    await benBar.getByTestId('pinned-count').filter({ hasText: '1 of 2' }).waitFor();
+    assert.equal(await benBar.getByTestId('pinned-text').innerText(), snacks);
+    await ben.setViewportSize(PHONE);
+    await benBar.waitFor();
+    await assertFits(ben, 'the pinned bar on a phone');
+    const barBox = await benBar.boundingBox();
+    assert.ok(barBox.height < 70, `the bar is ${barBox.height} px high`);
+    await shot(ben, 'pinned-bar-phone');
+    await ben.setViewportSize(DESKTOP);
+
+    // Ann unpins the latest from her bar: Ben's bar drops it live.
+    assert.equal(await annBar.getByTestId('pinned-text').innerText(), snacks);
+    await annBar.getByTestId('unpin').click();
+    await benBar.getByTestId('pinned-count').waitFor({ state: 'detached' });
+    assert.equal(await benBar.getByTestId('pinned-text').innerText(), 'first: agenda for Monday');
+
+    // She goes to the pinned one from her bar and pins the next message there too.
+    await annBar.getByTestId('pinned-open').click();
+    await ann.locator('[data-testid="message"].highlight', { hasText: 'agenda' }).waitFor();
+    const annFirst = messageNamed(ann, 'agenda');
+    await annFirst.hover();
+    await annFirst.getByTestId('unpin-message').waitFor();
+    assert.equal(await annFirst.getByTestId('pin').count(), 0);
+    await action(messageNamed(ann, 'the venue'), 'pin');
+    await benBar.getByTestId('pinned-count').waitFor();
+    // Ben's list of all pins, the latest first; an item shows its message.
+    await benBar.getByTestId('pins-list').click();
+    const list = ben.getByTestId('pins-dialog');
+    await list.getByTestId('pin-item').nth(1).waitFor();
+    assert.deepEqual(await list.getByTestId('pin-item').locator('.hit-text').allInnerTexts(), ['second: the venue', 'first: agenda for Monday']);
+    await list.getByTestId('pin-item').first().click();
+    await list.waitFor({ state: 'detached' });
+    await ben.locator('[data-testid="message"].highlight', { hasText: 'the venue' }).waitFor();
+    assert.equal(await benBar.getByTestId('pinned-text').innerText(), 'second: the venue');
+
+    // A deleted message is unpinned: Ben's bar drops it live.
+    await action(messageNamed(ann, 'the venue'), 'delete');
+    await benBar.getByTestId('pinned-count').waitFor({ state: 'detached' });
+    await benBar.getByTestId('pinned-text').filter({ hasText: 'agenda' }).waitFor();
+    // The last pin goes from the message's own action, and with it Ben's bar.
+    await action(annFirst, 'unpin-message');
+    await benBar.waitFor({ state: 'detached' });
+    await annBar.waitFor({ state: 'detached' });
+  });
+
+  it('forwards a message to another chat, shown as forwarded from its writer and not editable', async () => {
+    const ann = people.ann.page;
+    const ben = people.ben.page;
+    const groupId = await roomItem(ben, `Pinboard ${run}`).getAttribute('data-room-id');
+    const directId = await roomItem(ben, 'Ann').getAttribute('data-room-id');
+    const text = `the address is 5 Elm Street ${run}`;
+    await fill(ann, groupId, '', 1, 100, { 100: text });
+    // Ann waits in her chat with Ben; Ben opens the group again, at its newest message.
+    await roomItem(ann, 'Ben').click();
+    await ann.getByTestId('chat-title').filter({ hasText: 'Ben' }).waitFor();
+    await roomItemById(ben, directId).click();
+    await ben.getByTestId('chat-title').filter({ hasText: 'Ann' }).waitFor();
+    await roomItemById(ben, groupId).click();
+    await ben.getByTestId('chat-title').filter({ hasText: 'Pinboard' }).waitFor();
+    const original = await scrollToEnd(ben, text);
+
+    // The dialog lists his rooms, found by name; a pick forwards and closes it.
+    await action(original, 'forward');
+    const dialog = ben.getByTestId('forward-dialog');
+    await dialog.locator(`[data-testid="forward-target"][data-room-id="${groupId}"]`).waitFor();
+    await ben.getByTestId('forward-search').fill('Ann');
+    await dialog.locator(`[data-testid="forward-target"][data-room-id="${groupId}"]`).waitFor({ state: 'detached' });
+    await dialog.locator(`[data-testid="forward-target"][data-room-id="${directId}"]`).click();
+    await dialog.waitFor({ state: 'detached' });
+    await ben.getByTestId('notice').filter({ hasText: 'Forwarded to Ann' }).waitFor();
+
+    // Ann gets it live from Ben, forwarded from her.
+    const got = messageNamed(ann, text);
+    await got.getByTestId('forwarded-from').waitFor();
+    assert.equal(await got.getByTestId('forwarded-from').innerText(), 'Forwarded from Ann');
+    assert.equal(await got.getAttribute('data-own'), 'false');
+
+    // Ben's copy: his, deletable, not editable (unlike a message he writes himself).
+    await roomItemById(ben, directId).click();
+    await send(ben, `noted ${run}`);
+    const copy = messageNamed(ben, text);
+    assert.equal(await copy.getAttribute('data-own'), 'true');
+    assert.equal(await copy.getByTestId('forwarded-from').innerText(), 'Forwarded from Ann');
+    await copy.hover();
+    await copy.getByTestId('delete').waitFor();
+    assert.equal(await copy.getByTestId('edit').count(), 0, 'no Edit on a forwarded copy');
+    const written = messageNamed(ben, `noted ${run}`);
+    await written.hover();
+    await written.getByTestId('edit').waitFor();
+    await shot(ann, 'forwarded');
   });
 
   it('notifies on the desktop while the tab is hidden, and the click opens the room', async () => {

@@ -98,6 +98,31 @@ describe('createApi', () => {
     expect(calls[1].init.body).toBeUndefined();
   });
 
+  it('reads, pins and unpins at the room and seq, answering the pins', async () => {
+    const answer = { room_id: 'r 1', pins: [{ message: { id: 'm', seq: 3 }, pinned_by: 'u-me', pinned_at: '2026-01-01T00:00:00Z' }] };
+    const { fetch, calls } = fakeFetch(() => json(200, answer));
+    const api = createApi({ fetch });
+    await expect(api.pins('r 1')).resolves.toEqual(answer);
+    await expect(api.pin('r 1', 3)).resolves.toEqual(answer);
+    await api.unpin('r 1', 3);
+    expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
+      'GET /api/rooms/r%201/pins',
+      'PUT /api/rooms/r%201/pins/3',
+      'DELETE /api/rooms/r%201/pins/3',
+    ]);
+    expect(calls[0].init.body).toBeUndefined();
+    expect(calls[2].init.body).toBeUndefined();
+  });
+
+  it('forwards a message with its client_msg_id to the target room', async () => {
+    const copy = { id: 'm2', room_id: 'r-2', seq: 9, forwarded_from: { sender_id: 'u-bob', created_at: '2026-01-01T00:00:00Z' } };
+    const { fetch, calls } = fakeFetch(() => json(201, copy));
+    const api = createApi({ fetch });
+    await expect(api.forward('r-2', 'm1', 'c-1')).resolves.toEqual(copy);
+    expect(`${calls[0].init.method} ${calls[0].url}`).toBe('POST /api/rooms/r-2/forward');
+    expect(JSON.parse(String(calls[0].init.body))).toEqual({ client_msg_id: 'c-1', message_id: 'm1' });
+  });
+
   it('on 401 refreshes once with {} and retries the request', async () => {
     let refreshed = false;
     const { fetch, calls } = fakeFetch((url) => {

@@ -8,6 +8,7 @@ import type {
   Message,
   MessagePage,
   MessageReactions,
+  Pins,
   PublicRoom,
   ReadResult,
   Readers,
@@ -136,6 +137,7 @@ function acrossTabs<T>(f: () => Promise<T>): Promise<T> {
 }
 
 const roomPath = (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}`;
+const pinPath = (roomId: string, seq: number) => `${roomPath(roomId)}/pins/${seq}`;
 const reactionPath = (roomId: string, seq: number, emoji: string) =>
   `${roomPath(roomId)}/messages/${seq}/reactions/${encodeURIComponent(emoji)}`;
 
@@ -276,6 +278,18 @@ export function createApi(options: ApiOptions = {}) {
     /** Takes my reaction back (idempotent); answers the message's whole summary, with `me`. */
     unreact: (roomId: string, seq: number, emoji: string) =>
       request<MessageReactions>('DELETE', reactionPath(roomId, seq, emoji)),
+    /** A room's pinned messages, the latest pin first. */
+    pins: (roomId: string) => request<Pins>('GET', `${roomPath(roomId)}/pins`),
+    /** Pins a message (owners and admins; either person in a direct chat); idempotent; answers the pins after. */
+    pin: (roomId: string, seq: number) => request<Pins>('PUT', pinPath(roomId, seq)),
+    /** Unpins a message (as `pin`); idempotent; answers the pins after. */
+    unpin: (roomId: string, seq: number) => request<Pins>('DELETE', pinPath(roomId, seq)),
+    /**
+     * Forwards a message I can read to a room I belong to: a copy sent by me, with
+     * `forwarded_from`. A retry with the same `clientMsgId` answers the first copy.
+     */
+    forward: (roomId: string, messageId: string, clientMsgId: string) =>
+      request<Message>('POST', `${roomPath(roomId)}/forward`, { client_msg_id: clientMsgId, message_id: messageId }),
     createRoom: (room: NewRoom) => request<Room>('POST', '/api/rooms', room).then(withAllMembers),
     updateRoom: (roomId: string, patch: { name?: string; topic?: string | null }) =>
       request<Room>('PATCH', roomPath(roomId), patch),

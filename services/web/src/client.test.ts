@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, createApi, type Api, type MessageQuery } from './api';
 import { ChatClient, CONNECTING_GRACE_MS, TYPING_SHOW_MS } from './client';
-import type { EventPayload, Message, MessagePage, SyncPage } from './protocol';
+import type { EventPayload, Message, MessagePage, Pin, SyncPage } from './protocol';
 import { createStore, timelineItems, type Store } from './store';
 import { BOB, FakeSocket, ME, ROOM, msg, summary, user } from './testutil';
 
@@ -16,6 +16,9 @@ class FakeBackend {
   log: { at: number; payload: EventPayload }[] = [];
   horizon = 0;
   syncs: string[] = [];
+  /** The pins of every room, the latest first, and the rooms whose pins were read. */
+  pins: Pin[] = [];
+  pinReads: string[] = [];
 
   add(m: Message) {
     this.messages.push(m);
@@ -61,6 +64,10 @@ class FakeBackend {
       markRead: vi.fn(async (room_id: string, seq: number) => {
         this.reads.push(seq);
         return { room_id, last_read_seq: seq, unread: 0 };
+      }),
+      pins: vi.fn(async (room_id: string) => {
+        this.pinReads.push(room_id);
+        return { room_id, pins: [...this.pins] };
       }),
       openDirect: vi.fn(),
       searchUsers: vi.fn(async () => [user(BOB)]),
@@ -438,6 +445,193 @@ describe('ChatClient', () => {
     await connect('20');
     await vi.advanceTimersByTimeAsync(0);
     expect(timelineItems(store.getState().timelines[ROOM])[0].reactions).toEqual([{ emoji: '🎉', count: 2, user_ids: [BOB, ME], me: true }]);
+  });
+
+  const pinOf = (m: Message): Pin => ({ message: m, pinned_by: ME, pinned_at: '2024-01-02T00:00:00Z' });
+  const pinnedSeqs = (roomId = ROOM) => store.getState().pins[roomId]?.map((p) => p.message.seq);
+
+  it('reads the pins when a room opens, and again on pins_changed for a room held or open only', async () => {
+    backend.add(msg(1));
+    backend.add(msg(2));
+    backend.pins = [pinOf(msg(2))];
+    client.start();
+    const s = await connect();
+    expect(backend.pinReads).toEqual([]);
+    client.selectRoom(ROOM);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(backend.pinReads).toEqual([ROOM]);
+    expect(pinnedSeqs()).toEqual([2]);
+
+    backend.pins = [pinOf(msg(1)), pinOf(msg(2))];
+    s.receive({ type: 'pins_changed', room_id: ROOM, message_id: msg(1).id, seq: 1, pinned: true, by: BOB });
+    // Delivered twice while the first read runs: one more read after it, not two.
+    s.receive({ type: 'pins_changed', room_id: ROOM, message_id: msg(1).id, seq: 1, pinned: true, by: BOB });
+    s.receive({ type: 'pins_changed', room_id: ROOM, message_id: msg(1).id, seq: 1, pinned: true, by: BOB });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(backend.pinReads).toEqual([ROOM, ROOM, ROOM]);
+    expect(pinnedSeqs()).toEqual([1, 2]);
+
+    // A room whose pins were never read, and which is not open: nothing to read.
+    s.receive({ type: 'pins_changed', room_id: 'r-other', message_id: 'm', seq: 1, pinned: true, by: BOB });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(backend.pinReads).toEqual([ROOM, ROOM, ROOM]);
+  });
+
+  it('reads the open room’s pins again after a reconnect, and on a pins_changed from the sync log', async () => {
+    backend.add(msg(1));
+    client.start();
+    const s1 = await connect('10');
+    client.selectRoom(ROOM);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(pinnedSeqs()).toEqual([]);
+    s1.drop(1006);
+    backend.pins = [pinOf(msg(1))];
+    backend.log.push({ at: 11, payload: { type: 'pins_changed', room_id: ROOM, message_id: msg(1).id, seq: 1, pinned: true, by: BOB } });
+    await vi.advanceTimersByTimeAsync(250);
+    await connect('20');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(backend.syncs).toEqual(['10']);
+    expect(backend.pinReads.length).toBeGreaterThanOrEqual(2);
+    expect(pinnedSeqs()).toEqual([1]);
+  });
+
+  it('drops the answer to a pins read asked before the pins shown', async () => {
+    backend.add(msg(1));
+    backend.add(msg(2));
+    let answer: (pins: Pin[]) => void = () => {};
+    const api = backend.api();
+    const slow = vi.fn(() => new Promise<{ room_id: string; pins: Pin[] }>((resolve) => (answer = (pins) => resolve({ room_id: ROOM, pins }))));
+    client = new ChatClient({
+      api: { ...api, pins: slow, pin: vi.fn(async () => ({ room_id: ROOM, pins: [pinOf(msg(2)), pinOf(msg(1))] })) },
+      store,
+      me: user(ME),
+      onSessionExpired: expired,
+      url: 'ws://test/ws',
+      createSocket: (u) => new FakeSocket(u),
+      random: () => 0,
+    });
+    client.start();
+    await connect();
+    client.selectRoom(ROOM);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(slow).toHaveBeenCalledTimes(1);
+    // Pinning answers first; the read asked before it answers later with what it saw then.
+    await expect(client.setPinned(ROOM, 2, true)).resolves.toBe(true);
+    expect(pinnedSeqs()).toEqual([2, 1]);
+    answer([pinOf(msg(1))]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(pinnedSeqs()).toEqual([2, 1]);
+  });
+
+  it('pins with PUT and unpins with DELETE, applying the answer; a refusal shows and changes nothing', async () => {
+    backend.add(msg(1));
+    backend.add(msg(2));
+    const calls: string[] = [];
+    let status = 200;
+    const rest = createApi({
+      fetch: (async (url: string, init: RequestInit) => {
+        calls.push(`${init.method} ${url}`);
+        const body =
+          status === 200
+            ? { room_id: ROOM, pins: init.method === 'PUT' ? [pinOf(msg(2))] : [] }
+            : { error: { code: 'forbidden', message: 'Only owners and admins pin messages.' } };
+        return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+      }) as unknown as typeof fetch,
+    });
+    client = new ChatClient({
+      api: { ...backend.api(), pin: rest.pin, unpin: rest.unpin },
+      store,
+      me: user(ME),
+      onSessionExpired: expired,
+      url: 'ws://test/ws',
+      createSocket: (u) => new FakeSocket(u),
+      random: () => 0,
+    });
+    client.start();
+    await connect();
+    client.selectRoom(ROOM);
+    await vi.advanceTimersByTimeAsync(0);
+
+    await expect(client.setPinned(ROOM, 2, true)).resolves.toBe(true);
+    expect(calls).toEqual([`PUT /api/rooms/${ROOM}/pins/2`]);
+    expect(pinnedSeqs()).toEqual([2]);
+    await expect(client.setPinned(ROOM, 2, false)).resolves.toBe(true);
+    expect(calls.at(-1)).toBe(`DELETE /api/rooms/${ROOM}/pins/2`);
+    expect(pinnedSeqs()).toEqual([]);
+
+    status = 403;
+    await expect(client.setPinned(ROOM, 1, true)).resolves.toBe(false);
+    expect(store.getState().notice).toBe('Only owners and admins pin messages.');
+    expect(pinnedSeqs()).toEqual([]);
+  });
+
+  it('forwards with a fresh client_msg_id, merges the copy into the target room and fetches the original writer', async () => {
+    const CAROL = 'u-carol';
+    const TARGET = 'r-2';
+    backend.add(msg(1, { sender_id: CAROL }));
+    const bodies: { url: string; body: { client_msg_id: string; message_id: string } }[] = [];
+    let seq = 4;
+    const rest = createApi({
+      fetch: (async (url: string, init: RequestInit) => {
+        const body = JSON.parse(String(init.body)) as { client_msg_id: string; message_id: string };
+        bodies.push({ url, body });
+        const copy = msg(++seq, {
+          room_id: TARGET,
+          sender_id: ME,
+          client_msg_id: body.client_msg_id,
+          body: 'message 1',
+          forwarded_from: { sender_id: CAROL, created_at: msg(1).created_at },
+        });
+        return new Response(JSON.stringify(copy), { status: 201, headers: { 'Content-Type': 'application/json' } });
+      }) as unknown as typeof fetch,
+    });
+    const api = backend.api();
+    client = new ChatClient({
+      api: { ...api, forward: rest.forward },
+      store,
+      me: user(ME),
+      onSessionExpired: expired,
+      url: 'ws://test/ws',
+      createSocket: (u) => new FakeSocket(u),
+      random: () => 0,
+    });
+    client.start();
+    const s = await connect();
+    store.dispatch({ type: 'messages_loaded', room_id: TARGET, messages: [msg(4, { room_id: TARGET })], direction: 'latest', has_more: false });
+
+    const copy = await client.forward(TARGET, msg(1));
+    expect(bodies[0].url).toBe(`/api/rooms/${TARGET}/forward`);
+    expect(bodies[0].body.message_id).toBe(msg(1).id);
+    expect(bodies[0].body.client_msg_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(copy?.seq).toBe(5);
+    const items = timelineItems(store.getState().timelines[TARGET]);
+    expect(items.map((i) => [i.seq, i.sender_id, i.forwarded_from?.sender_id ?? null])).toEqual([
+      [4, BOB, null],
+      [5, ME, CAROL],
+    ]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getState().users[CAROL]).toBeDefined();
+    // Its live echo changes nothing; a second forward is a new copy with a new id.
+    s.receive({ type: 'message_created', room_id: TARGET, seq: 5, message: copy });
+    expect(timelineItems(store.getState().timelines[TARGET])).toHaveLength(2);
+    await client.forward(TARGET, msg(1));
+    expect(bodies[1].body.client_msg_id).not.toBe(bodies[0].body.client_msg_id);
+    expect(timelineItems(store.getState().timelines[TARGET]).map((i) => i.seq)).toEqual([4, 5, 6]);
+  });
+
+  it('shows a held message by focusing it, and opens the page around one not held', async () => {
+    for (let i = 1; i <= 60; i++) backend.add(msg(i));
+    client.start();
+    await connect();
+    client.selectRoom(ROOM);
+    await vi.advanceTimersByTimeAsync(0);
+    const before = backend.queries.length;
+    await client.showMessage(ROOM, 30);
+    expect(store.getState().focus).toEqual({ room_id: ROOM, seq: 30, highlight: true });
+    expect(backend.queries.length).toBe(before);
+    await client.showMessage(ROOM, 3);
+    expect(backend.queries[before]).toEqual({ around: 3, limit: 50 });
+    expect(store.getState().focus).toEqual({ room_id: ROOM, seq: 3, highlight: true });
   });
 
   it('hands over to the login screen when the session is gone', async () => {

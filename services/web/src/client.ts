@@ -4,8 +4,9 @@
 import { ApiError, isUnauthorized, type Api, type NewRoom, type RefreshResult } from './api';
 import { roomTitle, userName } from './format';
 import { Outbox } from './outbox';
-import { framesOfEvent, type Message, type Room, type ServerFrame, type User } from './protocol';
+import { framesOfEvent, type Message, type Pin, type Room, type ServerFrame, type User } from './protocol';
 import { lastSeq, type Store } from './store';
+import { uuid } from './uuid';
 import { ReconnectingSocket, gatewayUrl, type Timers, type WebSocketLike } from './ws';
 
 export const PAGE_SIZE = 50;
@@ -70,6 +71,12 @@ export class ChatClient {
   private readonly detailsFetched = new Set<string>();
   private readonly lastTypingSent = new Map<string, number>();
   private readonly readSent = new Map<string, number>();
+  /** room id -> the running fetch of its pins; `pinsAgain`: fetch once more after it. */
+  private readonly pinsInFlight = new Map<string, Promise<void>>();
+  private readonly pinsAgain = new Set<string>();
+  /** Each pins request is numbered when sent; an answer older than the one shown is dropped. */
+  private pinsAsked = 0;
+  private readonly pinsShown = new Map<string, number>();
   /**
    * Where the sync log stands for what this client holds: the last `hello`'s, the end of a
    * sync, or the gateway's last `cursor` frame.
@@ -151,7 +158,10 @@ export class ChatClient {
   private catchUp(): void {
     void this.refreshRooms();
     const open = this.store.getState().selectedRoomId;
-    if (open) void this.syncRoom(open);
+    if (open) {
+      void this.syncRoom(open);
+      void this.loadPins(open);
+    }
   }
 
   private onClose(): void {
@@ -305,6 +315,13 @@ export class ChatClient {
           change: { user_id: f.user_id, emoji: f.emoji, added: f.added },
         });
         return;
+      case 'pins_changed': {
+        // At least once and maybe late: reading the pins again is always right. Only for rooms
+        // whose pins are held or shown; another room's are read when it opens.
+        const s = this.store.getState();
+        if (f.room_id in s.pins || s.selectedRoomId === f.room_id) void this.loadPins(f.room_id);
+        return;
+      }
       case 'room_updated':
         this.store.dispatch({ type: 'room_updated', room_id: f.room_id, name: f.name ?? null, topic: f.topic ?? null });
         return;
@@ -405,7 +422,7 @@ export class ChatClient {
     const top = lastSeq(t);
     this.outbox.confirmed(m);
     this.store.dispatch({ type: 'message_received', message: m });
-    void this.ensureUser(m.sender_id);
+    this.ensureSenders([m]);
     // A hole between what we hold and this message: fetch what is missing.
     if (t?.loaded && top !== null && m.seq > top + 1) {
       this.gapFrom.set(m.room_id, Math.min(this.gapFrom.get(m.room_id) ?? top, top));
@@ -471,6 +488,7 @@ export class ChatClient {
     this.store.dispatch({ type: 'select_room', room_id: roomId });
     if (roomId === null) return;
     void this.syncRoom(roomId);
+    void this.loadPins(roomId);
     if (!this.detailsFetched.has(roomId)) {
       this.detailsFetched.add(roomId);
       this.api.getRoom(roomId).then(
@@ -566,9 +584,82 @@ export class ChatClient {
     }
   }
 
+  /** The names messages show: their senders, and who wrote a forwarded one's original. */
   private ensureSenders(messages: Message[]): void {
-    const ids = new Set(messages.map((m) => m.sender_id));
+    const ids = new Set<string>();
+    for (const m of messages) {
+      ids.add(m.sender_id);
+      if (m.forwarded_from) ids.add(m.forwarded_from.sender_id);
+    }
     for (const id of ids) void this.ensureUser(id);
+  }
+
+  // ---- pinned messages and forwarding -------------------------------------
+
+  /** Reads a room's pins; calls made while a read is in flight are folded into one more after it. */
+  loadPins(roomId: string): Promise<void> {
+    const running = this.pinsInFlight.get(roomId);
+    if (running) {
+      this.pinsAgain.add(roomId);
+      return running;
+    }
+    const p = (async () => {
+      do {
+        this.pinsAgain.delete(roomId);
+        const asked = ++this.pinsAsked;
+        try {
+          const got = await this.api.pins(roomId);
+          if (this.stopped) return;
+          this.showPins(roomId, asked, got.pins);
+        } catch (e) {
+          // Shown without pins; a room I cannot read is dealt with by its history.
+          if (isUnauthorized(e)) this.expire();
+          return;
+        }
+      } while (this.pinsAgain.has(roomId) && !this.stopped);
+    })().finally(() => {
+      if (this.pinsInFlight.get(roomId) === p) this.pinsInFlight.delete(roomId);
+    });
+    this.pinsInFlight.set(roomId, p);
+    return p;
+  }
+
+  private showPins(roomId: string, asked: number, pins: Pin[]): void {
+    // Answers may cross: one asked before the pins shown were is older than them.
+    if (asked < (this.pinsShown.get(roomId) ?? 0)) return;
+    this.pinsShown.set(roomId, asked);
+    this.store.dispatch({ type: 'pins', room_id: roomId, pins });
+    this.ensureSenders(pins.map((p) => p.message));
+  }
+
+  /** Pins (`on`) or unpins a message (owners and admins; either person in a direct chat). */
+  async setPinned(roomId: string, seq: number, on: boolean): Promise<boolean> {
+    const asked = ++this.pinsAsked;
+    const r = await this.act((api) => (on ? api.pin(roomId, seq) : api.unpin(roomId, seq)));
+    if (!r || this.stopped) return false;
+    this.showPins(roomId, asked, r.pins);
+    return true;
+  }
+
+  /**
+   * Forwards a message to a room I belong to (the same one too): a copy sent by me that names
+   * the original's writer. Everyone there gets it live; the answer is merged in at once.
+   */
+  async forward(toRoomId: string, message: Pick<Message, 'id'>): Promise<Message | null> {
+    const copy = await this.act((api) => api.forward(toRoomId, message.id, uuid()));
+    if (!copy || this.stopped) return null;
+    this.receive(copy);
+    return copy;
+  }
+
+  /** Shows a message and highlights it: at once when its room holds it, else the page around it. */
+  showMessage(roomId: string, seq: number): Promise<void> {
+    const t = this.store.getState().timelines[roomId];
+    if (t?.loaded && t.messages.some((m) => m.seq === seq)) {
+      this.store.dispatch({ type: 'focus', room_id: roomId, seq });
+      return Promise.resolve();
+    }
+    return this.openAt(roomId, seq);
   }
 
   /** Opens (creating if needed) the direct room with a user, or "Saved messages" for oneself. */

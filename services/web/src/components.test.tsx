@@ -272,3 +272,94 @@ describe('message formatting', () => {
     expect(html).not.toContain('**hi**');
   });
 });
+
+const { ForwardDialog } = await import('./components/ForwardDialog');
+
+describe('pinned messages and forwarding', () => {
+  const CAROL = 'u-carol';
+  function renderPinned(role: 'owner' | 'member', pinned: number[]) {
+    const store = createStore();
+    const api = createApi({ fetch: (() => new Promise(() => {})) as unknown as typeof fetch });
+    const client = new ChatClient({ api, store, me: user(ME), onSessionExpired: () => {}, url: 'ws://x/ws', createSocket: (u) => new FakeSocket(u) });
+    store.dispatch({ type: 'users', users: [user(BOB, { display_name: 'Bob Stone' }), user(CAROL, { display_name: 'Carol' })] });
+    store.dispatch({ type: 'rooms_loaded', rooms: [summary(ROOM, { kind: 'group', name: 'Team', my_role: role, last_seq: 3, unread: 3, last_message: msg(3) })] });
+    store.dispatch({ type: 'select_room', room_id: ROOM });
+    const messages = [
+      msg(1, { body: 'the **plan** for [Monday](https://example.com)\nsecond line' }),
+      msg(2, { sender_id: ME, client_msg_id: 'c-2', body: 'passed on', forwarded_from: { sender_id: CAROL, created_at: '2023-12-31T00:00:00Z' } }),
+      msg(3, { sender_id: ME, client_msg_id: 'c-3', body: 'my own words' }),
+    ];
+    store.dispatch({ type: 'messages_loaded', room_id: ROOM, messages, direction: 'latest', has_more: false });
+    store.dispatch({
+      type: 'pins',
+      room_id: ROOM,
+      pins: pinned.map((seq) => ({ message: messages[seq - 1], pinned_by: ME, pinned_at: '2024-01-02T00:00:00Z' })),
+    });
+    return renderToStaticMarkup(
+      <ChatContext.Provider value={{ store, client }}>
+        <ChatView />
+      </ChatContext.Provider>,
+    );
+  }
+  /** The action test ids of each message, in order. */
+  const actionsBySeq = (html: string) =>
+    html
+      .split('data-testid="message"')
+      .slice(1)
+      .map((part) => testIds(/aria-label="Message actions">(.*?)<\/div>/s.exec(part)?.[1] ?? ''));
+
+  it('shows the latest pin with its sender and a plain line of its text, and a count with more than one', () => {
+    const one = renderPinned('member', [1]);
+    expect(one).toMatch(/data-testid="pinned-bar" data-seq="1"/);
+    expect(one).toMatch(/class="pinned-name">Bob Stone:<\/span><span class="pinned-text" data-testid="pinned-text">the plan for Monday</);
+    expect(testIds(one)).not.toContain('pinned-count');
+    const two = renderPinned('member', [3, 1]);
+    expect(two).toMatch(/data-testid="pinned-bar" data-seq="3"/);
+    expect(two).toMatch(/data-testid="pinned-count">1 of 2</);
+    expect(testIds(two)).toEqual(expect.arrayContaining(['pinned-next', 'pins-list']));
+    expect(renderPinned('member', [])).not.toContain('pinned-bar');
+  });
+
+  it('offers Pin and Unpin to an owner, not to a plain member; Forward to both; no Edit on a forwarded message', () => {
+    const owner = renderPinned('owner', [1]);
+    expect(actionsBySeq(owner)).toEqual([
+      ['react', 'reply', 'forward', 'unpin-message', 'delete'],
+      ['react', 'reply', 'forward', 'pin', 'delete', 'info'],
+      ['react', 'reply', 'forward', 'pin', 'edit', 'delete', 'info'],
+    ]);
+    expect(testIds(owner)).toContain('unpin');
+    expect(count(testIds(owner), 'pinned-mark')).toBe(1);
+    const member = renderPinned('member', [1]);
+    expect(actionsBySeq(member)).toEqual([
+      ['react', 'reply', 'forward'],
+      ['react', 'reply', 'forward', 'delete', 'info'],
+      ['react', 'reply', 'forward', 'edit', 'delete', 'info'],
+    ]);
+    expect(testIds(member)).not.toContain('unpin');
+  });
+
+  it('says who wrote a forwarded message above its text', () => {
+    const html = renderPinned('member', []);
+    expect(count(testIds(html), 'forwarded-from')).toBe(1);
+    expect(html).toMatch(/data-testid="forwarded-from">Forwarded from <span class="forwarded-name">Carol<\/span><\/div><div class="body"[^>]*><div class="markdown"><p>passed on/);
+  });
+
+  it('lists my rooms to forward to, each with its id', () => {
+    const store = createStore();
+    const api = createApi({ fetch: (() => new Promise(() => {})) as unknown as typeof fetch });
+    const client = new ChatClient({ api, store, me: user(ME), onSessionExpired: () => {}, url: 'ws://x/ws', createSocket: (u) => new FakeSocket(u) });
+    store.dispatch({ type: 'users', users: [user(BOB, { display_name: 'Bob Stone' })] });
+    store.dispatch({ type: 'rooms_loaded', rooms: [summary(ROOM), summary('r-2', { kind: 'group', name: 'Team', peer_id: null })] });
+    const html = renderToStaticMarkup(
+      <ChatContext.Provider value={{ store, client }}>
+        <ForwardDialog onPick={() => {}} onClose={() => {}} />
+      </ChatContext.Provider>,
+    );
+    expect(testIds(html)).toEqual(expect.arrayContaining(['forward-dialog', 'forward-search']));
+    const targets = [...html.matchAll(/data-testid="forward-target" data-room-id="([^"]+)"[^>]*>.*?class="forward-name">([^<]*)</g)].map((m) => [m[1], m[2]]);
+    expect(targets.sort()).toEqual([
+      ['r-1', 'Bob Stone'],
+      ['r-2', 'Team'],
+    ]);
+  });
+});

@@ -70,6 +70,32 @@ describe('parseServerFrame', () => {
   });
 });
 
+describe('pins_changed', () => {
+  const frame = { type: 'pins_changed', room_id: 'r', message_id: 'm', seq: 4, pinned: true, by: 'u' };
+
+  it('accepts a pins_changed frame, pinned or not', () => {
+    expect(parseServerFrame(JSON.stringify(frame))).toEqual(frame);
+    expect(parseServerFrame(JSON.stringify({ ...frame, pinned: false }))).toEqual({ ...frame, pinned: false });
+  });
+
+  it('rejects a malformed pins_changed frame', () => {
+    const { by: _by, ...noBy } = frame;
+    const { room_id: _room, ...noRoom } = frame;
+    for (const bad of [
+      noBy,
+      noRoom,
+      { ...frame, seq: '4' },
+      { ...frame, seq: null },
+      { ...frame, pinned: 'true' },
+      { ...frame, pinned: undefined },
+      { ...frame, message_id: 7 },
+      { ...frame, room_id: null },
+    ]) {
+      expect(parseServerFrame(JSON.stringify(bad)), JSON.stringify(bad)).toBeNull();
+    }
+  });
+});
+
 // Every frame the server may send, built from the protocol schema the Rust types generate
 // (proto/protocol.schema.json): a frame type added on the server without a parser here fails.
 type Schema = {
@@ -153,6 +179,8 @@ describe('framesOfEvent', () => {
       reactions: [{ emoji: '🔥', count: 1, user_ids: ['u'] }],
     };
     expect(framesOfEvent(reacted, 'me')).toEqual([reacted]);
+    const pinned: EventPayload = { type: 'pins_changed', room_id: 'r', message_id: 'm', seq: 2, pinned: false, by: 'u' };
+    expect(framesOfEvent(pinned, 'me')).toEqual([{ type: 'pins_changed', room_id: 'r', message_id: 'm', seq: 2, pinned: false, by: 'u' }]);
     expect(framesOfEvent({ type: 'typing', room_id: 'r', user_id: 'u' }, 'me')).toEqual([]);
   });
 });

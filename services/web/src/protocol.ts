@@ -30,6 +30,12 @@ export type ReadResult = Wire['ReadState'];
 export type Reaction = Wire['Reaction'];
 /** A message's whole reaction summary as of `version`: the answer to adding or removing one. */
 export type MessageReactions = Wire['MessageReactions'];
+/** A pinned message, with who pinned it and when. */
+export type Pin = Wire['Pin'];
+/** A room's pins, the latest first: what reading or changing them answers. */
+export type Pins = Wire['Pins'];
+/** Who wrote a forwarded message's original, and when (`Message.forwarded_from`). */
+export type Forwarded = Wire['Forwarded'];
 export type ErrorEnvelope = Wire['ErrorEnvelope'];
 
 // ---------------------------------------------------------------------------
@@ -69,6 +75,7 @@ export type PongFrame = FrameOf<'pong'>;
 export type ResyncFrame = FrameOf<'resync'>;
 export type CursorFrame = FrameOf<'cursor'>;
 export type ReactionsChangedFrame = FrameOf<'reactions_changed'>;
+export type PinsChangedFrame = FrameOf<'pins_changed'>;
 
 /** WebSocket close code the gateway uses when the access token has expired. */
 export const CLOSE_TOKEN_EXPIRED = 4001;
@@ -145,6 +152,10 @@ export function parseServerFrame(text: string): ServerFrame | null {
         Array.isArray(v.reactions)
         ? (v as unknown as ReactionsChangedFrame)
         : null;
+    case 'pins_changed':
+      return isStr(v.room_id) && isStr(v.message_id) && isNum(v.seq) && typeof v.pinned === 'boolean' && isStr(v.by)
+        ? (v as unknown as PinsChangedFrame)
+        : null;
     case 'room_updated':
       return isStr(v.room_id) ? (v as unknown as RoomUpdatedFrame) : null;
     case 'room_deleted':
@@ -206,6 +217,8 @@ export function framesOfEvent(p: EventPayload, me: string): ServerFrame[] {
           reactions: p.reactions,
         },
       ];
+    case 'pins_changed':
+      return [{ type: 'pins_changed', room_id: p.room_id, message_id: p.message_id, seq: p.seq, pinned: p.pinned, by: p.by }];
     case 'room_updated':
       return [{ type: 'room_updated', room_id: p.room_id, name: p.name ?? null, topic: p.topic ?? null }];
     case 'room_deleted':

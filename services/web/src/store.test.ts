@@ -332,3 +332,81 @@ describe('blocks and rooms I was added to', () => {
     expect(reducer(s, { type: 'added_seen', room_id: 'r' })).toBe(s);
   });
 });
+
+describe('pinned messages and forwarded ones', () => {
+  const pin = (seq: number, over: Partial<ReturnType<typeof msg>> = {}) => ({
+    message: msg(seq, over),
+    pinned_by: ME,
+    pinned_at: new Date(Date.UTC(2024, 0, 2, 0, 0, seq)).toISOString(),
+  });
+  const withPins = () =>
+    run(
+      [
+        { type: 'rooms_loaded', rooms: [summary(ROOM, { kind: 'group', last_seq: 3 })] },
+        { type: 'pins', room_id: ROOM, pins: [pin(3), pin(1)] },
+      ],
+      withMe(),
+    );
+  const pinned = (s: ChatState) => (s.pins[ROOM] ?? []).map((p) => [p.message.seq, p.message.body]);
+
+  it('keeps the pins of a room as given, and the same state for the same pins again', () => {
+    const s = withPins();
+    expect(pinned(s)).toEqual([
+      [3, 'message 3'],
+      [1, 'message 1'],
+    ]);
+    expect(reducer(s, { type: 'pins', room_id: ROOM, pins: [pin(3), pin(1)] })).toBe(s);
+    expect(pinned(reducer(s, { type: 'pins', room_id: ROOM, pins: [] }))).toEqual([]);
+    // Other rooms' pins are not touched.
+    expect(reducer(s, { type: 'pins', room_id: 'r-2', pins: [pin(1, { room_id: 'r-2' })] }).pins[ROOM]).toBe(s.pins[ROOM]);
+  });
+
+  it('shows an edit of a pinned message in its pin, live or from a page; a late older edit changes nothing', () => {
+    let s = withPins();
+    const edited = msg(1, { body: 'fixed', edited_at: '2024-01-03T00:00:00Z' });
+    s = reducer(s, { type: 'message_received', message: edited });
+    expect(pinned(s)).toEqual([
+      [3, 'message 3'],
+      [1, 'fixed'],
+    ]);
+    expect(s.pins[ROOM][1].pinned_at).toBe(pin(1).pinned_at);
+    const older = msg(1, { body: 'first fix', edited_at: '2024-01-02T12:00:00Z' });
+    expect(reducer(s, { type: 'message_received', message: older }).pins).toBe(s.pins);
+    // The same message again (a page, an echo) changes nothing either.
+    expect(reducer(s, { type: 'message_received', message: edited }).pins).toBe(s.pins);
+    s = reducer(s, {
+      type: 'messages_loaded',
+      room_id: ROOM,
+      messages: [msg(3, { body: 'also fixed', edited_at: '2024-01-03T00:00:00Z' })],
+      direction: 'after',
+      has_more: false,
+    });
+    expect(pinned(s)[0]).toEqual([3, 'also fixed']);
+  });
+
+  it('unpins a deleted message, from a deletion or a page that shows it deleted', () => {
+    let s = withPins();
+    s = reducer(s, { type: 'message_deleted', room_id: ROOM, seq: 3 });
+    expect(pinned(s)).toEqual([[1, 'message 1']]);
+    expect(reducer(s, { type: 'message_deleted', room_id: ROOM, seq: 2 }).pins).toBe(s.pins);
+    s = reducer(s, {
+      type: 'messages_loaded',
+      room_id: ROOM,
+      messages: [msg(1, { deleted: true, body: '' })],
+      direction: 'latest',
+      has_more: false,
+    });
+    expect(pinned(s)).toEqual([]);
+  });
+
+  it('forgets the pins of a room I am no longer in', () => {
+    const s = reducer(withPins(), { type: 'room_gone', room_id: ROOM });
+    expect(s.pins[ROOM]).toBeUndefined();
+  });
+
+  it('keeps who wrote a forwarded message in its timeline item', () => {
+    const from = { sender_id: BOB, created_at: '2023-12-31T00:00:00Z' };
+    const s = run([{ type: 'message_received', message: msg(1, { sender_id: ME, forwarded_from: from }) }, { type: 'message_received', message: msg(2) }], withMe());
+    expect(timelineItems(s.timelines[ROOM]).map((i) => i.forwarded_from)).toEqual([from, null]);
+  });
+});

@@ -1,8 +1,8 @@
 // All chat state lives here, in one plain reducer: rooms, message timelines (confirmed and
-// pending sends), read receipts, typing, presence and the user cache. Components read it through
+// pending sends), read receipts, typing, presence, pinned messages and the user cache. Components read it through
 // `useSyncExternalStore`; the controller in client.ts is the only code that dispatches.
 
-import type { Me, MemberRole, Message, Reaction, ReadResult, Room, RoomMember, RoomSummary, User } from './protocol';
+import type { Forwarded, Me, MemberRole, Message, Pin, Reaction, ReadResult, Room, RoomMember, RoomSummary, User } from './protocol';
 
 export type MessageStatus = 'pending' | 'sent' | 'failed';
 
@@ -48,6 +48,8 @@ export interface TimelineItem {
   error: string | null;
   /** Its reactions by emoji, with `me`; [] for pending sends and deleted messages. */
   reactions: Reaction[];
+  /** Who wrote the original, for a forwarded message. */
+  forwarded_from: Forwarded | null;
 }
 
 /** Someone joined or left while the room was open: shown in the timeline after `after_seq`. */
@@ -93,6 +95,8 @@ export interface ChatState {
   notice: string | null;
   /** user id -> true for the people I blocked: their messages are not shown. */
   blocked: Record<string, true>;
+  /** room id -> its pinned messages, the latest pin first, for rooms whose pins were fetched. */
+  pins: Record<string, Pin[]>;
   /** room id -> who added me to it, seen live: the room offers to leave at once. */
   addedBy: Record<string, string>;
 }
@@ -116,6 +120,7 @@ export const initialState: ChatState = {
   selectedRoomId: null,
   notice: null,
   blocked: {},
+  pins: {},
   addedBy: {},
 };
 
@@ -160,6 +165,8 @@ export type Action =
       reactions: Reaction[];
       change?: { user_id: string; emoji: string; added: boolean };
     }
+  /** A room's pins as the server gave them (fetched, or the answer to pinning or unpinning). */
+  | { type: 'pins'; room_id: string; pins: Pin[] }
   | { type: 'read_by_all'; room_id: string; seq: number }
   | { type: 'unread'; room_id: string; last_read_seq: number; unread: number }
   | { type: 'room_updated'; room_id: string; name: string | null; topic: string | null }
@@ -342,6 +349,48 @@ function unreadAfter(
     .length;
 }
 
+/**
+ * Pins follow their messages: a newer copy of a pinned message (an edit) shows in its pin, and a
+ * deleted one is unpinned (as the server does). Returns `state` itself when nothing changed.
+ */
+function withPinnedMessages(state: ChatState, roomId: string, messages: Message[]): ChatState {
+  const pins = state.pins[roomId];
+  if (!pins || pins.length === 0 || messages.length === 0) return state;
+  const byId = new Map(messages.map((m) => [m.id, m]));
+  let changed = false;
+  const next: Pin[] = [];
+  for (const p of pins) {
+    const m = byId.get(p.message.id);
+    if (m?.deleted) {
+      changed = true;
+      continue;
+    }
+    // An edit delivered late (older than the text held) changes nothing.
+    if (m && (m.body !== p.message.body || m.edited_at !== p.message.edited_at) && time(m.edited_at) >= time(p.message.edited_at)) {
+      next.push({ ...p, message: { ...p.message, body: m.body, edited_at: m.edited_at } });
+      changed = true;
+      continue;
+    }
+    next.push(p);
+  }
+  return changed ? { ...state, pins: { ...state.pins, [roomId]: next } } : state;
+}
+
+function samePins(a: Pin[] | undefined, b: Pin[]): boolean {
+  return (
+    a !== undefined &&
+    a.length === b.length &&
+    a.every(
+      (p, i) =>
+        p.message.id === b[i].message.id &&
+        p.message.body === b[i].message.body &&
+        p.message.edited_at === b[i].message.edited_at &&
+        p.pinned_at === b[i].pinned_at &&
+        p.pinned_by === b[i].pinned_by,
+    )
+  );
+}
+
 function updateTimeline(state: ChatState, roomId: string, f: (t: Timeline) => Timeline): ChatState {
   const old = state.timelines[roomId] ?? emptyTimeline;
   const next = f(old);
@@ -426,6 +475,7 @@ export function reducer(state: ChatState, action: Action): ChatState {
         }
         return { ...t, messages, pending, loaded, hasMoreBefore };
       });
+      s = withPinnedMessages(s, action.room_id, action.messages);
       const ordered = [...action.messages].sort((a, b) => a.seq - b.seq);
       return updateRoom(s, action.room_id, (r) => ordered.reduce((acc, m) => applyMessageToRoom(acc, m, meId, state.blocked), r));
     }
@@ -441,6 +491,8 @@ export function reducer(state: ChatState, action: Action): ChatState {
         return messages === t.messages && pending === t.pending ? t : { ...t, messages, pending };
       });
       s = updateRoom(s, m.room_id, (r) => applyMessageToRoom(r, m, state.me?.id ?? null, state.blocked));
+      // An edit of a pinned message shows in its pin.
+      s = withPinnedMessages(s, m.room_id, [m]);
       // Whoever sent a message has stopped typing.
       const typingRoom = s.typing[m.room_id];
       if (typingRoom && m.sender_id in typingRoom) {
@@ -548,11 +600,16 @@ export function reducer(state: ChatState, action: Action): ChatState {
     }
 
     case 'message_deleted': {
-      const s = updateRoom(state, action.room_id, (r) =>
+      let s = updateRoom(state, action.room_id, (r) =>
         r.last_message && r.last_message.seq === action.seq && !r.last_message.deleted
           ? { ...r, last_message: { ...r.last_message, deleted: true, body: '' } }
           : r,
       );
+      // A deleted message is unpinned (the server says so too, with a pins_changed).
+      const pins = s.pins[action.room_id];
+      if (pins?.some((p) => p.message.seq === action.seq)) {
+        s = { ...s, pins: { ...s.pins, [action.room_id]: pins.filter((p) => p.message.seq !== action.seq) } };
+      }
       return updateTimeline(s, action.room_id, (t) => {
         const i = t.messages.findIndex((m) => m.seq === action.seq);
         if (i < 0 || t.messages[i].deleted) return t;
@@ -578,6 +635,11 @@ export function reducer(state: ChatState, action: Action): ChatState {
         return { ...t, messages };
       });
 
+    case 'pins':
+      return samePins(state.pins[action.room_id], action.pins)
+        ? state
+        : { ...state, pins: { ...state.pins, [action.room_id]: action.pins } };
+
     case 'read_by_all':
       return (state.readByAll[action.room_id] ?? 0) >= action.seq
         ? state
@@ -593,8 +655,11 @@ export function reducer(state: ChatState, action: Action): ChatState {
 
     case 'room_gone': {
       if (!state.rooms.some((r) => r.id === action.room_id) && state.selectedRoomId !== action.room_id) return state;
+      const pins = { ...state.pins };
+      delete pins[action.room_id];
       return {
         ...state,
+        pins,
         rooms: state.rooms.filter((r) => r.id !== action.room_id),
         selectedRoomId: state.selectedRoomId === action.room_id ? null : state.selectedRoomId,
       };
@@ -685,6 +750,7 @@ export function timelineItems(t: Timeline): TimelineItem[] {
     status: 'sent',
     error: null,
     reactions: m.deleted ? NO_REACTIONS : (m.reactions ?? NO_REACTIONS),
+    forwarded_from: m.forwarded_from ?? null,
   }));
   for (const p of t.pending) {
     items.push({
@@ -702,6 +768,7 @@ export function timelineItems(t: Timeline): TimelineItem[] {
       status: p.status,
       error: p.error,
       reactions: NO_REACTIONS,
+      forwarded_from: null,
     });
   }
   timelineCache.set(t, items);

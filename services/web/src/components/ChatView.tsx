@@ -6,8 +6,10 @@ import { visibleReactions } from '../reactions';
 import { emptyTimeline, knownPresence, type TimelineItem } from '../store';
 import { Avatar } from './Avatar';
 import { Composer, type ComposeMode } from './Composer';
+import { ForwardDialog } from './ForwardDialog';
 import { MembersPanel } from './MembersPanel';
 import { MessageList } from './MessageList';
+import { PinnedBar } from './PinnedBar';
 import { ReactionsDialog } from './ReactionsDialog';
 import { ReadersDialog } from './ReadersDialog';
 
@@ -61,6 +63,8 @@ function OpenChat({ roomId }: { roomId: string }) {
   const [mode, setMode] = useState<ComposeMode>({ kind: 'new' });
   const [panel, setPanel] = useState(false);
   const [readers, setReaders] = useState<TimelineItem | null>(null);
+  // The message being forwarded, while its dialog asks where to.
+  const [forwarding, setForwarding] = useState<TimelineItem | null>(null);
   // Who reacted to the message at this seq: read from the store, so it stays live while open.
   const [whoSeq, setWhoSeq] = useState<number | null>(null);
   const meId = useChat((s) => s.me?.id ?? null);
@@ -100,6 +104,8 @@ function OpenChat({ roomId }: { roomId: string }) {
   const typingNames = Object.keys(typing ?? {}).map((id) => userName(users[id]));
   const moderator = room?.my_role === 'owner' || room?.my_role === 'admin';
   const isGroup = room?.kind === 'group' || room?.kind === 'public';
+  // Owners and admins pin in groups; either person in a direct chat (and I in my saved messages).
+  const canPin = room !== undefined && (!isGroup || moderator);
 
   return (
     <main className={`chat${panel ? ' with-panel' : ''}`} aria-label={title}>
@@ -161,6 +167,7 @@ function OpenChat({ roomId }: { roomId: string }) {
             </button>
           </div>
         )}
+        <PinnedBar roomId={roomId} canPin={canPin} />
         <MessageList
           key={`${roomId}:${timeline.epoch}`}
           roomId={roomId}
@@ -169,6 +176,7 @@ function OpenChat({ roomId }: { roomId: string }) {
           readUpTo={readUpTo}
           onSeen={setOnScreen}
           moderator={isGroup && moderator}
+          canPin={canPin}
           onReply={(item) => setMode({ kind: 'reply', item, name: userName(users[item.sender_id]) })}
           onEdit={(item) => setMode({ kind: 'edit', item })}
           onDelete={(item) => {
@@ -179,6 +187,10 @@ function OpenChat({ roomId }: { roomId: string }) {
             if (item.seq !== null) void client.react(roomId, item.seq, emoji, on);
           }}
           onWho={(item) => setWhoSeq(item.seq)}
+          onPin={(item, on) => {
+            if (item.seq !== null) void client.setPinned(roomId, item.seq, on);
+          }}
+          onForward={setForwarding}
         />
         <div className="typing-slot">
           {typingNames.length > 0 && (
@@ -196,6 +208,16 @@ function OpenChat({ roomId }: { roomId: string }) {
         )}
       </div>
       {panel && room && <MembersPanel room={room} onClose={() => setPanel(false)} />}
+      {forwarding?.id && (
+        <ForwardDialog
+          onClose={() => setForwarding(null)}
+          onPick={(to, toTitle) => {
+            const id = forwarding.id;
+            setForwarding(null);
+            if (id) void client.forward(to, { id }).then((copy) => copy && client.notice(`Forwarded to ${toTitle}.`));
+          }}
+        />
+      )}
       {readers && readers.seq !== null && <ReadersDialog roomId={roomId} seq={readers.seq} onClose={() => setReaders(null)} />}
       {whoSeq !== null && (
         <ReactionsDialog

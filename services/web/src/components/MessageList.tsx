@@ -83,6 +83,10 @@ export interface MessageActions {
   onReact: (item: TimelineItem, emoji: string, on: boolean) => void;
   /** Shows who reacted to the message. */
   onWho: (item: TimelineItem) => void;
+  /** Pins (`on`) or unpins the message. */
+  onPin: (item: TimelineItem, on: boolean) => void;
+  /** Asks where to forward the message. */
+  onForward: (item: TimelineItem) => void;
 }
 
 interface Props extends MessageActions {
@@ -93,6 +97,8 @@ interface Props extends MessageActions {
   readUpTo: number | null;
   /** Whether I may delete other people's messages (owner or admin of a group). */
   moderator: boolean;
+  /** Whether I may pin and unpin messages (owner or admin; anyone in a direct chat). */
+  canPin: boolean;
   /** Told the newest message on screen whenever it changes (what may be marked read). */
   onSeen?: (seq: number | null) => void;
 }
@@ -154,7 +160,7 @@ function useOnScreen(scroller: HTMLElement | null, onSeen: ((seq: number | null)
   );
 }
 
-function LoadedList({ roomId, timeline, kind, readUpTo, moderator, onSeen, ...actions }: Props) {
+function LoadedList({ roomId, timeline, kind, readUpTo, moderator, canPin, onSeen, ...actions }: Props) {
   const client = useClient();
   const { store } = useChatContext();
   const meId = useChat((s) => s.me?.id ?? null);
@@ -165,6 +171,8 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, onSeen, ...ac
   const notices = useChat((s) => s.notices[roomId]);
   const focus = useChat((s) => (s.focus?.room_id === roomId ? s.focus.seq : null));
   const focusHighlight = useChat((s) => s.focus?.highlight ?? true);
+  const pins = useChat((s) => s.pins[roomId]);
+  const pinned = useMemo(() => new Set(pins?.map((p) => p.message.seq)), [pins]);
   const items = timelineItems(timeline);
   const rows = useMemo(() => buildRows(items, notices ?? [], meId, kind, readUpTo), [items, notices, meId, kind, readUpTo]);
   const byId = useMemo(() => {
@@ -284,6 +292,9 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, onSeen, ...ac
                 repliedName={row.item.reply_to ? userName(users[byId.get(row.item.reply_to)?.sender_id ?? '']) : ''}
                 highlight={highlight !== null && row.item.seq === highlight}
                 canDelete={row.item.sender_id === meId || moderator}
+                canPin={canPin}
+                pinned={row.item.seq !== null && pinned.has(row.item.seq)}
+                forwardedName={row.item.forwarded_from ? userName(users[row.item.forwarded_from.sender_id]) : ''}
                 kind={kind}
                 onRetry={() => row.item.client_msg_id && client.retry(row.item.client_msg_id)}
                 watch={row.item.seq !== null ? watch : undefined}
@@ -352,6 +363,10 @@ function MessageRow(
     repliedName: string;
     highlight: boolean;
     canDelete: boolean;
+    canPin: boolean;
+    pinned: boolean;
+    /** Who wrote the original of a forwarded message. */
+    forwardedName: string;
     kind: RoomKind;
     /** From someone I blocked: shown as hidden, without its text. */
     hidden?: boolean;
@@ -393,12 +408,18 @@ function MessageRow(
         className="bubble"
         data-testid="bubble"
         onClick={(e) => {
-          if (sent && !(e.target instanceof HTMLAnchorElement)) setActionsOpen((o) => !o);
+          // A link (or formatted text inside one) opens the link, not the actions.
+          if (sent && !(e.target as Element).closest('a')) setActionsOpen((o) => !o);
         }}
       >
         {props.showSender && (
           <div className="sender" data-testid="message-sender">
             {props.senderName}
+          </div>
+        )}
+        {item.forwarded_from && !item.deleted && !props.hidden && (
+          <div className="forwarded" data-testid="forwarded-from">
+            Forwarded from <span className="forwarded-name">{props.forwardedName}</span>
           </div>
         )}
         {item.reply_to && (
@@ -427,6 +448,11 @@ function MessageRow(
           )}
         </div>
         <div className="meta">
+          {props.pinned && !item.deleted && (
+            <span className="edited" data-testid="pinned-mark">
+              pinned
+            </span>
+          )}
           {item.edited && !item.deleted && <span className="edited" data-testid="edited">edited</span>}
           <time dateTime={item.created_at} title={formatFullDate(item.created_at)} data-testid="message-time">
             {formatTime(item.created_at)}
@@ -476,7 +502,23 @@ function MessageRow(
               Reply
             </button>
           )}
-          {own && (
+          {reactable && (
+            <button type="button" className="btn btn-link" data-testid="forward" onClick={act(props.onForward)}>
+              Forward
+            </button>
+          )}
+          {reactable && props.canPin && (
+            <button
+              type="button"
+              className="btn btn-link"
+              data-testid={props.pinned ? 'unpin-message' : 'pin'}
+              onClick={act((i) => props.onPin(i, !props.pinned))}
+            >
+              {props.pinned ? 'Unpin' : 'Pin'}
+            </button>
+          )}
+          {/* A forwarded copy is not edited (the server refuses). */}
+          {own && !item.forwarded_from && (
             <button type="button" className="btn btn-link" data-testid="edit" onClick={act(props.onEdit)}>
               Edit
             </button>
