@@ -23,6 +23,8 @@ pub struct DigestRow {
     pub opened_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     pub attempts: i32,
+    /// It holds a message that mentions the user: sent at once, even from a muted room.
+    pub mentioned: bool,
 }
 
 /// One message for the digests of `users`.
@@ -40,17 +42,22 @@ pub async fn add(
     users: &[Uuid],
     arrival: &Arrival<'_>,
     window_secs: f64,
+    mentioned: bool,
 ) -> Result<(), DbError> {
     if users.is_empty() {
         return Ok(());
     }
+    // A mention makes an open digest due at once (a digest being sent is sent again with it).
     diesel::sql_query(
         "INSERT INTO notification_digests AS d \
-             (user_id, room_id, message_count, last_seq, sender_names, due_at) \
-         SELECT u, $2, 1, $3, ARRAY[$4], now() + make_interval(secs => $5) \
+             (user_id, room_id, message_count, last_seq, sender_names, due_at, mentioned) \
+         SELECT u, $2, 1, $3, ARRAY[$4], now() + make_interval(secs => $5), $7 \
          FROM unnest($1::uuid[]) AS u \
          ON CONFLICT (user_id, room_id) DO UPDATE SET \
              message_count = d.message_count + 1, \
+             mentioned = d.mentioned OR excluded.mentioned, \
+             due_at = CASE WHEN excluded.mentioned THEN LEAST(d.due_at, excluded.due_at) \
+                           ELSE d.due_at END, \
              sender_names = CASE \
                  WHEN $4 = ANY (d.sender_names) \
                    OR cardinality(d.sender_names) >= $6 THEN d.sender_names \
@@ -63,6 +70,7 @@ pub async fn add(
     .bind::<sql_types::Text, _>(arrival.sender_name)
     .bind::<sql_types::Double, _>(window_secs)
     .bind::<sql_types::Integer, _>(MAX_SENDER_NAMES)
+    .bind::<sql_types::Bool, _>(mentioned)
     .execute(conn)
     .await?;
     Ok(())
@@ -82,7 +90,7 @@ pub async fn claim_due(
                WHERE due_at <= now() ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED) due \
          WHERE d.user_id = due.user_id AND d.room_id = due.room_id \
          RETURNING d.user_id, d.room_id, d.message_count, d.last_seq, d.sender_names, \
-                   d.opened_at, d.due_at, d.attempts",
+                   d.opened_at, d.due_at, d.attempts, d.mentioned",
     )
     .bind::<sql_types::Double, _>(lease.as_secs_f64())
     .get_result::<DigestRow>(conn)
@@ -103,7 +111,7 @@ pub async fn remove(
              DELETE FROM notification_digests \
              WHERE user_id = $1 AND room_id = $2 AND message_count <= $3 RETURNING 1) \
          UPDATE notification_digests SET message_count = message_count - $3, attempts = 0, \
-             opened_at = now(), due_at = now() + make_interval(secs => $4) \
+             opened_at = now(), due_at = now() + make_interval(secs => $4), mentioned = false \
          WHERE user_id = $1 AND room_id = $2 AND message_count > $3",
     )
     .bind::<sql_types::Uuid, _>(claimed.user_id)

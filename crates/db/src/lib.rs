@@ -3,6 +3,7 @@
 pub mod blocks;
 pub mod digests;
 pub mod leader;
+pub mod mentions;
 pub mod messages;
 pub mod outbox;
 pub mod pins;

@@ -416,6 +416,9 @@ struct SummaryRow {
     /// Unread messages from people I blocked: not shown, so not counted.
     #[diesel(sql_type = sql_types::BigInt)]
     hidden_unread: i64,
+    /// Unread messages that mention me.
+    #[diesel(sql_type = sql_types::BigInt)]
+    mentions: i64,
     #[diesel(sql_type = sql_types::Nullable<sql_types::Uuid>)]
     peer_id: Option<Uuid>,
     #[diesel(sql_type = sql_types::Nullable<sql_types::Uuid>)]
@@ -453,6 +456,8 @@ pub async fn summaries(
                 (SELECT count(*) FROM user_blocks ub JOIN messages h \
                     ON h.sender_id = ub.blocked_id AND h.room_id = r.id AND h.seq > m.last_read_seq \
                  WHERE ub.blocker_id = m.user_id) AS hidden_unread, \
+                (SELECT count(*) FROM message_mentions mm WHERE mm.user_id = m.user_id \
+                    AND mm.room_id = r.id AND mm.seq > m.last_read_seq) AS mentions, \
                 CASE WHEN r.kind = 'saved' THEN m.user_id \
                      WHEN r.kind = 'direct' THEN (SELECT p.user_id FROM room_members p \
                           WHERE p.room_id = r.id AND p.user_id <> m.user_id LIMIT 1) END AS peer_id, \
@@ -505,6 +510,7 @@ impl SummaryRow {
             last_seq: self.last_seq,
             last_read_seq: self.last_read_seq,
             unread: (self.last_seq - self.last_read_seq - self.hidden_unread).max(0),
+            mentions: self.mentions,
             member_count: self.member_count,
             my_role: MemberRole::parse(&self.my_role).unwrap_or(MemberRole::Member),
             muted: self.muted,

@@ -26,6 +26,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    message_mentions (message_id, user_id) {
+        message_id -> Uuid,
+        user_id -> Uuid,
+        room_id -> Uuid,
+        seq -> Int8,
+    }
+}
+
+diesel::table! {
     message_reaction_versions (message_id) {
         message_id -> Uuid,
         version -> Int8,
@@ -51,6 +60,7 @@ diesel::table! {
         opened_at -> Timestamptz,
         due_at -> Timestamptz,
         attempts -> Int4,
+        mentioned -> Bool,
     }
 }
 
@@ -188,6 +198,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(message_mentions -> messages (message_id));
 diesel::joinable!(message_reaction_versions -> messages (message_id));
 diesel::joinable!(message_reactions -> messages (message_id));
 diesel::joinable!(messages -> rooms (room_id));
@@ -202,6 +213,7 @@ diesel::joinable!(ws_sessions -> gateway_instances (instance_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     gateway_instances,
+    message_mentions,
     message_reaction_versions,
     message_reactions,
     messages,

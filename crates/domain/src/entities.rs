@@ -179,6 +179,9 @@ pub struct RoomSummary {
     pub last_seq: i64,
     pub last_read_seq: i64,
     pub unread: i64,
+    /// How many of my unread messages mention me (or everyone).
+    #[serde(default)]
+    pub mentions: i64,
     pub member_count: i64,
     pub my_role: MemberRole,
     /// Whether I muted this room's Telegram notifications.

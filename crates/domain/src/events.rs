@@ -45,6 +45,9 @@ pub enum EventPayload {
         /// Messages of the room the reader has still not read (newer than `seq`).
         #[serde(default)]
         unread: i64,
+        /// Of those, the ones that mention the reader.
+        #[serde(default)]
+        mentions: i64,
     },
     /// Every member has now read the room up to `seq`: each sender's messages up to it are
     /// "read by all".
@@ -254,6 +257,7 @@ mod tests {
                 user_id: Uuid::nil(),
                 seq: 7,
                 unread: 2,
+                mentions: 1,
             },
             Some("req-1".into()),
         );

@@ -4,6 +4,7 @@ pub mod api;
 pub mod emoji;
 pub mod entities;
 pub mod events;
+pub mod mentions;
 pub mod paging;
 pub mod trace;
 pub mod values;

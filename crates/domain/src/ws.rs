@@ -178,6 +178,9 @@ pub enum ServerFrame {
         room_id: Uuid,
         last_read_seq: i64,
         unread: i64,
+        /// Of the unread messages, those that mention me.
+        #[serde(default)]
+        mentions: i64,
     },
     Pong,
     /// Events may have been missed (this gateway lost its broker connection and rebuilt its

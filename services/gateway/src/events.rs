@@ -64,12 +64,14 @@ pub fn dispatch(hub: &Hub, event: Event, at: Option<Cursor>) {
             user_id,
             seq,
             unread,
+            mentions,
         } => {
             // Every device of the reader learns its new unread count.
             let count = ServerFrame::Unread {
                 room_id,
                 last_read_seq: seq,
                 unread,
+                mentions,
             };
             if let Some(text) = encode(&count) {
                 hub.deliver_user(user_id, &text, at);

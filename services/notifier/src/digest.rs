@@ -180,7 +180,7 @@ async fn decide(
     let Some(member) = rooms::member(conn, digest.room_id, digest.user_id).await? else {
         return Ok(Decision::Drop("left the room"));
     };
-    if member.muted {
+    if member.muted && !digest.mentioned {
         return Ok(Decision::Drop("room muted"));
     }
     if member.last_read_seq >= digest.last_seq {
@@ -208,11 +208,26 @@ async fn decide(
             .map(|u| u.display_name),
         None => None,
     };
+    // Mentions in the text are shown as `@` and the person's current name.
+    let mut named = std::collections::HashMap::new();
+    if let Some(m) = &last {
+        let ids = chat_domain::mentions::ids(&m.body);
+        for u in users::among(conn, &ids).await? {
+            named.insert(u.id, u.display_name);
+        }
+    }
     let newest = last.map(|m| Newest {
         sender: last_sender.unwrap_or_else(|| "someone".to_owned()),
-        body: m.deleted_at.is_none().then_some(m.body),
+        body: m.deleted_at.is_none().then(|| {
+            chat_domain::mentions::replace(&m.body, |id| match id.and_then(|id| named.get(&id)) {
+                Some(name) => format!("@{name}"),
+                None if id.is_none() => "@room".to_owned(),
+                None => "@someone".to_owned(),
+            })
+        }),
     });
     let html = compose(&Digest {
+        mentioned: digest.mentioned,
         count: digest.message_count,
         room_name: room.name.as_deref().filter(|_| room.direct_key.is_none()),
         senders: &digest.sender_names,
@@ -236,6 +251,8 @@ struct Newest {
 }
 
 struct Digest<'a> {
+    /// One of the messages mentions the user.
+    mentioned: bool,
     count: i32,
     /// `None` for a direct chat.
     room_name: Option<&'a str>,
@@ -264,6 +281,9 @@ fn compose(d: &Digest<'_>) -> String {
     };
     if d.senders.len() >= digests::MAX_SENDER_NAMES as usize {
         out.push_str(" and others");
+    }
+    if d.mentioned {
+        out = format!("You were mentioned. {out}");
     }
     if let Some(newest) = &d.newest {
         let text = match &newest.body {
@@ -294,6 +314,7 @@ mod tests {
 
     fn digest<'a>(senders: &'a [String], room: Option<&'a str>, body: Option<&str>) -> Digest<'a> {
         Digest {
+            mentioned: false,
             count: 3,
             room_name: room,
             senders,

@@ -7,7 +7,7 @@
 use crate::AppState;
 use chat_bus::{Delivery, Handled};
 use chat_db::digests::{self, Arrival};
-use chat_db::{AsyncPgConnection, blocks, presence, processed, users};
+use chat_db::{AsyncPgConnection, blocks, mentions, presence, processed, users};
 use chat_domain::Message;
 use chat_domain::events::{Event, EventPayload};
 use diesel_async::AsyncConnection;
@@ -66,13 +66,18 @@ async fn handle_message(state: &AppState, event_id: uuid::Uuid, message: Message
                 tracing::info!("duplicate event dropped");
                 return Ok(());
             }
-            let window = state.window_secs();
             let fold = Arrival {
                 room_id: message.room_id,
                 seq: message.seq,
                 sender_name: &arrival.sender_name,
             };
-            digests::add(conn, &arrival.recipients, &fold, window).await
+            // A mention is sent at once; the rest waits for the digest window.
+            let (mentioned, others): (Vec<_>, Vec<_>) = arrival
+                .recipients
+                .iter()
+                .partition(|r| arrival.mentioned.contains(r));
+            digests::add(conn, &others, &fold, state.window_secs(), false).await?;
+            digests::add(conn, &mentioned, &fold, 0.0, true).await
         })
         .await
     }
@@ -91,6 +96,8 @@ async fn handle_message(state: &AppState, event_id: uuid::Uuid, message: Message
 /// Who gets this message in a digest, and the sender's name; `None` when nobody does.
 struct Recipients {
     recipients: Vec<uuid::Uuid>,
+    /// Those of them the message mentions.
+    mentioned: Vec<uuid::Uuid>,
     sender_name: String,
 }
 
@@ -100,13 +107,28 @@ async fn who_to_notify(
     message: &Message,
 ) -> Result<Option<Recipients>, chat_db::DbError> {
     // Members other than the sender, not muted, with no live socket: one statement.
-    let offline = presence::offline_members_of(
+    let mut offline = presence::offline_members_of(
         conn,
         message.room_id,
         message.sender_id,
         state.fresh_after(),
     )
     .await?;
+    // Who it mentions (recorded with the message): they are told even from a muted room.
+    let mentioned = if message.body.contains("<@") {
+        mentions::of_message(conn, message.id).await?
+    } else {
+        Vec::new()
+    };
+    if !mentioned.is_empty() {
+        let status = state.presence_of(conn, &mentioned).await?;
+        for user in &mentioned {
+            let online = status.get(user).is_some_and(|s| s.online);
+            if !online && !offline.contains(user) {
+                offline.push(*user);
+            }
+        }
+    }
     if offline.is_empty() {
         return Ok(None);
     }
@@ -132,6 +154,7 @@ async fn who_to_notify(
     let sender_name = sender.map_or_else(|| "someone".to_owned(), |s| s.display_name);
     Ok(Some(Recipients {
         recipients,
+        mentioned,
         sender_name,
     }))
 }

@@ -9,6 +9,7 @@ use chat_db::messages::Page;
 use chat_db::rooms;
 use chat_db::{AsyncPgConnection, blocks, messages, outbox, reactions};
 use chat_domain::events::{Event, EventPayload};
+use chat_domain::mentions;
 use chat_domain::{ClientMsgId, Forwarded, MemberRole, Message, MessageBody, RoomKind};
 use chat_http::RequestId;
 use chat_http::limits::Limiter;
@@ -74,12 +75,35 @@ impl Outgoing {
 /// (a retry, not a member, a bad `reply_to`).
 pub async fn send(store: &Store, outgoing: &Outgoing) -> Result<(Message, bool)> {
     let mut conn = store.conn().await?;
-    let (message, event) = prepare(outgoing, moment());
-    let stored = store_one(&mut conn, message, &event, &outgoing.client_msg_id).await;
+    let stored = send_on(&mut conn, outgoing, moment()).await;
     if matches!(stored, Ok((_, true))) {
         store.committed();
     }
     stored
+}
+
+/// Stores one send on its own, after checking a mention of everyone.
+async fn send_on(
+    conn: &mut AsyncPgConnection,
+    outgoing: &Outgoing,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Message, bool)> {
+    if mentions::everyone(outgoing.text.as_str()) {
+        may_mention_everyone(conn, outgoing.room_id, outgoing.sender).await?;
+    }
+    let (message, event) = prepare(outgoing, now);
+    store_one(conn, message, &event, &outgoing.client_msg_id).await
+}
+
+/// `<@room>` (everyone) is for the room's owners and admins.
+async fn may_mention_everyone(conn: &mut AsyncPgConnection, room_id: Uuid, me: Uuid) -> Result<()> {
+    let (_, member) = member_of(conn, room_id, me).await?;
+    if rank(member.role()) < rank(MemberRole::Admin) {
+        return Err(RoomsError::Forbidden(
+            "only the room's owners and admins may mention everyone (@room)".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Stores the sends of a batch (`POST /api/rooms/messages/batch`), each answered as [`send`]
@@ -91,6 +115,18 @@ pub async fn send(store: &Store, outgoing: &Outgoing) -> Result<(Message, bool)>
 pub async fn send_many(store: &Store, sends: &[Outgoing]) -> Result<Vec<Result<(Message, bool)>>> {
     let mut conn = store.conn().await?;
     let now = moment();
+    // A mention of everyone is checked per send (it is rare): such a batch goes one by one,
+    // in its order.
+    if sends.iter().any(|s| mentions::everyone(s.text.as_str())) {
+        let mut results = Vec::with_capacity(sends.len());
+        for s in sends {
+            results.push(send_on(&mut conn, s, now).await);
+        }
+        if results.iter().any(|r| matches!(r, Ok((_, true)))) {
+            store.committed();
+        }
+        return Ok(results);
+    }
     let prepared: Vec<(Message, Event)> = sends.iter().map(|s| prepare(s, now)).collect();
     let batch = prepared
         .iter()
@@ -363,6 +399,7 @@ pub async fn delete(
                     .ok_or_else(message_not_found)?;
                 // Its reactions go with it (clients clear them on `message_deleted`), and its pin.
                 reactions::clear(conn, row.id).await?;
+                chat_db::mentions::clear(conn, row.id).await?;
                 crate::pins::unpin_deleted(conn, &request_id, room_id, row.id, seq, me).await?;
                 // Its text leaves the sync log too: the log keeps the tombstone.
                 let tombstone = serde_json::to_value(Message::from(tombstone))?;
@@ -384,6 +421,8 @@ pub struct Watermark {
     pub room_id: Uuid,
     pub last_read_seq: i64,
     pub unread: i64,
+    /// Of the unread messages, those that mention me.
+    pub mentions: i64,
 }
 
 /// Moves my read watermark forward (never back); the members are told, and when this read
@@ -406,13 +445,16 @@ pub async fn mark_read(
         // Nothing moves: no transaction, and above all no wait on the room's row, which
         // every send to the room holds while it commits.
         let hidden = blocks::hidden_after(&mut conn, me, room_id, member.last_read_seq).await?;
+        let mentions =
+            chat_db::mentions::unread(&mut conn, me, room_id, member.last_read_seq).await?;
         return Ok(Watermark {
             room_id,
             last_read_seq: member.last_read_seq,
             unread: (room_last_seq - member.last_read_seq - hidden).max(0),
+            mentions,
         });
     }
-    let (last_read_seq, unread) = store
+    let (last_read_seq, unread, mentions) = store
         .write(&mut conn, move |conn| {
             Box::pin(async move {
                 // Reads of one room line up on its row, so exactly one of two concurrent
@@ -426,14 +468,16 @@ pub async fn mark_read(
                 // Messages of people I blocked are not shown to me, so they are not unread.
                 let hidden = blocks::hidden_after(conn, me, room_id, read).await?;
                 let unread = (last_seq - read - hidden).max(0);
+                let mentions = chat_db::mentions::unread(conn, me, room_id, read).await?;
                 let Some(moved) = moved else {
-                    return Ok((read, unread));
+                    return Ok((read, unread, mentions));
                 };
                 let payload = EventPayload::ReadUpTo {
                     room_id,
                     user_id: me,
                     seq: moved,
                     unread,
+                    mentions,
                 };
                 emit(conn, &request_id, payload).await?;
                 let all_after = rooms::min_read_seq(conn, room_id).await?;
@@ -444,7 +488,7 @@ pub async fn mark_read(
                     };
                     emit(conn, &request_id, payload).await?;
                 }
-                Ok((moved, unread))
+                Ok((moved, unread, mentions))
             })
         })
         .await?;
@@ -452,6 +496,7 @@ pub async fn mark_read(
         room_id,
         last_read_seq,
         unread,
+        mentions,
     })
 }
 

@@ -437,3 +437,51 @@ async fn a_muted_room_or_notifications_off_send_nothing() {
     assert_eq!(pending_digests(&stack, bob_id).await, 0);
     assert_eq!(pending_digests(&stack, carol_id).await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mention_is_sent_at_once_even_from_a_muted_room_with_names_shown() {
+    let telegram = FakeTelegram::start().await;
+    // A window no test waits out: only a mention is sent within it.
+    let stack = Stack::start_with_bot(0, &telegram, 3600).await;
+    let (_, alice) = stack.user("alice").await;
+    let (bob_id, bob) = stack.user("bob").await;
+    let (carol_id, carol) = stack.user("carol").await;
+    stack.link_telegram(&telegram, &bob, 901).await;
+    stack.link_telegram(&telegram, &carol, 902).await;
+    let room = stack.group(&alice, "Standup", &[bob_id, carol_id]).await;
+    let muted = stack
+        .rooms
+        .put(
+            &format!("/api/rooms/{room}/mute"),
+            Some(&bob),
+            &json!({"muted": true}),
+        )
+        .await;
+    assert_eq!(muted.status, 200, "{:?}", muted.body);
+
+    stack.send(&alice, &room, "status please").await;
+    stack
+        .send(
+            &alice,
+            &room,
+            &format!("<@{bob_id}> your turn, then <@{carol_id}>"),
+        )
+        .await;
+    for chat in [901, 902] {
+        let sent = telegram.wait_for(chat, 2, WAIT).await;
+        assert_eq!(
+            sent.len(),
+            2,
+            "chat {chat}: the link's welcome, then the mention"
+        );
+        let text = &sent[1].text;
+        assert!(text.contains("You were mentioned"), "{text}");
+        assert!(text.contains("@bob your turn, then @carol"), "{text}");
+        assert!(!text.contains("<@"), "no raw token: {text}");
+    }
+    // Bob's muted room sent only the mention: the plain message waits in no digest of his.
+    assert_eq!(pending_digests(&stack, bob_id).await, 0);
+    let rooms = stack.rooms.get("/api/rooms", Some(&bob)).await;
+    assert_eq!(rooms.body["rooms"][0]["mentions"], 1, "{:?}", rooms.body);
+    assert_eq!(rooms.body["rooms"][0]["unread"], 2);
+}

@@ -20,6 +20,9 @@ pub struct ReadState {
     pub room_id: Uuid,
     pub last_read_seq: i64,
     pub unread: i64,
+    /// Of the unread messages, those that mention me.
+    #[serde(default)]
+    pub mentions: i64,
 }
 
 /// Move my read watermark forward (never back); members are told.
@@ -43,5 +46,6 @@ pub async fn mark_read(
         room_id: read.room_id,
         last_read_seq: read.last_read_seq,
         unread: read.unread,
+        mentions: read.mentions,
     }))
 }

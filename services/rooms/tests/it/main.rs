@@ -10,6 +10,7 @@ mod durability;
 mod forward;
 mod limits;
 mod membership;
+mod mentions;
 mod pages;
 mod pins;
 mod plans;

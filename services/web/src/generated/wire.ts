@@ -173,6 +173,11 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         } | {
+            /**
+             * Format: int64
+             * @description Of those, the ones that mention the reader.
+             */
+            mentions?: number;
             /** Format: uuid */
             room_id: string;
             /** Format: int64 */
@@ -496,6 +501,11 @@ export interface components {
         ReadState: {
             /** Format: int64 */
             last_read_seq: number;
+            /**
+             * Format: int64
+             * @description Of the unread messages, those that mention me.
+             */
+            mentions?: number;
             /** Format: uuid */
             room_id: string;
             /** Format: int64 */
@@ -617,6 +627,11 @@ export interface components {
             last_seq: number;
             /** Format: int64 */
             member_count: number;
+            /**
+             * Format: int64
+             * @description How many of my unread messages mention me (or everyone).
+             */
+            mentions?: number;
             /** @description Whether I muted this room's Telegram notifications. */
             muted: boolean;
             my_role: components["schemas"]["MemberRole"];
@@ -847,6 +862,11 @@ export interface components {
         } | {
             /** Format: int64 */
             last_read_seq: number;
+            /**
+             * Format: int64
+             * @description Of the unread messages, those that mention me.
+             */
+            mentions?: number;
             /** Format: uuid */
             room_id: string;
             /** @enum {string} */
