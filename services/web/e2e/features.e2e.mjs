@@ -1,5 +1,5 @@
-// The features chat users look for first (reactions, pinned messages, forwarding, formatting, desktop
-// notifications), end to end like chat.e2e.mjs: headless Debian Chromium against the real
+// The features chat users look for first (reactions, pinned messages, forwarding, formatting, mentions,
+// desktop notifications), end to end like chat.e2e.mjs: headless Debian Chromium against the real
 // stack through nginx, the steps shared in support.mjs. Run after chat.e2e.mjs, not beside it
 // (that file restarts the gateways).
 //
@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  BASE,
   WAIT,
+  browser,
   run,
   people,
   person,
@@ -17,6 +19,7 @@ import {
   DESKTOP,
   assertFits,
   fill,
+  name,
   messageNamed,
   roomItem,
   roomItemById,
@@ -84,6 +87,35 @@ async function scrollToEnd(page, text) {
     await page.waitForTimeout(100);
   }
   return message;
+}
+
+/** `n` people registered from a page of their own (closed after): their ids. */
+async function crowd(n) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(BASE);
+    return await page.evaluate(
+      async ({ n, run }) => {
+        const ids = [];
+        for (let i = 0; i < n; i++) {
+          const username = `crowd${i}_${run}`;
+          const res = await fetch('/api/auth/register', {
+            method: 'POST',
+            credentials: 'same-origin',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ username, email: `${username}@example.com`, password: 'correct horse battery', display_name: `Crowd ${i}` }),
+          });
+          if (!res.ok) throw new Error(`registering ${username}: ${res.status} ${await res.text()}`);
+          ids.push((await res.json()).user.id);
+        }
+        return ids;
+      },
+      { n, run },
+    );
+  } finally {
+    await context.close();
+  }
 }
 
 /** A message's actions: hovered first, as on a desktop. */
@@ -352,6 +384,148 @@ describe('what chat users expect next', { concurrency: false }, () => {
     await shot(ann, 'forwarded');
   });
 
+  it('mentions: @ offers the members, the mentioned person gets a badge, @ in the title and her name; renames show; @room for owners only', async () => {
+    const ann = people.ann.page;
+    const ben = people.ben.page;
+    const groupId = await roomItem(ben, `Pinboard ${run}`).getAttribute('data-room-id');
+    const directId = await roomItem(ann, 'Ben').getAttribute('data-room-id');
+    const annId = await userId(ben, 'ann');
+    // Ann (the group's owner) is in her chat with Ben; Ben (a member) opens the group.
+    await roomItemById(ann, directId).click();
+    await ann.getByTestId('chat-title').filter({ hasText: 'Ben' }).waitFor();
+    await roomItemById(ben, groupId).click();
+    await ben.getByTestId('chat-title').filter({ hasText: 'Pinboard' }).waitFor();
+    assert.equal(await roomItemById(ann, groupId).getByTestId('mention-badge').count(), 0, 'no mention badge before the mention');
+    assert.doesNotMatch(await ann.title(), /@/);
+
+    // Ben types "@an": the list offers Ann (not himself, and no @room for a member); a click picks her.
+    const composer = ben.getByTestId('composer');
+    await composer.click();
+    await composer.pressSequentially('lunch? @an', { delay: 10 });
+    const list = ben.getByTestId('mention-list');
+    await list.waitFor();
+    assert.deepEqual(await list.getByTestId('mention-option').evaluateAll((os) => os.map((o) => o.dataset.username)), [name('ann')]);
+    await shot(ben, 'mention-list');
+    await list.locator(`[data-testid="mention-option"][data-username="${name('ann')}"]`).click();
+    await list.waitFor({ state: 'detached' });
+    assert.equal(await composer.inputValue(), `lunch? @${name('ann')} `);
+    await composer.pressSequentially('are you in?', { delay: 5 });
+    await composer.press('Enter');
+    const sent = messageNamed(ben, 'are you in?').and(ben.locator('[data-status="sent"]'));
+    await sent.waitFor();
+    // Stored as her id, shown as her name; not highlighted for Ben, whom it does not mention.
+    const benMention = sent.locator(`.mention[data-user-id="${annId}"]`);
+    assert.equal(await benMention.innerText(), '@Ann');
+    assert.equal(await sent.locator('.mention-me').count(), 0);
+    assert.equal(await sent.getAttribute('data-mentions-me'), null);
+
+    // Ann, in another chat, sees the group's mention badge beside its unread count, and @ in the tab's title.
+    const annGroup = roomItemById(ann, groupId);
+    await annGroup.getByTestId('mention-badge').waitFor();
+    assert.equal(await annGroup.getByTestId('mention-badge').innerText(), '@');
+    await annGroup.getByTestId('unread-badge').waitFor();
+    await ann.waitForFunction(() => /^\(\d+\) @1 Chat$/.test(document.title), undefined, { timeout: WAIT });
+    // The preview shows her name, not the token.
+    const preview = await annGroup.innerText();
+    assert.match(preview, /lunch\? @Ann are you in\?/);
+    assert.doesNotMatch(preview, /<@/);
+    await shot(ann, 'mention-badge');
+
+    // She opens the group: the message mentions her, highlighted; reading it clears the badge and the @.
+    await annGroup.click();
+    const got = messageNamed(ann, 'are you in?');
+    await got.waitFor();
+    assert.equal(await got.getAttribute('data-mentions-me'), 'true');
+    assert.equal(await got.locator(`.mention.mention-me[data-user-id="${annId}"]`).innerText(), '@Ann');
+    await annGroup.getByTestId('mention-badge').waitFor({ state: 'detached' });
+    await ann.waitForFunction(() => !document.title.includes('@'), undefined, { timeout: WAIT });
+    await shot(ann, 'mention-of-me');
+
+    // Ann renames herself: Ben's old message and preview show the new name.
+    const renamed = `Annabel ${run}`;
+    await ann.getByTestId('open-profile').click();
+    await ann.getByTestId('display-name-input').fill(renamed);
+    await ann.getByTestId('save-profile').click();
+    await ann.getByTestId('profile-saved').waitFor();
+    await ann.getByTestId('dialog-close').click();
+    await benMention.filter({ hasText: `@${renamed}` }).waitFor();
+    await roomItemById(ben, groupId).filter({ hasText: `@${renamed}` }).waitFor();
+    await got.locator('.mention-me').filter({ hasText: `@${renamed}` }).waitFor();
+
+    // Ben edits it: the box shows her username, and the saved text still mentions her.
+    await action(sent, 'edit');
+    await ben.getByTestId('compose-context').waitFor();
+    assert.equal(await composer.inputValue(), `lunch? @${name('ann')} are you in?`);
+    await composer.press('End');
+    await composer.pressSequentially(' now', { delay: 5 });
+    await composer.press('Enter');
+    const edited = messageNamed(ann, 'are you in? now');
+    await edited.getByTestId('edited').waitFor();
+    assert.equal(await edited.locator(`.mention.mention-me[data-user-id="${annId}"]`).innerText(), `@${renamed}`);
+    await ben.getByTestId('compose-context').waitFor({ state: 'detached' });
+
+    // Ben, a member, is offered no @room; Escape closes the list.
+    await composer.fill('');
+    await composer.pressSequentially('@', { delay: 10 });
+    await list.waitFor();
+    await list.getByTestId('mention-option').first().waitFor();
+    assert.equal(await list.locator('[data-username="room"]').count(), 0, 'no @room for a member');
+    await composer.press('Escape');
+    await list.waitFor({ state: 'detached' });
+    await composer.fill('');
+
+    // Ann, the owner, is: picked with the keyboard, it mentions everyone, Ben too.
+    const annComposer = ann.getByTestId('composer');
+    await annComposer.click();
+    await annComposer.pressSequentially('@ro', { delay: 10 });
+    const annList = ann.getByTestId('mention-list');
+    await annList.locator('[data-testid="mention-option"][data-username="room"]').waitFor();
+    await annComposer.press('ArrowDown');
+    await annComposer.press('Enter');
+    await annList.waitFor({ state: 'detached' });
+    assert.equal(await annComposer.inputValue(), '@room ');
+    await annComposer.pressSequentially(`standup in five ${run}`, { delay: 5 });
+    await annComposer.press('Enter');
+    const everyone = messageNamed(ben, `standup in five ${run}`);
+    await everyone.locator('.mention.mention-all').filter({ hasText: '@room' }).waitFor();
+    assert.equal(await everyone.getAttribute('data-mentions-me'), 'true');
+    await messageNamed(ann, `standup in five ${run}`).and(ann.locator('[data-status="sent"]')).waitFor();
+
+    // In a room of more than 50 members @room asks first: cancelled, nothing is sent and the text
+    // stays; confirmed, it is sent, and Ben (elsewhere) gets the room's mention badge.
+    const big = await api(ann, 'POST', '/api/rooms', { kind: 'group', name: `Town hall ${run}`, member_ids: [...(await crowd(50)), await userId(ann, 'ben')] });
+    assert.equal(big.status, 201, JSON.stringify(big.body));
+    await roomItemById(ann, big.body.id).click();
+    await ann.getByTestId('chat-title').filter({ hasText: 'Town hall' }).waitFor();
+    await ann.getByTestId('chat-subtitle').filter({ hasText: '52 members' }).waitFor();
+    const hall = `all hands at noon ${run}`;
+    await annComposer.click();
+    await annComposer.pressSequentially(`@room ${hall}`, { delay: 5 });
+    await annComposer.press('Enter');
+    const confirm = ann.getByTestId('confirm-everyone');
+    await confirm.waitFor();
+    assert.match(await confirm.innerText(), /52 members/);
+    await shot(ann, 'confirm-everyone');
+    await confirm.getByTestId('confirm-everyone-cancel').click();
+    await confirm.waitFor({ state: 'detached' });
+    assert.equal(await annComposer.inputValue(), `@room ${hall}`);
+    assert.equal(await messageNamed(ann, hall).count(), 0, 'nothing sent without the confirmation');
+    await annComposer.press('Enter');
+    await confirm.getByTestId('confirm-everyone-ok').click();
+    await confirm.waitFor({ state: 'detached' });
+    await messageNamed(ann, hall).and(ann.locator('[data-status="sent"]')).locator('.mention-all').waitFor();
+    assert.equal(await annComposer.inputValue(), '');
+    await roomItemById(ben, big.body.id).getByTestId('mention-badge').waitFor();
+
+    // Her name back, for whatever comes next.
+    await ann.getByTestId('open-profile').click();
+    await ann.getByTestId('display-name-input').fill('Ann');
+    await ann.getByTestId('save-profile').click();
+    await ann.getByTestId('profile-saved').waitFor();
+    await ann.getByTestId('dialog-close').click();
+    await benMention.filter({ hasText: /^@Ann$/ }).waitFor();
+  });
+
   it('notifies on the desktop while the tab is hidden, and the click opens the room', async () => {
     // Nia's browser has (fake) notifications from its first page on; Otto writes to her.
     const nia = await person('nia');
@@ -417,6 +591,12 @@ describe('what chat users expect next', { concurrency: false }, () => {
     await nia.waitForFunction((text) => window.__notifications.some((n) => n.body.includes(text)), ring, { timeout: 2 * WAIT });
     assert.deepEqual(await notificationsWith(nia, ring), [{ title: `Bells ${run}`, body: `Otto: ${ring}`, tag: group.body.id, closed: false }]);
     assert.deepEqual(await notificationsWith(nia, hushed), [], 'a muted chat makes no notification');
+    // A mention of her rings even there, her name in place of the token.
+    const called = `call me ${run}`;
+    const mention = { client_msg_id: crypto.randomUUID(), body: `<@${await userId(otto, 'nia')}> ${called}` };
+    assert.equal((await api(otto, 'POST', `/api/rooms/${direct.body.id}/messages`, mention)).status, 201);
+    await nia.waitForFunction((text) => window.__notifications.some((n) => n.body.includes(text)), called, { timeout: 2 * WAIT });
+    assert.deepEqual(await notificationsWith(nia, called), [{ title: 'Otto', body: `Otto: @Nia ${called}`, tag: direct.body.id, closed: false }]);
     await nia.evaluate(() => window.__setHidden(false));
   });
 

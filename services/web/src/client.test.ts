@@ -634,6 +634,19 @@ describe('ChatClient', () => {
     expect(store.getState().focus).toEqual({ room_id: ROOM, seq: 3, highlight: true });
   });
 
+  it('fetches the names of whom a live message mentions, and takes the mention count of an unread frame', async () => {
+    const ann = '0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5b';
+    backend.add(msg(1));
+    client.start();
+    const s = await connect();
+    expect(store.getState().users[ann]).toBeUndefined();
+    s.receive({ type: 'message_created', room_id: ROOM, seq: 2, message: msg(2, { body: `ask <@${ann}>` }) });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getState().users[ann]).toBeDefined();
+    s.receive({ type: 'unread', room_id: ROOM, last_read_seq: 0, unread: 2, mentions: 1 });
+    expect(store.getState().rooms[0]).toMatchObject({ unread: 2, mentions: 1 });
+  });
+
   it('hands over to the login screen when the session is gone', async () => {
     backend.failRooms = new ApiError(401, 'unauthorized', 'expired');
     client.start();

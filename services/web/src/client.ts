@@ -3,6 +3,7 @@
 
 import { ApiError, isUnauthorized, type Api, type NewRoom, type RefreshResult } from './api';
 import { roomTitle, userName } from './format';
+import { mentionedIds } from './mentions';
 import { Outbox } from './outbox';
 import { framesOfEvent, type Message, type Pin, type Room, type ServerFrame, type User } from './protocol';
 import { lastSeq, type Store } from './store';
@@ -295,7 +296,7 @@ export class ChatClient {
         this.store.dispatch({ type: 'read_by_all', room_id: f.room_id, seq: f.seq });
         return;
       case 'unread':
-        this.store.dispatch({ type: 'unread', room_id: f.room_id, last_read_seq: f.last_read_seq, unread: f.unread });
+        this.store.dispatch({ type: 'unread', room_id: f.room_id, last_read_seq: f.last_read_seq, unread: f.unread, mentions: f.mentions });
         return;
       case 'message_edited':
         this.store.dispatch({ type: 'message_received', message: f.message });
@@ -450,7 +451,7 @@ export class ChatClient {
           // have left the room since, and so is in no member list).
           for (const r of rooms) {
             if (r.peer_id) void this.ensureUser(r.peer_id);
-            if (r.last_message) void this.ensureUser(r.last_message.sender_id);
+            if (r.last_message) this.ensureSenders([r.last_message]);
           }
         } catch (e) {
           this.handleError(e);
@@ -584,12 +585,13 @@ export class ChatClient {
     }
   }
 
-  /** The names messages show: their senders, and who wrote a forwarded one's original. */
+  /** The names messages show: their senders, who wrote a forwarded one's original, and whom they mention. */
   private ensureSenders(messages: Message[]): void {
     const ids = new Set<string>();
     for (const m of messages) {
       ids.add(m.sender_id);
       if (m.forwarded_from) ids.add(m.forwarded_from.sender_id);
+      for (const id of mentionedIds(m.body)) ids.add(id);
     }
     for (const id of ids) void this.ensureUser(id);
   }

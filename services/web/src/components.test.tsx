@@ -363,3 +363,70 @@ describe('pinned messages and forwarding', () => {
     ]);
   });
 });
+
+describe('mentions', () => {
+  const MEID = '0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5b';
+  const OTHER = '0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5c';
+  function renderMentions() {
+    const store = createStore();
+    const api = createApi({ fetch: (() => new Promise(() => {})) as unknown as typeof fetch });
+    const client = new ChatClient({ api, store, me: user(MEID, { display_name: 'Ann <b>Lee</b>' }), onSessionExpired: () => {}, url: 'ws://x/ws', createSocket: (u) => new FakeSocket(u) });
+    store.dispatch({ type: 'users', users: [user(BOB, { display_name: 'Bob Stone' }), user(OTHER, { display_name: 'Olga' })] });
+    store.dispatch({
+      type: 'rooms_loaded',
+      rooms: [
+        summary(ROOM, { kind: 'group', name: 'Team', peer_id: null, last_seq: 3, unread: 3, mentions: 1, my_role: 'member' }),
+        summary('r-2', { kind: 'group', name: 'Many', peer_id: null, unread: 5, mentions: 2 }),
+        summary('r-3', { kind: 'group', name: 'Quiet', peer_id: null, unread: 4 }),
+      ],
+    });
+    store.dispatch({ type: 'select_room', room_id: ROOM });
+    store.dispatch({
+      type: 'messages_loaded',
+      room_id: ROOM,
+      messages: [msg(1, { body: `hi <@${MEID}>` }), msg(2, { body: `and <@${OTHER}>` }), msg(3, { body: '<@room> lunch' })],
+      direction: 'latest',
+      has_more: false,
+    });
+    return renderToStaticMarkup(
+      <ChatContext.Provider value={{ store, client }}>
+        <Sidebar onLogout={() => {}} />
+        <ChatView />
+      </ChatContext.Provider>,
+    );
+  }
+
+  it('puts a mention badge beside the unread badge of each room that mentions me', () => {
+    const html = renderMentions();
+    const badges = [...html.matchAll(/data-room-id="([^"]+)"[^>]*data-mentions="(\d+)".*?<\/button>/g)].map((m) => [
+      m[1],
+      m[2],
+      /data-testid="mention-badge"[^>]*>([^<]*)</.exec(m[0])?.[1] ?? null,
+      /data-testid="unread-badge"[^>]*>([^<]*)</.exec(m[0])?.[1] ?? null,
+    ]);
+    expect(badges.sort()).toEqual([
+      ['r-1', '1', '@', '3'],
+      ['r-2', '2', '@2', '5'],
+      ['r-3', '0', null, '4'],
+      ['saved', '0', null, null],
+    ]);
+  });
+
+  it('shows mentions by name, mine highlighted, and marks the messages that mention me', () => {
+    const html = renderMentions();
+    expect(html).toContain(`<span class="mention mention-me" data-user-id="${MEID}">@Ann &lt;b&gt;Lee&lt;/b&gt;</span>`);
+    expect(html).toContain(`<span class="mention" data-user-id="${OTHER}">@Olga</span>`);
+    expect(html).toContain('<span class="mention mention-all">@room</span>');
+    const rows = [...html.matchAll(/<div class="message [^"]*" data-testid="message"([^>]*)>/g)].map((m) => [
+      /data-seq="(\d+)"/.exec(m[1])?.[1],
+      /data-mentions-me="true"/.test(m[1]),
+    ]);
+    expect(rows).toEqual([
+      ['1', true],
+      ['2', false],
+      ['3', true],
+    ]);
+    // No list of members before anything is typed.
+    expect(testIds(html)).not.toContain('mention-list');
+  });
+});

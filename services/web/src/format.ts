@@ -31,10 +31,11 @@ export function firstLine(body: string, max = 80): string {
 
 /**
  * A message body as a one-line preview: the first line of the text a reader sees, without the
- * Markdown markers (a body that reads as nothing, like a lone "```", is shown as typed).
+ * Markdown markers, mentions as `@Name` of `users` (a body that reads as nothing, like a lone
+ * "```", is shown as typed).
  */
-export function previewLine(body: string, max = 80): string {
-  return firstLine(plainText(body) || body.trim(), max);
+export function previewLine(body: string, max = 80, users: Record<string, User> = {}): string {
+  return firstLine(plainText(body, users) || body.trim(), max);
 }
 
 export function roomPreview(
@@ -46,7 +47,7 @@ export function roomPreview(
   const m = room.last_message;
   if (!m) return 'No messages yet';
   if (blocked[m.sender_id] && m.sender_id !== meId) return 'Message from someone you blocked';
-  const text = m.deleted ? 'Message deleted' : previewLine(m.body);
+  const text = m.deleted ? 'Message deleted' : previewLine(m.body, 80, users);
   if (room.kind === 'saved') return text;
   if (m.sender_id === meId) return `You: ${text}`;
   if (room.kind === 'group' || room.kind === 'public') return `${userName(users[m.sender_id])}: ${text}`;

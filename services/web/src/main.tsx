@@ -5,6 +5,7 @@ import { App } from './App';
 // font, which Chromium, Firefox and Safari all draw; fetched only when a glyph falls to it).
 import 'twemoji-colr-font/twemoji.css';
 import './styles.css';
+import './mentions.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('#root missing from index.html');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LINK_REL, MAX_NESTING, plainText, renderMarkdown } from './markdown';
+import { user } from './testutil';
 
 const REL = `target="_blank" rel="${LINK_REL}"`;
 /** The deepest nesting of an element in the output. */
@@ -198,5 +199,58 @@ describe('plainText', () => {
     const { out, ms } = timed(() => plainText(`${'>'.repeat(10_000)} deep`));
     expect(ms).toBeLessThan(1000);
     expect(out.endsWith('> deep')).toBe(true);
+  });
+});
+
+describe('mentions', () => {
+  const ANN = '0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5b';
+  const BEN = '0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5c';
+  const users = { [ANN]: user(ANN, { username: 'ann', display_name: 'Ann' }), [BEN]: user(BEN, { username: 'ben', display_name: '' }) };
+  const span = (id: string, name: string, me = false) =>
+    `<span class="mention${me ? ' mention-me' : ''}" data-user-id="${id}">@${name}</span>`;
+
+  it('shows a mention as @ and the current display name (the username without one); mine highlighted', () => {
+    expect(renderMarkdown(`hi <@${ANN}> and <@${BEN}>!`, { users, meId: BEN })).toBe(`<p>hi ${span(ANN, 'Ann')} and ${span(BEN, 'ben', true)}!</p>\n`);
+    expect(plainText(`hi <@${ANN}>, **<@${BEN}>**`, users)).toBe('hi @Ann, @ben');
+  });
+
+  it('shows a new name once the person is renamed (the same text renders anew)', () => {
+    const text = `ping <@${ANN}>`;
+    expect(renderMarkdown(text, { users })).toContain('@Ann<');
+    const renamed = { ...users, [ANN]: { ...users[ANN], display_name: 'Annabel' } };
+    expect(renderMarkdown(text, { users: renamed })).toBe(`<p>ping ${span(ANN, 'Annabel')}</p>\n`);
+    expect(plainText(text, users)).toBe('ping @Ann');
+    expect(plainText(text, renamed)).toBe('ping @Annabel');
+    // And back: nothing of the other rendering is kept for the old name.
+    expect(renderMarkdown(text, { users })).toBe(`<p>ping ${span(ANN, 'Ann')}</p>\n`);
+  });
+
+  it('escapes a hostile display name', () => {
+    const evil = { [ANN]: user(ANN, { display_name: '<img src=x onerror=alert(1)>"&' }) };
+    const html = renderMarkdown(`<@${ANN}>`, { users: evil, meId: ANN });
+    expect(html).toBe(`<p>${span(ANN, '&lt;img src=x onerror=alert(1)&gt;&quot;&amp;', true)}</p>\n`);
+    expect(tags(html)).toEqual(new Set(['p', 'span']));
+    expect(plainText(`<@${ANN}>`, evil)).toBe('@<img src=x onerror=alert(1)>"&');
+  });
+
+  it('keeps tokens in code, escaped, as they are; a backslash keeps one as text too', () => {
+    expect(renderMarkdown(`\`<@${ANN}>\``, { users })).toBe(`<p><code>&lt;@${ANN}&gt;</code></p>\n`);
+    expect(renderMarkdown(`\`\`\`\n<@${ANN}> <@room>\n\`\`\``, { users })).toBe(`<pre><code>&lt;@${ANN}&gt; &lt;@room&gt;\n</code></pre>\n`);
+    expect(renderMarkdown(`\\<@${ANN}>`, { users })).toBe(`<p>&lt;@${ANN}&gt;</p>\n`);
+    expect(plainText(`\`<@${ANN}>\``, users)).toBe(`<@${ANN}>`);
+  });
+
+  it('shows <@room> as @room, and what only looks like a token as text', () => {
+    expect(renderMarkdown('<@room> lunch', { users })).toBe('<p><span class="mention mention-all">@room</span> lunch</p>\n');
+    expect(plainText('<@room> lunch', users)).toBe('@room lunch');
+    expect(renderMarkdown('<@ann> <@123> <@Room>', { users })).toBe('<p>&lt;@ann&gt; &lt;@123&gt; &lt;@Room&gt;</p>\n');
+  });
+
+  it('shows someone not known yet as @…, and their name once known', () => {
+    const other = '0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4aff';
+    expect(renderMarkdown(`<@${other}>`, { users })).toBe(`<p>${span(other, '…')}</p>\n`);
+    expect(plainText(`<@${other}> hi`)).toBe('@… hi');
+    const known = { ...users, [other]: user(other, { display_name: 'Olga' }) };
+    expect(renderMarkdown(`<@${other}>`, { users: known })).toBe(`<p>${span(other, 'Olga')}</p>\n`);
   });
 });

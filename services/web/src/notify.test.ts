@@ -11,6 +11,7 @@ import {
   requestNotificationPermission,
   shouldNotify,
   showNotification,
+  tabTitle,
   type NotificationApi,
   type NotifyEnv,
   type NotifyInput,
@@ -73,6 +74,23 @@ describe('shouldNotify', () => {
     expect(shouldNotify({ ...base, room: summary(ROOM, { muted: true }) })).toBe(false);
     expect(shouldNotify({ ...base, room: undefined })).toBe(false);
   });
+  it('rings for a mention of me or of everyone even in a muted room, with the rest of the rules', () => {
+    const meId = '0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5b';
+    const muted = { ...base, meId, room: summary(ROOM, { muted: true }) };
+    expect(shouldNotify({ ...muted, message: msg(1, { body: `look <@${meId}>` }) })).toBe(true);
+    expect(shouldNotify({ ...muted, message: msg(1, { body: '<@room> standup' }) })).toBe(true);
+    // Someone else's mention, or my name only typed, stays quiet in a muted room.
+    expect(shouldNotify({ ...muted, message: msg(1, { body: '<@0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5c>' }) })).toBe(false);
+    expect(shouldNotify({ ...muted, message: msg(1, { body: '@me look' }) })).toBe(false);
+    // A mention still needs a hidden tab, the switch and the permission, and is never from me or someone I blocked.
+    const mention = { ...muted, message: msg(1, { body: `look <@${meId}>` }) };
+    expect(shouldNotify({ ...mention, hidden: false })).toBe(false);
+    expect(shouldNotify({ ...mention, enabled: false })).toBe(false);
+    expect(shouldNotify({ ...mention, permission: 'denied' })).toBe(false);
+    expect(shouldNotify({ ...mention, blocked: { [BOB]: true } })).toBe(false);
+    expect(shouldNotify({ ...mention, message: msg(1, { sender_id: meId, body: `look <@${meId}>` }) })).toBe(false);
+    expect(shouldNotify({ ...mention, room: undefined })).toBe(false);
+  });
   it('says nothing while the tab is visible: the message is on screen already', () => {
     expect(shouldNotify({ ...base, hidden: false })).toBe(false);
   });
@@ -120,6 +138,12 @@ describe('notificationFor', () => {
     const md = '**Deploy** is _done_: see [the log](https://ci.example/1)\n> quoted\n- `a` item';
     expect(notificationFor(msg(1, { body: md }), summary(ROOM), users).body).toBe('Bob Stone: Deploy is done: see the log quoted a item');
     expect(notificationFor(msg(1, { body: '~~<i>x</i>~~ &amp;' }), summary(ROOM), users).body).toBe('Bob Stone: <i>x</i> &');
+  });
+
+  it('shows mentions by name, never as their tokens', () => {
+    const ann = '0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5b';
+    const named = { ...users, [ann]: user(ann, { display_name: 'Ann' }) };
+    expect(notificationFor(msg(1, { body: `<@${ann}> and <@room>: **now**` }), summary(ROOM), named).body).toBe('Bob Stone: @Ann and @room: now');
   });
 
   it('leaves out a name not fetched yet instead of a placeholder', () => {
@@ -237,6 +261,15 @@ describe('DesktopNotifier', () => {
     expect(shown[0].closed).toBe(true);
     expect(notifier.message(msg(2))).toBe(false);
     expect(shown).toHaveLength(1);
+  });
+});
+
+describe('tabTitle', () => {
+  it('shows the unread count, and the mentions of me beside it', () => {
+    expect(tabTitle(0, 0)).toBe('Chat');
+    expect(tabTitle(3, 0)).toBe('(3) Chat');
+    expect(tabTitle(3, 1)).toBe('(3) @1 Chat');
+    expect(tabTitle(0, 2)).toBe('@2 Chat');
   });
 });
 

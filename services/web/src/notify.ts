@@ -4,6 +4,7 @@
 
 import { clipText, roomTitle, userName } from './format';
 import { plainText } from './markdown';
+import { mentionsMe } from './mentions';
 import type { Message, RoomSummary, User } from './protocol';
 import type { Store } from './store';
 
@@ -78,14 +79,16 @@ export interface NotifyInput {
 
 /**
  * Whether a live message deserves a desktop notification: someone else's, shown (not blocked,
- * not deleted), in a known room that is not muted, while the tab is hidden (a visible tab shows
- * it already), with the switch on and the browser's permission.
+ * not deleted), in a known room that is not muted (a mention of me, or of everyone, rings even
+ * in a muted room), while the tab is hidden (a visible tab shows it already), with the switch on
+ * and the browser's permission.
  */
 export function shouldNotify(i: NotifyInput): boolean {
   const m = i.message;
   if (m.sender_id === i.meId || i.blocked[m.sender_id] || m.deleted) return false;
   // Mute is only known from the room's summary: without it, saying nothing is the safe side.
-  if (!i.room || i.room.muted) return false;
+  if (!i.room) return false;
+  if (i.room.muted && !mentionsMe(m.body, i.meId)) return false;
   return i.hidden && i.enabled && i.permission === 'granted';
 }
 
@@ -112,8 +115,9 @@ export function notificationFor(m: Message, room: RoomSummary, users: Record<str
   const sender = users[m.sender_id] ? userName(users[m.sender_id]) : null;
   const peerUnknown = room.kind === 'direct' && room.peer_id != null && !users[room.peer_id];
   const title = peerUnknown ? (sender ?? 'New message') : roomTitle(room, users);
-  // The text as read, without Markdown markers (a body that reads as nothing is shown as typed).
-  const text = plainText(m.body) || m.body;
+  // The text as read, without Markdown markers and with names for mentions (a body that reads
+  // as nothing is shown as typed).
+  const text = plainText(m.body, users) || m.body;
   return { title, body: oneLine(sender ? `${sender}: ${text}` : text), tag: room.id };
 }
 
@@ -229,7 +233,16 @@ export class DesktopNotifier {
 }
 
 // ---------------------------------------------------------------------------
-// The tab's icon
+// The tab's title and icon
+
+/** The tab's title: `(3) Chat`, and `(3) @1 Chat` while some of those mention me. */
+export function tabTitle(unread: number, mentions: number): string {
+  const parts: string[] = [];
+  if (unread > 0) parts.push(`(${unread})`);
+  if (mentions > 0) parts.push(`@${mentions}`);
+  parts.push('Chat');
+  return parts.join(' ');
+}
 
 /** The icon index.html links (public/favicon.svg), shown while nothing is unread. */
 export const PLAIN_ICON = '/favicon.svg';

@@ -164,6 +164,8 @@ describe('framesOfEvent', () => {
       { type: 'unread', room_id: 'r', last_read_seq: 4, unread: 2 },
     ]);
     expect(framesOfEvent(read, 'other')).toEqual([{ type: 'read', room_id: 'r', user_id: 'me', seq: 4 }]);
+    // With the mentions among them, when the event has them.
+    expect(framesOfEvent({ ...read, mentions: 1 }, 'me')[1]).toEqual({ type: 'unread', room_id: 'r', last_read_seq: 4, unread: 2, mentions: 1 });
     expect(framesOfEvent({ type: 'message_deleted', room_id: 'r', seq: 2, message_id: 'm', deleted_by: 'u' }, 'me')).toEqual([
       { type: 'message_deleted', room_id: 'r', seq: 2, message_id: 'm' },
     ]);

@@ -199,7 +199,8 @@ export function framesOfEvent(p: EventPayload, me: string): ServerFrame[] {
     case 'read_up_to': {
       const read: ServerFrame = { type: 'read', room_id: p.room_id, user_id: p.user_id, seq: p.seq };
       if (p.user_id !== me || p.unread === undefined) return [read];
-      return [read, { type: 'unread', room_id: p.room_id, last_read_seq: p.seq, unread: p.unread }];
+      const unread: ServerFrame = { type: 'unread', room_id: p.room_id, last_read_seq: p.seq, unread: p.unread };
+      return [read, p.mentions === undefined ? unread : { ...unread, mentions: p.mentions }];
     }
     case 'read_by_all':
       return [{ type: 'read_by_all', room_id: p.room_id, seq: p.seq }];

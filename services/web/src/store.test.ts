@@ -8,6 +8,7 @@ import {
   reducer,
   sortRooms,
   timelineItems,
+  totalMentions,
   totalUnread,
   type Action,
   type ChatState,
@@ -408,5 +409,75 @@ describe('pinned messages and forwarded ones', () => {
     const from = { sender_id: BOB, created_at: '2023-12-31T00:00:00Z' };
     const s = run([{ type: 'message_received', message: msg(1, { sender_id: ME, forwarded_from: from }) }, { type: 'message_received', message: msg(2) }], withMe());
     expect(timelineItems(s.timelines[ROOM]).map((i) => i.forwarded_from)).toEqual([from, null]);
+  });
+});
+
+describe('mentions counting', () => {
+  const MEID = '0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5b';
+  const other = '0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5c';
+  const start = (over = {}) =>
+    run([{ type: 'me', user: user(MEID) }, { type: 'rooms_loaded', rooms: [summary(ROOM, { last_seq: 4, last_read_seq: 4, ...over })] }]);
+  const toMe = (seq: number, over = {}) => msg(seq, { body: `hey <@${MEID}>`, ...over });
+
+  it('takes the room list’s count, and sums it over rooms', () => {
+    const s = run(
+      [{ type: 'rooms_loaded', rooms: [summary('a', { unread: 3, mentions: 1 }), summary('b', { unread: 2, mentions: 2 }), summary('c', { unread: 4 })] }],
+      start(),
+    );
+    expect(s.rooms.map((r) => r.mentions ?? 0).sort()).toEqual([0, 1, 2]);
+    expect(totalMentions(s)).toBe(3);
+  });
+
+  it('counts a live message that mentions me, or everyone, from someone else and newer than my mark, once', () => {
+    let s = reducer(start(), { type: 'message_received', message: toMe(5) });
+    expect(s.rooms[0]).toMatchObject({ unread: 1, mentions: 1 });
+    s = reducer(s, { type: 'message_received', message: toMe(5) });
+    expect(s.rooms[0]).toMatchObject({ unread: 1, mentions: 1 });
+    s = reducer(s, { type: 'message_received', message: msg(6, { body: '<@room> lunch' }) });
+    expect(s.rooms[0]).toMatchObject({ unread: 2, mentions: 2 });
+    // Not: someone else mentioned, a message without a token, my own, an edit of an older one.
+    s = run(
+      [
+        { type: 'message_received', message: msg(7, { body: `hey <@${other}>` }) },
+        { type: 'message_received', message: msg(8, { body: 'hey @me' }) },
+        { type: 'message_received', message: toMe(9, { sender_id: MEID }) },
+        { type: 'message_received', message: toMe(2, { edited_at: '2024-01-02T00:00:00Z' }) },
+      ],
+      s,
+    );
+    expect(s.rooms[0]).toMatchObject({ unread: 4, mentions: 2 });
+    expect(totalMentions(s)).toBe(2);
+  });
+
+  it('does not count a mention by someone I blocked', () => {
+    const s = run([{ type: 'block_changed', user_id: BOB, blocked: true }, { type: 'message_received', message: toMe(5) }], start());
+    expect(s.rooms[0]).toMatchObject({ last_seq: 5, unread: 0 });
+    expect(totalMentions(s)).toBe(0);
+  });
+
+  it('takes the count of the mark-read answer and of the unread frame, counting what came after the mark', () => {
+    let s = run([5, 6].map((n): Action => ({ type: 'message_received', message: toMe(n) })), start());
+    expect(s.rooms[0].mentions).toBe(2);
+    s = reducer(s, { type: 'read_marked', result: { room_id: ROOM, last_read_seq: 6, unread: 0, mentions: 0 } });
+    expect(s.rooms[0]).toMatchObject({ unread: 0, mentions: 0 });
+    // 7 mentions me and arrives; the frame of the mark at 6, counted before it, comes later.
+    s = reducer(s, { type: 'message_received', message: toMe(7) });
+    s = reducer(s, { type: 'unread', room_id: ROOM, last_read_seq: 6, unread: 0, mentions: 0 });
+    expect(s.rooms[0]).toMatchObject({ unread: 1, mentions: 1 });
+    // Another device read up to 7.
+    s = reducer(s, { type: 'unread', room_id: ROOM, last_read_seq: 7, unread: 0, mentions: 0 });
+    expect(s.rooms[0]).toMatchObject({ unread: 0, mentions: 0, last_read_seq: 7 });
+    expect(totalMentions(s)).toBe(0);
+  });
+
+  it('replaces a local count by the server’s, which may know of more', () => {
+    const s = reducer(start({ last_seq: 9, unread: 5, mentions: 0 }), { type: 'unread', room_id: ROOM, last_read_seq: 4, unread: 5, mentions: 3 });
+    expect(s.rooms[0]).toMatchObject({ unread: 5, mentions: 3 });
+  });
+
+  it('never counts more mentions than unread messages when read elsewhere', () => {
+    let s = run([5, 6, 7].map((n): Action => ({ type: 'message_received', message: toMe(n) })), start());
+    s = reducer(s, { type: 'read_receipt', room_id: ROOM, user_id: MEID, seq: 6 });
+    expect(s.rooms[0]).toMatchObject({ unread: 1, mentions: 1 });
   });
 });

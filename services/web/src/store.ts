@@ -2,6 +2,7 @@
 // pending sends), read receipts, typing, presence, pinned messages and the user cache. Components read it through
 // `useSyncExternalStore`; the controller in client.ts is the only code that dispatches.
 
+import { mentionsMe } from './mentions';
 import type { Forwarded, Me, MemberRole, Message, Pin, Reaction, ReadResult, Room, RoomMember, RoomSummary, User } from './protocol';
 
 export type MessageStatus = 'pending' | 'sent' | 'failed';
@@ -168,7 +169,7 @@ export type Action =
   /** A room's pins as the server gave them (fetched, or the answer to pinning or unpinning). */
   | { type: 'pins'; room_id: string; pins: Pin[] }
   | { type: 'read_by_all'; room_id: string; seq: number }
-  | { type: 'unread'; room_id: string; last_read_seq: number; unread: number }
+  | { type: 'unread'; room_id: string; last_read_seq: number; unread: number; mentions?: number }
   | { type: 'room_updated'; room_id: string; name: string | null; topic: string | null }
   | { type: 'room_gone'; room_id: string }
   | { type: 'member_joined'; room_id: string; user_id: string; role: MemberRole; at: string }
@@ -293,7 +294,7 @@ export function sortRooms(rooms: RoomSummary[]): RoomSummary[] {
 /**
  * Applies a new message to its room summary. Unread grows only for a message from someone else
  * that is newer than anything the summary knew (so a replayed frame, or a frame for a message the
- * room list already counted, changes nothing).
+ * room list already counted, changes nothing); `mentions` too when it mentions me (or everyone).
  */
 export function applyMessageToRoom(
   room: RoomSummary,
@@ -315,23 +316,36 @@ export function applyMessageToRoom(
     } else if (m.seq > room.last_read_seq && !blocked[m.sender_id]) {
       // Messages of someone I blocked are not shown, so they are not unread (as the server counts).
       next.unread = room.unread + 1;
+      if (mentionsMe(m.body, meId)) next.mentions = (room.mentions ?? 0) + 1;
     }
   }
   return next;
 }
 
 /**
- * Applies my read mark and the unread count the server gave with it (an `unread` frame, or the
- * answer to marking read). A mark older than the room's tells nothing new. The server counted
- * when the mark was made, and its answer can come after newer messages did: those still count.
- * Both are lower bounds of what is unread now, so the larger wins.
+ * Applies my read mark and the unread and mention counts the server gave with it (an `unread`
+ * frame, or the answer to marking read). A mark older than the room's tells nothing new. The
+ * server counted when the mark was made, and its answer can come after newer messages did: those
+ * still count. Both are lower bounds of what is unread now, so the larger wins. Without a
+ * mention count (an older server) the one held stays, never above unread.
  */
-function applyReadMark(state: ChatState, roomId: string, lastReadSeq: number, serverUnread: number): ChatState {
+function applyReadMark(
+  state: ChatState,
+  roomId: string,
+  lastReadSeq: number,
+  serverUnread: number,
+  serverMentions: number | undefined,
+): ChatState {
   const meId = state.me?.id ?? null;
   let s = updateRoom(state, roomId, (r) => {
     if (lastReadSeq < r.last_read_seq) return r;
-    const unread = Math.max(serverUnread, unreadAfter(state.timelines[roomId], lastReadSeq, meId, state.blocked));
-    return r.last_read_seq === lastReadSeq && r.unread === unread ? r : { ...r, last_read_seq: lastReadSeq, unread };
+    const held = unreadAfter(state.timelines[roomId], lastReadSeq, meId, state.blocked);
+    const unread = Math.max(serverUnread, held.length);
+    const mentionsHeld = held.filter((m) => mentionsMe(m.body, meId)).length;
+    const mentions = Math.min(unread, serverMentions === undefined ? (r.mentions ?? 0) : Math.max(serverMentions, mentionsHeld));
+    return r.last_read_seq === lastReadSeq && r.unread === unread && (r.mentions ?? 0) === mentions
+      ? r
+      : { ...r, last_read_seq: lastReadSeq, unread, mentions };
   });
   if (state.me) s = setReceipt(s, roomId, state.me.id, lastReadSeq);
   return s;
@@ -343,10 +357,9 @@ function unreadAfter(
   seq: number,
   meId: string | null,
   blocked: Record<string, true>,
-): number {
-  if (!timeline) return 0;
-  return timeline.messages.filter((m) => m.seq > seq && m.sender_id !== meId && !m.deleted && !blocked[m.sender_id])
-    .length;
+): Message[] {
+  if (!timeline) return [];
+  return timeline.messages.filter((m) => m.seq > seq && m.sender_id !== meId && !m.deleted && !blocked[m.sender_id]);
 }
 
 /**
@@ -544,14 +557,16 @@ export function reducer(state: ChatState, action: Action): ChatState {
         // Read on another device or tab.
         s = updateRoom(s, action.room_id, (r) => {
           if (action.seq <= r.last_read_seq) return r;
-          return { ...r, last_read_seq: action.seq, unread: Math.min(r.unread, Math.max(0, r.last_seq - action.seq)) };
+          const unread = Math.min(r.unread, Math.max(0, r.last_seq - action.seq));
+          // Which of them mention me the `unread` frame that follows says; never more than unread.
+          return { ...r, last_read_seq: action.seq, unread, mentions: Math.min(r.mentions ?? 0, unread) };
         });
       }
       return s;
     }
 
     case 'read_marked':
-      return applyReadMark(state, action.result.room_id, action.result.last_read_seq, action.result.unread);
+      return applyReadMark(state, action.result.room_id, action.result.last_read_seq, action.result.unread, action.result.mentions);
 
     case 'blocks_loaded':
       return { ...state, blocked: Object.fromEntries(action.user_ids.map((id) => [id, true as const])) };
@@ -646,7 +661,7 @@ export function reducer(state: ChatState, action: Action): ChatState {
         : { ...state, readByAll: { ...state.readByAll, [action.room_id]: action.seq } };
 
     case 'unread':
-      return applyReadMark(state, action.room_id, action.last_read_seq, action.unread);
+      return applyReadMark(state, action.room_id, action.last_read_seq, action.unread, action.mentions);
 
     case 'room_updated':
       return updateRoom(state, action.room_id, (r) =>
@@ -792,6 +807,11 @@ export function lastSeq(t: Timeline | undefined): number | null {
 
 export function totalUnread(state: ChatState): number {
   return state.rooms.reduce((n, r) => n + r.unread, 0);
+}
+
+/** Unread messages that mention me (or everyone), in all rooms. */
+export function totalMentions(state: ChatState): number {
+  return state.rooms.reduce((n, r) => n + (r.mentions ?? 0), 0);
 }
 
 /** Highest seq read by any member other than `meId` (for "read" ticks on own messages). */

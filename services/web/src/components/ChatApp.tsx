@@ -4,8 +4,8 @@ import { ChatClient } from '../client';
 import { ChatContext, useChat, type ChatContextValue } from '../context';
 import type { User } from '../protocol';
 import { desktopNotifications, drafts, places, roomFromPath, roomPath, setStorageOwner } from '../local';
-import { DesktopNotifier, faviconFor, setFavicon } from '../notify';
-import { createStore, totalUnread } from '../store';
+import { DesktopNotifier, faviconFor, setFavicon, tabTitle } from '../notify';
+import { createStore, totalMentions, totalUnread } from '../store';
 import { ChatView } from './ChatView';
 import { Sidebar } from './Sidebar';
 
@@ -80,11 +80,15 @@ export function ChatApp({ api, me, onLogout, onExpired }: Props) {
 function Layout({ onLogout }: { onLogout: () => void }) {
   const selected = useChat((s) => s.selectedRoomId);
   const unread = useChat(totalUnread);
+  const mentions = useChat(totalMentions);
   const notice = useChat((s) => s.notice);
 
-  // The count shows on the tab: in its title, and on its icon (where the title is cut off).
+  // The count shows on the tab: in its title (with the mentions of me), and on its icon (where
+  // the title is cut off).
   useEffect(() => {
-    document.title = unread > 0 ? `(${unread}) Chat` : 'Chat';
+    document.title = tabTitle(unread, mentions);
+  }, [unread, mentions]);
+  useEffect(() => {
     setFavicon(faviconFor(unread));
   }, [unread]);
   // Logged out: no count is left on the tab.

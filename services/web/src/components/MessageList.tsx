@@ -3,6 +3,7 @@ import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
 import { useChat, useChatContext, useClient } from '../context';
 import { dayKey, formatDay, formatFullDate, formatTime, previewLine, userName } from '../format';
 import { renderMarkdown } from '../markdown';
+import { mentionedIds, mentionsMe } from '../mentions';
 import type { Message, RoomKind, User } from '../protocol';
 import { visibleReactions, type Reaction } from '../reactions';
 import { peersReadSeq, timelineItems, type RoomNotice, type Timeline, type TimelineItem } from '../store';
@@ -302,6 +303,7 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, canPin, onSee
                 meId={meId}
                 reactorName={reactorName}
                 onReactorsHover={loadReactors}
+                users={users}
                 {...actions}
               />
             </>
@@ -347,9 +349,16 @@ const RECEIPT_LABEL: Record<Receipt, string> = {
   'read-all': 'Read by everyone',
 };
 
-/** The message's Markdown as HTML: markdown-it with raw HTML off and only the safe subset (markdown.ts). */
-function Body({ text }: { text: string }) {
-  return <div className="markdown" dangerouslySetInnerHTML={{ __html: renderMarkdown(text) }} />;
+/**
+ * The message's Markdown as HTML: markdown-it with raw HTML off and only the safe subset
+ * (markdown.ts); mentions with the current names (fetched when not known yet, then shown).
+ */
+function Body({ text, users, meId }: { text: string; users: Record<string, User>; meId: string | null }) {
+  const client = useClient();
+  useEffect(() => {
+    for (const id of mentionedIds(text)) if (!users[id]) void client.ensureUser(id);
+  }, [client, text, users]);
+  return <div className="markdown" dangerouslySetInnerHTML={{ __html: renderMarkdown(text, { users, meId }) }} />;
 }
 
 function MessageRow(
@@ -377,6 +386,8 @@ function MessageRow(
     reactorName: (id: string) => string;
     /** A chip is pointed at: load the names of its reactors. */
     onReactorsHover: (ids: string[]) => void;
+    /** The users known: the names mentions show. */
+    users: Record<string, User>;
     onRetry: () => void;
     /** Watches the row for being on screen (stored messages only). */
     watch?: (el: HTMLElement | null) => (() => void) | undefined;
@@ -393,16 +404,19 @@ function MessageRow(
     setActionsOpen(false);
     f(item);
   };
+  // Someone else's message that mentions me (or everyone) stands out.
+  const mentioned = !own && !item.deleted && !props.hidden && mentionsMe(item.body, props.meId);
   return (
     <div
       ref={props.watch}
-      className={`message ${own ? 'own' : 'other'} status-${item.status}${props.showSender ? ' first' : ''}${props.highlight ? ' highlight' : ''}${actionsOpen ? ' actions-open' : ''}`}
+      className={`message ${own ? 'own' : 'other'} status-${item.status}${props.showSender ? ' first' : ''}${props.highlight ? ' highlight' : ''}${mentioned ? ' mentioned' : ''}${actionsOpen ? ' actions-open' : ''}`}
       data-testid="message"
       data-seq={item.seq ?? undefined}
       data-status={item.status}
       data-own={own ? 'true' : 'false'}
       data-client-msg-id={item.client_msg_id ?? undefined}
       data-receipt={own ? props.receipt : undefined}
+      data-mentions-me={mentioned ? 'true' : undefined}
     >
       <div
         className="bubble"
@@ -428,7 +442,7 @@ function MessageRow(
               <>
                 <span className="reply-name">{props.repliedName}</span>
                 <span className="reply-text">
-                  {props.repliedHidden ? 'Message from someone you blocked' : props.replied.deleted ? 'Message deleted' : previewLine(props.replied.body, 60)}
+                  {props.repliedHidden ? 'Message from someone you blocked' : props.replied.deleted ? 'Message deleted' : previewLine(props.replied.body, 60, props.users)}
                 </span>
               </>
             ) : (
@@ -444,7 +458,7 @@ function MessageRow(
           ) : item.deleted ? (
             <em className="deleted">Message deleted</em>
           ) : (
-            <Body text={item.body} />
+            <Body text={item.body} users={props.users} meId={props.meId} />
           )}
         </div>
         <div className="meta">

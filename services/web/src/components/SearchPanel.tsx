@@ -43,7 +43,7 @@ export function SearchPanel({ onClose }: { onClose: () => void }) {
                   <strong>{room ? roomTitle(room, users) : 'A room'}</strong> · {userName(users[m.sender_id])}
                   <span className="hit-time">{formatShortDate(m.created_at)}</span>
                 </span>
-                <span className="hit-text">{previewLine(m.body, 120)}</span>
+                <span className="hit-text">{previewLine(m.body, 120, users)}</span>
               </button>
             </li>
           );

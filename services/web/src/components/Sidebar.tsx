@@ -81,6 +81,7 @@ export function Sidebar({ onLogout }: { onLogout: () => void }) {
                 preview={saved ? roomPreview(saved, meId, users, blocked) : 'Notes to yourself'}
                 time={saved?.last_message ? formatShortDate(saved.last_activity_at) : ''}
                 unread={saved?.unread ?? 0}
+                mentions={saved?.mentions ?? 0}
                 active={selected !== null && saved?.id === selected}
                 onClick={() => (saved ? client.selectRoom(saved.id) : void client.openSaved())}
                 saved
@@ -95,6 +96,7 @@ export function Sidebar({ onLogout }: { onLogout: () => void }) {
                   preview={roomPreview(r, meId, users, blocked)}
                   time={r.last_message ? formatShortDate(r.last_activity_at) : ''}
                   unread={r.unread}
+                  mentions={r.mentions ?? 0}
                   active={r.id === selected}
                   online={peerOnline(r, presence)}
                   muted={r.muted}
@@ -127,6 +129,8 @@ function RoomButton(props: {
   preview: string;
   time: string;
   unread: number;
+  /** Of the unread messages, those that mention me (or everyone). */
+  mentions: number;
   active: boolean;
   online?: boolean;
   saved?: boolean;
@@ -141,6 +145,7 @@ function RoomButton(props: {
       data-room-id={props.id}
       data-kind={props.kind}
       data-unread={props.unread}
+      data-mentions={props.mentions}
       aria-current={props.active ? 'true' : undefined}
       onClick={props.onClick}
     >
@@ -159,6 +164,16 @@ function RoomButton(props: {
         </span>
         <span className="room-bottom">
           <span className="room-preview">{props.preview}</span>
+          {props.mentions > 0 && (
+            <span
+              className="badge badge-mention"
+              data-testid="mention-badge"
+              aria-label={props.mentions === 1 ? 'mentioned you' : `mentioned you ${props.mentions} times`}
+              title={props.mentions === 1 ? 'You were mentioned' : `You were mentioned ${props.mentions} times`}
+            >
+              {props.mentions === 1 ? '@' : `@${props.mentions > 99 ? '99+' : props.mentions}`}
+            </span>
+          )}
           {props.unread > 0 && (
             <span className="badge" data-testid="unread-badge" aria-label={`${props.unread} unread`}>
               {props.unread > 99 ? '99+' : props.unread}
