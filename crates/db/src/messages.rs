@@ -23,6 +23,8 @@ pub struct MessageRow {
     /// For a forwarded message, who wrote the original, and when.
     pub forwarded_from_sender: Option<Uuid>,
     pub forwarded_from_at: Option<DateTime<Utc>>,
+    /// Its file, as `chat_domain::Attachment` JSON.
+    pub attachment: Option<serde_json::Value>,
 }
 
 impl From<MessageRow> for chat_domain::Message {
@@ -42,6 +44,12 @@ impl From<MessageRow> for chat_domain::Message {
             deleted,
             reactions: None,
             reactions_version: None,
+            // A deleted message's file is gone too.
+            attachment: row
+                .attachment
+                .filter(|_| !deleted)
+                .and_then(|a| serde_json::from_value(a).ok())
+                .map(Box::new),
             forwarded_from: row.forwarded_from_sender.zip(row.forwarded_from_at).map(
                 |(sender_id, created_at)| chat_domain::Forwarded {
                     sender_id,
@@ -247,7 +255,11 @@ pub async fn soft_delete(
             .find(id)
             .filter(messages::deleted_at.is_null()),
     )
-    .set((messages::body.eq(""), messages::deleted_at.eq(Utc::now())))
+    .set((
+        messages::body.eq(""),
+        messages::deleted_at.eq(Utc::now()),
+        messages::attachment.eq(None::<serde_json::Value>),
+    ))
     .returning(MessageRow::as_returning())
     .get_result(conn)
     .await
@@ -391,7 +403,7 @@ pub async fn search(
             "WITH hits AS MATERIALIZED ( \
                  SELECT m.id, m.room_id, m.seq, m.sender_id, m.body, m.reply_to, \
                         m.client_msg_id, m.created_at, m.edited_at, m.deleted_at, \
-                        m.forwarded_from_sender, m.forwarded_from_at \
+                        m.forwarded_from_sender, m.forwarded_from_at, m.attachment \
                  FROM messages m \
                  WHERE m.deleted_at IS NULL \
                    AND ($4::uuid IS NULL OR m.room_id = $4) \
@@ -415,6 +427,19 @@ pub async fn search(
         .await?)
     })
     .await
+}
+
+/// Records the file of a message stored in this transaction.
+pub async fn set_attachment(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    attachment: &serde_json::Value,
+) -> Result<(), DbError> {
+    diesel::update(messages::table.find(id))
+        .set(messages::attachment.eq(attachment))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Marks a message stored in this transaction as a forward of what `sender` wrote at `at`.

@@ -437,6 +437,8 @@ struct SummaryRow {
     lm_edited_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = sql_types::Nullable<sql_types::Timestamptz>)]
     lm_deleted_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Jsonb>)]
+    lm_attachment: Option<serde_json::Value>,
 }
 
 /// A page of "my rooms" in one query: newest activity first (after the room at `after`,
@@ -464,7 +466,7 @@ pub async fn summaries(
                 lm.id AS lm_id, lm.sender_id AS lm_sender_id, lm.body AS lm_body, \
                 lm.reply_to AS lm_reply_to, lm.client_msg_id AS lm_client_msg_id, \
                 lm.created_at AS lm_created_at, lm.edited_at AS lm_edited_at, \
-                lm.deleted_at AS lm_deleted_at \
+                lm.deleted_at AS lm_deleted_at, lm.attachment AS lm_attachment \
          FROM room_members m \
          JOIN rooms r ON r.id = m.room_id AND r.deleted_at IS NULL \
          LEFT JOIN messages lm ON lm.room_id = r.id AND lm.seq = r.last_seq \
@@ -499,6 +501,7 @@ impl SummaryRow {
                 // A preview does not say it was forwarded.
                 forwarded_from_sender: None,
                 forwarded_from_at: None,
+                attachment: self.lm_attachment,
             })),
             _ => None,
         };

@@ -22,6 +22,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamptz>,
         forwarded_from_sender -> Nullable<Uuid>,
         forwarded_from_at -> Nullable<Timestamptz>,
+        attachment -> Nullable<Jsonb>,
     }
 }
 

@@ -106,6 +106,30 @@ pub struct Message {
     /// and in room previews).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarded_from: Option<Forwarded>,
+    /// Its file, if it carries one (then `body` is its caption and may be empty). Read it from
+    /// `GET /api/rooms/{room_id}/messages/{seq}/attachment` (and `/thumbnail`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Box<Attachment>>,
+}
+
+/// A file sent with a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Attachment {
+    pub id: Uuid,
+    /// Its file name as sent (without any directory).
+    pub name: String,
+    /// Checked against the file's bytes, never taken from the sender alone.
+    pub content_type: String,
+    /// In bytes (an image's after its metadata was removed).
+    pub size: i64,
+    /// An image's width and height in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Whether a thumbnail (a JPEG at most 320 px wide and high) exists: images only.
+    #[serde(default)]
+    pub thumbnail: bool,
 }
 
 /// Where a forwarded message's text came from.

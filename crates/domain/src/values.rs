@@ -201,6 +201,11 @@ impl Topic {
 pub struct MessageBody(String);
 
 impl MessageBody {
+    /// No text: only for a message that carries a file (its caption may be empty).
+    pub fn empty() -> Self {
+        Self(String::new())
+    }
+
     pub const DEFAULT_MAX_CHARS: usize = 4000;
 
     pub fn parse(raw: &str, max_chars: usize) -> Result<Self, Invalid> {

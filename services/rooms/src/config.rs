@@ -25,6 +25,12 @@ pub struct Config {
     /// Reactions one user may add or remove per minute, like the send limit
     /// (`ROOMS_REACTION_LIMIT_PER_MINUTE`); 0 turns the limit off.
     pub reaction_per_minute: u32,
+    /// Where files sent with messages are kept (`ROOMS_ATTACHMENTS_URL`): a directory (made if
+    /// missing), or `s3://bucket` for S3-compatible storage, configured by the `AWS_*`
+    /// variables (`AWS_ENDPOINT` and `AWS_ALLOW_HTTP` for a store other than Amazon's).
+    pub attachments_url: String,
+    /// The largest file one message carries, in bytes (`ROOMS_ATTACHMENT_MAX_BYTES`, 20 MB).
+    pub attachment_max_bytes: u64,
     /// Searches running at once per rooms replica (`ROOMS_SEARCH_CONCURRENCY`); more wait up to
     /// 5 s for a slot, then get 503. Keep it well below `DATABASE_POOL_SIZE`.
     pub search_concurrency: usize,
@@ -53,6 +59,12 @@ impl Config {
             manage_per_minute: config::parse_or("ROOMS_MANAGE_LIMIT_PER_MINUTE", 30)?,
             search_per_minute: config::parse_or("ROOMS_SEARCH_LIMIT_PER_MINUTE", 60)?,
             reaction_per_minute: config::parse_or("ROOMS_REACTION_LIMIT_PER_MINUTE", 120)?,
+            attachments_url: config::or("ROOMS_ATTACHMENTS_URL", ".run/attachments"),
+            attachment_max_bytes: config::parse_in(
+                "ROOMS_ATTACHMENT_MAX_BYTES",
+                20 * 1024 * 1024,
+                1..=1024 * 1024 * 1024,
+            )?,
             search_concurrency: config::parse_in("ROOMS_SEARCH_CONCURRENCY", 2, 1..=256)?,
         })
     }
@@ -69,6 +81,11 @@ impl Config {
             manage_per_minute: 0,
             search_per_minute: 0,
             reaction_per_minute: 0,
+            attachments_url: std::env::temp_dir()
+                .join(format!("chat-attachments-{}", uuid::Uuid::new_v4()))
+                .to_string_lossy()
+                .into_owned(),
+            attachment_max_bytes: 20 * 1024 * 1024,
             search_concurrency: 2,
         }
     }

@@ -37,6 +37,15 @@ pub enum RoomsError {
     /// Something that cannot happen did.
     #[error("broken invariant: {0}")]
     Bug(&'static str),
+    /// A request the client must not repeat as it is (an upload cut off midway).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// A file over `ROOMS_ATTACHMENT_MAX_BYTES`.
+    #[error("too large")]
+    TooLarge,
+    /// The object store (files) failed.
+    #[error("file storage")]
+    Storage(#[from] object_store::Error),
 }
 
 pub type Result<T, E = RoomsError> = std::result::Result<T, E>;
@@ -76,6 +85,12 @@ impl From<RoomsError> for ApiError {
                 ApiError::internal(anyhow::Error::new(e).context("an event could not be encoded"))
             }
             RoomsError::Bug(what) => ApiError::bug(what),
+            RoomsError::BadRequest(why) => ApiError::BadRequest(why),
+            RoomsError::TooLarge => ApiError::PayloadTooLarge,
+            RoomsError::Storage(e) => ApiError::Dependency {
+                what: "file storage",
+                cause: chat_http::error::Cause::new(e),
+            },
         }
     }
 }

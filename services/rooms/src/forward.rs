@@ -32,6 +32,12 @@ pub async fn forward(
         .await?
         .filter(|m| m.deleted_at.is_none())
         .ok_or_else(message_not_found)?;
+    if original.attachment.is_some() {
+        return Err(RoomsError::invalid(
+            "message_id",
+            "a message with a file cannot be forwarded",
+        ));
+    }
     // A message of a room I may not read is as missing as one that does not exist.
     readable(&mut conn, original.room_id, me)
         .await
@@ -48,6 +54,7 @@ pub async fn forward(
             sender_id: original.forwarded_from_sender.unwrap_or(original.sender_id),
             created_at: original.forwarded_from_at.unwrap_or(original.created_at),
         }),
+        attachment: None,
     };
     let (mut message, event) = prepare(&outgoing, moment());
     let (copy, announced) = (message.clone(), event.clone());

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod access;
+mod attachments;
 pub mod config;
 mod error;
 mod events;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub manage_limit: Limiter,
     /// Reaction changes per user (a budget of their own: reacting never eats the sends').
     pub reaction_limit: Limiter,
+    /// Where files sent with messages are kept.
+    pub files: attachments::Files,
     /// Searches per user, and the slots searches run on.
     pub searches: search::Searches,
 }
@@ -102,6 +105,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     let reaction_limit = Limiter::shared(&shared, "reactions", config.reaction_per_minute, minute);
     let searches =
         search::Searches::new(&shared, config.search_per_minute, config.search_concurrency);
+    let files = attachments::Files::open(&config.attachments_url, config.attachment_max_bytes)?;
     let state = web::Data::new(AppState {
         config,
         store: Store::new(pool, relay_wake),
@@ -110,6 +114,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         send_limit,
         manage_limit,
         reaction_limit,
+        files,
         searches,
     });
     let openapi = web::Data::new(openapi::document());
@@ -158,6 +163,9 @@ pub(crate) fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::reactions::add_reaction)
         .service(handlers::reactions::remove_reaction)
         .service(handlers::forward::forward_message)
+        .service(handlers::attachments::upload)
+        .service(handlers::attachments::download)
+        .service(handlers::attachments::thumbnail)
         .service(handlers::pins::list_pins)
         .service(handlers::pins::pin)
         .service(handlers::pins::unpin)

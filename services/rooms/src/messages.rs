@@ -32,6 +32,8 @@ pub struct Outgoing {
     pub request_id: RequestId,
     /// Set for a forward: who wrote the original, and when.
     pub forwarded_from: Option<Forwarded>,
+    /// Set for a message that carries a file.
+    pub attachment: Option<chat_domain::Attachment>,
 }
 
 /// A send as the API takes it, before it is checked.
@@ -60,6 +62,7 @@ impl Outgoing {
                 reply_to: draft.reply_to,
                 request_id: draft.request_id,
                 forwarded_from: None,
+                attachment: None,
             }),
             (t, c) => Err(RoomsError::Invalid(
                 [t.err(), c.err()].into_iter().flatten().collect(),
@@ -188,6 +191,7 @@ pub(crate) fn prepare(s: &Outgoing, created_at: chrono::DateTime<chrono::Utc>) -
         reactions: None,
         reactions_version: None,
         forwarded_from: s.forwarded_from.clone(),
+        attachment: s.attachment.clone().map(Box::new),
     };
     let event = Event::new(
         EventPayload::MessageCreated {
@@ -375,14 +379,15 @@ pub async fn edit(
 }
 
 /// Deletes a message: my own, or anyone's when I am the room's owner or an admin. Its place
-/// in history stays as a tombstone without text.
+/// in history stays as a tombstone without text. Returns the file it carried, to delete from
+/// the store now that the message no longer shows it.
 pub async fn delete(
     store: &Store,
     request_id: RequestId,
     me: Uuid,
     room_id: Uuid,
     seq: i64,
-) -> Result<()> {
+) -> Result<Option<chat_domain::Attachment>> {
     let mut conn = store.conn().await?;
     let (_, member) = member_of(&mut conn, room_id, me).await?;
     store
@@ -410,7 +415,9 @@ pub async fn delete(
                     seq,
                     deleted_by: me,
                 };
-                Ok(emit(conn, &request_id, payload).await?)
+                emit(conn, &request_id, payload).await?;
+                // Its file goes once this commits (the caller deletes it).
+                Ok(Message::from(row).attachment.map(|a| *a))
             })
         })
         .await

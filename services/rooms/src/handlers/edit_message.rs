@@ -67,6 +67,8 @@ pub async fn delete_message(
     path: web::Path<(Uuid, i64)>,
 ) -> ApiResult<HttpResponse> {
     let (room_id, seq) = path.into_inner();
-    messages::delete(&state.store, request_id, auth.id, room_id, seq).await?;
+    if let Some(file) = messages::delete(&state.store, request_id, auth.id, room_id, seq).await? {
+        state.files.delete(room_id, &file).await;
+    }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,3 +1,4 @@
+pub mod attachments;
 pub mod create_room;
 pub mod edit_message;
 pub mod forward;

@@ -318,6 +318,8 @@ async fn the_api_is_documented() {
         "/api/rooms/{id}/messages/{seq}/reactions/{emoji}",
         "/api/rooms/{id}/pins",
         "/api/rooms/{id}/forward",
+        "/api/rooms/{id}/attachments",
+        "/api/rooms/{id}/messages/{seq}/attachment",
         "/api/rooms/{id}/pins/{seq}",
     ] {
         assert!(

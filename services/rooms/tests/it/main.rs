@@ -2,6 +2,7 @@
 //! setup), a file per resource, the shared helpers in `common`.
 
 mod api;
+mod attachments;
 mod bad_text;
 mod batch;
 mod common;

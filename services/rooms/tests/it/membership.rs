@@ -216,6 +216,13 @@ async fn every_endpoint_checks_membership_and_role() {
         (&outsider, Method::GET, r("/pins"), None, 404),
         (
             &outsider,
+            Method::GET,
+            r("/messages/1/attachment"),
+            None,
+            404,
+        ),
+        (
+            &outsider,
             Method::POST,
             r("/forward"),
             Some(json!({"client_msg_id": "of", "message_id": Uuid::now_v7()})),

@@ -22,6 +22,29 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
+        /** @description A file sent with a message. */
+        Attachment: {
+            /** @description Checked against the file's bytes, never taken from the sender alone. */
+            content_type: string;
+            /** Format: int32 */
+            height?: number | null;
+            /** Format: uuid */
+            id: string;
+            /** @description Its file name as sent (without any directory). */
+            name: string;
+            /**
+             * Format: int64
+             * @description In bytes (an image's after its metadata was removed).
+             */
+            size: number;
+            /** @description Whether a thumbnail (a JPEG at most 320 px wide and high) exists: images only. */
+            thumbnail?: boolean;
+            /**
+             * Format: int32
+             * @description An image's width and height in pixels.
+             */
+            width?: number | null;
+        };
         /** @description What one send of a batch came to. */
         BatchedResult: {
             /** @description Stored (`created`), or a retry answered with the message stored the first time. */
@@ -358,6 +381,7 @@ export interface components {
         MemberRole: "owner" | "admin" | "member";
         /** @description A stored message. `seq` is its gap-free position in its room. */
         Message: {
+            attachment?: components["schemas"]["Attachment"] | null;
             body: string;
             client_msg_id: string;
             /** Format: date-time */

@@ -1,0 +1,430 @@
+//! Files sent with messages. An upload is streamed into the object store (a local directory by
+//! default, S3-compatible storage for clusters: `ROOMS_ATTACHMENTS_URL`) and becomes a message
+//! that carries it; nothing is left behind when it is refused or cut off. Its content type is
+//! taken from its bytes, never from the sender alone: a file that claims to be an image and is
+//! not is refused. Images (PNG, JPEG, GIF, WebP) are read whole (they are bounded by the size
+//! limit): checked by decoding, their metadata (EXIF with its location, XMP, text chunks)
+//! removed, and a thumbnail made. Every download checks that the caller may read the room.
+
+use crate::access::{member_of, readable};
+use crate::error::{Result, RoomsError};
+use crate::messages::{
+    Outgoing, SAME_CLIENT_MSG_ID, blocked_chat, direct_chat_closed, earlier, log_stored,
+    message_not_found, moment, not_stored, prepare, to_send,
+};
+use crate::store::Store;
+use bytes::{Bytes, BytesMut};
+use chat_db::messages;
+use chat_domain::{Attachment, ClientMsgId, Message, MessageBody, RoomKind};
+use chat_http::RequestId;
+use futures_util::{Stream, StreamExt};
+use object_store::path::Path;
+use object_store::{ObjectStore, PutPayload, WriteMultipart};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Image types shown inline; everything else is downloaded as a file.
+pub const INLINE_IMAGES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+/// Types a browser renders as a page or runs: kept as `application/octet-stream`.
+const ACTIVE: [&str; 6] = [
+    "text/html",
+    "application/xhtml+xml",
+    "image/svg+xml",
+    "text/xml",
+    "application/xml",
+    "text/javascript",
+];
+/// A thumbnail's largest side, in pixels.
+const THUMBNAIL_SIDE: u32 = 320;
+/// The largest image decoded, in pixels per side, and the memory a decode may take.
+const MAX_SIDE: u32 = 12_000;
+const MAX_DECODE_BYTES: u64 = 192 * 1024 * 1024;
+
+/// Where files are kept, and how large one may be.
+pub struct Files {
+    store: Arc<dyn ObjectStore>,
+    pub max_bytes: u64,
+}
+
+impl Files {
+    /// `url`: `s3://bucket` (credentials, region and endpoint from the `AWS_*` variables), or a
+    /// directory (`file:///path` or a path), made if missing.
+    pub fn open(url: &str, max_bytes: u64) -> anyhow::Result<Self> {
+        let store: Arc<dyn ObjectStore> = if url.starts_with("s3://") {
+            Arc::new(
+                object_store::aws::AmazonS3Builder::from_env()
+                    .with_url(url)
+                    .build()?,
+            )
+        } else {
+            let dir = url.strip_prefix("file://").unwrap_or(url);
+            std::fs::create_dir_all(dir)?;
+            Arc::new(object_store::local::LocalFileSystem::new_with_prefix(dir)?)
+        };
+        Ok(Self { store, max_bytes })
+    }
+
+    fn key(room_id: Uuid, id: Uuid) -> Path {
+        Path::from(format!("{room_id}/{id}"))
+    }
+
+    fn thumbnail_key(room_id: Uuid, id: Uuid) -> Path {
+        Path::from(format!("{room_id}/{id}.thumbnail"))
+    }
+
+    /// Deletes a file and its thumbnail (after the message that carried it was deleted, or was
+    /// never stored). A failure is logged: the message is gone either way.
+    pub async fn delete(&self, room_id: Uuid, attachment: &Attachment) {
+        let mut keys = vec![Self::key(room_id, attachment.id)];
+        if attachment.thumbnail {
+            keys.push(Self::thumbnail_key(room_id, attachment.id));
+        }
+        for key in keys {
+            if let Err(e) = self.store.delete(&key).await
+                && !matches!(e, object_store::Error::NotFound { .. })
+            {
+                tracing::warn!(error = %e, room.id = %room_id, attachment.id = %attachment.id, "a file was not deleted");
+            }
+        }
+    }
+}
+
+/// What an upload says about itself (its bytes follow).
+pub struct Upload {
+    pub room_id: Uuid,
+    pub sender: Uuid,
+    pub client_msg_id: ClientMsgId,
+    /// The file's name, as sent.
+    pub name: String,
+    /// The `Content-Type` the sender gave.
+    pub declared: Option<String>,
+    /// The message's text (may be empty).
+    pub caption: MessageBody,
+    /// `Content-Length`, when given: refused at once when over the limit.
+    pub length: Option<u64>,
+    pub request_id: RequestId,
+}
+
+/// Stores an upload and the message that carries it. Returns the message and whether it is new
+/// (a retry with the same `client_msg_id` returns the first, and its bytes are not read).
+pub async fn upload<S, E>(
+    store: &Store,
+    files: &Files,
+    up: Upload,
+    mut body: S,
+) -> Result<(Message, bool)>
+where
+    S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    if up.length.is_some_and(|l| l > files.max_bytes) {
+        return Err(RoomsError::TooLarge);
+    }
+    let mut conn = store.conn().await?;
+    if let Some(row) =
+        messages::find_by_client_id(&mut conn, up.sender, up.client_msg_id.as_str()).await?
+    {
+        return earlier(row, up.room_id);
+    }
+    let (room, _) = member_of(&mut conn, up.room_id, up.sender).await?;
+    if room.kind == RoomKind::Direct.as_str()
+        && direct_chat_closed(&mut conn, up.room_id, up.sender).await?
+    {
+        return Err(blocked_chat());
+    }
+    drop(conn);
+
+    // The first bytes tell what the file is.
+    let mut head = BytesMut::new();
+    while head.len() < 8192 {
+        match body.next().await {
+            Some(chunk) => head.extend_from_slice(&chunk.map_err(cut_off)?),
+            None => break,
+        }
+    }
+    if head.len() as u64 > files.max_bytes {
+        return Err(RoomsError::TooLarge);
+    }
+    if head.is_empty() {
+        return Err(RoomsError::invalid("file", "is empty"));
+    }
+    let sniffed = infer::get(&head).map(|t| t.mime_type());
+    let claims_image = up
+        .declared
+        .as_deref()
+        .is_some_and(|d| d.starts_with("image/"));
+    let is_image = sniffed.is_some_and(|m| INLINE_IMAGES.contains(&m));
+    if claims_image && !is_image {
+        return Err(RoomsError::invalid(
+            "file",
+            "is not the image it claims to be",
+        ));
+    }
+    let id = Uuid::now_v7();
+    let key = Files::key(up.room_id, id);
+    let attachment = if is_image {
+        let mut all = head;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(cut_off)?;
+            if (all.len() + chunk.len()) as u64 > files.max_bytes {
+                return Err(RoomsError::TooLarge);
+            }
+            all.extend_from_slice(&chunk);
+        }
+        let content_type = sniffed.unwrap_or("application/octet-stream").to_owned();
+        let image = tokio::task::spawn_blocking(move || prepare_image(all.freeze()))
+            .await
+            .map_err(|_| RoomsError::Bug("image work panicked"))??;
+        let size = image.bytes.len() as i64;
+        files.store.put(&key, PutPayload::from(image.bytes)).await?;
+        let thumb = Files::thumbnail_key(up.room_id, id);
+        if let Err(e) = files
+            .store
+            .put(&thumb, PutPayload::from(image.thumbnail))
+            .await
+        {
+            let _ = files.store.delete(&key).await;
+            return Err(e.into());
+        }
+        Attachment {
+            id,
+            name: up.name.clone(),
+            content_type,
+            size,
+            width: Some(image.width),
+            height: Some(image.height),
+            thumbnail: true,
+        }
+    } else {
+        // What a browser would run or render as a page is never served as such.
+        let content_type = match sniffed {
+            Some(m) if !ACTIVE.contains(&m) => m,
+            Some(_) => "application/octet-stream",
+            None if up.declared.as_deref() == Some("text/plain") => "text/plain",
+            None => "application/octet-stream",
+        };
+        let size = stream_to(files, &key, head.freeze(), &mut body).await?;
+        Attachment {
+            id,
+            name: up.name.clone(),
+            content_type: content_type.to_owned(),
+            size: size as i64,
+            width: None,
+            height: None,
+            thumbnail: false,
+        }
+    };
+    let stored = store_message(store, &up, attachment.clone()).await;
+    if !matches!(stored, Ok((_, true))) {
+        files.delete(up.room_id, &attachment).await;
+    }
+    stored
+}
+
+/// Streams the rest of an upload into the store under `key`, `head` first. An upload over the
+/// limit or cut off is aborted: nothing stays.
+async fn stream_to<S, E>(files: &Files, key: &Path, head: Bytes, body: &mut S) -> Result<u64>
+where
+    S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut writer = WriteMultipart::new(files.store.put_multipart(key).await?);
+    let mut size = head.len() as u64;
+    writer.write(&head);
+    let outcome: Result<()> = async {
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(cut_off)?;
+            size += chunk.len() as u64;
+            if size > files.max_bytes {
+                return Err(RoomsError::TooLarge);
+            }
+            writer.wait_for_capacity(4).await?;
+            writer.write(&chunk);
+        }
+        Ok(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => {
+            writer.finish().await?;
+            Ok(size)
+        }
+        Err(e) => {
+            if let Err(abort) = writer.abort().await {
+                tracing::warn!(error = %abort, "an unfinished upload was not cleaned up");
+            }
+            Err(e)
+        }
+    }
+}
+
+fn cut_off(e: impl std::fmt::Display) -> RoomsError {
+    RoomsError::BadRequest(format!("the upload was cut off: {e}"))
+}
+
+/// Stores the message that carries `attachment`, as a send would (its event announces the
+/// file with it).
+async fn store_message(
+    store: &Store,
+    up: &Upload,
+    attachment: Attachment,
+) -> Result<(Message, bool)> {
+    let mut conn = store.conn().await?;
+    let outgoing = Outgoing {
+        sender: up.sender,
+        room_id: up.room_id,
+        client_msg_id: up.client_msg_id.clone(),
+        text: up.caption.clone(),
+        reply_to: None,
+        request_id: up.request_id.clone(),
+        forwarded_from: None,
+        attachment: Some(attachment),
+    };
+    let (mut message, event) = prepare(&outgoing, moment());
+    let (copy, announced) = (message.clone(), event.clone());
+    let stored = store
+        .write(&mut conn, move |conn| {
+            Box::pin(async move {
+                let seq = messages::store(conn, &to_send(&copy, &announced)?).await?;
+                if seq.is_some() {
+                    let json = serde_json::to_value(&copy.attachment)?;
+                    messages::set_attachment(conn, copy.id, &json).await?;
+                }
+                Ok(seq)
+            })
+        })
+        .await;
+    match stored {
+        Ok(Some(seq)) => {
+            message.seq = seq;
+            log_stored(&message, &event);
+            Ok((message, true))
+        }
+        Ok(None) => not_stored(&mut conn, up.sender, up.room_id, &up.client_msg_id, None).await,
+        Err(RoomsError::Db(e)) if e.unique_violation() == Some(SAME_CLIENT_MSG_ID) => {
+            let row = messages::find_by_client_id(&mut conn, up.sender, up.client_msg_id.as_str())
+                .await?
+                .ok_or(RoomsError::Bug("an idempotent upload lost its message"))?;
+            earlier(row, up.room_id)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// An image ready to keep: its bytes without metadata, its size, and a thumbnail.
+struct PreparedImage {
+    bytes: Bytes,
+    thumbnail: Bytes,
+    width: u32,
+    height: u32,
+}
+
+/// Checks an image by decoding it (with bounds, so a small file cannot claim a huge picture),
+/// removes its metadata and makes its thumbnail. CPU work: run off the async threads.
+fn prepare_image(bytes: Bytes) -> Result<PreparedImage> {
+    let broken = || RoomsError::invalid("file", "is a broken or unsupported image");
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(&bytes[..]))
+        .with_guessed_format()
+        .map_err(|_| broken())?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    let decoded = reader.decode().map_err(|_| broken())?;
+    let (width, height) = (decoded.width(), decoded.height());
+    let mut thumbnail = Vec::new();
+    decoded
+        .thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
+        .to_rgb8()
+        .write_to(
+            &mut std::io::Cursor::new(&mut thumbnail),
+            image::ImageFormat::Jpeg,
+        )
+        .map_err(|_| broken())?;
+    Ok(PreparedImage {
+        bytes: strip_metadata(bytes),
+        thumbnail: Bytes::from(thumbnail),
+        width,
+        height,
+    })
+}
+
+/// The image without EXIF (with its location), XMP, ICC-free comments or text chunks. A GIF
+/// carries none of these where viewers read them; it is kept as it is.
+fn strip_metadata(bytes: Bytes) -> Bytes {
+    use img_parts::{ImageEXIF, ImageICC};
+    if let Ok(mut jpeg) = img_parts::jpeg::Jpeg::from_bytes(bytes.clone()) {
+        jpeg.set_exif(None);
+        // Every application segment but JFIF (APP0) and Adobe's colour marker (APP14), and
+        // comments: EXIF and XMP live in APP1, others in APP2..APP15 and COM.
+        jpeg.segments_mut().retain(|s| {
+            let m = s.marker();
+            !((0xE1..=0xED).contains(&m) || m == 0xEF || m == 0xFE)
+        });
+        return jpeg.encoder().bytes();
+    }
+    if let Ok(mut png) = img_parts::png::Png::from_bytes(bytes.clone()) {
+        png.set_exif(None);
+        png.chunks_mut()
+            .retain(|c| !matches!(&c.kind(), b"tEXt" | b"zTXt" | b"iTXt" | b"eXIf" | b"tIME"));
+        return png.encoder().bytes();
+    }
+    if let Ok(mut webp) = img_parts::webp::WebP::from_bytes(bytes.clone()) {
+        webp.set_exif(None);
+        webp.set_icc_profile(None);
+        webp.remove_chunks_by_id(*b"XMP ");
+        return webp.encoder().bytes();
+    }
+    bytes
+}
+
+/// A file to download: its description and a stream of its bytes.
+pub struct Download {
+    pub attachment: Attachment,
+    pub thumbnail: bool,
+    pub bytes: std::pin::Pin<
+        Box<dyn Stream<Item = std::result::Result<Bytes, object_store::Error>> + Send>,
+    >,
+    pub length: u64,
+}
+
+/// The file (or its thumbnail) of the message at `seq`, for someone who may read the room.
+pub async fn download(
+    store: &Store,
+    files: &Files,
+    me: Uuid,
+    room_id: Uuid,
+    seq: i64,
+    thumbnail: bool,
+) -> Result<Download> {
+    let mut conn = store.conn().await?;
+    readable(&mut conn, room_id, me).await?;
+    let row = messages::find_by_seq(&mut conn, room_id, seq)
+        .await?
+        .ok_or_else(message_not_found)?;
+    drop(conn);
+    let attachment = Message::from(row)
+        .attachment
+        .map(|a| *a)
+        .filter(|a| !thumbnail || a.thumbnail)
+        .ok_or(RoomsError::NotFound("attachment"))?;
+    let key = match thumbnail {
+        true => Files::thumbnail_key(room_id, attachment.id),
+        false => Files::key(room_id, attachment.id),
+    };
+    let got = match files.store.get(&key).await {
+        Ok(got) => got,
+        Err(object_store::Error::NotFound { .. }) => {
+            return Err(RoomsError::NotFound("attachment"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let length = got.meta.size;
+    Ok(Download {
+        attachment,
+        thumbnail,
+        bytes: got.into_stream(),
+        length,
+    })
+}

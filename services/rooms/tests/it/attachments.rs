@@ -1,0 +1,409 @@
+//! Files sent with messages: images checked, stripped of their metadata and given a thumbnail;
+//! other files downloaded as files; the type read from the bytes; every download checked; and
+//! nothing left behind by a refused, cut-off or deleted upload.
+
+use crate::common::*;
+use img_parts::ImageEXIF;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+
+/// A service whose files go to a directory of the test's own, with a size limit.
+async fn spawn_files(max_bytes: u64) -> (TestApp, PathBuf) {
+    let db = chat_testkit::TestDb::new().await;
+    let exchange = chat_testkit::test_exchange();
+    let dir = std::env::temp_dir().join(format!("chat-files-{}", uuid::Uuid::new_v4()));
+    let config = chat_rooms::Config {
+        attachments_url: dir.to_string_lossy().into_owned(),
+        attachment_max_bytes: max_bytes,
+        ..config(&db, &exchange)
+    };
+    (spawn_with(config, db).await, dir)
+}
+
+/// Every file under `dir` (the store keeps `<room>/<file>`).
+fn stored(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    for room in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        for f in std::fs::read_dir(room.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            out.push(f.path());
+        }
+    }
+    out
+}
+
+async fn upload(
+    app: &TestApp,
+    user: &User,
+    room: &str,
+    name: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+    cid: &str,
+) -> chat_testkit::Reply {
+    let encoded: String = name.bytes().map(|b| format!("%{b:02X}")).collect();
+    app.http
+        .send(
+            app.http
+                .client
+                .post(app.http.url(&format!("/api/rooms/{room}/attachments")))
+                .bearer_auth(&user.token)
+                .header("Content-Type", content_type)
+                .header("X-Filename", encoded)
+                .header("X-Client-Msg-Id", cid)
+                .header("X-Caption", "look%20%F0%9F%91%80")
+                .body(bytes),
+        )
+        .await
+}
+
+/// A 640×480 JPEG carrying an EXIF block that names a place.
+fn photo_with_location() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(640, 480, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let mut jpeg = Vec::new();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut jpeg),
+        image::ImageFormat::Jpeg,
+    )
+    .unwrap();
+    let mut parts = img_parts::jpeg::Jpeg::from_bytes(jpeg.into()).unwrap();
+    let mut exif = b"MM\0*\0\0\0\x08GPSLatitude=48.8584N;GPSLongitude=2.2945E".to_vec();
+    exif.extend_from_slice(&[0; 16]);
+    parts.set_exif(Some(exif.into()));
+    parts.encoder().bytes().to_vec()
+}
+
+async fn get(app: &TestApp, user: &User, path: &str) -> reqwest::Response {
+    app.http
+        .client
+        .get(app.http.url(path))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_image_is_shown_inline_without_its_location_and_with_a_thumbnail() {
+    let (app, dir) = spawn_files(20 * 1024 * 1024).await;
+    let (a, b) = (app.user("at_a").await, app.user("at_b").await);
+    let room = app.group(&a, "group", "Photos", &[&b]).await;
+    let photo = photo_with_location();
+    assert!(
+        photo.windows(11).any(|w| w == b"GPSLatitude"),
+        "the test photo has a location"
+    );
+    let id = cid();
+    let sent = upload(
+        &app,
+        &a,
+        &room,
+        "../../eiffel tower.jpg",
+        "image/jpeg",
+        photo.clone(),
+        &id,
+    )
+    .await;
+    assert_eq!(sent.status, 201, "{:?}", sent.body);
+    let file = &sent.body["attachment"];
+    assert_eq!(sent.body["body"], "look 👀");
+    assert_eq!(file["name"], "eiffel tower.jpg", "no directory");
+    assert_eq!(
+        (
+            file["content_type"].clone(),
+            file["width"].clone(),
+            file["height"].clone()
+        ),
+        (json!("image/jpeg"), json!(640), json!(480))
+    );
+    assert_eq!(file["thumbnail"], true);
+    let again = upload(
+        &app,
+        &a,
+        &room,
+        "eiffel tower.jpg",
+        "image/jpeg",
+        photo,
+        &id,
+    )
+    .await;
+    assert_eq!(
+        (again.status, again.body["id"].clone()),
+        (200, sent.body["id"].clone()),
+        "a retry"
+    );
+
+    let history = app
+        .http
+        .get(&format!("/api/rooms/{room}/messages"), Some(&b.token))
+        .await;
+    assert_eq!(history.body["messages"][0]["attachment"], *file);
+    let got = get(
+        &app,
+        &b,
+        &format!("/api/rooms/{room}/messages/1/attachment"),
+    )
+    .await;
+    assert_eq!(got.status(), 200);
+    let h = got.headers().clone();
+    assert_eq!(h["content-type"], "image/jpeg");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
+    let bytes = got.bytes().await.unwrap();
+    assert_eq!(bytes.len() as i64, file["size"].as_i64().unwrap());
+    assert!(
+        !bytes.windows(11).any(|w| w == b"GPSLatitude"),
+        "the location is gone"
+    );
+    assert_eq!(
+        image::load_from_memory(&bytes).unwrap().width(),
+        640,
+        "still the picture"
+    );
+    let thumb = get(
+        &app,
+        &b,
+        &format!("/api/rooms/{room}/messages/1/attachment/thumbnail"),
+    )
+    .await;
+    assert_eq!(thumb.headers()["content-type"], "image/jpeg");
+    let thumb = image::load_from_memory(&thumb.bytes().await.unwrap()).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (320, 240));
+    assert_eq!(stored(&dir).len(), 2, "the image and its thumbnail");
+
+    // Deleted with its message.
+    let deleted = app
+        .call(
+            &a,
+            Method::DELETE,
+            &format!("/api/rooms/{room}/messages/1"),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, 204);
+    assert!(stored(&dir).is_empty(), "{:?}", stored(&dir));
+    assert_eq!(
+        get(
+            &app,
+            &b,
+            &format!("/api/rooms/{room}/messages/1/attachment")
+        )
+        .await
+        .status(),
+        404
+    );
+    let tomb = app
+        .http
+        .get(&format!("/api/rooms/{room}/messages"), Some(&b.token))
+        .await;
+    assert!(
+        tomb.body["messages"][0].get("attachment").is_none(),
+        "{:?}",
+        tomb.body
+    );
+}
+
+#[tokio::test]
+async fn other_files_download_as_files_and_what_lies_about_itself_is_refused() {
+    let (app, dir) = spawn_files(20 * 1024 * 1024).await;
+    let (a, b, o) = (
+        app.user("af_a").await,
+        app.user("af_b").await,
+        app.user("af_o").await,
+    );
+    let room = app.group(&a, "group", "Files", &[&b]).await;
+    let text = upload(
+        &app,
+        &a,
+        &room,
+        "notes.txt",
+        "text/plain",
+        b"hello there".to_vec(),
+        &cid(),
+    )
+    .await;
+    assert_eq!(text.status, 201, "{:?}", text.body);
+    assert_eq!(text.body["attachment"]["content_type"], "text/plain");
+    assert_eq!(text.body["attachment"]["thumbnail"], false);
+    let script = upload(
+        &app,
+        &a,
+        &room,
+        "notes2.txt",
+        "text/plain",
+        b"<script>alert(1)</script>".to_vec(),
+        &cid(),
+    )
+    .await;
+    assert_eq!(
+        script.body["attachment"]["content_type"], "application/octet-stream",
+        "looks like HTML"
+    );
+    let html = upload(
+        &app,
+        &a,
+        &room,
+        "page.html",
+        "text/html",
+        b"<html><script>x()</script>".to_vec(),
+        &cid(),
+    )
+    .await;
+    assert_eq!(
+        html.body["attachment"]["content_type"], "application/octet-stream",
+        "not trusted as HTML"
+    );
+    let got = get(
+        &app,
+        &b,
+        &format!("/api/rooms/{room}/messages/3/attachment"),
+    )
+    .await;
+    assert!(
+        got.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(got.headers()["content-type"], "application/octet-stream");
+    assert_eq!(
+        get(
+            &app,
+            &o,
+            &format!("/api/rooms/{room}/messages/1/attachment")
+        )
+        .await
+        .status(),
+        404,
+        "not a member"
+    );
+    assert_eq!(
+        upload(
+            &app,
+            &o,
+            &room,
+            "x.txt",
+            "text/plain",
+            b"hi".to_vec(),
+            &cid()
+        )
+        .await
+        .status,
+        404
+    );
+
+    // An executable that says it is an image, a broken image, an empty file, no name.
+    let mut elf = b"\x7fELF\x02\x01\x01\0".to_vec();
+    elf.extend_from_slice(&[0; 120]);
+    let fake = upload(&app, &a, &room, "cat.png", "image/png", elf, &cid()).await;
+    assert_eq!(fake.status, 422, "{:?}", fake.body);
+    assert!(
+        fake.body["error"]["fields"]["file"].is_string(),
+        "{:?}",
+        fake.body
+    );
+    let mut broken = b"\x89PNG\r\n\x1a\n".to_vec();
+    broken.extend_from_slice(&[7; 200]);
+    assert_eq!(
+        upload(&app, &a, &room, "broken.png", "image/png", broken, &cid())
+            .await
+            .status,
+        422
+    );
+    assert_eq!(
+        upload(&app, &a, &room, "empty.txt", "text/plain", vec![], &cid())
+            .await
+            .status,
+        422
+    );
+    assert_eq!(
+        upload(&app, &a, &room, "/", "text/plain", b"x".to_vec(), &cid())
+            .await
+            .status,
+        422
+    );
+    assert_eq!(
+        stored(&dir).len(),
+        3,
+        "only the three files that were sent: {:?}",
+        stored(&dir)
+    );
+}
+
+#[tokio::test]
+async fn too_large_or_cut_off_leaves_nothing() {
+    let (app, dir) = spawn_files(1000).await;
+    let a = app.user("az_a").await;
+    let room = app.group(&a, "group", "Small", &[]).await;
+    let big = upload(
+        &app,
+        &a,
+        &room,
+        "big.bin",
+        "application/octet-stream",
+        vec![1; 1001],
+        &cid(),
+    )
+    .await;
+    assert_eq!(big.status, 413, "{:?}", big.body);
+    assert_eq!(
+        upload(
+            &app,
+            &a,
+            &room,
+            "ok.bin",
+            "application/octet-stream",
+            vec![1; 1000],
+            &cid()
+        )
+        .await
+        .status,
+        201
+    );
+
+    // A client that promises 900 bytes, sends 300 and goes away.
+    let base = app.http.url("");
+    let addr = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /api/rooms/{room}/attachments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/octet-stream\r\nX-Filename: cut.bin\r\nX-Client-Msg-Id: {}\r\n\
+         Content-Length: 900\r\n\r\n",
+        a.token,
+        cid()
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(&[2; 300]).await.unwrap();
+    tcp.flush().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(tcp);
+    let history = chat_testkit::eventually(Duration::from_secs(10), || async {
+        let page: Value = app
+            .http
+            .get(&format!("/api/rooms/{room}/messages"), Some(&a.token))
+            .await
+            .body;
+        (page["messages"].as_array().map_or(0, Vec::len) == 1).then_some(page)
+    })
+    .await;
+    assert!(history.is_some(), "only the message that was sent whole");
+    // The cut-off upload is aborted: its part file goes too.
+    let left = chat_testkit::eventually(Duration::from_secs(10), || async {
+        (stored(&dir).len() == 1).then_some(())
+    })
+    .await;
+    assert!(left.is_some(), "{:?}", stored(&dir));
+}
