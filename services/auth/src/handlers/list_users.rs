@@ -31,6 +31,7 @@ pub struct ListUsersQuery {
     responses(
         (status = 200, body = UserPage),
         (status = 401, body = ErrorEnvelope),
+        (status = 422, description = "A query holding a character no name holds (NUL)", body = ErrorEnvelope),
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
