@@ -429,30 +429,19 @@ pub async fn search(
     .await
 }
 
-/// Records the file of a message stored in this transaction.
-pub async fn set_attachment(
+/// Records what a message stored in this transaction carries beyond a send's columns: the
+/// writer and time of the original it forwards, and its file (`chat_domain::Attachment` JSON).
+pub async fn set_extras(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    attachment: &serde_json::Value,
-) -> Result<(), DbError> {
-    diesel::update(messages::table.find(id))
-        .set(messages::attachment.eq(attachment))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Marks a message stored in this transaction as a forward of what `sender` wrote at `at`.
-pub async fn mark_forwarded(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    sender: Uuid,
-    at: DateTime<Utc>,
+    forwarded_from: Option<(Uuid, DateTime<Utc>)>,
+    attachment: Option<serde_json::Value>,
 ) -> Result<(), DbError> {
     diesel::update(messages::table.find(id))
         .set((
-            messages::forwarded_from_sender.eq(sender),
-            messages::forwarded_from_at.eq(at),
+            messages::forwarded_from_sender.eq(forwarded_from.map(|f| f.0)),
+            messages::forwarded_from_at.eq(forwarded_from.map(|f| f.1)),
+            messages::attachment.eq(attachment),
         ))
         .execute(conn)
         .await?;

@@ -9,8 +9,7 @@
 use crate::access::{member_of, readable};
 use crate::error::{Result, RoomsError};
 use crate::messages::{
-    Outgoing, SAME_CLIENT_MSG_ID, blocked_chat, direct_chat_closed, earlier, log_stored,
-    message_not_found, moment, not_stored, prepare, to_send,
+    Outgoing, blocked_chat, direct_chat_closed, earlier, message_not_found, send_with_extras,
 };
 use crate::store::Store;
 use bytes::{Bytes, BytesMut};
@@ -269,7 +268,6 @@ async fn store_message(
     up: &Upload,
     attachment: Attachment,
 ) -> Result<(Message, bool)> {
-    let mut conn = store.conn().await?;
     let outgoing = Outgoing {
         sender: up.sender,
         room_id: up.room_id,
@@ -280,35 +278,7 @@ async fn store_message(
         forwarded_from: None,
         attachment: Some(attachment),
     };
-    let (mut message, event) = prepare(&outgoing, moment());
-    let (copy, announced) = (message.clone(), event.clone());
-    let stored = store
-        .write(&mut conn, move |conn| {
-            Box::pin(async move {
-                let seq = messages::store(conn, &to_send(&copy, &announced)?).await?;
-                if seq.is_some() {
-                    let json = serde_json::to_value(&copy.attachment)?;
-                    messages::set_attachment(conn, copy.id, &json).await?;
-                }
-                Ok(seq)
-            })
-        })
-        .await;
-    match stored {
-        Ok(Some(seq)) => {
-            message.seq = seq;
-            log_stored(&message, &event);
-            Ok((message, true))
-        }
-        Ok(None) => not_stored(&mut conn, up.sender, up.room_id, &up.client_msg_id, None).await,
-        Err(RoomsError::Db(e)) if e.unique_violation() == Some(SAME_CLIENT_MSG_ID) => {
-            let row = messages::find_by_client_id(&mut conn, up.sender, up.client_msg_id.as_str())
-                .await?
-                .ok_or(RoomsError::Bug("an idempotent upload lost its message"))?;
-            earlier(row, up.room_id)
-        }
-        Err(e) => Err(e),
-    }
+    send_with_extras(store, &outgoing).await
 }
 
 /// An image ready to keep: its bytes without metadata, its size, and a thumbnail.

@@ -4,10 +4,7 @@
 
 use crate::access::readable;
 use crate::error::{Result, RoomsError};
-use crate::messages::{
-    Outgoing, SAME_CLIENT_MSG_ID, earlier, log_stored, message_not_found, moment, not_stored,
-    prepare, to_send,
-};
+use crate::messages::{Outgoing, earlier, message_not_found, send_with_extras};
 use crate::store::Store;
 use chat_db::messages;
 use chat_domain::{ClientMsgId, Forwarded, Message, MessageBody};
@@ -32,16 +29,17 @@ pub async fn forward(
         .await?
         .filter(|m| m.deleted_at.is_none())
         .ok_or_else(message_not_found)?;
+    // A message of a room I may not read is as missing as one that does not exist.
+    readable(&mut conn, original.room_id, me)
+        .await
+        .map_err(|_| message_not_found())?;
+    drop(conn);
     if original.attachment.is_some() {
         return Err(RoomsError::invalid(
             "message_id",
             "a message with a file cannot be forwarded",
         ));
     }
-    // A message of a room I may not read is as missing as one that does not exist.
-    readable(&mut conn, original.room_id, me)
-        .await
-        .map_err(|_| message_not_found())?;
     let outgoing = Outgoing {
         sender: me,
         room_id,
@@ -56,41 +54,5 @@ pub async fn forward(
         }),
         attachment: None,
     };
-    let (mut message, event) = prepare(&outgoing, moment());
-    let (copy, announced) = (message.clone(), event.clone());
-    let stored = store
-        .write(&mut conn, move |conn| {
-            Box::pin(async move {
-                let seq = messages::store(conn, &to_send(&copy, &announced)?).await?;
-                if seq.is_some() {
-                    let from = copy
-                        .forwarded_from
-                        .as_ref()
-                        .ok_or(RoomsError::Bug("a forward without its origin"))?;
-                    messages::mark_forwarded(conn, copy.id, from.sender_id, from.created_at)
-                        .await?;
-                }
-                Ok(seq)
-            })
-        })
-        .await;
-    match stored {
-        Ok(Some(seq)) => {
-            message.seq = seq;
-            log_stored(&message, &event);
-            Ok((message, true))
-        }
-        Ok(None) => {
-            let cid = &outgoing.client_msg_id;
-            not_stored(&mut conn, me, room_id, cid, None).await
-        }
-        // Two copies of one forward raced: the loser returns what the winner stored.
-        Err(RoomsError::Db(e)) if e.unique_violation() == Some(SAME_CLIENT_MSG_ID) => {
-            let row = messages::find_by_client_id(&mut conn, me, outgoing.client_msg_id.as_str())
-                .await?
-                .ok_or(RoomsError::Bug("an idempotent forward lost its message"))?;
-            earlier(row, room_id)
-        }
-        Err(e) => Err(e),
-    }
+    send_with_extras(store, &outgoing).await
 }

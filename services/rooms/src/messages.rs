@@ -16,7 +16,7 @@ use chat_http::limits::Limiter;
 use uuid::Uuid;
 
 /// The unique constraint that makes sends idempotent.
-pub(crate) const SAME_CLIENT_MSG_ID: &str = "messages_sender_id_client_msg_id_key";
+const SAME_CLIENT_MSG_ID: &str = "messages_sender_id_client_msg_id_key";
 
 pub(crate) fn message_not_found() -> RoomsError {
     RoomsError::NotFound("message")
@@ -109,6 +109,54 @@ async fn may_mention_everyone(conn: &mut AsyncPgConnection, room_id: Uuid, me: U
     Ok(())
 }
 
+/// Stores one send whose message carries more than a send's columns (a forward's origin, a
+/// file), with them, in one transaction; answered as [`send`] answers.
+pub(crate) async fn send_with_extras(
+    store: &Store,
+    outgoing: &Outgoing,
+) -> Result<(Message, bool)> {
+    let mut conn = store.conn().await?;
+    let (mut message, event) = prepare(outgoing, moment());
+    let (copy, announced) = (message.clone(), event.clone());
+    let stored = store
+        .write(&mut conn, move |conn| {
+            Box::pin(async move {
+                let seq = messages::store(conn, &to_send(&copy, &announced)?).await?;
+                if seq.is_some() {
+                    let forwarded = copy
+                        .forwarded_from
+                        .as_ref()
+                        .map(|f| (f.sender_id, f.created_at));
+                    let file = copy
+                        .attachment
+                        .as_ref()
+                        .map(serde_json::to_value)
+                        .transpose()?;
+                    messages::set_extras(conn, copy.id, forwarded, file).await?;
+                }
+                Ok(seq)
+            })
+        })
+        .await;
+    let (sender, room_id, cid) = (outgoing.sender, outgoing.room_id, &outgoing.client_msg_id);
+    match stored {
+        Ok(Some(seq)) => {
+            message.seq = seq;
+            log_stored(&message, &event);
+            Ok((message, true))
+        }
+        Ok(None) => not_stored(&mut conn, sender, room_id, cid, outgoing.reply_to).await,
+        // Two copies of one send raced: the loser returns what the winner stored.
+        Err(RoomsError::Db(e)) if e.unique_violation() == Some(SAME_CLIENT_MSG_ID) => {
+            let row = messages::find_by_client_id(&mut conn, sender, cid.as_str())
+                .await?
+                .ok_or(RoomsError::Bug("an idempotent send lost its message"))?;
+            earlier(row, room_id)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Stores the sends of a batch (`POST /api/rooms/messages/batch`), each answered as [`send`]
 /// answers it. Their common case is one statement for all (`chat_db::messages::store_many`):
 /// one round trip, one transaction, one durable flush, and every answer given only after it
@@ -170,13 +218,13 @@ pub async fn send_many(store: &Store, sends: &[Outgoing]) -> Result<Vec<Result<(
 
 /// Now, to the microsecond: PostgreSQL keeps microseconds, and the answer must say what a
 /// later read will.
-pub(crate) fn moment() -> chrono::DateTime<chrono::Utc> {
+fn moment() -> chrono::DateTime<chrono::Utc> {
     let now = chrono::Utc::now();
     chrono::DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 
 /// The message to store (its seq is taken when it is stored) and the event announcing it.
-pub(crate) fn prepare(s: &Outgoing, created_at: chrono::DateTime<chrono::Utc>) -> (Message, Event) {
+fn prepare(s: &Outgoing, created_at: chrono::DateTime<chrono::Utc>) -> (Message, Event) {
     let message = Message {
         id: Uuid::now_v7(),
         room_id: s.room_id,
@@ -206,7 +254,7 @@ pub(crate) fn prepare(s: &Outgoing, created_at: chrono::DateTime<chrono::Utc>) -
 
 /// Logs a stored message with its request id and trace: at info when its trace is sampled,
 /// else at debug (one line per message would flood the log under load).
-pub(crate) fn log_stored(message: &Message, event: &Event) {
+fn log_stored(message: &Message, event: &Event) {
     let request_id = event.request_id.as_deref().unwrap_or_default();
     let trace = event.trace();
     let trace_id = trace.as_ref().map_or("", |t| t.trace_id.as_str());
@@ -217,7 +265,7 @@ pub(crate) fn log_stored(message: &Message, event: &Event) {
     }
 }
 
-pub(crate) fn to_send<'a>(message: &'a Message, event: &'a Event) -> Result<messages::Send<'a>> {
+fn to_send<'a>(message: &'a Message, event: &'a Event) -> Result<messages::Send<'a>> {
     Ok(messages::Send {
         message,
         event_id: event.id,
@@ -263,7 +311,7 @@ async fn store_one(
 }
 
 /// A send stored nothing: the message a retry refers to, or the error that explains it.
-pub(crate) async fn not_stored(
+async fn not_stored(
     conn: &mut AsyncPgConnection,
     sender: Uuid,
     room_id: Uuid,
