@@ -1,12 +1,14 @@
 // The features chat users look for first (reactions, pinned messages, forwarding, formatting, mentions,
-// desktop notifications), end to end like chat.e2e.mjs: headless Debian Chromium against the real
+// files and pictures, desktop notifications), end to end like chat.e2e.mjs: headless Debian Chromium against the real
 // stack through nginx, the steps shared in support.mjs. Run after chat.e2e.mjs, not beside it
 // (that file restarts the gateways).
 //
 //   BASE_URL=http://127.0.0.1:18080 node --test e2e/features.e2e.mjs
 
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { deflateSync } from 'node:zlib';
 import {
   BASE,
   WAIT,
@@ -123,6 +125,53 @@ async function action(message, testId) {
   await message.hover();
   await message.getByTestId(testId).click();
 }
+
+/** A valid `width` × `height` PNG (8-bit RGB, a gradient), encoded here with node:zlib. */
+function png(width, height) {
+  const table = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (bytes) => {
+    let c = 0xffffffff;
+    for (const b of bytes) c = table[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc(body), body.length + 4);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bits per sample
+  header[9] = 2; // RGB
+  const row = width * 3 + 1;
+  const pixels = Buffer.alloc(row * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) pixels.set([x * 4, y * 5, 160], y * row + 1 + x * 3);
+  }
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(pixels)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** Waits until the `<img>` of `locator` has loaded a picture. */
+async function loaded(page, locator) {
+  await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await locator.elementHandle(), { timeout: WAIT });
+  return locator.evaluate((img) => [img.naturalWidth, img.naturalHeight]);
+}
+
+/** `{status, disposition, type, body}` of a GET from the page, with its cookies, never from the browser's cache. */
+const download = (page, url) =>
+  page.evaluate(async (url) => {
+    const res = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
+    return { status: res.status, disposition: res.headers.get('content-disposition'), type: res.headers.get('content-type'), body: await res.text() };
+  }, url);
 
 /** The reaction chip `emoji` on a message. */
 const chip = (message, emoji) => message.locator(`[data-testid="reaction"][data-emoji="${emoji}"]`);
@@ -524,6 +573,165 @@ describe('what chat users expect next', { concurrency: false }, () => {
     await ann.getByTestId('profile-saved').waitFor();
     await ann.getByTestId('dialog-close').click();
     await benMention.filter({ hasText: /^@Ann$/ }).waitFor();
+  });
+
+  it('sends pictures and files: progress, a thumbnail and the viewer, a download card, clear errors, cancel, and deletion', async () => {
+    const ann = people.ann.page;
+    const ben = people.ben.page;
+    const directId = await roomItem(ann, 'Ben').getAttribute('data-room-id');
+    await roomItemById(ann, directId).click();
+    await ann.getByTestId('chat-title').filter({ hasText: 'Ben' }).waitFor();
+    await roomItemById(ben, directId).click();
+    await ben.getByTestId('chat-title').filter({ hasText: 'Ann' }).waitFor();
+    // Every request that sends a file, and every state of the files shown above Ann's composer.
+    const uploads = [];
+    ann.on('request', (r) => r.url().endsWith('/attachments') && uploads.push(r.url()));
+    await ann.evaluate(() => {
+      window.__uploadsSeen = [];
+      const look = () => {
+        for (const el of document.querySelectorAll('[data-testid="upload"]')) {
+          const bar = el.querySelector('[data-testid="upload-progress"]');
+          window.__uploadsSeen.push({
+            name: el.querySelector('[data-testid="upload-name"]')?.textContent,
+            role: bar?.getAttribute('role') ?? null,
+            percent: bar ? Number(bar.getAttribute('aria-valuenow')) : null,
+            cancel: el.querySelector('[data-testid="upload-cancel"]') !== null,
+          });
+        }
+      };
+      new MutationObserver(look).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'] });
+    });
+
+    // A picture, with the text in the box as its caption: shown with its progress, then as the message.
+    const caption = `the beach ${run}`;
+    await ann.getByTestId('composer').fill(caption);
+    await ann.getByTestId('file-input').setInputFiles({ name: 'beach.png', mimeType: 'image/png', buffer: png(64, 48) });
+    const annPhoto = messageNamed(ann, caption).and(ann.locator('[data-status="sent"]'));
+    await annPhoto.getByTestId('attachment-image').waitFor();
+    await ann.getByTestId('upload').waitFor({ state: 'detached' });
+    const seen = await ann.evaluate(() => window.__uploadsSeen);
+    assert.ok(
+      seen.some((u) => u.name === 'beach.png' && u.role === 'progressbar' && u.percent >= 0 && u.percent <= 100 && u.cancel),
+      `the upload showed with its progress bar and cancel: ${JSON.stringify(seen.slice(0, 5))}`,
+    );
+    assert.equal(await ann.getByTestId('composer').inputValue(), '', 'the caption left the box');
+    assert.equal(uploads.length, 1);
+    const seq = await annPhoto.getAttribute('data-seq');
+    const fileUrl = `/api/rooms/${directId}/messages/${seq}/attachment`;
+
+    // Ben sees its thumbnail, with the caption under it, and the room list says it is a photo.
+    const benPhoto = ben.locator(`[data-testid="message"][data-seq="${seq}"]`);
+    const thumb = benPhoto.getByTestId('attachment-image');
+    await thumb.waitFor();
+    // The thumbnail is a JPEG of at most 320 px with the picture's shape, drawn at the picture's own size.
+    const [tw, th] = await loaded(ben, thumb);
+    assert.ok(tw <= 320 && th <= 320 && Math.abs(tw * 48 - th * 64) <= 64, `thumbnail ${tw}×${th}`);
+    assert.deepEqual(await thumb.evaluate((img) => [img.width, img.height]), [64, 48]);
+    assert.equal(await thumb.getAttribute('src'), `${fileUrl}/thumbnail`);
+    assert.equal(await thumb.getAttribute('alt'), 'beach.png');
+    assert.equal(await benPhoto.getByTestId('message-body').locator('.markdown').innerText(), caption);
+    await roomItemById(ann, directId).filter({ hasText: `🖼 ${caption}` }).waitFor();
+    await shot(ben, 'attachment-image');
+
+    // A click opens the whole picture over the window; Escape, the close button and a click beside it close it.
+    const viewer = ben.getByTestId('image-viewer');
+    await benPhoto.getByTestId('attachment-open').click();
+    await viewer.waitFor();
+    assert.deepEqual(await loaded(ben, viewer.getByTestId('viewer-image')), [64, 48]);
+    assert.equal(await viewer.getByTestId('viewer-image').getAttribute('src'), fileUrl);
+    assert.equal(await viewer.getByTestId('viewer-name').innerText(), 'beach.png');
+    assert.equal(await viewer.getByTestId('viewer-download').getAttribute('download'), 'beach.png');
+    const box = await viewer.boundingBox();
+    assert.deepEqual([box.width, box.height], [1200, 800], 'the viewer covers the window');
+    await shot(ben, 'image-viewer');
+    await ben.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
+    await benPhoto.getByTestId('attachment-open').click();
+    await viewer.getByTestId('viewer-close').click();
+    await viewer.waitFor({ state: 'detached' });
+    await benPhoto.getByTestId('attachment-open').click();
+    await viewer.getByTestId('viewer-image').waitFor();
+    await ben.mouse.click(40, 700);
+    await viewer.waitFor({ state: 'detached' });
+
+    // A text file: Ben gets a card with its name and size that downloads it.
+    const notes = `notes ${run}\n`.padEnd(2560, 'abcdefghij\n');
+    await ann.getByTestId('file-input').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from(notes) });
+    const benNotes = ben.locator('[data-testid="message"]', { has: ben.getByTestId('attachment-name').filter({ hasText: /^notes\.txt$/ }) });
+    await benNotes.waitFor();
+    assert.equal(await benNotes.getByTestId('attachment-size').innerText(), '2.5 KB');
+    const card = benNotes.getByTestId('attachment-file');
+    assert.equal(await card.getAttribute('download'), 'notes.txt');
+    const got = await download(ben, await card.getAttribute('href'));
+    assert.equal(got.status, 200);
+    assert.match(got.disposition, /^attachment/);
+    assert.equal(got.body, notes);
+    await roomItemById(ben, directId).filter({ hasText: '📎 notes.txt' }).waitFor();
+    await shot(ben, 'attachment-file');
+    // On a phone the picture and the card fit the screen.
+    await ben.setViewportSize(PHONE);
+    await benNotes.waitFor();
+    await assertFits(ben, 'files on a phone');
+    await ben.setViewportSize(DESKTOP);
+
+    // An executable named like a picture, and a file over 20 MB: each says why on its item; the
+    // big one never leaves the browser. Dismissed, they are gone.
+    const sentBefore = uploads.length;
+    await ann.getByTestId('file-input').setInputFiles({ name: 'cat.png', mimeType: 'image/png', buffer: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(1022, 0x90)]) });
+    const cat = ann.locator('[data-testid="upload"][data-status="failed"]', { hasText: 'cat.png' });
+    await cat.waitFor();
+    assert.equal(await cat.getByTestId('upload-error').innerText(), 'cat.png: is not the image it claims to be');
+    assert.equal(uploads.length, sentBefore + 1);
+    await ann.getByTestId('file-input').setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(20 * 1024 * 1024 + 1) });
+    const huge = ann.locator('[data-testid="upload"][data-status="failed"]', { hasText: 'huge.bin' });
+    await huge.waitFor();
+    assert.match(await huge.getByTestId('upload-error').innerText(), /^huge\.bin is too large \(20 MB\): files can be at most 20 MB\.$/);
+    assert.equal(uploads.length, sentBefore + 1, 'no request for a file over 20 MB');
+    await shot(ann, 'upload-errors');
+    await ann.setViewportSize(PHONE);
+    await assertFits(ann, 'failed uploads on a phone');
+    await ann.setViewportSize(DESKTOP);
+    await cat.getByTestId('upload-dismiss').click();
+    await huge.getByTestId('upload-dismiss').click();
+    await ann.getByTestId('upload').waitFor({ state: 'detached' });
+
+    // A large file on a slow line, cancelled while it goes: it disappears and nothing is sent.
+    const cdp = await people.ann.context.newCDPSession(ann);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 512 * 1024 });
+    try {
+      await ann.getByTestId('file-input').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: randomBytes(15 * 1024 * 1024) });
+      const big = ann.locator('[data-testid="upload"][data-status="uploading"]', { hasText: 'big.bin' });
+      await big.waitFor();
+      await ann.waitForFunction(() => Number(document.querySelector('[data-testid="upload-progress"]')?.getAttribute('aria-valuenow')) > 0, undefined, { timeout: WAIT });
+      const percent = Number(await big.getByTestId('upload-progress').getAttribute('aria-valuenow'));
+      assert.ok(percent > 0 && percent < 100, `part of it was sent (${percent} %)`);
+      await big.getByTestId('upload-cancel').click();
+      await big.waitFor({ state: 'detached' });
+    } finally {
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+    }
+    assert.equal(await ann.getByTestId('upload').count(), 0);
+    // Had it gone on at full speed, it would be through by now.
+    await ann.waitForTimeout(2000);
+
+    // What Ann writes next reaches Ben after anything those could have made: nothing of them did.
+    const next = `after the files ${run}`;
+    await send(ann, next);
+    await messageNamed(ben, next).waitFor();
+    const names = await ben.getByTestId('message-list').locator('[data-testid="attachment-name"], [data-testid="attachment-image"]').evaluateAll((els) =>
+      els.map((e) => e.textContent || e.getAttribute('alt')),
+    );
+    assert.deepEqual(names, ['beach.png', 'notes.txt']);
+
+    // Ann deletes the picture: it leaves Ben's chat live, and its file and thumbnail are gone.
+    assert.equal((await download(ben, fileUrl)).status, 200);
+    await action(annPhoto, 'delete');
+    await benPhoto.filter({ hasText: 'Message deleted' }).waitFor();
+    assert.equal(await benPhoto.getByTestId('attachment-image').count(), 0);
+    assert.equal(await benPhoto.getByTestId('attachment-open').count(), 0);
+    assert.deepEqual(await Promise.all([download(ben, fileUrl), download(ben, `${fileUrl}/thumbnail`)].map((p) => p.then((r) => r.status))), [404, 404]);
   });
 
   it('notifies on the desktop while the tab is hidden, and the click opens the room', async () => {

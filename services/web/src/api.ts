@@ -81,7 +81,7 @@ export interface ApiOptions {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-const FALLBACK_MESSAGES: Record<number, string> = {
+export const FALLBACK_MESSAGES: Record<number, string> = {
   0: 'Cannot reach the server. Check your connection.',
   429: 'Too many requests. Please wait a moment.',
   502: 'The server is unavailable. Please try again.',
@@ -89,32 +89,28 @@ const FALLBACK_MESSAGES: Record<number, string> = {
   504: 'The server did not answer in time.',
 };
 
-async function toApiError(res: Response): Promise<ApiError> {
-  const retryAfterHeader = res.headers.get('Retry-After');
+/**
+ * The error an HTTP answer stands for: the service's envelope (code, message, fields), or a
+ * plain one by its status when the body is none. `retryAfterHeader`: `Retry-After`, on 429.
+ */
+export function apiErrorOf(status: number, envelope: unknown, retryAfterHeader: string | null): ApiError {
   const retryAfter = retryAfterHeader !== null && retryAfterHeader !== '' ? Number(retryAfterHeader) : null;
-  let envelope: Partial<ErrorEnvelope> | null = null;
+  const after = Number.isFinite(retryAfter) ? retryAfter : null;
+  const err = (envelope as Partial<ErrorEnvelope> | null)?.error;
+  if (err && typeof err.code === 'string') {
+    return new ApiError(status, err.code, typeof err.message === 'string' && err.message !== '' ? err.message : err.code, err.fields ?? {}, after);
+  }
+  return new ApiError(status, `http_${status}`, FALLBACK_MESSAGES[status] ?? `Request failed (${status}).`, {}, after);
+}
+
+async function toApiError(res: Response): Promise<ApiError> {
+  let envelope: unknown = null;
   try {
-    envelope = (await res.json()) as Partial<ErrorEnvelope>;
+    envelope = await res.json();
   } catch {
     envelope = null;
   }
-  const err = envelope?.error;
-  if (err && typeof err.code === 'string') {
-    return new ApiError(
-      res.status,
-      err.code,
-      typeof err.message === 'string' && err.message !== '' ? err.message : err.code,
-      err.fields ?? {},
-      Number.isFinite(retryAfter) ? retryAfter : null,
-    );
-  }
-  return new ApiError(
-    res.status,
-    `http_${res.status}`,
-    FALLBACK_MESSAGES[res.status] ?? `Request failed (${res.status}).`,
-    {},
-    Number.isFinite(retryAfter) ? retryAfter : null,
-  );
+  return apiErrorOf(res.status, envelope, res.headers.get('Retry-After'));
 }
 
 function query(params: object): string {

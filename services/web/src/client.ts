@@ -7,6 +7,7 @@ import { mentionedIds } from './mentions';
 import { Outbox } from './outbox';
 import { framesOfEvent, type Message, type Pin, type Room, type ServerFrame, type User } from './protocol';
 import { lastSeq, type Store } from './store';
+import { Uploads, type XhrLike } from './uploads';
 import { uuid } from './uuid';
 import { ReconnectingSocket, gatewayUrl, type Timers, type WebSocketLike } from './ws';
 
@@ -45,6 +46,8 @@ export interface ChatClientOptions {
   onMessageCreated?: (m: Message) => void;
   url?: string | (() => string);
   createSocket?: (url: string) => WebSocketLike;
+  /** Makes the requests that send files (tests pass a fake XMLHttpRequest). */
+  createXhr?: () => XhrLike;
   timers?: Timers;
   random?: () => number;
 }
@@ -52,6 +55,8 @@ export interface ChatClientOptions {
 export class ChatClient {
   readonly socket: ReconnectingSocket;
   readonly outbox: Outbox;
+  /** Files on their way (upload progress, cancel); each becomes a message like a send. */
+  readonly uploads: Uploads;
   readonly api: Api;
   readonly store: Store;
   private readonly me: User;
@@ -112,6 +117,12 @@ export class ChatClient {
       senderId: () => this.me.id,
       timers: this.t,
     });
+    this.uploads = new Uploads({
+      onUploaded: (m) => !this.stopped && this.receive(m),
+      refresh: () => this.api.refresh(),
+      onUnauthorized: () => this.expire(),
+      createXhr: o.createXhr,
+    });
   }
 
   start(): void {
@@ -142,6 +153,7 @@ export class ChatClient {
     this.stopped = true;
     this.socket.stop();
     this.outbox.clear();
+    this.uploads.clear();
     this.clearGrace();
     if (this.noticeTimer !== null) this.t.clearTimeout(this.noticeTimer);
   }

@@ -430,3 +430,105 @@ describe('mentions', () => {
     expect(testIds(html)).not.toContain('mention-list');
   });
 });
+
+describe('attachments', () => {
+  function renderFiles() {
+    const store = createStore();
+    const api = createApi({ fetch: (() => new Promise(() => {})) as unknown as typeof fetch });
+    // Requests that never answer: the files stay on their way.
+    const xhr = () => ({
+      open() {},
+      setRequestHeader() {},
+      getResponseHeader: () => null,
+      send() {},
+      abort() {},
+      status: 0,
+      responseText: '',
+      upload: { onprogress: null },
+      onload: null,
+      onerror: null,
+      onabort: null,
+      ontimeout: null,
+    });
+    const client = new ChatClient({ api, store, me: user(ME), onSessionExpired: () => {}, url: 'ws://x/ws', createSocket: (u) => new FakeSocket(u), createXhr: xhr });
+    store.dispatch({ type: 'users', users: [user(BOB, { display_name: 'Bob Stone' })] });
+    // All unread: the list opens at the first, so every row is rendered.
+    store.dispatch({ type: 'rooms_loaded', rooms: [summary(ROOM, { last_seq: 3, unread: 3 })] });
+    store.dispatch({ type: 'select_room', room_id: ROOM });
+    store.dispatch({
+      type: 'messages_loaded',
+      room_id: ROOM,
+      messages: [
+        msg(1, { body: '', attachment: { id: 'a-1', name: 'beach <1>.jpg', content_type: 'image/jpeg', size: 250_000, width: 1600, height: 1200, thumbnail: true } }),
+        msg(2, { body: 'the **numbers**', attachment: { id: 'a-2', name: 'report.pdf', content_type: 'application/pdf', size: 1_258_291, thumbnail: false } }),
+        msg(3, { body: 'reply', reply_to: 'm-r-1-1' }),
+      ],
+      direction: 'latest',
+      has_more: false,
+    });
+    const file = (name: string, size: number, type: string) =>
+      Object.defineProperties(new Blob(['x'], { type }), { name: { value: name }, size: { value: size } }) as Blob & { name: string };
+    client.uploads.add(ROOM, file('holiday.png', 2048, 'image/png'));
+    client.uploads.add(ROOM, file('movie.mp4', 30 * 1024 * 1024, 'video/mp4'));
+    client.uploads.add('r-other', file('elsewhere.txt', 10, 'text/plain'));
+    return renderToStaticMarkup(
+      <ChatContext.Provider value={{ store, client }}>
+        <ChatView />
+      </ChatContext.Provider>,
+    );
+  }
+  const rowOf = (html: string, seq: number) => new RegExp(`data-seq="${seq}"[\\s\\S]*?(?=data-testid="message" |$)`).exec(html)?.[0] ?? '';
+
+  it('shows a picture as its thumbnail in a button that opens the viewer, scaled to 320 px', () => {
+    const row = rowOf(renderFiles(), 1);
+    const img = /<img[^>]*data-testid="attachment-image"[^>]*>/.exec(row)?.[0] ?? '';
+    expect(img).toContain('src="/api/rooms/r-1/messages/1/attachment/thumbnail"');
+    expect(img).toContain('alt="beach &lt;1&gt;.jpg"');
+    expect(img).toMatch(/width="320"/);
+    expect(img).toMatch(/height="240"/);
+    expect(img).toContain('loading="lazy"');
+    expect(row).toMatch(/<button[^>]*data-testid="attachment-open"[^>]*aria-label="Open beach &lt;1&gt;.jpg"/);
+    expect(testIds(row)).not.toContain('attachment-file');
+    // No caption: no empty text under it; and no viewer until it is clicked.
+    expect(row).not.toContain('class="markdown"');
+    expect(testIds(row)).not.toContain('image-viewer');
+  });
+
+  it('shows another file as a download card with its name and size, the caption under it', () => {
+    const row = rowOf(renderFiles(), 2);
+    const card = /<a[^>]*data-testid="attachment-file"[^>]*>/.exec(row)?.[0] ?? '';
+    expect(card).toContain('href="/api/rooms/r-1/messages/2/attachment"');
+    expect(card).toContain('download="report.pdf"');
+    expect(row).toMatch(/data-testid="attachment-name"[^>]*>report.pdf</);
+    expect(row).toMatch(/data-testid="attachment-size"[^>]*>1.2 MB</);
+    expect(row).toContain('<strong>numbers</strong>');
+    expect(row.indexOf('attachment-file')).toBeLessThan(row.indexOf('<strong>'));
+    expect(testIds(row)).not.toContain('attachment-image');
+    // A message with a file is not forwarded (the server refuses); it is replied to.
+    expect(testIds(row)).toContain('reply');
+    expect(testIds(row)).not.toContain('forward');
+  });
+
+  it('quotes a message with a picture as a photo', () => {
+    expect(rowOf(renderFiles(), 3)).toMatch(/class="reply-text">🖼 Photo</);
+  });
+
+  it('lists the files being sent to this room above the composer: progress and cancel, or the reason and dismiss', () => {
+    const html = renderFiles();
+    const ids = testIds(html);
+    expect(ids).toEqual(expect.arrayContaining(['attach', 'file-input', 'upload-list']));
+    expect(html).toMatch(/<input[^>]*type="file"[^>]*multiple=""[^>]*hidden=""[^>]*data-testid="file-input"/);
+    const items = [...html.matchAll(/<li class="upload[^"]*" data-testid="upload" data-status="(\w+)">([\s\S]*?)<\/li>/g)].map((m) => [
+      m[1],
+      /data-testid="upload-name"[^>]*>([^<]*)</.exec(m[2])?.[1],
+      testIds(m[2]).filter((id) => id !== 'upload-name'),
+    ]);
+    expect(items).toEqual([
+      ['uploading', 'holiday.png', ['upload-progress', 'upload-cancel']],
+      ['failed', 'movie.mp4', ['upload-error', 'upload-dismiss']],
+    ]);
+    expect(html).toMatch(/<progress[^>]*role="progressbar"[^>]*aria-valuenow="0"/);
+    expect(html).toMatch(/data-testid="upload-error"[^>]*>movie.mp4 is too large \(30 MB\): files can be at most 20 MB.</);
+    expect(html.indexOf('data-testid="upload-list"')).toBeLessThan(html.indexOf('data-testid="composer"'));
+  });
+});

@@ -1,7 +1,8 @@
 // Pure display helpers: names, previews, times. No React, no state.
 
+import { withAttachment } from './attachments';
 import { plainText } from './markdown';
-import type { RoomSummary, User } from './protocol';
+import type { Attachment, RoomSummary, User } from './protocol';
 
 export const SAVED_MESSAGES = 'Saved messages';
 
@@ -38,6 +39,19 @@ export function previewLine(body: string, max = 80, users: Record<string, User> 
   return firstLine(plainText(body, users) || body.trim(), max);
 }
 
+/**
+ * A message as a one-line preview: its text (as `previewLine`), and for one that carries a file,
+ * "🖼 Photo" or "📎 name" when it has no text, else the text after 🖼 or 📎.
+ */
+export function messagePreview(
+  m: { body: string; attachment?: Attachment | null },
+  max = 80,
+  users: Record<string, User> = {},
+): string {
+  if (!m.attachment) return previewLine(m.body, max, users);
+  return clipText(withAttachment(m.body.trim() === '' ? '' : previewLine(m.body, max, users), m.attachment), max);
+}
+
 export function roomPreview(
   room: RoomSummary,
   meId: string | null,
@@ -47,7 +61,7 @@ export function roomPreview(
   const m = room.last_message;
   if (!m) return 'No messages yet';
   if (blocked[m.sender_id] && m.sender_id !== meId) return 'Message from someone you blocked';
-  const text = m.deleted ? 'Message deleted' : previewLine(m.body, 80, users);
+  const text = m.deleted ? 'Message deleted' : messagePreview(m, 80, users);
   if (room.kind === 'saved') return text;
   if (m.sender_id === meId) return `You: ${text}`;
   if (room.kind === 'group' || room.kind === 'public') return `${userName(users[m.sender_id])}: ${text}`;

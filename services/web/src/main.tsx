@@ -6,6 +6,7 @@ import { App } from './App';
 import 'twemoji-colr-font/twemoji.css';
 import './styles.css';
 import './mentions.css';
+import './attachments.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('#root missing from index.html');

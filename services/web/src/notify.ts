@@ -2,6 +2,7 @@
 // a notification is a pure decision (`shouldNotify`); `DesktopNotifier` applies it once per
 // message and shows it through the browser's Notification, which tests replace with a fake.
 
+import { withAttachment } from './attachments';
 import { clipText, roomTitle, userName } from './format';
 import { plainText } from './markdown';
 import { mentionsMe } from './mentions';
@@ -116,8 +117,8 @@ export function notificationFor(m: Message, room: RoomSummary, users: Record<str
   const peerUnknown = room.kind === 'direct' && room.peer_id != null && !users[room.peer_id];
   const title = peerUnknown ? (sender ?? 'New message') : roomTitle(room, users);
   // The text as read, without Markdown markers and with names for mentions (a body that reads
-  // as nothing is shown as typed).
-  const text = plainText(m.body, users) || m.body;
+  // as nothing is shown as typed); a file as "🖼 Photo" or "📎 name" (before its caption).
+  const text = withAttachment(plainText(m.body, users) || m.body, m.attachment);
   return { title, body: oneLine(sender ? `${sender}: ${text}` : text), tag: room.id };
 }
 

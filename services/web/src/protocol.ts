@@ -36,6 +36,8 @@ export type Pin = Wire['Pin'];
 export type Pins = Wire['Pins'];
 /** Who wrote a forwarded message's original, and when (`Message.forwarded_from`). */
 export type Forwarded = Wire['Forwarded'];
+/** A file sent with a message (`Message.attachment`): its name, checked type, size, and a picture's sides. */
+export type Attachment = Wire['Attachment'];
 export type ErrorEnvelope = Wire['ErrorEnvelope'];
 
 // ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 // `useSyncExternalStore`; the controller in client.ts is the only code that dispatches.
 
 import { mentionsMe } from './mentions';
-import type { Forwarded, Me, MemberRole, Message, Pin, Reaction, ReadResult, Room, RoomMember, RoomSummary, User } from './protocol';
+import type { Attachment, Forwarded, Me, MemberRole, Message, Pin, Reaction, ReadResult, Room, RoomMember, RoomSummary, User } from './protocol';
 
 export type MessageStatus = 'pending' | 'sent' | 'failed';
 
@@ -51,6 +51,8 @@ export interface TimelineItem {
   reactions: Reaction[];
   /** Who wrote the original, for a forwarded message. */
   forwarded_from: Forwarded | null;
+  /** The file it carries (stored messages only; none once deleted). */
+  attachment: Attachment | null;
 }
 
 /** Someone joined or left while the room was open: shown in the timeline after `after_seq`. */
@@ -617,7 +619,7 @@ export function reducer(state: ChatState, action: Action): ChatState {
     case 'message_deleted': {
       let s = updateRoom(state, action.room_id, (r) =>
         r.last_message && r.last_message.seq === action.seq && !r.last_message.deleted
-          ? { ...r, last_message: { ...r.last_message, deleted: true, body: '' } }
+          ? { ...r, last_message: { ...r.last_message, deleted: true, body: '', attachment: null } }
           : r,
       );
       // A deleted message is unpinned (the server says so too, with a pins_changed).
@@ -629,7 +631,7 @@ export function reducer(state: ChatState, action: Action): ChatState {
         const i = t.messages.findIndex((m) => m.seq === action.seq);
         if (i < 0 || t.messages[i].deleted) return t;
         const messages = [...t.messages];
-        messages[i] = { ...messages[i], deleted: true, body: '', reactions: [] };
+        messages[i] = { ...messages[i], deleted: true, body: '', reactions: [], attachment: null };
         return { ...t, messages };
       });
     }
@@ -766,6 +768,7 @@ export function timelineItems(t: Timeline): TimelineItem[] {
     error: null,
     reactions: m.deleted ? NO_REACTIONS : (m.reactions ?? NO_REACTIONS),
     forwarded_from: m.forwarded_from ?? null,
+    attachment: m.deleted ? null : (m.attachment ?? null),
   }));
   for (const p of t.pending) {
     items.push({
@@ -784,6 +787,7 @@ export function timelineItems(t: Timeline): TimelineItem[] {
       error: p.error,
       reactions: NO_REACTIONS,
       forwarded_from: null,
+      attachment: null,
     });
   }
   timelineCache.set(t, items);

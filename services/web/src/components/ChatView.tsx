@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type DragEvent } from 'react';
 import { useChat, useClient } from '../context';
 import { lastSeenText, plural, roomTitle, typingText, userName } from '../format';
 import { places } from '../local';
@@ -106,10 +106,31 @@ function OpenChat({ roomId }: { roomId: string }) {
   const isGroup = room?.kind === 'group' || room?.kind === 'public';
   // Owners and admins pin in groups; either person in a direct chat (and I in my saved messages).
   const canPin = room !== undefined && (!isGroup || moderator);
+  // Files dropped on the chat are sent to it (not where nobody can write).
+  const writable = !(peerId && blocked[peerId]);
+  const [dragging, setDragging] = useState(false);
+  const withFiles = (e: DragEvent) => writable && Array.from(e.dataTransfer.types).includes('Files');
 
   return (
     <main className={`chat${panel ? ' with-panel' : ''}`} aria-label={title}>
-      <div className="chat-column">
+      <div
+        className={`chat-column${dragging ? ' dragging' : ''}`}
+        onDragOver={(e) => {
+          if (!withFiles(e)) return;
+          e.preventDefault();
+          e.dataTransfer.dropEffect = 'copy';
+          setDragging(true);
+        }}
+        onDragLeave={(e) => {
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+        }}
+        onDrop={(e) => {
+          setDragging(false);
+          if (!withFiles(e)) return;
+          e.preventDefault();
+          client.uploads.addAll(roomId, Array.from(e.dataTransfer.files));
+        }}
+      >
         <header className="chat-header">
           <button type="button" className="btn btn-ghost btn-icon back" aria-label="Back to chats" data-testid="back" onClick={() => client.selectRoom(null)}>
             ←

@@ -1,6 +1,6 @@
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type ClipboardEvent, type FormEvent, type KeyboardEvent } from 'react';
 import { useChat, useChatContext, useClient } from '../context';
-import { plural, previewLine } from '../format';
+import { messagePreview, plural } from '../format';
 import { drafts } from '../local';
 import {
   canMentionEveryone,
@@ -18,6 +18,7 @@ import type { RoomMember, User } from '../protocol';
 import type { TimelineItem } from '../store';
 import { Avatar } from './Avatar';
 import { Dialog } from './Dialog';
+import { UploadList } from './UploadList';
 
 /** What the composer is doing besides writing a new message. */
 export type ComposeMode =
@@ -38,6 +39,7 @@ export function Composer({ roomId, mode, onDone }: Props) {
   const { store } = useChatContext();
   const [text, setText] = useState(() => drafts.get(roomId));
   const area = useRef<HTMLTextAreaElement>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
   const editing = mode.kind === 'edit' ? mode.item : null;
   const members = useChat((s) => s.members[roomId]) ?? NO_MEMBERS;
   const users = useChat((s) => s.users);
@@ -129,6 +131,31 @@ export function Composer({ roomId, mode, onDone }: Props) {
     area.current?.focus();
   }
 
+  /**
+   * Sends files, each as a message; the text in the box goes with the first as its caption (and
+   * leaves the box), unless it is an edit or `@room` that would need confirming first.
+   */
+  function attach(files: File[]) {
+    if (files.length === 0) return;
+    let caption = '';
+    if (!editing && text.trim() !== '') {
+      const body = toTokens(text, mentionable(), canAll);
+      if (!confirmEveryone(body, canAll, memberCount)) caption = body;
+    }
+    if (client.uploads.addAll(roomId, files, caption)) {
+      update('');
+      setCaret(0);
+    }
+    area.current?.focus();
+  }
+
+  function onPaste(e: ClipboardEvent<HTMLTextAreaElement>) {
+    const files = Array.from(e.clipboardData.files);
+    if (files.length === 0 || editing) return;
+    e.preventDefault();
+    attach(files);
+  }
+
   function pick(o: MentionOption) {
     if (!query) return;
     const next = insertMention(text, query, caret, o.username);
@@ -178,7 +205,7 @@ export function Composer({ roomId, mode, onDone }: Props) {
             <span className="compose-context-text">
               {mode.kind === 'reply' ? (
                 <>
-                  Replying to <strong>{mode.name}</strong>: {previewLine(mode.item.body, 60, users)}
+                  Replying to <strong>{mode.name}</strong>: {messagePreview(mode.item, 60, users)}
                 </>
               ) : (
                 <>Editing message</>
@@ -212,7 +239,34 @@ export function Composer({ roomId, mode, onDone }: Props) {
             ))}
           </ul>
         )}
+        <UploadList roomId={roomId} />
         <div className="composer">
+          <button
+            type="button"
+            className="btn btn-ghost btn-icon attach"
+            data-testid="attach"
+            aria-label="Attach files"
+            title="Attach files (up to 20 MB each)"
+            disabled={editing !== null}
+            onClick={() => fileInput.current?.click()}
+          >
+            <svg viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+              <path d="M21 11.5 12.4 20a5.5 5.5 0 0 1-7.8-7.8l8.9-8.8a3.7 3.7 0 0 1 5.2 5.2l-8.9 8.8a1.8 1.8 0 0 1-2.6-2.6l8.2-8.1" />
+            </svg>
+          </button>
+          <input
+            ref={fileInput}
+            type="file"
+            multiple
+            hidden
+            data-testid="file-input"
+            onChange={(e) => {
+              const files = Array.from(e.target.files ?? []);
+              // Cleared, so the same file can be chosen again.
+              e.target.value = '';
+              attach(files);
+            }}
+          />
           <textarea
             ref={area}
             className="composer-input"
@@ -237,6 +291,7 @@ export function Composer({ roomId, mode, onDone }: Props) {
             onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
             onBlur={() => setCaret(-1)}
             onKeyDown={onKeyDown}
+            onPaste={onPaste}
           />
           <button type="submit" className="btn btn-primary send" data-testid="send" disabled={text.trim() === ''} aria-label={editing ? 'Save' : 'Send'}>
             {editing ? 'Save' : 'Send'}

@@ -1,12 +1,13 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
 import { useChat, useChatContext, useClient } from '../context';
-import { dayKey, formatDay, formatFullDate, formatTime, previewLine, userName } from '../format';
+import { dayKey, formatDay, formatFullDate, formatTime, messagePreview, userName } from '../format';
 import { renderMarkdown } from '../markdown';
 import { mentionedIds, mentionsMe } from '../mentions';
 import type { Message, RoomKind, User } from '../protocol';
 import { visibleReactions, type Reaction } from '../reactions';
 import { peersReadSeq, timelineItems, type RoomNotice, type Timeline, type TimelineItem } from '../store';
+import { AttachmentView } from './Attachment';
 import { ReactionPicker, useReactionPicker } from './ReactionPicker';
 import { Reactions } from './Reactions';
 
@@ -221,6 +222,19 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, canPin, onSee
     // Only a new pending key should scroll; rows.length follows from it.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [lastOwnPending]);
+  // So does a file I send: it arrives stored, never pending. Not one the room opened with.
+  const lastOwnFile = last?.kind === 'message' && last.item.sender_id === meId && last.item.attachment ? last.key : null;
+  const ownFileAtLoad = useRef<string | null | undefined>(timeline.loaded ? lastOwnFile : undefined);
+  useEffect(() => {
+    if (ownFileAtLoad.current === undefined) {
+      if (timeline.loaded) ownFileAtLoad.current = lastOwnFile;
+      return;
+    }
+    if (lastOwnFile === null || lastOwnFile === ownFileAtLoad.current) return;
+    ownFileAtLoad.current = lastOwnFile;
+    list.current?.scrollToIndex({ index: rows.length - 1, align: 'end' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [lastOwnFile, timeline.loaded]);
 
   // A search hit: scroll to it and highlight it for a moment.
   useEffect(() => {
@@ -422,8 +436,8 @@ function MessageRow(
         className="bubble"
         data-testid="bubble"
         onClick={(e) => {
-          // A link (or formatted text inside one) opens the link, not the actions.
-          if (sent && !(e.target as Element).closest('a')) setActionsOpen((o) => !o);
+          // A link (or formatted text inside one) opens the link, a picture the viewer, not the actions.
+          if (sent && !(e.target as Element).closest('a, button, .image-viewer')) setActionsOpen((o) => !o);
         }}
       >
         {props.showSender && (
@@ -442,7 +456,7 @@ function MessageRow(
               <>
                 <span className="reply-name">{props.repliedName}</span>
                 <span className="reply-text">
-                  {props.repliedHidden ? 'Message from someone you blocked' : props.replied.deleted ? 'Message deleted' : previewLine(props.replied.body, 60, props.users)}
+                  {props.repliedHidden ? 'Message from someone you blocked' : props.replied.deleted ? 'Message deleted' : messagePreview(props.replied, 60, props.users)}
                 </span>
               </>
             ) : (
@@ -458,7 +472,11 @@ function MessageRow(
           ) : item.deleted ? (
             <em className="deleted">Message deleted</em>
           ) : (
-            <Body text={item.body} users={props.users} meId={props.meId} />
+            <>
+              {item.attachment && item.seq !== null && <AttachmentView roomId={item.room_id} seq={item.seq} attachment={item.attachment} />}
+              {/* The caption, if any, under the file. */}
+              {(item.body !== '' || !item.attachment) && <Body text={item.body} users={props.users} meId={props.meId} />}
+            </>
           )}
         </div>
         <div className="meta">
@@ -516,7 +534,8 @@ function MessageRow(
               Reply
             </button>
           )}
-          {reactable && (
+          {/* A message with a file is not forwarded (the server refuses). */}
+          {reactable && !item.attachment && (
             <button type="button" className="btn btn-link" data-testid="forward" onClick={act(props.onForward)}>
               Forward
             </button>
@@ -532,7 +551,8 @@ function MessageRow(
             </button>
           )}
           {/* A forwarded copy is not edited (the server refuses). */}
-          {own && !item.forwarded_from && (
+          {/* Nor a file without a caption (a message's text is never emptied). */}
+          {own && !item.forwarded_from && !(item.attachment && item.body === '') && (
             <button type="button" className="btn btn-link" data-testid="edit" onClick={act(props.onEdit)}>
               Edit
             </button>

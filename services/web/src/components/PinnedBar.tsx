@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useChat, useClient } from '../context';
-import { formatShortDate, previewLine, userName } from '../format';
+import { formatShortDate, messagePreview, userName } from '../format';
 import type { Pin } from '../protocol';
 import { Dialog } from './Dialog';
 
@@ -29,7 +29,7 @@ export function PinnedBar({ roomId, canPin }: { roomId: string; canPin: boolean 
   const name = (p: Pin) => userName(users[p.message.sender_id]);
   // What someone I blocked wrote is not shown, pinned or not.
   const text = (p: Pin) =>
-    blocked[p.message.sender_id] && p.message.sender_id !== meId ? 'Message from someone you blocked' : previewLine(p.message.body, 120, users);
+    blocked[p.message.sender_id] && p.message.sender_id !== meId ? 'Message from someone you blocked' : messagePreview(p.message, 120, users);
   const show = (p: Pin) => void client.showMessage(roomId, p.message.seq);
 
   return (

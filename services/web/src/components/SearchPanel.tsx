@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useChat, useClient } from '../context';
-import { formatShortDate, previewLine, roomTitle, userName } from '../format';
+import { formatShortDate, messagePreview, roomTitle, userName } from '../format';
 import { Dialog } from './Dialog';
 import { SearchInput } from './SearchInput';
 import { useSearch } from './useSearch';
@@ -43,7 +43,7 @@ export function SearchPanel({ onClose }: { onClose: () => void }) {
                   <strong>{room ? roomTitle(room, users) : 'A room'}</strong> · {userName(users[m.sender_id])}
                   <span className="hit-time">{formatShortDate(m.created_at)}</span>
                 </span>
-                <span className="hit-text">{previewLine(m.body, 120, users)}</span>
+                <span className="hit-text">{messagePreview(m, 120, users)}</span>
               </button>
             </li>
           );
