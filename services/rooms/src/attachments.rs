@@ -304,8 +304,12 @@ fn prepare_image(bytes: Bytes) -> Result<PreparedImage> {
     let decoded = reader.decode().map_err(|_| broken())?;
     let (width, height) = (decoded.width(), decoded.height());
     let mut thumbnail = Vec::new();
-    decoded
-        .thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
+    // Made smaller to fit, never larger.
+    let small = match width > THUMBNAIL_SIDE || height > THUMBNAIL_SIDE {
+        true => decoded.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE),
+        false => decoded,
+    };
+    small
         .to_rgb8()
         .write_to(
             &mut std::io::Cursor::new(&mut thumbnail),

@@ -144,12 +144,27 @@ pub async fn upload(
 async fn serve(
     state: &AppState,
     auth: AuthUser,
+    req: &HttpRequest,
     (room_id, seq): (Uuid, i64),
     small: bool,
 ) -> ApiResult<HttpResponse> {
     let file =
         attachments::download(&state.store, &state.files, auth.id, room_id, seq, small).await?;
     let a = &file.attachment;
+    // A file never changes: its id is its version. Every request is checked (`no-cache`), and
+    // a browser that holds it gets a 304 instead of the bytes.
+    let etag = format!("\"{}{}\"", a.id, if small { "-t" } else { "" });
+    let cached = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    if cached {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+            .finish());
+    }
     let (content_type, inline) = match file.thumbnail {
         true => ("image/jpeg", true),
         false => (
@@ -167,7 +182,8 @@ async fn serve(
         .insert_header((header::CONTENT_DISPOSITION, disposition))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
-        .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .insert_header((header::ETAG, etag))
         .no_chunking(file.length)
         .streaming(
             file.bytes
@@ -183,6 +199,7 @@ async fn serve(
     params(("id" = Uuid, Path, description = "Room id"), ("seq" = i64, Path, description = "The message's seq")),
     responses(
         (status = 200, description = "The file's bytes, with its checked content type", content_type = "application/octet-stream"),
+        (status = 304, description = "Not modified (If-None-Match): the caller may still read it"),
         (status = 404, description = "No such room, message or file (or it was deleted)", body = ErrorEnvelope),
     ),
     security(("bearer" = []), ("cookie" = []))
@@ -191,9 +208,10 @@ async fn serve(
 pub async fn download(
     state: web::Data<AppState>,
     auth: AuthUser,
+    req: HttpRequest,
     path: web::Path<(Uuid, i64)>,
 ) -> ApiResult<HttpResponse> {
-    serve(&state, auth, path.into_inner(), false).await
+    serve(&state, auth, &req, path.into_inner(), false).await
 }
 
 /// An image's thumbnail: a JPEG at most 320 px wide and high.
@@ -202,6 +220,7 @@ pub async fn download(
     params(("id" = Uuid, Path, description = "Room id"), ("seq" = i64, Path, description = "The message's seq")),
     responses(
         (status = 200, description = "The thumbnail", content_type = "image/jpeg"),
+        (status = 304, description = "Not modified (If-None-Match): the caller may still read it"),
         (status = 404, description = "No such room, message or thumbnail", body = ErrorEnvelope),
     ),
     security(("bearer" = []), ("cookie" = []))
@@ -210,7 +229,8 @@ pub async fn download(
 pub async fn thumbnail(
     state: web::Data<AppState>,
     auth: AuthUser,
+    req: HttpRequest,
     path: web::Path<(Uuid, i64)>,
 ) -> ApiResult<HttpResponse> {
-    serve(&state, auth, path.into_inner(), true).await
+    serve(&state, auth, &req, path.into_inner(), true).await
 }

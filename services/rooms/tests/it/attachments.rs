@@ -182,6 +182,22 @@ async fn an_image_is_shown_inline_without_its_location_and_with_a_thumbnail() {
     assert_eq!(thumb.headers()["content-type"], "image/jpeg");
     let thumb = image::load_from_memory(&thumb.bytes().await.unwrap()).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (320, 240));
+    // Checked on every request: a browser that holds it is told 304, an outsider 404.
+    let etag = h["etag"].to_str().unwrap().to_owned();
+    assert_eq!(h["cache-control"], "private, no-cache");
+    let again = app
+        .http
+        .client
+        .get(
+            app.http
+                .url(&format!("/api/rooms/{room}/messages/1/attachment")),
+        )
+        .bearer_auth(&b.token)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
     assert_eq!(stored(&dir).len(), 2, "the image and its thumbnail");
 
     // Deleted with its message.
@@ -214,6 +230,22 @@ async fn an_image_is_shown_inline_without_its_location_and_with_a_thumbnail() {
         "{:?}",
         tomb.body
     );
+    // A picture smaller than a thumbnail is not made larger.
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(100, 80, image::Rgb([200, 10, 10]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let small = upload(&app, &a, &room, "dot.png", "image/png", png, &cid()).await;
+    assert_eq!(small.status, 201, "{:?}", small.body);
+    let seq = small.body["seq"].as_i64().unwrap();
+    let thumb = get(
+        &app,
+        &b,
+        &format!("/api/rooms/{room}/messages/{seq}/attachment/thumbnail"),
+    )
+    .await;
+    let thumb = image::load_from_memory(&thumb.bytes().await.unwrap()).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (100, 80));
 }
 
 #[tokio::test]
