@@ -243,11 +243,23 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, canPin, onSee
     if (i < 0) return;
     list.current?.scrollToIndex({ index: i, align: focusHighlight ? 'center' : 'end' });
     store.dispatch({ type: 'focus_done' });
-    if (!focusHighlight) return;
-    setHighlight(focus);
-    const t = setTimeout(() => setHighlight(null), 2500);
-    return () => clearTimeout(t);
+    if (focusHighlight) setHighlight(focus);
   }, [focus, focusHighlight, rows, store]);
+
+  // The highlight stays until the reader moves on: a wheel, a touch, a click or a key in the
+  // history (not a timer, which a slow reader or a busy machine would outrun; and not the
+  // focus being handled, which used to cancel the timer and leave it for good).
+  const pane = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = pane.current;
+    if (highlight === null || !el) return;
+    const clear = () => setHighlight(null);
+    const events = ['wheel', 'touchstart', 'pointerdown', 'keydown'] as const;
+    for (const e of events) el.addEventListener(e, clear, { passive: true });
+    return () => {
+      for (const e of events) el.removeEventListener(e, clear);
+    };
+  }, [highlight]);
 
   const ssr = typeof window === 'undefined';
   // Reactions of people I blocked are left out, as their messages are.
@@ -258,7 +270,7 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, canPin, onSee
   };
 
   return (
-    <div className="message-pane">
+    <div className="message-pane" ref={pane}>
       {rows.length === 0 && <div className="history-empty">No messages here yet. Say hello!</div>}
       <Virtuoso
         ref={list}
