@@ -5,6 +5,8 @@ import { App } from './App';
 // font, which Chromium, Firefox and Safari all draw; fetched only when a glyph falls to it).
 import 'twemoji-colr-font/twemoji.css';
 import './styles.css';
+import './markdown.css';
+import './features.css';
 import './mentions.css';
 import './attachments.css';
 
