@@ -53,6 +53,7 @@ pub async fn list(
     Ok(pins::table
         .inner_join(messages::table)
         .filter(pins::room_id.eq(room_id))
+        .filter(messages::deleted_at.is_null())
         .order((pins::pinned_at.desc(), pins::message_id.desc()))
         .limit(limit)
         .select((MessageRow::as_select(), pins::pinned_by, pins::pinned_at))

@@ -33,6 +33,9 @@ const ACTIVE: [&str; 6] = [
     "application/xml",
     "text/javascript",
 ];
+/// Images prepared at once per replica, and how long one waits for a slot.
+const IMAGE_SLOTS: usize = 2;
+const IMAGE_SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// A thumbnail's largest side, in pixels.
 const THUMBNAIL_SIDE: u32 = 320;
 /// The largest image decoded, in pixels per side, and the memory a decode may take.
@@ -43,6 +46,9 @@ const MAX_DECODE_BYTES: u64 = 192 * 1024 * 1024;
 pub struct Files {
     store: Arc<dyn ObjectStore>,
     pub max_bytes: u64,
+    /// Images read and decoded at once (each up to `max_bytes` read and `MAX_DECODE_BYTES`
+    /// decoded).
+    images: tokio::sync::Semaphore,
 }
 
 impl Files {
@@ -60,7 +66,11 @@ impl Files {
             std::fs::create_dir_all(dir)?;
             Arc::new(object_store::local::LocalFileSystem::new_with_prefix(dir)?)
         };
-        Ok(Self { store, max_bytes })
+        Ok(Self {
+            store,
+            max_bytes,
+            images: tokio::sync::Semaphore::new(IMAGE_SLOTS),
+        })
     }
 
     fn key(room_id: Uuid, id: Uuid) -> Path {
@@ -162,6 +172,12 @@ where
     let id = Uuid::now_v7();
     let key = Files::key(up.room_id, id);
     let attachment = if is_image {
+        // Images are read whole and decoded: a few at a time per replica, so uploads cannot
+        // take all its memory; one that finds no slot in time is refused as busy.
+        let _slot = tokio::time::timeout(IMAGE_SLOT_WAIT, files.images.acquire())
+            .await
+            .map_err(|_| RoomsError::Busy("too many pictures at once; send it again shortly"))?
+            .map_err(|_| RoomsError::Bug("the image slots were closed"))?;
         let mut all = head;
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(cut_off)?;
@@ -171,7 +187,8 @@ where
             all.extend_from_slice(&chunk);
         }
         let content_type = sniffed.unwrap_or("application/octet-stream").to_owned();
-        let image = tokio::task::spawn_blocking(move || prepare_image(all.freeze()))
+        let kind = content_type.clone();
+        let image = tokio::task::spawn_blocking(move || prepare_image(all.freeze(), &kind))
             .await
             .map_err(|_| RoomsError::Bug("image work panicked"))??;
         let size = image.bytes.len() as i64;
@@ -291,7 +308,7 @@ struct PreparedImage {
 
 /// Checks an image by decoding it (with bounds, so a small file cannot claim a huge picture),
 /// removes its metadata and makes its thumbnail. CPU work: run off the async threads.
-fn prepare_image(bytes: Bytes) -> Result<PreparedImage> {
+fn prepare_image(bytes: Bytes, content_type: &str) -> Result<PreparedImage> {
     let broken = || RoomsError::invalid("file", "is a broken or unsupported image");
     let mut reader = image::ImageReader::new(std::io::Cursor::new(&bytes[..]))
         .with_guessed_format()
@@ -317,40 +334,46 @@ fn prepare_image(bytes: Bytes) -> Result<PreparedImage> {
         )
         .map_err(|_| broken())?;
     Ok(PreparedImage {
-        bytes: strip_metadata(bytes),
+        bytes: strip_metadata(bytes, content_type).ok_or_else(broken)?,
         thumbnail: Bytes::from(thumbnail),
         width,
         height,
     })
 }
 
-/// The image without EXIF (with its location), XMP, ICC-free comments or text chunks. A GIF
-/// carries none of these where viewers read them; it is kept as it is.
-fn strip_metadata(bytes: Bytes) -> Bytes {
+/// The image without EXIF (with its location), XMP, comments or text chunks. A GIF carries
+/// none of these where viewers read them; it is kept as it is. An image of a type that may
+/// carry them and that cannot be taken apart is refused (`None`), never kept with them.
+fn strip_metadata(bytes: Bytes, content_type: &str) -> Option<Bytes> {
     use img_parts::{ImageEXIF, ImageICC};
-    if let Ok(mut jpeg) = img_parts::jpeg::Jpeg::from_bytes(bytes.clone()) {
-        jpeg.set_exif(None);
-        // Every application segment but JFIF (APP0) and Adobe's colour marker (APP14), and
-        // comments: EXIF and XMP live in APP1, others in APP2..APP15 and COM.
-        jpeg.segments_mut().retain(|s| {
-            let m = s.marker();
-            !((0xE1..=0xED).contains(&m) || m == 0xEF || m == 0xFE)
-        });
-        return jpeg.encoder().bytes();
+    match content_type {
+        "image/jpeg" => {
+            let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(bytes).ok()?;
+            jpeg.set_exif(None);
+            // Every application segment but JFIF (APP0) and Adobe's colour marker (APP14), and
+            // comments: EXIF and XMP live in APP1, others in APP2..APP15 and COM.
+            jpeg.segments_mut().retain(|s| {
+                let m = s.marker();
+                !((0xE1..=0xED).contains(&m) || m == 0xEF || m == 0xFE)
+            });
+            Some(jpeg.encoder().bytes())
+        }
+        "image/png" => {
+            let mut png = img_parts::png::Png::from_bytes(bytes).ok()?;
+            png.set_exif(None);
+            png.chunks_mut()
+                .retain(|c| !matches!(&c.kind(), b"tEXt" | b"zTXt" | b"iTXt" | b"eXIf" | b"tIME"));
+            Some(png.encoder().bytes())
+        }
+        "image/webp" => {
+            let mut webp = img_parts::webp::WebP::from_bytes(bytes).ok()?;
+            webp.set_exif(None);
+            webp.set_icc_profile(None);
+            webp.remove_chunks_by_id(*b"XMP ");
+            Some(webp.encoder().bytes())
+        }
+        _ => Some(bytes),
     }
-    if let Ok(mut png) = img_parts::png::Png::from_bytes(bytes.clone()) {
-        png.set_exif(None);
-        png.chunks_mut()
-            .retain(|c| !matches!(&c.kind(), b"tEXt" | b"zTXt" | b"iTXt" | b"eXIf" | b"tIME"));
-        return png.encoder().bytes();
-    }
-    if let Ok(mut webp) = img_parts::webp::WebP::from_bytes(bytes.clone()) {
-        webp.set_exif(None);
-        webp.set_icc_profile(None);
-        webp.remove_chunks_by_id(*b"XMP ");
-        return webp.encoder().bytes();
-    }
-    bytes
 }
 
 /// A file to download: its description and a stream of its bytes.
@@ -363,26 +386,34 @@ pub struct Download {
     pub length: u64,
 }
 
-/// The file (or its thumbnail) of the message at `seq`, for someone who may read the room.
-pub async fn download(
+/// The file of the message at `seq`, for someone who may read the room (with a thumbnail, when
+/// `thumbnail` asks for it).
+pub async fn find(
     store: &Store,
-    files: &Files,
     me: Uuid,
     room_id: Uuid,
     seq: i64,
     thumbnail: bool,
-) -> Result<Download> {
+) -> Result<Attachment> {
     let mut conn = store.conn().await?;
     readable(&mut conn, room_id, me).await?;
     let row = messages::find_by_seq(&mut conn, room_id, seq)
         .await?
         .ok_or_else(message_not_found)?;
-    drop(conn);
-    let attachment = Message::from(row)
+    Message::from(row)
         .attachment
         .map(|a| *a)
         .filter(|a| !thumbnail || a.thumbnail)
-        .ok_or(RoomsError::NotFound("attachment"))?;
+        .ok_or(RoomsError::NotFound("attachment"))
+}
+
+/// The bytes of a file [`find`] found (or of its thumbnail).
+pub async fn open(
+    files: &Files,
+    room_id: Uuid,
+    attachment: Attachment,
+    thumbnail: bool,
+) -> Result<Download> {
     let key = match thumbnail {
         true => Files::thumbnail_key(room_id, attachment.id),
         false => Files::key(room_id, attachment.id),

@@ -116,6 +116,10 @@ pub(crate) async fn send_with_extras(
     outgoing: &Outgoing,
 ) -> Result<(Message, bool)> {
     let mut conn = store.conn().await?;
+    // A caption or a forwarded text mentions everyone only from an owner or an admin too.
+    if mentions::everyone(outgoing.text.as_str()) {
+        may_mention_everyone(&mut conn, outgoing.room_id, outgoing.sender).await?;
+    }
     let (mut message, event) = prepare(outgoing, moment());
     let (copy, announced) = (message.clone(), event.clone());
     let stored = store
@@ -394,6 +398,9 @@ pub async fn edit(
 ) -> Result<Message> {
     let mut conn = store.conn().await?;
     member_of(&mut conn, room_id, me).await?;
+    if mentions::everyone(text.as_str()) {
+        may_mention_everyone(&mut conn, room_id, me).await?;
+    }
     store
         .write(&mut conn, move |conn| {
             Box::pin(async move {

@@ -7,7 +7,7 @@ use crate::error::{Result, RoomsError};
 use crate::events::emit;
 use crate::messages::message_not_found;
 use crate::store::Store;
-use chat_db::{AsyncPgConnection, messages, pins, rooms};
+use chat_db::{AsyncPgConnection, messages, pins, reactions, rooms};
 use chat_domain::events::EventPayload;
 use chat_domain::{MAX_PINS, MemberRole, Message, Pin, Pins, RoomKind};
 use chat_http::RequestId;
@@ -58,13 +58,18 @@ pub async fn change(
             Box::pin(async move {
                 // Pins of one room line up on its row, so the count below is exact.
                 rooms::lock(conn, room_id).await?;
-                let message = messages::find_by_seq(conn, room_id, seq)
-                    .await?
-                    .filter(|m| m.deleted_at.is_none())
-                    .ok_or_else(message_not_found)?;
+                // A pin takes the live message's row (a delete waits, or is seen first); an
+                // unpin also takes one left pinned by a deleted message.
+                let message_id = match pinned {
+                    true => reactions::lock_live(conn, room_id, seq).await?,
+                    false => messages::find_by_seq(conn, room_id, seq)
+                        .await?
+                        .map(|m| m.id),
+                }
+                .ok_or_else(message_not_found)?;
                 let changed = match pinned {
-                    true => pins::pin(conn, room_id, message.id, me).await?,
-                    false => pins::unpin(conn, message.id).await?,
+                    true => pins::pin(conn, room_id, message_id, me).await?,
+                    false => pins::unpin(conn, message_id).await?,
                 };
                 if changed && pinned && pins::count(conn, room_id).await? > MAX_PINS as i64 {
                     return Err(RoomsError::invalid(
@@ -75,7 +80,7 @@ pub async fn change(
                 if changed {
                     let payload = EventPayload::PinsChanged {
                         room_id,
-                        message_id: message.id,
+                        message_id,
                         seq,
                         pinned,
                         by: me,

@@ -148,12 +148,10 @@ async fn serve(
     (room_id, seq): (Uuid, i64),
     small: bool,
 ) -> ApiResult<HttpResponse> {
-    let file =
-        attachments::download(&state.store, &state.files, auth.id, room_id, seq, small).await?;
-    let a = &file.attachment;
+    let found = attachments::find(&state.store, auth.id, room_id, seq, small).await?;
     // A file never changes: its id is its version. Every request is checked (`no-cache`), and
-    // a browser that holds it gets a 304 instead of the bytes.
-    let etag = format!("\"{}{}\"", a.id, if small { "-t" } else { "" });
+    // a browser that holds it gets a 304 instead of the bytes, without the store being read.
+    let etag = format!("\"{}{}\"", found.id, if small { "-t" } else { "" });
     let cached = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -165,6 +163,8 @@ async fn serve(
             .insert_header((header::CACHE_CONTROL, "private, no-cache"))
             .finish());
     }
+    let file = attachments::open(&state.files, room_id, found, small).await?;
+    let a = &file.attachment;
     let (content_type, inline) = match file.thumbnail {
         true => ("image/jpeg", true),
         false => (

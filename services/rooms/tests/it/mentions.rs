@@ -154,4 +154,49 @@ async fn everyone_is_for_owners_and_admins_on_every_path() {
         "in order, no gap"
     );
     assert_eq!(line(&app, &other, &room).await["mentions"], 2);
+
+    // Nor by an edit, a forward or a file's caption.
+    let mine = app.send(&member, &room, &cid(), "plain").await.body;
+    let edit = app
+        .call(
+            &member,
+            Method::PATCH,
+            &format!("/api/rooms/{room}/messages/{}", mine["seq"]),
+            Some(json!({"body": "<@room> now"})),
+        )
+        .await;
+    assert_eq!(edit.status, 403, "{:?}", edit.body);
+    let everyone = app
+        .send(&owner, &room, &cid(), "<@room> standup")
+        .await
+        .body;
+    let forward = app
+        .call(
+            &member,
+            Method::POST,
+            &format!("/api/rooms/{room}/forward"),
+            Some(json!({"client_msg_id": cid(), "message_id": everyone["id"]})),
+        )
+        .await;
+    assert_eq!(forward.status, 403, "{:?}", forward.body);
+    let caption = app
+        .http
+        .send(
+            app.http
+                .client
+                .post(app.http.url(&format!("/api/rooms/{room}/attachments")))
+                .bearer_auth(&member.token)
+                .header("Content-Type", "text/plain")
+                .header("X-Filename", "a.txt")
+                .header("X-Client-Msg-Id", cid())
+                .header("X-Caption", "%3C%40room%3E%20look")
+                .body("hello"),
+        )
+        .await;
+    assert_eq!(caption.status, 403, "{:?}", caption.body);
+    assert_eq!(
+        line(&app, &other, &room).await["mentions"],
+        3,
+        "only the owner's"
+    );
 }
