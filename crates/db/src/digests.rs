@@ -47,17 +47,24 @@ pub async fn add(
     if users.is_empty() {
         return Ok(());
     }
-    // A mention makes an open digest due at once (a digest being sent is sent again with it).
+    // A mention makes an open digest due at once; one being sent keeps its claim, and what
+    // arrived meanwhile is due at once when the send ends (`remove`).
     diesel::sql_query(
         "INSERT INTO notification_digests AS d \
-             (user_id, room_id, message_count, last_seq, sender_names, due_at, mentioned) \
-         SELECT u, $2, 1, $3, ARRAY[$4], now() + make_interval(secs => $5), $7 \
+             (user_id, room_id, message_count, last_seq, sender_names, due_at, mentioned, \
+              mention_seq) \
+         SELECT u, $2, 1, $3, ARRAY[$4], now() + make_interval(secs => $5), $7, \
+                CASE WHEN $7 THEN $3 ELSE 0 END \
          FROM unnest($1::uuid[]) AS u \
          ON CONFLICT (user_id, room_id) DO UPDATE SET \
              message_count = d.message_count + 1, \
              mentioned = d.mentioned OR excluded.mentioned, \
-             due_at = CASE WHEN excluded.mentioned THEN LEAST(d.due_at, excluded.due_at) \
-                           ELSE d.due_at END, \
+             mention_seq = CASE WHEN excluded.mentioned \
+                                THEN GREATEST(d.mention_seq, excluded.last_seq) \
+                                ELSE d.mention_seq END, \
+             due_at = CASE WHEN excluded.mentioned \
+                            AND (d.claimed_until IS NULL OR d.claimed_until <= now()) \
+                           THEN LEAST(d.due_at, excluded.due_at) ELSE d.due_at END, \
              sender_names = CASE \
                  WHEN $4 = ANY (d.sender_names) \
                    OR cardinality(d.sender_names) >= $6 THEN d.sender_names \
@@ -85,7 +92,8 @@ pub async fn claim_due(
     lease: std::time::Duration,
 ) -> Result<Option<DigestRow>, DbError> {
     Ok(diesel::sql_query(
-        "UPDATE notification_digests d SET due_at = now() + make_interval(secs => $1) \
+        "UPDATE notification_digests d SET due_at = now() + make_interval(secs => $1), \
+             claimed_until = now() + make_interval(secs => $1) \
          FROM (SELECT user_id, room_id FROM notification_digests \
                WHERE due_at <= now() ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED) due \
          WHERE d.user_id = due.user_id AND d.room_id = due.room_id \
@@ -111,13 +119,17 @@ pub async fn remove(
              DELETE FROM notification_digests \
              WHERE user_id = $1 AND room_id = $2 AND message_count <= $3 RETURNING 1) \
          UPDATE notification_digests SET message_count = message_count - $3, attempts = 0, \
-             opened_at = now(), due_at = now() + make_interval(secs => $4), mentioned = false \
+             opened_at = now(), claimed_until = NULL, \
+             mentioned = mention_seq > $5, \
+             due_at = CASE WHEN mention_seq > $5 THEN now() \
+                           ELSE now() + make_interval(secs => $4) END \
          WHERE user_id = $1 AND room_id = $2 AND message_count > $3",
     )
     .bind::<sql_types::Uuid, _>(claimed.user_id)
     .bind::<sql_types::Uuid, _>(claimed.room_id)
     .bind::<sql_types::Integer, _>(claimed.message_count)
     .bind::<sql_types::Double, _>(window_secs)
+    .bind::<sql_types::BigInt, _>(claimed.last_seq)
     .execute(conn)
     .await?;
     Ok(())
@@ -134,6 +146,7 @@ pub async fn postpone(
     diesel::update(notification_digests::table.find((user_id, room_id)))
         .set((
             notification_digests::due_at.eq(at),
+            notification_digests::claimed_until.eq(None::<DateTime<Utc>>),
             notification_digests::attempts.eq(notification_digests::attempts + i32::from(failed)),
         ))
         .execute(conn)

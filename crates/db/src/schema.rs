@@ -62,6 +62,8 @@ diesel::table! {
         due_at -> Timestamptz,
         attempts -> Int4,
         mentioned -> Bool,
+        claimed_until -> Nullable<Timestamptz>,
+        mention_seq -> Int8,
     }
 }
 

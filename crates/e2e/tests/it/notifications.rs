@@ -485,3 +485,65 @@ async fn a_mention_is_sent_at_once_even_from_a_muted_room_with_names_shown() {
     assert_eq!(rooms.body["rooms"][0]["mentions"], 1, "{:?}", rooms.body);
     assert_eq!(rooms.body["rooms"][0]["unread"], 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mention_during_a_send_keeps_the_claim_and_is_due_at_once_after_it() {
+    use chat_db::digests::{self, Arrival};
+    use diesel_async::SimpleAsyncConnection;
+    let db = chat_testkit::TestDb::new().await;
+    let mut conn = db.conn().await;
+    let (user, room) = (Uuid::now_v7(), Uuid::now_v7());
+    conn.batch_execute(&format!(
+        "INSERT INTO users (id, username, email, display_name, password_hash) \
+             VALUES ('{user}', 'nia', 'nia@example.com', 'Nia', 'x'); \
+         INSERT INTO rooms (id, kind, name) VALUES ('{room}', 'group', 'g');"
+    ))
+    .await
+    .unwrap();
+    let arrival = |seq| Arrival {
+        room_id: room,
+        seq,
+        sender_name: "Otto",
+    };
+    let lease = Duration::from_secs(60);
+    digests::add(&mut conn, &[user], &arrival(1), 0.0, false)
+        .await
+        .unwrap();
+    let claimed = digests::claim_due(&mut conn, lease)
+        .await
+        .unwrap()
+        .expect("due");
+    assert!(!claimed.mentioned);
+    // A mention while it is sent: folded in, but not due again while the claim holds.
+    digests::add(&mut conn, &[user], &arrival(2), 0.0, true)
+        .await
+        .unwrap();
+    assert!(
+        digests::claim_due(&mut conn, lease)
+            .await
+            .unwrap()
+            .is_none(),
+        "a claimed digest is not sent twice"
+    );
+    // The send ends: what came meanwhile is a digest of its own, due at once, a mention.
+    digests::remove(&mut conn, &claimed, 3600.0).await.unwrap();
+    let next = digests::claim_due(&mut conn, lease)
+        .await
+        .unwrap()
+        .expect("the mention is due at once");
+    assert_eq!(
+        (next.message_count, next.last_seq, next.mentioned),
+        (1, 2, true)
+    );
+    // Sent too: a plain message after it waits for the window again.
+    digests::remove(&mut conn, &next, 3600.0).await.unwrap();
+    digests::add(&mut conn, &[user], &arrival(3), 3600.0, false)
+        .await
+        .unwrap();
+    assert!(
+        digests::claim_due(&mut conn, lease)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

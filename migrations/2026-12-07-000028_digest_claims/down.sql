@@ -1,0 +1,1 @@
+ALTER TABLE notification_digests DROP COLUMN mention_seq, DROP COLUMN claimed_until;
