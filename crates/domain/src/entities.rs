@@ -130,6 +130,14 @@ pub struct Attachment {
     /// Whether a thumbnail (a JPEG at most 320 px wide and high) exists: images only.
     #[serde(default)]
     pub thumbnail: bool,
+    /// Short-lived links to the file and its thumbnail for the reader they were made for (in
+    /// history and search answers; absent in events: ask
+    /// `GET /api/rooms/{room_id}/messages/{seq}/attachment/link`). A link works only with that
+    /// reader's session, until it expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_url: Option<String>,
 }
 
 /// Where a forwarded message's text came from.

@@ -42,10 +42,133 @@ const THUMBNAIL_SIDE: u32 = 320;
 const MAX_SIDE: u32 = 12_000;
 const MAX_DECODE_BYTES: u64 = 192 * 1024 * 1024;
 
+/// Short-lived download links, each for one reader: an HMAC-SHA256 over the reader, the file
+/// and the expiry, keyed from the service credential every replica shares. A link still needs
+/// the reader's session (the room is checked on every request), so one seen in a log opens
+/// nothing for anyone else, and nothing for its reader once expired.
+pub struct Links {
+    key: Vec<u8>,
+    ttl: chrono::Duration,
+}
+
+type Mac = hmac::Hmac<sha2::Sha256>;
+
+impl Links {
+    /// `secret`: the service credential (without one, a key of this process: links then work
+    /// only on the replica that made them).
+    pub fn new(secret: Option<&str>, ttl_secs: u64) -> Self {
+        use sha2::Digest;
+        let seed = match secret {
+            Some(s) => s.to_owned(),
+            None => Uuid::new_v4().to_string(),
+        };
+        let key = sha2::Sha256::digest(format!("chat attachment links\n{seed}")).to_vec();
+        Self {
+            key,
+            ttl: chrono::Duration::seconds(ttl_secs as i64),
+        }
+    }
+
+    fn mac(&self, file: &Linked, expires: i64) -> Mac {
+        use hmac::Mac as _;
+        let Linked {
+            reader,
+            room_id,
+            seq,
+            id,
+            small,
+        } = file;
+        let mut mac = Mac::new_from_slice(&self.key).expect("HMAC takes a key of any length");
+        mac.update(format!("{reader}\n{room_id}\n{seq}\n{id}\n{small}\n{expires}").as_bytes());
+        mac
+    }
+
+    fn link(&self, file: &Linked, expires: i64) -> String {
+        use hmac::Mac as _;
+        let signature: String = self
+            .mac(file, expires)
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let path = if file.small {
+            "attachment/thumbnail"
+        } else {
+            "attachment"
+        };
+        format!(
+            "/api/rooms/{}/messages/{}/{path}?expires={expires}&signature={signature}",
+            file.room_id, file.seq
+        )
+    }
+
+    /// Links to a message's file (and thumbnail) for `reader`, and when they expire.
+    pub fn sign(
+        &self,
+        reader: Uuid,
+        room_id: Uuid,
+        seq: i64,
+        file: &mut Attachment,
+    ) -> chrono::DateTime<chrono::Utc> {
+        let expires_at = chrono::Utc::now() + self.ttl;
+        let at = expires_at.timestamp();
+        let linked = |small| Linked {
+            reader,
+            room_id,
+            seq,
+            id: file.id,
+            small,
+        };
+        let (url, thumbnail_url) = (
+            self.link(&linked(false), at),
+            file.thumbnail.then(|| self.link(&linked(true), at)),
+        );
+        file.url = Some(url);
+        file.thumbnail_url = thumbnail_url;
+        expires_at
+    }
+
+    /// Puts links for `reader` on every file of a page read for them.
+    pub fn sign_page(&self, reader: Uuid, page: &mut [Message]) {
+        for m in page {
+            let (room_id, seq) = (m.room_id, m.seq);
+            if let Some(file) = m.attachment.as_deref_mut() {
+                self.sign(reader, room_id, seq, file);
+            }
+        }
+    }
+
+    /// Whether a link's expiry and signature were made for this reader and file, and are
+    /// current.
+    pub fn check(&self, file: &Linked, expires: i64, signature: &str) -> bool {
+        use hmac::Mac as _;
+        let hex = signature.len() == 64 && signature.bytes().all(|b| b.is_ascii_hexdigit());
+        if expires < chrono::Utc::now().timestamp() || !hex {
+            return false;
+        }
+        let bytes: Vec<u8> = (0..32)
+            .filter_map(|i| u8::from_str_radix(&signature[2 * i..2 * i + 2], 16).ok())
+            .collect();
+        self.mac(file, expires).verify_slice(&bytes).is_ok()
+    }
+}
+
+/// What a download link is for: a reader, and a message's file or its thumbnail.
+pub struct Linked {
+    pub reader: Uuid,
+    pub room_id: Uuid,
+    pub seq: i64,
+    pub id: Uuid,
+    pub small: bool,
+}
+
 /// Where files are kept, and how large one may be.
 pub struct Files {
     store: Arc<dyn ObjectStore>,
     pub max_bytes: u64,
+    /// Download links.
+    pub links: Links,
     /// Images read and decoded at once (each up to `max_bytes` read and `MAX_DECODE_BYTES`
     /// decoded).
     images: tokio::sync::Semaphore,
@@ -54,7 +177,7 @@ pub struct Files {
 impl Files {
     /// `url`: `s3://bucket` (credentials, region and endpoint from the `AWS_*` variables), or a
     /// directory (`file:///path` or a path), made if missing.
-    pub fn open(url: &str, max_bytes: u64) -> anyhow::Result<Self> {
+    pub fn open(url: &str, max_bytes: u64, links: Links) -> anyhow::Result<Self> {
         let store: Arc<dyn ObjectStore> = if url.starts_with("s3://") {
             Arc::new(
                 object_store::aws::AmazonS3Builder::from_env()
@@ -69,6 +192,7 @@ impl Files {
         Ok(Self {
             store,
             max_bytes,
+            links,
             images: tokio::sync::Semaphore::new(IMAGE_SLOTS),
         })
     }
@@ -210,6 +334,8 @@ where
             width: Some(image.width),
             height: Some(image.height),
             thumbnail: true,
+            url: None,
+            thumbnail_url: None,
         }
     } else {
         // What a browser would run or render as a page is never served as such.
@@ -228,6 +354,8 @@ where
             width: None,
             height: None,
             thumbnail: false,
+            url: None,
+            thumbnail_url: None,
         }
     };
     let stored = store_message(store, &up, attachment.clone()).await;

@@ -31,6 +31,8 @@ pub struct Config {
     pub attachments_url: String,
     /// The largest file one message carries, in bytes (`ROOMS_ATTACHMENT_MAX_BYTES`, 20 MB).
     pub attachment_max_bytes: u64,
+    /// How long a download link works, in seconds (`ROOMS_ATTACHMENT_LINK_SECS`, 10 minutes).
+    pub attachment_link_secs: u64,
     /// Searches running at once per rooms replica (`ROOMS_SEARCH_CONCURRENCY`); more wait up to
     /// 5 s for a slot, then get 503. Keep it well below `DATABASE_POOL_SIZE`.
     pub search_concurrency: usize,
@@ -65,6 +67,7 @@ impl Config {
                 20 * 1024 * 1024,
                 1..=1024 * 1024 * 1024,
             )?,
+            attachment_link_secs: config::parse_in("ROOMS_ATTACHMENT_LINK_SECS", 600, 10..=86_400)?,
             search_concurrency: config::parse_in("ROOMS_SEARCH_CONCURRENCY", 2, 1..=256)?,
         })
     }
@@ -86,6 +89,7 @@ impl Config {
                 .to_string_lossy()
                 .into_owned(),
             attachment_max_bytes: 20 * 1024 * 1024,
+            attachment_link_secs: 600,
             search_concurrency: 2,
         }
     }

@@ -105,7 +105,12 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
     let reaction_limit = Limiter::shared(&shared, "reactions", config.reaction_per_minute, minute);
     let searches =
         search::Searches::new(&shared, config.search_per_minute, config.search_concurrency);
-    let files = attachments::Files::open(&config.attachments_url, config.attachment_max_bytes)?;
+    let links = attachments::Links::new(
+        config.common.service_token.as_ref().map(|t| t.expose()),
+        config.attachment_link_secs,
+    );
+    let files =
+        attachments::Files::open(&config.attachments_url, config.attachment_max_bytes, links)?;
     let state = web::Data::new(AppState {
         config,
         store: Store::new(pool, relay_wake),
@@ -166,6 +171,7 @@ pub(crate) fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::attachments::upload)
         .service(handlers::attachments::download)
         .service(handlers::attachments::thumbnail)
+        .service(handlers::attachments::attachment_link)
         .service(handlers::pins::list_pins)
         .service(handlers::pins::pin)
         .service(handlers::pins::unpin)

@@ -58,6 +58,6 @@ mod tests {
                 }
             }
         }
-        assert_eq!(operations, 34, "every documented route");
+        assert_eq!(operations, 35, "every documented route");
     }
 }

@@ -173,6 +173,25 @@ const download = (page, url) =>
     return { status: res.status, disposition: res.headers.get('content-disposition'), type: res.headers.get('content-type'), body: await res.text() };
   }, url);
 
+/** The statuses of GETs from the page, as `download` makes them. */
+const statuses = (page, urls) => Promise.all(urls.map((url) => download(page, url).then((r) => r.status)));
+
+/**
+ * New links to a message's file for the page's user: `{url, thumbnail_url, expires_at}` of
+ * `GET …/attachment/link`, asked from the page with its cookies.
+ */
+async function linkOf(page, roomId, seq) {
+  const got = await page.evaluate(async (url) => {
+    const res = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
+    return { status: res.status, body: await res.json() };
+  }, `/api/rooms/${roomId}/messages/${seq}/attachment/link`);
+  assert.equal(got.status, 200, `a link to message ${seq}: ${JSON.stringify(got.body)}`);
+  return got.body;
+}
+
+/** A link to `path` (a file's fixed path) signed for its reader: the path, its expiry and signature. */
+const signedLink = (path) => new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\?expires=\\d+&signature=[0-9a-f]{64}$`);
+
 /** The reaction chip `emoji` on a message. */
 const chip = (message, emoji) => message.locator(`[data-testid="reaction"][data-emoji="${emoji}"]`);
 
@@ -621,6 +640,8 @@ describe('what chat users expect next', { concurrency: false }, () => {
     assert.equal(await ann.getByTestId('composer').inputValue(), '', 'the caption left the box');
     assert.equal(uploads.length, 1);
     const seq = await annPhoto.getAttribute('data-seq');
+    // Its fixed path: the file is served only through links signed for one reader (this path
+    // plus `?expires=…&signature=…`, 10 minutes, with that reader's session).
     const fileUrl = `/api/rooms/${directId}/messages/${seq}/attachment`;
 
     // Ben sees its thumbnail, with the caption under it, and the room list says it is a photo.
@@ -631,7 +652,8 @@ describe('what chat users expect next', { concurrency: false }, () => {
     const [tw, th] = await loaded(ben, thumb);
     assert.ok(tw <= 320 && th <= 320 && Math.abs(tw * 48 - th * 64) <= 64, `thumbnail ${tw}×${th}`);
     assert.deepEqual(await thumb.evaluate((img) => [img.width, img.height]), [64, 48]);
-    assert.equal(await thumb.getAttribute('src'), `${fileUrl}/thumbnail`);
+    // Ben got it live, without links: his app asked for some (`…/attachment/link`).
+    assert.match(await thumb.getAttribute('src'), signedLink(`${fileUrl}/thumbnail`));
     assert.equal(await thumb.getAttribute('alt'), 'beach.png');
     assert.equal(await benPhoto.getByTestId('message-body').locator('.markdown').innerText(), caption);
     await roomItemById(ann, directId).filter({ hasText: `🖼 ${caption}` }).waitFor();
@@ -642,7 +664,8 @@ describe('what chat users expect next', { concurrency: false }, () => {
     await benPhoto.getByTestId('attachment-open').click();
     await viewer.waitFor();
     assert.deepEqual(await loaded(ben, viewer.getByTestId('viewer-image')), [64, 48]);
-    assert.equal(await viewer.getByTestId('viewer-image').getAttribute('src'), fileUrl);
+    assert.match(await viewer.getByTestId('viewer-image').getAttribute('src'), signedLink(fileUrl));
+    assert.match(await viewer.getByTestId('viewer-download').getAttribute('href'), signedLink(fileUrl));
     assert.equal(await viewer.getByTestId('viewer-name').innerText(), 'beach.png');
     assert.equal(await viewer.getByTestId('viewer-download').getAttribute('download'), 'beach.png');
     const box = await viewer.boundingBox();
@@ -664,12 +687,27 @@ describe('what chat users expect next', { concurrency: false }, () => {
     const benNotes = ben.locator('[data-testid="message"]', { has: ben.getByTestId('attachment-name').filter({ hasText: /^notes\.txt$/ }) });
     await benNotes.waitFor();
     assert.equal(await benNotes.getByTestId('attachment-size').innerText(), '2.5 KB');
-    const card = benNotes.getByTestId('attachment-file');
+    // The card links to the file once its link is had.
+    const card = benNotes.locator('[data-testid="attachment-file"][href]');
+    await card.waitFor();
     assert.equal(await card.getAttribute('download'), 'notes.txt');
-    const got = await download(ben, await card.getAttribute('href'));
+    const notesUrl = `/api/rooms/${directId}/messages/${await benNotes.getAttribute('data-seq')}/attachment`;
+    assert.match(await card.getAttribute('href'), signedLink(notesUrl));
+    // A link Ben takes gets the file as a download; so does the card's.
+    const notesLink = await linkOf(ben, directId, await benNotes.getAttribute('data-seq'));
+    assert.match(notesLink.url, signedLink(notesUrl));
+    assert.equal(notesLink.thumbnail_url, null);
+    assert.ok(Date.parse(notesLink.expires_at) > Date.now(), `expires ${notesLink.expires_at}`);
+    const got = await download(ben, notesLink.url);
     assert.equal(got.status, 200);
     assert.match(got.disposition, /^attachment/);
     assert.equal(got.body, notes);
+    assert.equal((await download(ben, await card.getAttribute('href'))).body, notes);
+    // A link is its reader's alone: Ann's opens nothing for Ben, nor does the path without a signature.
+    const annLink = await linkOf(ann, directId, await benNotes.getAttribute('data-seq'));
+    assert.notEqual(annLink.url, notesLink.url);
+    assert.equal((await download(ann, annLink.url)).status, 200);
+    assert.deepEqual(await statuses(ben, [annLink.url, notesUrl]), [403, 403]);
     await roomItemById(ben, directId).filter({ hasText: '📎 notes.txt' }).waitFor();
     await shot(ben, 'attachment-file');
     // On a phone the picture and the card fit the screen.
@@ -743,13 +781,18 @@ describe('what chat users expect next', { concurrency: false }, () => {
     );
     assert.deepEqual(names, ['beach.png', 'notes.txt']);
 
-    // Ann deletes the picture: it leaves Ben's chat live, and its file and thumbnail are gone.
-    assert.equal((await download(ben, fileUrl)).status, 200);
+    // Ann deletes the picture: it leaves Ben's chat live, and its file and thumbnail are gone,
+    // for links taken before too. The fixed paths answer 403 without a signature.
+    const before = await linkOf(ben, directId, seq);
+    assert.match(before.url, signedLink(fileUrl));
+    assert.match(before.thumbnail_url, signedLink(`${fileUrl}/thumbnail`));
+    assert.deepEqual(await statuses(ben, [before.url, before.thumbnail_url]), [200, 200]);
+    assert.deepEqual(await statuses(ben, [fileUrl, `${fileUrl}/thumbnail`]), [403, 403]);
     await action(annPhoto, 'delete');
     await benPhoto.filter({ hasText: 'Message deleted' }).waitFor();
     assert.equal(await benPhoto.getByTestId('attachment-image').count(), 0);
     assert.equal(await benPhoto.getByTestId('attachment-open').count(), 0);
-    assert.deepEqual(await Promise.all([download(ben, fileUrl), download(ben, `${fileUrl}/thumbnail`)].map((p) => p.then((r) => r.status))), [404, 404]);
+    assert.deepEqual(await statuses(ben, [before.url, before.thumbnail_url, `${fileUrl}/link`]), [404, 404, 404]);
   });
 
   it('notifies on the desktop while the tab is hidden, and the click opens the room', async () => {

@@ -24,6 +24,15 @@ function fakeFetch(handler: Handler) {
 const unauthorized = () => json(401, { error: { code: 'unauthorized', message: 'token expired' } });
 
 describe('createApi', () => {
+  it('asks for links to a message\'s file', async () => {
+    const answer = { url: '/api/rooms/r%201/messages/5/attachment?expires=1&signature=ab', thumbnail_url: null, expires_at: '2024-01-01T12:10:00Z' };
+    const { fetch, calls } = fakeFetch(() => json(200, answer));
+    await expect(createApi({ fetch }).attachmentLink('r 1', 5)).resolves.toEqual(answer);
+    expect(calls[0].url).toBe('/api/rooms/r%201/messages/5/attachment/link');
+    expect(calls[0].init.method).toBe('GET');
+    expect(calls[0].init.credentials).toBe('same-origin');
+  });
+
   it('sends cookies, JSON and a request id; never an Authorization header', async () => {
     const { fetch, calls } = fakeFetch(() => json(200, { room_id: 'r', last_read_seq: 4, unread: 0 }));
     const api = createApi({ fetch });

@@ -3,6 +3,7 @@
 // one shared `POST /api/auth/refresh` followed by a single retry.
 
 import type {
+  AttachmentLink,
   ErrorEnvelope,
   Me,
   Message,
@@ -268,6 +269,13 @@ export function createApi(options: ApiOptions = {}) {
       request<Message>('PATCH', `${roomPath(roomId)}/messages/${seq}`, { body }),
     deleteMessage: (roomId: string, seq: number) => request<void>('DELETE', `${roomPath(roomId)}/messages/${seq}`),
     readers: (roomId: string, seq: number) => request<Readers>('GET', `${roomPath(roomId)}/messages/${seq}/readers`),
+    /**
+     * New links to a message's file (and thumbnail) for me, good for 10 minutes with my session
+     * only (404: no file, or not mine to read). History, search and upload answers carry such
+     * links already; live frames do not.
+     */
+    attachmentLink: (roomId: string, seq: number) =>
+      request<AttachmentLink>('GET', `${roomPath(roomId)}/messages/${seq}/attachment/link`),
     /** Adds my reaction (idempotent); answers the message's whole summary, with `me`. */
     react: (roomId: string, seq: number, emoji: string) =>
       request<MessageReactions>('PUT', reactionPath(roomId, seq, emoji)),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attachmentLabel, attachmentUrl, fitBox, formatSize, isImage, thumbnailUrl, withAttachment } from './attachments';
+import { attachmentLabel, fitBox, formatSize, isImage, withAttachment } from './attachments';
 import { messagePreview, roomPreview } from './format';
 import { notificationFor } from './notify';
 import type { Attachment } from './protocol';
@@ -35,11 +35,6 @@ describe('attachments', () => {
     expect(isImage({ content_type: 'image/png', thumbnail: false })).toBe(false);
     expect(isImage({ content_type: 'image/svg+xml', thumbnail: true })).toBe(false);
     expect(isImage(doc)).toBe(false);
-  });
-
-  it('are read from the message they belong to', () => {
-    expect(attachmentUrl('r 1', 5)).toBe('/api/rooms/r%201/messages/5/attachment');
-    expect(thumbnailUrl('r-1', 5)).toBe('/api/rooms/r-1/messages/5/attachment/thumbnail');
   });
 
   it('fit a picture in 320 px, never enlarging a small one', () => {

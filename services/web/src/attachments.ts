@@ -1,5 +1,6 @@
-// Files sent with messages, pure: where the server serves them, which are shown as pictures, the
-// box a picture is drawn in, and a size a person reads. No React, no network.
+// Files sent with messages, pure: which are shown as pictures, the box a picture is drawn in,
+// and a size a person reads. No React, no network. Where the server serves them (short-lived
+// links made for each reader) is links.ts's.
 
 import type { Attachment } from './protocol';
 
@@ -16,14 +17,6 @@ export const THUMB_SIDE = 320;
 export function isImage(a: Pick<Attachment, 'content_type' | 'thumbnail'>): boolean {
   return a.thumbnail === true && INLINE_IMAGE_TYPES.includes(a.content_type);
 }
-
-const messagePath = (roomId: string, seq: number) => `/api/rooms/${encodeURIComponent(roomId)}/messages/${seq}`;
-
-/** The file itself (same origin, cookie-authenticated: fine in `<img src>` and `<a download>`). */
-export const attachmentUrl = (roomId: string, seq: number): string => `${messagePath(roomId, seq)}/attachment`;
-
-/** Its thumbnail, a JPEG at most 320 px wide and high (images only). */
-export const thumbnailUrl = (roomId: string, seq: number): string => `${messagePath(roomId, seq)}/attachment/thumbnail`;
 
 /**
  * The box a picture of `width` × `height` is drawn in: scaled down (never up) to fit `side` ×

@@ -19,6 +19,8 @@ class FakeBackend {
   /** The pins of every room, the latest first, and the rooms whose pins were read. */
   pins: Pin[] = [];
   pinReads: string[] = [];
+  /** The messages whose file links were asked for (`GET …/attachment/link`). */
+  linkReads: number[] = [];
 
   add(m: Message) {
     this.messages.push(m);
@@ -68,6 +70,11 @@ class FakeBackend {
       pins: vi.fn(async (room_id: string) => {
         this.pinReads.push(room_id);
         return { room_id, pins: [...this.pins] };
+      }),
+      attachmentLink: vi.fn(async (room_id: string, seq: number) => {
+        this.linkReads.push(seq);
+        const url = `/api/rooms/${room_id}/messages/${seq}/attachment?expires=${this.linkReads.length}&signature=s`;
+        return { url, thumbnail_url: null, expires_at: new Date(Date.now() + 600_000).toISOString() };
       }),
       openDirect: vi.fn(),
       searchUsers: vi.fn(async () => [user(BOB)]),
@@ -302,6 +309,32 @@ describe('ChatClient', () => {
     const id = client.sendMessage(ROOM, 'mine')!;
     s.receive({ type: 'ack', client_msg_id: id, message: msg(3, { sender_id: ME, client_msg_id: id, body: 'mine' }) });
     expect(live).toEqual([2]);
+  });
+
+  it('gives links to files: a page\'s for 8 minutes from its arrival, else asked for once; a live copy keeps them', async () => {
+    const file = { id: 'a-1', name: 'f.txt', content_type: 'text/plain', size: 3, thumbnail: false };
+    const pageUrl = `/api/rooms/${ROOM}/messages/1/attachment?expires=0&signature=page`;
+    backend.add(msg(1, { attachment: { ...file, url: pageUrl, thumbnail_url: null } }));
+    client.start();
+    const s = await connect();
+    client.selectRoom(ROOM);
+    await vi.advanceTimersByTimeAsync(0);
+    const held = () => store.getState().timelines[ROOM].messages.find((m) => m.seq === 1)!;
+    // An edit of its caption comes live, without links: the page's stay.
+    s.receive({ type: 'message_edited', room_id: ROOM, seq: 1, message: msg(1, { attachment: file, body: 'caption', edited_at: '2024-01-01T13:00:00Z' }) });
+    expect(held()).toMatchObject({ body: 'caption', attachment: { url: pageUrl } });
+    // Drawn 7 minutes after the page came: still its links.
+    await vi.advanceTimersByTimeAsync(7 * 60_000);
+    expect((await client.attachmentLink(ROOM, 1, held().attachment!)).url).toBe(pageUrl);
+    expect(backend.linkReads).toEqual([]);
+    // 8 minutes after: new ones, asked once however many views ask.
+    await vi.advanceTimersByTimeAsync(60_000);
+    const [a, b] = await Promise.all([client.attachmentLink(ROOM, 1, held().attachment!), client.attachmentLink(ROOM, 1, held().attachment!)]);
+    expect(a.url).toMatch(/\/messages\/1\/attachment\?expires=1&/);
+    expect(b).toBe(a);
+    // A file that came live (or from the sync log) has none: asked for.
+    expect((await client.attachmentLink(ROOM, 2, { ...file, id: 'a-2' })).url).toMatch(/\/messages\/2\//);
+    expect(backend.linkReads).toEqual([1, 2]);
   });
 
   it('marks a send failed on an error frame, and Retry resends the same id', async () => {

@@ -3,9 +3,10 @@
 
 import { ApiError, isUnauthorized, type Api, type NewRoom, type RefreshResult } from './api';
 import { roomTitle, userName } from './format';
+import { LinkCache, type AttachmentLinks } from './links';
 import { mentionedIds } from './mentions';
 import { Outbox } from './outbox';
-import { framesOfEvent, type Message, type Pin, type Room, type ServerFrame, type User } from './protocol';
+import { framesOfEvent, type Attachment, type Message, type Pin, type Room, type ServerFrame, type User } from './protocol';
 import { lastSeq, type Store } from './store';
 import { Uploads, type XhrLike } from './uploads';
 import { uuid } from './uuid';
@@ -57,6 +58,8 @@ export class ChatClient {
   readonly outbox: Outbox;
   /** Files on their way (upload progress, cancel); each becomes a message like a send. */
   readonly uploads: Uploads;
+  /** Short-lived download links to message files (`attachmentLink`). */
+  readonly links: LinkCache;
   readonly api: Api;
   readonly store: Store;
   private readonly me: User;
@@ -117,6 +120,7 @@ export class ChatClient {
       senderId: () => this.me.id,
       timers: this.t,
     });
+    this.links = new LinkCache((roomId, seq) => this.api.attachmentLink(roomId, seq), () => this.t.now());
     this.uploads = new Uploads({
       onUploaded: (m) => !this.stopped && this.receive(m),
       refresh: () => this.api.refresh(),
@@ -430,6 +434,7 @@ export class ChatClient {
   }
 
   private receive(m: Message): void {
+    this.links.note([m]);
     const state = this.store.getState();
     const t = state.timelines[m.room_id];
     const top = lastSeq(t);
@@ -559,8 +564,7 @@ export class ChatClient {
     for (let i = 0; i < MAX_SYNC_PAGES; i++) {
       const page = await this.api.getMessages(roomId, { after: cursor, limit: SYNC_PAGE_SIZE });
       if (this.stopped) return;
-      this.store.dispatch({ type: 'messages_loaded', room_id: roomId, messages: page.messages, direction: 'after', has_more: page.has_more });
-      this.ensureSenders(page.messages);
+      this.loaded(roomId, page.messages, 'after', page.has_more);
       if (!page.has_more || page.messages.length === 0) return;
       cursor = page.messages[page.messages.length - 1].seq;
     }
@@ -574,8 +578,7 @@ export class ChatClient {
     const page = await this.api.getMessages(roomId, { limit: PAGE_SIZE });
     // The timeline was started over meanwhile (opened at a message): this page does not belong.
     if (this.stopped || (this.store.getState().timelines[roomId]?.epoch ?? 0) !== epoch) return;
-    this.store.dispatch({ type: 'messages_loaded', room_id: roomId, messages: page.messages, direction: 'latest', has_more: page.has_more });
-    this.ensureSenders(page.messages);
+    this.loaded(roomId, page.messages, 'latest', page.has_more);
   }
 
   /** Loads the page before the oldest message held. Resolves false when there was nothing to do. */
@@ -586,8 +589,7 @@ export class ChatClient {
     try {
       const page = await this.api.getMessages(roomId, { before: t.messages[0].seq, limit: PAGE_SIZE });
       if (this.stopped) return false;
-      this.store.dispatch({ type: 'messages_loaded', room_id: roomId, messages: page.messages, direction: 'before', has_more: page.has_more });
-      this.ensureSenders(page.messages);
+      this.loaded(roomId, page.messages, 'before', page.has_more);
       return true;
     } catch (e) {
       this.handleError(e);
@@ -595,6 +597,13 @@ export class ChatClient {
     } finally {
       this.olderInFlight.delete(roomId);
     }
+  }
+
+  /** A page of history: its files' links count from now; into the store; its names fetched. */
+  private loaded(roomId: string, messages: Message[], direction: 'latest' | 'before' | 'after', hasMore: boolean): void {
+    this.links.note(messages);
+    this.store.dispatch({ type: 'messages_loaded', room_id: roomId, messages, direction, has_more: hasMore });
+    this.ensureSenders(messages);
   }
 
   /** The names messages show: their senders, who wrote a forwarded one's original, and whom they mention. */
@@ -606,6 +615,15 @@ export class ChatClient {
       for (const id of mentionedIds(m.body)) ids.add(id);
     }
     for (const id of ids) void this.ensureUser(id);
+  }
+
+  /**
+   * Links to a message's file for me, good to use now: those its REST answer carried (for 8
+   * minutes), else new ones from the server, asked once at a time per message and kept until a
+   * minute before they expire. `failedUrl`: a link that just failed to load (not used again).
+   */
+  attachmentLink(roomId: string, seq: number, attachment: Attachment, failedUrl?: string): Promise<AttachmentLinks> {
+    return this.links.get(roomId, seq, attachment, failedUrl);
   }
 
   // ---- pinned messages and forwarding -------------------------------------
@@ -808,14 +826,7 @@ export class ChatClient {
       return;
     }
     this.store.dispatch({ type: 'timeline_reset', room_id: roomId });
-    this.store.dispatch({
-      type: 'messages_loaded',
-      room_id: roomId,
-      messages: page.messages,
-      direction: 'latest',
-      has_more: page.has_older ?? page.has_more,
-    });
-    this.ensureSenders(page.messages);
+    this.loaded(roomId, page.messages, 'latest', page.has_older ?? page.has_more);
     this.store.dispatch({ type: 'focus', room_id: roomId, seq, highlight: options.highlight ?? true });
     // Catches up from the hit to the newest message, so nothing between is missing.
     this.selectRoom(roomId);

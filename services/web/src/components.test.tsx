@@ -453,15 +453,19 @@ describe('attachments', () => {
     const client = new ChatClient({ api, store, me: user(ME), onSessionExpired: () => {}, url: 'ws://x/ws', createSocket: (u) => new FakeSocket(u), createXhr: xhr });
     store.dispatch({ type: 'users', users: [user(BOB, { display_name: 'Bob Stone' })] });
     // All unread: the list opens at the first, so every row is rendered.
-    store.dispatch({ type: 'rooms_loaded', rooms: [summary(ROOM, { last_seq: 3, unread: 3 })] });
+    store.dispatch({ type: 'rooms_loaded', rooms: [summary(ROOM, { last_seq: 5, unread: 5 })] });
     store.dispatch({ type: 'select_room', room_id: ROOM });
     store.dispatch({
       type: 'messages_loaded',
       room_id: ROOM,
       messages: [
-        msg(1, { body: '', attachment: { id: 'a-1', name: 'beach <1>.jpg', content_type: 'image/jpeg', size: 250_000, width: 1600, height: 1200, thumbnail: true } }),
-        msg(2, { body: 'the **numbers**', attachment: { id: 'a-2', name: 'report.pdf', content_type: 'application/pdf', size: 1_258_291, thumbnail: false } }),
+        // As a page of history gives them: with links made for me.
+        msg(1, { body: '', attachment: { id: 'a-1', name: 'beach <1>.jpg', content_type: 'image/jpeg', size: 250_000, width: 1600, height: 1200, thumbnail: true, url: signed(1), thumbnail_url: signed(1, '/thumbnail') } }),
+        msg(2, { body: 'the **numbers**', attachment: { id: 'a-2', name: 'report.pdf', content_type: 'application/pdf', size: 1_258_291, thumbnail: false, url: signed(2) } }),
         msg(3, { body: 'reply', reply_to: 'm-r-1-1' }),
+        // As live frames give them: no links yet (asked for, and never answered here).
+        msg(4, { body: '', attachment: { id: 'a-4', name: 'tall.png', content_type: 'image/png', size: 9_000, width: 600, height: 2400, thumbnail: true } }),
+        msg(5, { body: '', attachment: { id: 'a-5', name: 'later.zip', content_type: 'application/zip', size: 10, thumbnail: false } }),
       ],
       direction: 'latest',
       has_more: false,
@@ -477,12 +481,15 @@ describe('attachments', () => {
       </ChatContext.Provider>,
     );
   }
+  const signed = (seq: number, path = '') => `/api/rooms/r-1/messages/${seq}/attachment${path}?expires=1700000600&signature=${'ab'.repeat(32)}`;
+  const inHtml = (url: string) => url.replace(/&/g, '&amp;');
   const rowOf = (html: string, seq: number) => new RegExp(`data-seq="${seq}"[\\s\\S]*?(?=data-testid="message" |$)`).exec(html)?.[0] ?? '';
 
   it('shows a picture as its thumbnail in a button that opens the viewer, scaled to 320 px', () => {
     const row = rowOf(renderFiles(), 1);
     const img = /<img[^>]*data-testid="attachment-image"[^>]*>/.exec(row)?.[0] ?? '';
-    expect(img).toContain('src="/api/rooms/r-1/messages/1/attachment/thumbnail"');
+    // The link its history page carried, signed for me.
+    expect(img).toContain(`src="${inHtml(signed(1, '/thumbnail'))}"`);
     expect(img).toContain('alt="beach &lt;1&gt;.jpg"');
     expect(img).toMatch(/width="320"/);
     expect(img).toMatch(/height="240"/);
@@ -497,7 +504,8 @@ describe('attachments', () => {
   it('shows another file as a download card with its name and size, the caption under it', () => {
     const row = rowOf(renderFiles(), 2);
     const card = /<a[^>]*data-testid="attachment-file"[^>]*>/.exec(row)?.[0] ?? '';
-    expect(card).toContain('href="/api/rooms/r-1/messages/2/attachment"');
+    expect(card).toContain(`href="${inHtml(signed(2))}"`);
+    expect(card).toContain('data-state="ready"');
     expect(card).toContain('download="report.pdf"');
     expect(row).toMatch(/data-testid="attachment-name"[^>]*>report.pdf</);
     expect(row).toMatch(/data-testid="attachment-size"[^>]*>1.2 MB</);
@@ -507,6 +515,22 @@ describe('attachments', () => {
     // A message with a file is not forwarded (the server refuses); it is replied to.
     expect(testIds(row)).toContain('reply');
     expect(testIds(row)).not.toContain('forward');
+  });
+
+  it('keeps a picture\'s box and a card waiting while their links are asked for', () => {
+    const html = renderFiles();
+    const picture = rowOf(html, 4);
+    expect(testIds(picture)).not.toContain('attachment-image');
+    const box = /<svg[^>]*data-testid="attachment-placeholder"[^>]*>/.exec(picture)?.[0] ?? '';
+    expect(box).toMatch(/width="80"/);
+    expect(box).toMatch(/height="320"/);
+    expect(box).toContain('aria-label="tall.png"');
+    expect(picture).toMatch(/<button[^>]*data-testid="attachment-open"/);
+    const card = /<a[^>]*data-testid="attachment-file"[^>]*>/.exec(rowOf(html, 5))?.[0] ?? '';
+    expect(card).not.toContain('href=');
+    expect(card).toContain('data-state="loading"');
+    expect(card).toContain('aria-disabled="true"');
+    expect(card).toContain('download="later.zip"');
   });
 
   it('quotes a message with a picture as a photo', () => {

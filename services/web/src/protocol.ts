@@ -22,7 +22,8 @@ export type RoomKind = Wire['RoomKind'];
 export type MemberRole = Wire['MemberRole'];
 export type RoomMember = Wire['RoomMember'];
 export type Room = Wire['Room'];
-export type Message = Wire['Message'];
+/** A message; its file with the links made for this reader when a REST answer carried them. */
+export type Message = Omit<Wire['Message'], 'attachment'> & { attachment?: Attachment | null };
 export type RoomSummary = Wire['RoomSummary'];
 export type MessagePage = Wire['MessagePage'];
 export type ReadResult = Wire['ReadState'];
@@ -36,8 +37,14 @@ export type Pin = Wire['Pin'];
 export type Pins = Wire['Pins'];
 /** Who wrote a forwarded message's original, and when (`Message.forwarded_from`). */
 export type Forwarded = Wire['Forwarded'];
-/** A file sent with a message (`Message.attachment`): its name, checked type, size, and a picture's sides. */
+/**
+ * A file sent with a message (`Message.attachment`): its name, checked type, size, and a picture's
+ * sides; in history, search and upload answers also short-lived links to it made for this reader
+ * (absent in live frames and synced events: see links.ts).
+ */
 export type Attachment = Wire['Attachment'];
+/** New links to a message's file for the caller (`GET .../messages/{seq}/attachment/link`). */
+export type AttachmentLink = Wire['AttachmentLink'];
 export type ErrorEnvelope = Wire['ErrorEnvelope'];
 
 // ---------------------------------------------------------------------------

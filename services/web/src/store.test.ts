@@ -63,6 +63,25 @@ describe('mergeMessages', () => {
     expect(mergeMessages(held, [msg(2, { deleted: true, body: '' })])[1]).toMatchObject({ deleted: true, reactions: [] });
   });
 
+  it('keeps a file\'s links from a REST answer when a copy without them (a live frame, an edit) comes', () => {
+    const file = { id: 'a-1', name: 'f.txt', content_type: 'text/plain', size: 3, thumbnail: false };
+    const signed = { ...file, url: '/f?expires=1&signature=x', thumbnail_url: null };
+    const held = [msg(1), msg(2, { attachment: signed })];
+    // The same message again without links: nothing changes.
+    expect(mergeMessages(held, [msg(2, { attachment: file })])).toBe(held);
+    // Its caption edited: the edit is taken, the links stay.
+    const edited = mergeMessages(held, [msg(2, { attachment: file, body: 'new', edited_at: '2024-01-02T00:00:00Z' })]);
+    expect(edited[1]).toMatchObject({ body: 'new', attachment: signed });
+    // A later answer's links replace them.
+    const newer = { ...file, url: '/f?expires=2&signature=y' };
+    expect(mergeMessages(held, [msg(2, { attachment: newer })])[1].attachment).toEqual(newer);
+    // A live frame first, its page after: the page's links are taken.
+    expect(mergeMessages([msg(2, { attachment: file })], [msg(2, { attachment: signed })])[0].attachment).toEqual(signed);
+    // Another file (or none, once deleted) has nothing of them.
+    expect(mergeMessages(held, [msg(2, { attachment: { ...file, id: 'a-2' } })])[1].attachment).toEqual({ ...file, id: 'a-2' });
+    expect(mergeMessages(held, [msg(2, { deleted: true, body: '', attachment: null })])[1].attachment).toBeNull();
+  });
+
   it('lets the server decide which message holds a seq', () => {
     const other = { ...msg(2), id: 'm-other' };
     const out = mergeMessages([msg(1), msg(2)], [other]);

@@ -193,8 +193,9 @@ export const emptyTimeline: Timeline = { messages: [], pending: [], loaded: fals
  * Merges messages into an ascending list. A message with a known id replaces the stored one (it
  * may have been edited); a message whose seq is already taken by another id is the server's later
  * word and replaces it too. Reactions go by their version: a message that carries none (an edit
- * event, an ack) keeps the held ones, and of two summaries the newer wins. Returns `existing`
- * itself when nothing changed.
+ * event, an ack) keeps the held ones, and of two summaries the newer wins. A file's download
+ * links likewise: a message without them (a live frame, an edit) keeps those a REST answer gave
+ * for the same file, and newer ones replace them. Returns `existing` itself when nothing changed.
  */
 export function mergeMessages(existing: Message[], incoming: Message[]): Message[] {
   if (incoming.length === 0) return existing;
@@ -207,7 +208,7 @@ export function mergeMessages(existing: Message[], incoming: Message[]): Message
     const oldSeq = idToSeq.get(next.id);
     if (oldSeq !== undefined && oldSeq !== next.seq) bySeq.delete(oldSeq);
     const old = bySeq.get(next.seq);
-    const m = old && old.id === next.id ? withReactionsOf(next, old) : next;
+    const m = old && old.id === next.id ? withLinksOf(withReactionsOf(next, old), old) : next;
     if (old && sameMessage(old, m)) continue;
     bySeq.set(m.seq, m);
     idToSeq.set(m.id, m.seq);
@@ -224,8 +225,19 @@ function sameMessage(a: Message, b: Message): boolean {
     a.body === b.body &&
     a.edited_at === b.edited_at &&
     a.deleted === b.deleted &&
-    (a.reactions_version ?? null) === (b.reactions_version ?? null)
+    (a.reactions_version ?? null) === (b.reactions_version ?? null) &&
+    (a.attachment?.id ?? null) === (b.attachment?.id ?? null) &&
+    (a.attachment?.url ?? null) === (b.attachment?.url ?? null) &&
+    (a.attachment?.thumbnail_url ?? null) === (b.attachment?.thumbnail_url ?? null)
   );
+}
+
+/** `next` with the download links of `held`'s file when it carries the same file without any. */
+function withLinksOf(next: Message, held: Message): Message {
+  const a = next.attachment;
+  const h = held.attachment;
+  if (!a || !h || a.id !== h.id || a.url || !h.url) return next;
+  return { ...next, attachment: { ...a, url: h.url, thumbnail_url: h.thumbnail_url ?? null } };
 }
 
 /** `next` with the reactions of `held` when those are newer (or `next` carries none); none once deleted. */

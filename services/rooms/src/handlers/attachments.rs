@@ -10,6 +10,8 @@ use chat_http::error::ErrorEnvelope;
 use chat_http::{ApiError, ApiResult, AuthUser, RequestId};
 use futures_util::TryStreamExt;
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// A header's value, percent-decoded as UTF-8.
@@ -132,7 +134,11 @@ pub async fn upload(
         length,
         request_id,
     };
-    let (message, created) = attachments::upload(&state.store, &state.files, up, body).await?;
+    let (mut message, created) = attachments::upload(&state.store, &state.files, up, body).await?;
+    state
+        .files
+        .links
+        .sign_page(auth.id, std::slice::from_mut(&mut message));
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -141,14 +147,52 @@ pub async fn upload(
     Ok(HttpResponse::build(status).json(message))
 }
 
+/// A download link's proof: when it expires, and its signature.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LinkQuery {
+    /// When the link stops working (Unix seconds).
+    pub expires: Option<i64>,
+    /// Its signature (64 hexadecimal digits).
+    pub signature: Option<String>,
+}
+
+/// Links to a message's file for the caller.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentLink {
+    pub url: String,
+    /// For an image: its thumbnail's link.
+    pub thumbnail_url: Option<String>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
 async fn serve(
     state: &AppState,
     auth: AuthUser,
     req: &HttpRequest,
     (room_id, seq): (Uuid, i64),
+    link: LinkQuery,
     small: bool,
 ) -> ApiResult<HttpResponse> {
     let found = attachments::find(&state.store, auth.id, room_id, seq, small).await?;
+    let signed = match (link.expires, link.signature.as_deref()) {
+        (Some(expires), Some(signature)) => {
+            let file = attachments::Linked {
+                reader: auth.id,
+                room_id,
+                seq,
+                id: found.id,
+                small,
+            };
+            state.files.links.check(&file, expires, signature)
+        }
+        _ => false,
+    };
+    if !signed {
+        return Err(ApiError::Forbidden(
+            "this link is not yours or has expired: ask for a new one (.../attachment/link)".into(),
+        ));
+    }
     // A file never changes: its id is its version. Every request is checked (`no-cache`), and
     // a browser that holds it gets a 304 instead of the bytes, without the store being read.
     let etag = format!("\"{}{}\"", found.id, if small { "-t" } else { "" });
@@ -191,14 +235,17 @@ async fn serve(
         ))
 }
 
-/// The file of a message (members, or anyone for a public room; checked on every request).
+/// The file of a message, through a link made for the caller (`url` in history and search
+/// answers, or `.../attachment/link`): members, or anyone for a public room, checked on every
+/// request.
 /// Safe image types come inline, anything else as a download (`Content-Disposition:
 /// attachment`), always with `X-Content-Type-Options: nosniff`.
 #[utoipa::path(
     tag = "messages",
-    params(("id" = Uuid, Path, description = "Room id"), ("seq" = i64, Path, description = "The message's seq")),
+    params(("id" = Uuid, Path, description = "Room id"), ("seq" = i64, Path, description = "The message's seq"), LinkQuery),
     responses(
         (status = 200, description = "The file's bytes, with its checked content type", content_type = "application/octet-stream"),
+        (status = 403, description = "The link is not the caller's, or has expired", body = ErrorEnvelope),
         (status = 304, description = "Not modified (If-None-Match): the caller may still read it"),
         (status = 404, description = "No such room, message or file (or it was deleted)", body = ErrorEnvelope),
     ),
@@ -210,16 +257,26 @@ pub async fn download(
     auth: AuthUser,
     req: HttpRequest,
     path: web::Path<(Uuid, i64)>,
+    link: web::Query<LinkQuery>,
 ) -> ApiResult<HttpResponse> {
-    serve(&state, auth, &req, path.into_inner(), false).await
+    serve(
+        &state,
+        auth,
+        &req,
+        path.into_inner(),
+        link.into_inner(),
+        false,
+    )
+    .await
 }
 
 /// An image's thumbnail: a JPEG at most 320 px wide and high.
 #[utoipa::path(
     tag = "messages",
-    params(("id" = Uuid, Path, description = "Room id"), ("seq" = i64, Path, description = "The message's seq")),
+    params(("id" = Uuid, Path, description = "Room id"), ("seq" = i64, Path, description = "The message's seq"), LinkQuery),
     responses(
         (status = 200, description = "The thumbnail", content_type = "image/jpeg"),
+        (status = 403, description = "The link is not the caller's, or has expired", body = ErrorEnvelope),
         (status = 304, description = "Not modified (If-None-Match): the caller may still read it"),
         (status = 404, description = "No such room, message or thumbnail", body = ErrorEnvelope),
     ),
@@ -231,6 +288,43 @@ pub async fn thumbnail(
     auth: AuthUser,
     req: HttpRequest,
     path: web::Path<(Uuid, i64)>,
+    link: web::Query<LinkQuery>,
 ) -> ApiResult<HttpResponse> {
-    serve(&state, auth, &req, path.into_inner(), true).await
+    serve(
+        &state,
+        auth,
+        &req,
+        path.into_inner(),
+        link.into_inner(),
+        true,
+    )
+    .await
+}
+
+/// Short-lived links (`ROOMS_ATTACHMENT_LINK_SECS`, 10 minutes) to a message's file and
+/// thumbnail, for the caller alone: each still needs the caller's session, and the room is
+/// checked again when it is used. History and search answers carry the same links already.
+#[utoipa::path(
+    tag = "messages",
+    params(("id" = Uuid, Path, description = "Room id"), ("seq" = i64, Path, description = "The message's seq")),
+    responses(
+        (status = 200, body = AttachmentLink),
+        (status = 404, description = "No such room, message or file (or it was deleted)", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+#[get("/api/rooms/{id}/messages/{seq}/attachment/link")]
+pub async fn attachment_link(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<(Uuid, i64)>,
+) -> ApiResult<web::Json<AttachmentLink>> {
+    let (room_id, seq) = path.into_inner();
+    let mut file = attachments::find(&state.store, auth.id, room_id, seq, false).await?;
+    let expires_at = state.files.links.sign(auth.id, room_id, seq, &mut file);
+    Ok(web::Json(AttachmentLink {
+        url: file.url.unwrap_or_default(),
+        thumbnail_url: file.thumbnail_url,
+        expires_at,
+    }))
 }

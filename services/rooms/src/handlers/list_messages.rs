@@ -82,6 +82,7 @@ pub async fn list_messages(
         _ => history.has_older,
     };
     let mut messages = history.messages;
+    state.files.links.sign_page(auth.id, &mut messages);
     if query.order == Order::Desc {
         messages.reverse();
     }

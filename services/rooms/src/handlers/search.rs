@@ -53,7 +53,7 @@ pub async fn search(
     query: web::Query<SearchQuery>,
 ) -> ApiResult<web::Json<SearchPage>> {
     let size = paging::page_size(query.limit, 20, 50);
-    let (hits, next_cursor) = searching::search(
+    let (mut hits, next_cursor) = searching::search(
         &state.store,
         &state.searches,
         auth.id,
@@ -63,5 +63,6 @@ pub async fn search(
         size,
     )
     .await?;
+    state.files.links.sign_page(auth.id, &mut hits);
     Ok(web::Json(SearchPage { hits, next_cursor }))
 }

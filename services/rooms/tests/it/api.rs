@@ -320,6 +320,7 @@ async fn the_api_is_documented() {
         "/api/rooms/{id}/forward",
         "/api/rooms/{id}/attachments",
         "/api/rooms/{id}/messages/{seq}/attachment",
+        "/api/rooms/{id}/messages/{seq}/attachment/link",
         "/api/rooms/{id}/pins/{seq}",
     ] {
         assert!(

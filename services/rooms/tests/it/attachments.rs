@@ -81,6 +81,20 @@ fn photo_with_location() -> Vec<u8> {
     parts.encoder().bytes().to_vec()
 }
 
+/// A link to message `seq`'s file (or thumbnail) made for `user`.
+async fn link(app: &TestApp, user: &User, room: &str, seq: i64, thumbnail: bool) -> String {
+    let got = app
+        .http
+        .get(
+            &format!("/api/rooms/{room}/messages/{seq}/attachment/link"),
+            Some(&user.token),
+        )
+        .await;
+    assert_eq!(got.status, 200, "{:?}", got.body);
+    let key = if thumbnail { "thumbnail_url" } else { "url" };
+    got.body[key].as_str().expect("a link").to_owned()
+}
+
 async fn get(app: &TestApp, user: &User, path: &str) -> reqwest::Response {
     app.http
         .client
@@ -145,13 +159,32 @@ async fn an_image_is_shown_inline_without_its_location_and_with_a_thumbnail() {
         .http
         .get(&format!("/api/rooms/{room}/messages"), Some(&b.token))
         .await;
-    assert_eq!(history.body["messages"][0]["attachment"], *file);
-    let got = get(
-        &app,
-        &b,
-        &format!("/api/rooms/{room}/messages/1/attachment"),
-    )
-    .await;
+    let seen = &history.body["messages"][0]["attachment"];
+    for key in [
+        "id",
+        "name",
+        "content_type",
+        "size",
+        "width",
+        "height",
+        "thumbnail",
+    ] {
+        assert_eq!(seen[key], file[key], "{key}");
+    }
+    // Links made for b: they need b's session, and they are b's alone.
+    let b_url = seen["url"].as_str().expect("a link for b").to_owned();
+    assert_ne!(
+        Some(b_url.as_str()),
+        file["url"].as_str(),
+        "a's link is a's"
+    );
+    let unsigned = format!("/api/rooms/{room}/messages/1/attachment");
+    assert_eq!(get(&app, &b, &unsigned).await.status(), 403, "no link");
+    let a_url = file["url"].as_str().unwrap();
+    assert_eq!(get(&app, &b, a_url).await.status(), 403, "a's link for b");
+    let later = with_later_expiry(&b_url);
+    assert_eq!(get(&app, &b, &later).await.status(), 403, "another expiry");
+    let got = get(&app, &b, &b_url).await;
     assert_eq!(got.status(), 200);
     let h = got.headers().clone();
     assert_eq!(h["content-type"], "image/jpeg");
@@ -173,12 +206,7 @@ async fn an_image_is_shown_inline_without_its_location_and_with_a_thumbnail() {
         640,
         "still the picture"
     );
-    let thumb = get(
-        &app,
-        &b,
-        &format!("/api/rooms/{room}/messages/1/attachment/thumbnail"),
-    )
-    .await;
+    let thumb = get(&app, &b, seen["thumbnail_url"].as_str().unwrap()).await;
     assert_eq!(thumb.headers()["content-type"], "image/jpeg");
     let thumb = image::load_from_memory(&thumb.bytes().await.unwrap()).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (320, 240));
@@ -188,10 +216,7 @@ async fn an_image_is_shown_inline_without_its_location_and_with_a_thumbnail() {
     let again = app
         .http
         .client
-        .get(
-            app.http
-                .url(&format!("/api/rooms/{room}/messages/1/attachment")),
-        )
+        .get(app.http.url(&b_url))
         .bearer_auth(&b.token)
         .header("If-None-Match", &etag)
         .send()
@@ -211,16 +236,7 @@ async fn an_image_is_shown_inline_without_its_location_and_with_a_thumbnail() {
         .await;
     assert_eq!(deleted.status, 204);
     assert!(stored(&dir).is_empty(), "{:?}", stored(&dir));
-    assert_eq!(
-        get(
-            &app,
-            &b,
-            &format!("/api/rooms/{room}/messages/1/attachment")
-        )
-        .await
-        .status(),
-        404
-    );
+    assert_eq!(get(&app, &b, &b_url).await.status(), 404);
     let tomb = app
         .http
         .get(&format!("/api/rooms/{room}/messages"), Some(&b.token))
@@ -238,12 +254,7 @@ async fn an_image_is_shown_inline_without_its_location_and_with_a_thumbnail() {
     let small = upload(&app, &a, &room, "dot.png", "image/png", png, &cid()).await;
     assert_eq!(small.status, 201, "{:?}", small.body);
     let seq = small.body["seq"].as_i64().unwrap();
-    let thumb = get(
-        &app,
-        &b,
-        &format!("/api/rooms/{room}/messages/{seq}/attachment/thumbnail"),
-    )
-    .await;
+    let thumb = get(&app, &b, &link(&app, &b, &room, seq, true).await).await;
     let thumb = image::load_from_memory(&thumb.bytes().await.unwrap()).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (100, 80));
 }
@@ -298,12 +309,7 @@ async fn other_files_download_as_files_and_what_lies_about_itself_is_refused() {
         html.body["attachment"]["content_type"], "application/octet-stream",
         "not trusted as HTML"
     );
-    let got = get(
-        &app,
-        &b,
-        &format!("/api/rooms/{room}/messages/3/attachment"),
-    )
-    .await;
+    let got = get(&app, &b, &link(&app, &b, &room, 3, false).await).await;
     assert!(
         got.headers()["content-disposition"]
             .to_str()
@@ -312,15 +318,11 @@ async fn other_files_download_as_files_and_what_lies_about_itself_is_refused() {
     );
     assert_eq!(got.headers()["content-type"], "application/octet-stream");
     assert_eq!(
-        get(
-            &app,
-            &o,
-            &format!("/api/rooms/{room}/messages/1/attachment")
-        )
-        .await
-        .status(),
+        get(&app, &o, &link(&app, &b, &room, 1, false).await)
+            .await
+            .status(),
         404,
-        "not a member"
+        "not a member, even with a member's link"
     );
     assert_eq!(
         upload(
@@ -438,4 +440,12 @@ async fn too_large_or_cut_off_leaves_nothing() {
     })
     .await;
     assert!(left.is_some(), "{:?}", stored(&dir));
+}
+
+/// The same link with its expiry a second later (its signature no longer matches).
+fn with_later_expiry(url: &str) -> String {
+    let (head, rest) = url.split_once("expires=").unwrap();
+    let (expires, tail) = rest.split_once('&').unwrap();
+    let later: i64 = expires.parse::<i64>().unwrap() + 1;
+    format!("{head}expires={later}&{tail}")
 }

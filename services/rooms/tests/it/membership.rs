@@ -223,6 +223,13 @@ async fn every_endpoint_checks_membership_and_role() {
         ),
         (
             &outsider,
+            Method::GET,
+            r("/messages/1/attachment/link"),
+            None,
+            404,
+        ),
+        (
+            &outsider,
             Method::POST,
             r("/forward"),
             Some(json!({"client_msg_id": "of", "message_id": Uuid::now_v7()})),

@@ -1,23 +1,32 @@
 import { useEffect, useRef, useState, type MouseEvent } from 'react';
 import { createPortal } from 'react-dom';
+import type { Attachment } from '../protocol';
+import { downloadClick, useAttachmentLinks } from './useAttachmentLinks';
 
 interface Props {
-  /** The full picture (the server's same-origin URL). */
-  src: string;
-  name: string;
+  roomId: string;
+  /** The stored message whose picture it is. */
+  seq: number;
+  attachment: Attachment;
   onClose: () => void;
 }
 
 /**
  * A picture over the whole window: its name, a download link, closed by Escape, the close
  * button or a click beside the picture. Put in `document.body`, above everything, with the
- * focus on its close button (and back where it was after).
+ * focus on its close button (and back where it was after). The picture comes through a
+ * short-lived link for this reader (links.ts): "Loading…" until it is had, and a fresh one asked
+ * for once when it fails to load (an expired link answers 403).
  */
-export function ImageViewer({ src, name, onClose }: Props) {
+export function ImageViewer({ roomId, seq, attachment, onClose }: Props) {
+  const name = attachment.name;
+  const view = useAttachmentLinks(roomId, seq, attachment);
+  const src = view.links?.url ?? null;
   const closeButton = useRef<HTMLButtonElement>(null);
   const close = useRef(onClose);
   close.current = onClose;
-  const [state, setState] = useState<'loading' | 'loaded' | 'error'>('loading');
+  const [loaded, setLoaded] = useState<string | null>(null);
+  const state: 'loading' | 'loaded' | 'error' = view.failed ? 'error' : src !== null && loaded === src ? 'loaded' : 'loading';
 
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
@@ -48,7 +57,14 @@ export function ImageViewer({ src, name, onClose }: Props) {
         <span className="image-viewer-name" data-testid="viewer-name" title={name}>
           {name}
         </span>
-        <a className="btn" href={src} download={name} data-testid="viewer-download">
+        <a
+          className="btn"
+          href={src ?? undefined}
+          aria-disabled={src === null ? 'true' : undefined}
+          download={name}
+          data-testid="viewer-download"
+          onClick={downloadClick(view)}
+        >
           Download
         </a>
         <button ref={closeButton} type="button" className="btn btn-icon image-viewer-close" aria-label="Close" data-testid="viewer-close" onClick={onClose}>
@@ -62,14 +78,19 @@ export function ImageViewer({ src, name, onClose }: Props) {
             The picture could not be loaded.
           </span>
         ) : (
-          <img
-            className={`image-viewer-img${state === 'loaded' ? '' : ' pending'}`}
-            data-testid="viewer-image"
-            src={src}
-            alt={name}
-            onLoad={() => setState('loaded')}
-            onError={() => setState('error')}
-          />
+          src !== null && (
+            <img
+              className={`image-viewer-img${state === 'loaded' ? '' : ' pending'}`}
+              data-testid="viewer-image"
+              src={src}
+              alt={name}
+              onLoad={(e) => {
+                setLoaded(e.currentTarget.getAttribute('src'));
+                view.imageLoaded();
+              }}
+              onError={(e) => view.imageFailed(e.currentTarget.getAttribute('src') ?? '')}
+            />
+          )
         )}
       </div>
     </div>,

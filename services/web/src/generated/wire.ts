@@ -39,11 +39,27 @@ export interface components {
             size: number;
             /** @description Whether a thumbnail (a JPEG at most 320 px wide and high) exists: images only. */
             thumbnail?: boolean;
+            thumbnail_url?: string | null;
+            /**
+             * @description Short-lived links to the file and its thumbnail for the reader they were made for (in
+             *     history and search answers; absent in events: ask
+             *     `GET /api/rooms/{room_id}/messages/{seq}/attachment/link`). A link works only with that
+             *     reader's session, until it expires.
+             */
+            url?: string | null;
             /**
              * Format: int32
              * @description An image's width and height in pixels.
              */
             width?: number | null;
+        };
+        /** @description Links to a message's file for the caller. */
+        AttachmentLink: {
+            /** Format: date-time */
+            expires_at: string;
+            /** @description For an image: its thumbnail's link. */
+            thumbnail_url?: string | null;
+            url: string;
         };
         /** @description What one send of a batch came to. */
         BatchedResult: {
