@@ -92,25 +92,3 @@ pub async fn who_blocked(
         .load(conn)
         .await?)
 }
-
-/// How many messages of `room_id` after `after_seq` were sent by people `user` blocked: they
-/// are not shown to `user`, so they do not count as unread (they still take seqs).
-pub async fn hidden_after(
-    conn: &mut AsyncPgConnection,
-    user: Uuid,
-    room_id: Uuid,
-    after_seq: i64,
-) -> Result<i64, DbError> {
-    use crate::schema::messages;
-    Ok(user_blocks::table
-        .inner_join(
-            messages::table.on(messages::sender_id
-                .eq(user_blocks::blocked_id)
-                .and(messages::room_id.eq(room_id))
-                .and(messages::seq.gt(after_seq))),
-        )
-        .filter(user_blocks::blocker_id.eq(user))
-        .count()
-        .get_result(conn)
-        .await?)
-}

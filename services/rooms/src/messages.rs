@@ -6,7 +6,7 @@ use crate::error::{Result, RoomsError};
 use crate::events::emit;
 use crate::store::Store;
 use chat_db::messages::Page;
-use chat_db::rooms;
+use chat_db::rooms::{self, MemberRow};
 use chat_db::{AsyncPgConnection, blocks, messages, outbox, reactions};
 use chat_domain::events::{Event, EventPayload};
 use chat_domain::mentions;
@@ -91,22 +91,30 @@ async fn send_on(
     outgoing: &Outgoing,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Message, bool)> {
-    if mentions::everyone(outgoing.text.as_str()) {
-        may_mention_everyone(conn, outgoing.room_id, outgoing.sender).await?;
-    }
+    check_everyone(conn, outgoing).await?;
     let (message, event) = prepare(outgoing, now);
     store_one(conn, message, &event, &outgoing.client_msg_id).await
 }
 
-/// `<@room>` (everyone) is for the room's owners and admins.
-async fn may_mention_everyone(conn: &mut AsyncPgConnection, room_id: Uuid, me: Uuid) -> Result<()> {
-    let (_, member) = member_of(conn, room_id, me).await?;
-    if rank(member.role()) < rank(MemberRole::Admin) {
+/// `<@room>` (everyone) is for the room's owners and admins: refused in `text` from anyone
+/// else, `member` being the writer's membership.
+fn may_mention_everyone(member: &MemberRow, text: &str) -> Result<()> {
+    if mentions::everyone(text) && rank(member.role()) < rank(MemberRole::Admin) {
         return Err(RoomsError::Forbidden(
             "only the room's owners and admins may mention everyone (@room)".into(),
         ));
     }
     Ok(())
+}
+
+/// [`may_mention_everyone`] for a writer whose membership is not read yet (read only when
+/// the text mentions everyone, which is rare).
+async fn check_everyone(conn: &mut AsyncPgConnection, outgoing: &Outgoing) -> Result<()> {
+    if !mentions::everyone(outgoing.text.as_str()) {
+        return Ok(());
+    }
+    let (_, member) = member_of(conn, outgoing.room_id, outgoing.sender).await?;
+    may_mention_everyone(&member, outgoing.text.as_str())
 }
 
 /// Stores one send whose message carries more than a send's columns (a forward's origin, a
@@ -117,9 +125,7 @@ pub(crate) async fn send_with_extras(
 ) -> Result<(Message, bool)> {
     let mut conn = store.conn().await?;
     // A caption or a forwarded text mentions everyone only from an owner or an admin too.
-    if mentions::everyone(outgoing.text.as_str()) {
-        may_mention_everyone(&mut conn, outgoing.room_id, outgoing.sender).await?;
-    }
+    check_everyone(&mut conn, outgoing).await?;
     let (mut message, event) = prepare(outgoing, moment());
     let (copy, announced) = (message.clone(), event.clone());
     let stored = store
@@ -397,10 +403,8 @@ pub async fn edit(
     text: MessageBody,
 ) -> Result<Message> {
     let mut conn = store.conn().await?;
-    member_of(&mut conn, room_id, me).await?;
-    if mentions::everyone(text.as_str()) {
-        may_mention_everyone(&mut conn, room_id, me).await?;
-    }
+    let (_, member) = member_of(&mut conn, room_id, me).await?;
+    may_mention_everyone(&member, text.as_str())?;
     store
         .write(&mut conn, move |conn| {
             Box::pin(async move {
@@ -506,14 +510,12 @@ pub async fn mark_read(
     if seq <= member.last_read_seq {
         // Nothing moves: no transaction, and above all no wait on the room's row, which
         // every send to the room holds while it commits.
-        let hidden = blocks::hidden_after(&mut conn, me, room_id, member.last_read_seq).await?;
-        let mentions =
-            chat_db::mentions::unread(&mut conn, me, room_id, member.last_read_seq).await?;
+        let after = chat_db::mentions::unread(&mut conn, me, room_id, member.last_read_seq).await?;
         return Ok(Watermark {
             room_id,
             last_read_seq: member.last_read_seq,
-            unread: (room_last_seq - member.last_read_seq - hidden).max(0),
-            mentions,
+            unread: (room_last_seq - member.last_read_seq - after.hidden).max(0),
+            mentions: after.mentions,
         });
     }
     let (last_read_seq, unread, mentions) = store
@@ -528,9 +530,9 @@ pub async fn mark_read(
                 let moved = rooms::mark_read(conn, room_id, me, seq).await?;
                 let read = moved.unwrap_or(member.last_read_seq.max(seq));
                 // Messages of people I blocked are not shown to me, so they are not unread.
-                let hidden = blocks::hidden_after(conn, me, room_id, read).await?;
-                let unread = (last_seq - read - hidden).max(0);
-                let mentions = chat_db::mentions::unread(conn, me, room_id, read).await?;
+                let after = chat_db::mentions::unread(conn, me, room_id, read).await?;
+                let unread = (last_seq - read - after.hidden).max(0);
+                let mentions = after.mentions;
                 let Some(moved) = moved else {
                     return Ok((read, unread, mentions));
                 };

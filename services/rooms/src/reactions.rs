@@ -59,38 +59,33 @@ pub async fn change(
                     reactions::bump(conn, message_id).await?;
                 }
                 let (version, list) = reactions::summary(conn, message_id, Some(me)).await?;
-                if !changed {
-                    return Ok(MessageReactions {
+                if changed {
+                    if list.len() > MAX_REACTION_KINDS {
+                        return Err(RoomsError::invalid(
+                            "emoji",
+                            format!(
+                                "a message takes at most {MAX_REACTION_KINDS} different reactions"
+                            ),
+                        ));
+                    }
+                    let payload = EventPayload::ReactionsChanged {
                         room_id,
-                        seq,
                         message_id,
+                        seq,
                         version,
-                        reactions: list,
-                    });
+                        user_id: me,
+                        emoji: emoji.as_str().to_owned(),
+                        added: change == Change::Add,
+                        reactions: list
+                            .iter()
+                            .map(|r| Reaction {
+                                me: None,
+                                ..r.clone()
+                            })
+                            .collect(),
+                    };
+                    emit(conn, &request_id, payload).await?;
                 }
-                if list.len() > MAX_REACTION_KINDS {
-                    return Err(RoomsError::invalid(
-                        "emoji",
-                        format!("a message takes at most {MAX_REACTION_KINDS} different reactions"),
-                    ));
-                }
-                let payload = EventPayload::ReactionsChanged {
-                    room_id,
-                    message_id,
-                    seq,
-                    version,
-                    user_id: me,
-                    emoji: emoji.as_str().to_owned(),
-                    added: change == Change::Add,
-                    reactions: list
-                        .iter()
-                        .map(|r| Reaction {
-                            me: None,
-                            ..r.clone()
-                        })
-                        .collect(),
-                };
-                emit(conn, &request_id, payload).await?;
                 Ok(MessageReactions {
                     room_id,
                     seq,

@@ -14,12 +14,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-/// A header's value, percent-decoded as UTF-8.
-fn decoded(headers: &HeaderMap, name: &str) -> Result<Option<String>, Invalid> {
-    let field = match name {
-        "x-filename" => "file",
-        _ => "caption",
-    };
+/// A header's value, percent-decoded as UTF-8; a bad one is reported on `field`.
+fn decoded(
+    headers: &HeaderMap,
+    name: &str,
+    field: &'static str,
+) -> Result<Option<String>, Invalid> {
     let Some(raw) = headers.get(name) else {
         return Ok(None);
     };
@@ -91,13 +91,14 @@ pub async fn upload(
 ) -> ApiResult<HttpResponse> {
     state.send_limit.check(&auth.id.to_string()).await?;
     let headers = req.headers();
-    let name = decoded(headers, "x-filename").and_then(|n| file_name(&n.unwrap_or_default()));
+    let name =
+        decoded(headers, "x-filename", "file").and_then(|n| file_name(&n.unwrap_or_default()));
     let cid = headers
         .get("x-client-msg-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let cid = ClientMsgId::parse(cid);
-    let caption = decoded(headers, "x-caption").and_then(|c| match c {
+    let caption = decoded(headers, "x-caption", "caption").and_then(|c| match c {
         Some(c) if !c.trim().is_empty() => MessageBody::parse(&c, state.config.max_body_chars)
             .map_err(|e| Invalid::new("caption", e.message)),
         _ => Ok(MessageBody::empty()),
