@@ -2,15 +2,18 @@
 //! default, S3-compatible storage for clusters: `ROOMS_ATTACHMENTS_URL`) and becomes a message
 //! that carries it; nothing is left behind when it is refused or cut off. Its content type is
 //! taken from its bytes, never from the sender alone: a file that claims to be an image and is
-//! not is refused. Images (PNG, JPEG, GIF, WebP) are read whole (they are bounded by the size
-//! limit): checked by decoding, their metadata (EXIF with its location, XMP, text chunks)
-//! removed, and a thumbnail made. Every download checks that the caller may read the room.
+//! not is refused. Pictures (PNG, JPEG, GIF, WebP) are spooled to a temporary file, checked by
+//! decoding, stripped of their metadata and given a thumbnail ([`crate::pictures`]). No upload is
+//! held whole in memory: what one holds at a time is bounded by the store's part size (and, for
+//! a picture, its decoded pixels), not by the file's. Every download checks that the caller may
+//! read the room.
 
 use crate::access::{member_of, readable};
 use crate::error::{Result, RoomsError};
 use crate::messages::{
     Outgoing, blocked_chat, direct_chat_closed, earlier, message_not_found, send_with_extras,
 };
+use crate::pictures;
 use crate::store::Store;
 use bytes::{Bytes, BytesMut};
 use chat_db::messages;
@@ -33,14 +36,16 @@ const ACTIVE: [&str; 6] = [
     "application/xml",
     "text/javascript",
 ];
-/// Images prepared at once per replica, and how long one waits for a slot.
+/// Pictures decoded at once per replica (each up to `pictures::MAX_DECODE_BYTES` of pixels), and
+/// how long one waits for a slot.
 const IMAGE_SLOTS: usize = 2;
 const IMAGE_SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
-/// A thumbnail's largest side, in pixels.
-const THUMBNAIL_SIDE: u32 = 320;
-/// The largest image decoded, in pixels per side, and the memory a decode may take.
-const MAX_SIDE: u32 = 12_000;
-const MAX_DECODE_BYTES: u64 = 192 * 1024 * 1024;
+/// The parts a file is written in: S3 takes no smaller part than 5 MiB but the last; a
+/// directory takes any. One part is written while the next fills.
+const S3_PART: usize = 5 * 1024 * 1024;
+const LOCAL_PART: usize = 1024 * 1024;
+/// How much of an upload is spooled (and a kept picture read) at a time.
+const CHUNK: usize = 256 * 1024;
 
 /// Short-lived download links, each for one reader: an HMAC-SHA256 over the reader, the file
 /// and the expiry, keyed from the service credential every replica shares. A link still needs
@@ -169,31 +174,33 @@ pub struct Files {
     pub max_bytes: u64,
     /// Download links.
     pub links: Links,
-    /// Images read and decoded at once (each up to `max_bytes` read and `MAX_DECODE_BYTES`
-    /// decoded).
+    /// Pictures decoded at once.
     images: tokio::sync::Semaphore,
+    /// The size of the parts files are written in.
+    part: usize,
 }
 
 impl Files {
     /// `url`: `s3://bucket` (credentials, region and endpoint from the `AWS_*` variables), or a
     /// directory (`file:///path` or a path), made if missing.
     pub fn open(url: &str, max_bytes: u64, links: Links) -> anyhow::Result<Self> {
-        let store: Arc<dyn ObjectStore> = if url.starts_with("s3://") {
-            Arc::new(
-                object_store::aws::AmazonS3Builder::from_env()
-                    .with_url(url)
-                    .build()?,
-            )
+        let (store, part): (Arc<dyn ObjectStore>, _) = if url.starts_with("s3://") {
+            let s3 = object_store::aws::AmazonS3Builder::from_env()
+                .with_url(url)
+                .build()?;
+            (Arc::new(s3), S3_PART)
         } else {
             let dir = url.strip_prefix("file://").unwrap_or(url);
             std::fs::create_dir_all(dir)?;
-            Arc::new(object_store::local::LocalFileSystem::new_with_prefix(dir)?)
+            let local = object_store::local::LocalFileSystem::new_with_prefix(dir)?;
+            (Arc::new(local), LOCAL_PART)
         };
         Ok(Self {
             store,
             max_bytes,
             links,
             images: tokio::sync::Semaphore::new(IMAGE_SLOTS),
+            part,
         })
     }
 
@@ -203,6 +210,39 @@ impl Files {
 
     fn thumbnail_key(room_id: Uuid, id: Uuid) -> Path {
         Path::from(format!("{room_id}/{id}.thumbnail"))
+    }
+
+    /// Copies a message's file (and its thumbnail) in the store for a message of `to_room`, and
+    /// describes the copy. A file gone meanwhile (its message deleted) is a missing message.
+    pub async fn copy(
+        &self,
+        from_room: Uuid,
+        file: &Attachment,
+        to_room: Uuid,
+    ) -> Result<Attachment> {
+        let copy = Attachment {
+            id: Uuid::now_v7(),
+            url: None,
+            thumbnail_url: None,
+            ..file.clone()
+        };
+        let mut pairs = vec![(Self::key(from_room, file.id), Self::key(to_room, copy.id))];
+        if file.thumbnail {
+            pairs.push((
+                Self::thumbnail_key(from_room, file.id),
+                Self::thumbnail_key(to_room, copy.id),
+            ));
+        }
+        for (from, to) in pairs {
+            if let Err(e) = self.store.copy(&from, &to).await {
+                self.delete(to_room, &copy).await;
+                return Err(match e {
+                    object_store::Error::NotFound { .. } => message_not_found(),
+                    e => e.into(),
+                });
+            }
+        }
+        Ok(copy)
     }
 
     /// Deletes a file and its thumbnail (after the message that carried it was deleted, or was
@@ -244,7 +284,7 @@ pub async fn upload<S, E>(
     store: &Store,
     files: &Files,
     up: Upload,
-    mut body: S,
+    body: S,
 ) -> Result<(Message, bool)>
 where
     S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
@@ -266,12 +306,41 @@ where
         return Err(blocked_chat());
     }
     drop(conn);
+    let file = File {
+        room_id: up.room_id,
+        name: up.name.clone(),
+        declared: up.declared.clone(),
+    };
+    let attachment = keep(files, file, body.map(|chunk| chunk.map_err(cut_off))).await?;
+    let stored = store_message(store, &up, attachment.clone()).await;
+    if !matches!(stored, Ok((_, true))) {
+        files.delete(up.room_id, &attachment).await;
+    }
+    stored
+}
 
+/// A piece of a file as it arrives.
+pub type Chunk = Result<Bytes>;
+
+/// A file being kept: the room it is sent to, its name, and the type its sender gave.
+pub struct File {
+    pub room_id: Uuid,
+    pub name: String,
+    pub declared: Option<String>,
+}
+
+/// Puts a file into the store and describes it: its type taken from its bytes; a picture
+/// spooled, checked, stripped and given a thumbnail; any other file streamed through. Refused
+/// or cut off, it leaves nothing.
+pub async fn keep<S>(files: &Files, file: File, mut body: S) -> Result<Attachment>
+where
+    S: Stream<Item = Chunk> + Unpin,
+{
     // The first bytes tell what the file is.
     let mut head = BytesMut::new();
     while head.len() < 8192 {
         match body.next().await {
-            Some(chunk) => head.extend_from_slice(&chunk.map_err(cut_off)?),
+            Some(chunk) => head.extend_from_slice(&chunk?),
             None => break,
         }
     }
@@ -282,107 +351,131 @@ where
         return Err(RoomsError::invalid("file", "is empty"));
     }
     let sniffed = infer::get(&head).map(|t| t.mime_type());
-    let claims_image = up
+    let claims_image = file
         .declared
         .as_deref()
         .is_some_and(|d| d.starts_with("image/"));
-    let is_image = sniffed.is_some_and(|m| INLINE_IMAGES.contains(&m));
-    if claims_image && !is_image {
+    let picture = sniffed.filter(|m| INLINE_IMAGES.contains(m));
+    if claims_image && picture.is_none() {
         return Err(RoomsError::invalid(
             "file",
             "is not the image it claims to be",
         ));
     }
     let id = Uuid::now_v7();
-    let key = Files::key(up.room_id, id);
-    let attachment = if is_image {
-        // Images are read whole and decoded: a few at a time per replica, so uploads cannot
-        // take all its memory; one that finds no slot in time is refused as busy.
-        let _slot = tokio::time::timeout(IMAGE_SLOT_WAIT, files.images.acquire())
-            .await
-            .map_err(|_| RoomsError::Busy("too many pictures at once; send it again shortly"))?
-            .map_err(|_| RoomsError::Bug("the image slots were closed"))?;
-        let mut all = head;
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(cut_off)?;
-            if (all.len() + chunk.len()) as u64 > files.max_bytes {
-                return Err(RoomsError::TooLarge);
-            }
-            all.extend_from_slice(&chunk);
-        }
-        let content_type = sniffed.unwrap_or("application/octet-stream").to_owned();
-        let kind = content_type.clone();
-        let image = tokio::task::spawn_blocking(move || prepare_image(all.freeze(), &kind))
-            .await
-            .map_err(|_| RoomsError::Bug("image work panicked"))??;
-        let size = image.bytes.len() as i64;
-        files.store.put(&key, PutPayload::from(image.bytes)).await?;
-        let thumb = Files::thumbnail_key(up.room_id, id);
-        if let Err(e) = files
-            .store
-            .put(&thumb, PutPayload::from(image.thumbnail))
-            .await
-        {
-            let _ = files.store.delete(&key).await;
-            return Err(e.into());
-        }
-        Attachment {
-            id,
-            name: up.name.clone(),
-            content_type,
-            size,
-            width: Some(image.width),
-            height: Some(image.height),
-            thumbnail: true,
-            url: None,
-            thumbnail_url: None,
-        }
-    } else {
+    let key = Files::key(file.room_id, id);
+    let mut attachment = Attachment {
+        id,
+        name: file.name,
+        content_type: String::new(),
+        size: 0,
+        width: None,
+        height: None,
+        thumbnail: false,
+        url: None,
+        thumbnail_url: None,
+    };
+    let Some(content_type) = picture else {
         // What a browser would run or render as a page is never served as such.
-        let content_type = match sniffed {
+        attachment.content_type = match sniffed {
             Some(m) if !ACTIVE.contains(&m) => m,
             Some(_) => "application/octet-stream",
-            None if up.declared.as_deref() == Some("text/plain") => "text/plain",
+            None if file.declared.as_deref() == Some("text/plain") => "text/plain",
             None => "application/octet-stream",
-        };
-        let size = stream_to(files, &key, head.freeze(), &mut body).await?;
-        Attachment {
-            id,
-            name: up.name.clone(),
-            content_type: content_type.to_owned(),
-            size: size as i64,
-            width: None,
-            height: None,
-            thumbnail: false,
-            url: None,
-            thumbnail_url: None,
+        }
+        .to_owned();
+        attachment.size = stream_to(files, &key, head.freeze(), &mut body).await? as i64;
+        return Ok(attachment);
+    };
+    let spooled = spool(head.freeze(), &mut body, files.max_bytes).await?;
+    // Decoded a few at a time per replica, since pixels take memory; a picture that finds no
+    // slot in time is refused as busy.
+    let _slot = tokio::time::timeout(IMAGE_SLOT_WAIT, files.images.acquire())
+        .await
+        .map_err(|_| RoomsError::Busy("too many pictures at once; send it again shortly"))?
+        .map_err(|_| RoomsError::Bug("the image slots were closed"))?;
+    let picture = tokio::task::spawn_blocking(move || pictures::prepare(spooled, content_type))
+        .await
+        .map_err(|_| RoomsError::Bug("picture work panicked"))??;
+    let thumb = Files::thumbnail_key(file.room_id, id);
+    files
+        .store
+        .put(&thumb, PutPayload::from(picture.thumbnail))
+        .await?;
+    let size = match stream_to(files, &key, Bytes::new(), &mut read(picture.kept)).await {
+        Ok(size) => size,
+        Err(e) => {
+            let _ = files.store.delete(&thumb).await;
+            return Err(e);
         }
     };
-    let stored = store_message(store, &up, attachment.clone()).await;
-    if !matches!(stored, Ok((_, true))) {
-        files.delete(up.room_id, &attachment).await;
-    }
-    stored
+    attachment.content_type = content_type.to_owned();
+    attachment.size = size as i64;
+    attachment.width = Some(picture.width);
+    attachment.height = Some(picture.height);
+    attachment.thumbnail = true;
+    Ok(attachment)
 }
 
-/// Streams the rest of an upload into the store under `key`, `head` first. An upload over the
-/// limit or cut off is aborted: nothing stays.
-async fn stream_to<S, E>(files: &Files, key: &Path, head: Bytes, body: &mut S) -> Result<u64>
+/// Writes the rest of an upload to an unnamed temporary file (gone once closed, even if the
+/// process dies), `head` first; refused when over `max`.
+async fn spool<S>(head: Bytes, body: &mut S, max: u64) -> Result<std::fs::File>
 where
-    S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
-    E: std::fmt::Display,
+    S: Stream<Item = Result<Bytes>> + Unpin,
 {
-    let mut writer = WriteMultipart::new(files.store.put_multipart(key).await?);
+    use tokio::io::AsyncWriteExt;
+    let file = tokio::task::spawn_blocking(tempfile::tempfile)
+        .await
+        .map_err(|_| RoomsError::Bug("spooling panicked"))??;
+    let mut out = tokio::io::BufWriter::with_capacity(CHUNK, tokio::fs::File::from_std(file));
+    let mut size = head.len() as u64;
+    out.write_all(&head).await?;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        size += chunk.len() as u64;
+        if size > max {
+            return Err(RoomsError::TooLarge);
+        }
+        out.write_all(&chunk).await?;
+    }
+    out.flush().await?;
+    Ok(out.into_inner().into_std().await)
+}
+
+/// A kept picture as a stream of chunks, read off the async threads.
+fn read(kept: pictures::Kept) -> impl Stream<Item = Result<Bytes>> + Unpin {
+    use std::io::Read;
+    Box::pin(futures_util::stream::try_unfold(kept, |kept| async move {
+        let (kept, chunk) = tokio::task::spawn_blocking(move || {
+            let mut kept = kept;
+            let mut chunk = Vec::with_capacity(CHUNK);
+            (&mut kept).take(CHUNK as u64).read_to_end(&mut chunk)?;
+            Ok::<_, std::io::Error>((kept, chunk))
+        })
+        .await
+        .map_err(|_| RoomsError::Bug("reading a picture panicked"))??;
+        Ok((!chunk.is_empty()).then(|| (Bytes::from(chunk), kept)))
+    }))
+}
+
+/// Streams the rest of a file into the store under `key`, `head` first, a part at a time. A
+/// file over the limit or cut off is aborted: nothing stays.
+async fn stream_to<S>(files: &Files, key: &Path, head: Bytes, body: &mut S) -> Result<u64>
+where
+    S: Stream<Item = Result<Bytes>> + Unpin,
+{
+    let upload = files.store.put_multipart(key).await?;
+    let mut writer = WriteMultipart::new_with_chunk_size(upload, files.part);
     let mut size = head.len() as u64;
     writer.write(&head);
     let outcome: Result<()> = async {
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(cut_off)?;
+            let chunk = chunk?;
             size += chunk.len() as u64;
             if size > files.max_bytes {
                 return Err(RoomsError::TooLarge);
             }
-            writer.wait_for_capacity(4).await?;
+            writer.wait_for_capacity(1).await?;
             writer.write(&chunk);
         }
         Ok(())
@@ -424,84 +517,6 @@ async fn store_message(
         attachment: Some(attachment),
     };
     send_with_extras(store, &outgoing).await
-}
-
-/// An image ready to keep: its bytes without metadata, its size, and a thumbnail.
-struct PreparedImage {
-    bytes: Bytes,
-    thumbnail: Bytes,
-    width: u32,
-    height: u32,
-}
-
-/// Checks an image by decoding it (with bounds, so a small file cannot claim a huge picture),
-/// removes its metadata and makes its thumbnail. CPU work: run off the async threads.
-fn prepare_image(bytes: Bytes, content_type: &str) -> Result<PreparedImage> {
-    let broken = || RoomsError::invalid("file", "is a broken or unsupported image");
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(&bytes[..]))
-        .with_guessed_format()
-        .map_err(|_| broken())?;
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
-    reader.limits(limits);
-    let decoded = reader.decode().map_err(|_| broken())?;
-    let (width, height) = (decoded.width(), decoded.height());
-    let mut thumbnail = Vec::new();
-    // Made smaller to fit, never larger.
-    let small = match width > THUMBNAIL_SIDE || height > THUMBNAIL_SIDE {
-        true => decoded.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE),
-        false => decoded,
-    };
-    small
-        .to_rgb8()
-        .write_to(
-            &mut std::io::Cursor::new(&mut thumbnail),
-            image::ImageFormat::Jpeg,
-        )
-        .map_err(|_| broken())?;
-    Ok(PreparedImage {
-        bytes: strip_metadata(bytes, content_type).ok_or_else(broken)?,
-        thumbnail: Bytes::from(thumbnail),
-        width,
-        height,
-    })
-}
-
-/// The image without EXIF (with its location), XMP, comments or text chunks. A GIF carries
-/// none of these where viewers read them; it is kept as it is. An image of a type that may
-/// carry them and that cannot be taken apart is refused (`None`), never kept with them.
-fn strip_metadata(bytes: Bytes, content_type: &str) -> Option<Bytes> {
-    use img_parts::{ImageEXIF, ImageICC};
-    match content_type {
-        "image/jpeg" => {
-            let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(bytes).ok()?;
-            jpeg.set_exif(None);
-            // Every application segment but JFIF (APP0) and Adobe's colour marker (APP14), and
-            // comments: EXIF and XMP live in APP1, others in APP2..APP15 and COM.
-            jpeg.segments_mut().retain(|s| {
-                let m = s.marker();
-                !((0xE1..=0xED).contains(&m) || m == 0xEF || m == 0xFE)
-            });
-            Some(jpeg.encoder().bytes())
-        }
-        "image/png" => {
-            let mut png = img_parts::png::Png::from_bytes(bytes).ok()?;
-            png.set_exif(None);
-            png.chunks_mut()
-                .retain(|c| !matches!(&c.kind(), b"tEXt" | b"zTXt" | b"iTXt" | b"eXIf" | b"tIME"));
-            Some(png.encoder().bytes())
-        }
-        "image/webp" => {
-            let mut webp = img_parts::webp::WebP::from_bytes(bytes).ok()?;
-            webp.set_exif(None);
-            webp.set_icc_profile(None);
-            webp.remove_chunks_by_id(*b"XMP ");
-            Some(webp.encoder().bytes())
-        }
-        _ => Some(bytes),
-    }
 }
 
 /// A file to download: its description and a stream of its bytes.

@@ -46,6 +46,9 @@ pub enum RoomsError {
     /// The object store (files) failed.
     #[error("file storage")]
     Storage(#[from] object_store::Error),
+    /// A picture's temporary file failed (a full disk).
+    #[error("file spool")]
+    Spool(#[from] std::io::Error),
 }
 
 pub type Result<T, E = RoomsError> = std::result::Result<T, E>;
@@ -89,6 +92,10 @@ impl From<RoomsError> for ApiError {
             RoomsError::TooLarge => ApiError::PayloadTooLarge,
             RoomsError::Storage(e) => ApiError::Dependency {
                 what: "file storage",
+                cause: chat_http::error::Cause::new(e),
+            },
+            RoomsError::Spool(e) => ApiError::Dependency {
+                what: "file spool",
                 cause: chat_http::error::Cause::new(e),
             },
         }

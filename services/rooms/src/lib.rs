@@ -1,7 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod access;
-mod attachments;
+pub mod attachments;
 pub mod config;
 mod error;
 mod events;
@@ -10,6 +10,7 @@ mod handlers;
 mod membership;
 mod messages;
 mod openapi;
+mod pictures;
 mod pins;
 mod reactions;
 mod rooms;

@@ -681,6 +681,28 @@ describe('what chat users expect next', { concurrency: false }, () => {
     await ben.mouse.click(40, 700);
     await viewer.waitFor({ state: 'detached' });
 
+    // Ben forwards the picture to the group: a copy of the file, shown there to Ann with its
+    // own thumbnail through links of that room.
+    const groupId = await roomItem(ben, `Pinboard ${run}`).getAttribute('data-room-id');
+    await action(benPhoto, 'forward');
+    const dialog = ben.getByTestId('forward-dialog');
+    await dialog.locator(`[data-testid="forward-target"][data-room-id="${groupId}"]`).click();
+    await dialog.waitFor({ state: 'detached' });
+    await ben.getByTestId('notice').filter({ hasText: /^Forwarded to Pinboard/ }).waitFor();
+    await roomItemById(ann, groupId).click();
+    await ann.getByTestId('chat-title').filter({ hasText: 'Pinboard' }).waitFor();
+    const forwarded = messageNamed(ann, caption).filter({ has: ann.getByTestId('forwarded-from') });
+    await scrollToEnd(ann, caption);
+    const copyThumb = forwarded.getByTestId('attachment-image');
+    await copyThumb.waitFor();
+    const copySeq = await forwarded.getAttribute('data-seq');
+    assert.match(await copyThumb.getAttribute('src'), signedLink(`/api/rooms/${groupId}/messages/${copySeq}/attachment/thumbnail`));
+    const [cw, ch] = await loaded(ann, copyThumb);
+    assert.ok(Math.abs(cw * 48 - ch * 64) <= 64, `the copy's thumbnail ${cw}×${ch}`);
+    assert.equal(await forwarded.getByTestId('forwarded-from').innerText(), 'Forwarded from Ann');
+    await roomItemById(ann, directId).click();
+    await ann.getByTestId('chat-title').filter({ hasText: 'Ben' }).waitFor();
+
     // A text file: Ben gets a card with its name and size that downloads it.
     const notes = `notes ${run}\n`.padEnd(2560, 'abcdefghij\n');
     await ann.getByTestId('file-input').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from(notes) });

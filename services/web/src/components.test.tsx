@@ -512,9 +512,9 @@ describe('attachments', () => {
     expect(row).toContain('<strong>numbers</strong>');
     expect(row.indexOf('attachment-file')).toBeLessThan(row.indexOf('<strong>'));
     expect(testIds(row)).not.toContain('attachment-image');
-    // A message with a file is not forwarded (the server refuses); it is replied to.
+    // A message with a file is replied to and forwarded (the server copies the file).
     expect(testIds(row)).toContain('reply');
-    expect(testIds(row)).not.toContain('forward');
+    expect(testIds(row)).toContain('forward');
   });
 
   it('keeps a picture\'s box and a card waiting while their links are asked for', () => {

@@ -22,8 +22,9 @@ pub struct ForwardRequest {
     pub message_id: Uuid,
 }
 
-/// Forward a message to this room: a copy of its text, sent by me, marked as forwarded with
-/// who wrote the original (`forwarded_from`). The members are told as for any message.
+/// Forward a message to this room: a copy of its text and of its file, sent by me, marked as
+/// forwarded with who wrote the original (`forwarded_from`). The copy's file is its own: it
+/// stays when the original is deleted. The members are told as for any message.
 #[utoipa::path(
     tag = "messages",
     params(("id" = Uuid, Path, description = "The room to forward to")),
@@ -49,8 +50,9 @@ pub async fn forward_message(
 ) -> ApiResult<HttpResponse> {
     state.send_limit.check(&auth.id.to_string()).await?;
     let client_msg_id = ClientMsgId::parse(&body.client_msg_id)?;
-    let (message, created) = forward::forward(
+    let (mut message, created) = forward::forward(
         &state.store,
+        &state.files,
         request_id,
         auth.id,
         id.into_inner(),
@@ -58,6 +60,10 @@ pub async fn forward_message(
         body.message_id,
     )
     .await?;
+    state
+        .files
+        .links
+        .sign_page(auth.id, std::slice::from_mut(&mut message));
     let status = if created {
         StatusCode::CREATED
     } else {

@@ -3,7 +3,6 @@
 //! nothing left behind by a refused, cut-off or deleted upload.
 
 use crate::common::*;
-use img_parts::ImageEXIF;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -74,11 +73,12 @@ fn photo_with_location() -> Vec<u8> {
         image::ImageFormat::Jpeg,
     )
     .unwrap();
-    let mut parts = img_parts::jpeg::Jpeg::from_bytes(jpeg.into()).unwrap();
-    let mut exif = b"MM\0*\0\0\0\x08GPSLatitude=48.8584N;GPSLongitude=2.2945E".to_vec();
+    let mut exif = b"Exif\0\0MM\0*\0\0\0\x08GPSLatitude=48.8584N;GPSLongitude=2.2945E".to_vec();
     exif.extend_from_slice(&[0; 16]);
-    parts.set_exif(Some(exif.into()));
-    parts.encoder().bytes().to_vec()
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend_from_slice(&(exif.len() as u16 + 2).to_be_bytes());
+    app1.extend_from_slice(&exif);
+    [&jpeg[..2], &app1, &jpeg[2..]].concat()
 }
 
 /// A link to message `seq`'s file (or thumbnail) made for `user`.
@@ -448,4 +448,102 @@ fn with_later_expiry(url: &str) -> String {
     let (expires, tail) = rest.split_once('&').unwrap();
     let later: i64 = expires.parse::<i64>().unwrap() + 1;
     format!("{head}expires={later}&{tail}")
+}
+
+#[tokio::test]
+async fn a_forwarded_file_is_a_copy_of_its_own() {
+    let (app, dir) = spawn_files(1 << 20).await;
+    let (a, b, c) = (
+        app.user("ff_a").await,
+        app.user("ff_b").await,
+        app.user("ff_c").await,
+    );
+    let group = app.group(&a, "group", "Photos", &[&b]).await;
+    let dm = app.direct(&b, &c).await["id"].as_str().unwrap().to_owned();
+    let sent = upload(
+        &app,
+        &a,
+        &group,
+        "photo.jpg",
+        "image/jpeg",
+        photo_with_location(),
+        &cid(),
+    )
+    .await;
+    assert_eq!(sent.status, 201, "{:?}", sent.body);
+    let original = get(&app, &a, &link(&app, &a, &group, 1, false).await).await;
+    let original = original.bytes().await.unwrap();
+
+    // B forwards it to C, who is not in the group: C gets the file and its thumbnail, with
+    // links of their own in the answer B gets.
+    let copy = app
+        .call(
+            &b,
+            Method::POST,
+            &format!("/api/rooms/{dm}/forward"),
+            Some(json!({"client_msg_id": cid(), "message_id": sent.body["id"]})),
+        )
+        .await;
+    assert_eq!(copy.status, 201, "{:?}", copy.body);
+    let (file, first) = (&copy.body["attachment"], &sent.body["attachment"]);
+    assert_ne!(file["id"], first["id"], "the copy is a file of its own");
+    for key in [
+        "name",
+        "content_type",
+        "size",
+        "width",
+        "height",
+        "thumbnail",
+    ] {
+        assert_eq!(file[key], first[key], "{key}");
+    }
+    assert_eq!(copy.body["body"], sent.body["body"]);
+    assert!(
+        file["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with(&format!("/api/rooms/{dm}/messages/1/attachment?"))),
+        "{file}"
+    );
+    assert_eq!(stored(&dir).len(), 4, "two files and two thumbnails");
+    // The original's link opens nothing for C (a room C may not read is as missing).
+    let theirs = link(&app, &a, &group, 1, false).await;
+    assert_eq!(get(&app, &c, &theirs).await.status(), 404);
+
+    // Deleting the original leaves the copy whole.
+    let deleted = app
+        .call(
+            &a,
+            Method::DELETE,
+            &format!("/api/rooms/{group}/messages/1"),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, 204);
+    assert_eq!(stored(&dir).len(), 2, "{:?}", stored(&dir));
+    let got = get(&app, &c, &link(&app, &c, &dm, 1, false).await).await;
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.bytes().await.unwrap(), original);
+    let thumb = get(&app, &c, &link(&app, &c, &dm, 1, true).await).await;
+    assert_eq!(thumb.status(), 200);
+
+    // A deleted message is not forwarded; deleting the copy deletes its file.
+    let again = app
+        .call(
+            &b,
+            Method::POST,
+            &format!("/api/rooms/{dm}/forward"),
+            Some(json!({"client_msg_id": cid(), "message_id": sent.body["id"]})),
+        )
+        .await;
+    assert_eq!(again.status, 404, "{:?}", again.body);
+    let deleted = app
+        .call(
+            &b,
+            Method::DELETE,
+            &format!("/api/rooms/{dm}/messages/1"),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, 204);
+    assert!(stored(&dir).is_empty(), "{:?}", stored(&dir));
 }

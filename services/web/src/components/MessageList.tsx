@@ -546,8 +546,7 @@ function MessageRow(
               Reply
             </button>
           )}
-          {/* A message with a file is not forwarded (the server refuses). */}
-          {reactable && !item.attachment && (
+          {reactable && (
             <button type="button" className="btn btn-link" data-testid="forward" onClick={act(props.onForward)}>
               Forward
             </button>
