@@ -62,15 +62,30 @@ async fn a_socket_s_cursor_moves_on_with_what_it_got_live() {
     let (_, end) = sync_all(&stack, &token, hello["cursor"].as_str().unwrap()).await;
     ws.send_json(&json!({"type": "synced", "cursor": end}))
         .await;
+    let mut synced_to = end;
     let one = stack.send(&bob_token, &room, "one").await;
     ws.expect("message_created", WAIT, |f| f["message"]["id"] == one["id"])
         .await;
     // A cursor frame comes that is past "one": a sync from it no longer serves it.
     let mut cursor = String::new();
-    let deadline = tokio::time::Instant::now() + CHECKPOINT_WAIT;
+    let (mut resyncs, deadline) = (0, tokio::time::Instant::now() + CHECKPOINT_WAIT);
     while tokio::time::Instant::now() < deadline {
         let f = next_cursor_or_resync(&mut ws).await;
-        assert_eq!(f["type"], "cursor", "its band was synced: {f}");
+        if f["type"] == "resync" {
+            // The sync stopped short of where the socket's live stream is whole (a sync ends
+            // below transactions still open anywhere in the cluster, as other tests' are on a
+            // busy machine): as a client does, sync again and say where that ended.
+            resyncs += 1;
+            assert!(
+                resyncs <= 5,
+                "resync after resync: a sync never covers its band"
+            );
+            let (_, end) = sync_all(&stack, &token, &synced_to).await;
+            ws.send_json(&json!({"type": "synced", "cursor": end}))
+                .await;
+            synced_to = end;
+            continue;
+        }
         cursor = f["cursor"].as_str().expect("a cursor").to_owned();
         if !serves(&sync_all(&stack, &token, &cursor).await.0, &one) {
             break;
@@ -78,6 +93,7 @@ async fn a_socket_s_cursor_moves_on_with_what_it_got_live() {
         // Not yet past it: the next event moves it again.
         stack.send(&bob_token, &room, "more").await;
     }
+    assert!(!cursor.is_empty(), "no cursor frame came");
     assert!(
         !serves(&sync_all(&stack, &token, &cursor).await.0, &one),
         "no cursor frame got past what came live"
