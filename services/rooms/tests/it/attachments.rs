@@ -3,6 +3,7 @@
 //! nothing left behind by a refused, cut-off or deleted upload.
 
 use crate::common::*;
+use crate::forward::forward;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -476,14 +477,7 @@ async fn a_forwarded_file_is_a_copy_of_its_own() {
 
     // B forwards it to C, who is not in the group: C gets the file and its thumbnail, with
     // links of their own in the answer B gets.
-    let copy = app
-        .call(
-            &b,
-            Method::POST,
-            &format!("/api/rooms/{dm}/forward"),
-            Some(json!({"client_msg_id": cid(), "message_id": sent.body["id"]})),
-        )
-        .await;
+    let copy = forward(&app, &b, &dm, &sent.body, &cid()).await;
     assert_eq!(copy.status, 201, "{:?}", copy.body);
     let (file, first) = (&copy.body["attachment"], &sent.body["attachment"]);
     assert_ne!(file["id"], first["id"], "the copy is a file of its own");
@@ -527,14 +521,7 @@ async fn a_forwarded_file_is_a_copy_of_its_own() {
     assert_eq!(thumb.status(), 200);
 
     // A deleted message is not forwarded; deleting the copy deletes its file.
-    let again = app
-        .call(
-            &b,
-            Method::POST,
-            &format!("/api/rooms/{dm}/forward"),
-            Some(json!({"client_msg_id": cid(), "message_id": sent.body["id"]})),
-        )
-        .await;
+    let again = forward(&app, &b, &dm, &sent.body, &cid()).await;
     assert_eq!(again.status, 404, "{:?}", again.body);
     let deleted = app
         .call(

@@ -7,7 +7,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-async fn forward(
+/// `user` forwards `message` to room `to`.
+pub async fn forward(
     app: &TestApp,
     user: &User,
     to: &str,
