@@ -34,6 +34,8 @@ import {
   notificationsWith,
   launch,
   closeBrowser,
+  inView,
+  waitInView,
 } from './support.mjs';
 
 before(launch);
@@ -60,24 +62,6 @@ const colourPixels = (page, emoji) =>
     }
     return n;
   }, emoji);
-
-/** Waits until `locator` is wholly inside the message list's visible part. */
-async function waitInView(page, locator, what) {
-  const deadline = Date.now() + WAIT;
-  while (!(await inView(page, locator))) {
-    assert.ok(Date.now() < deadline, `${what} is in view`);
-    await page.waitForTimeout(100);
-  }
-}
-
-/** Whether `locator` is wholly inside the message list's visible part. */
-async function inView(page, locator) {
-  // A row far from the view is not rendered at all (the list is virtualised).
-  if ((await locator.count()) === 0) return false;
-  const box = await locator.boundingBox();
-  const list = await page.getByTestId('message-list').boundingBox();
-  return Boolean(box && list && box.y >= list.y - 1 && box.y + box.height <= list.y + list.height + 1);
-}
 
 /** Scrolls the open room's list to its end until the message with `text` is in view. */
 async function scrollToEnd(page, text) {
