@@ -463,3 +463,24 @@ mod tests {
         assert_eq!(super::prefix_tsquery("  ...  "), None);
     }
 }
+
+#[derive(QueryableByName)]
+struct Kept {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+}
+
+/// Of the file ids `ids`, those a message still carries (`messages_attachment_id`).
+pub async fn attachments_kept(
+    conn: &mut AsyncPgConnection,
+    ids: &[String],
+) -> Result<Vec<String>, DbError> {
+    let kept: Vec<Kept> = diesel::sql_query(
+        "SELECT attachment ->> 'id' AS id FROM messages \
+         WHERE attachment IS NOT NULL AND attachment ->> 'id' = ANY($1)",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(ids)
+    .load(conn)
+    .await?;
+    Ok(kept.into_iter().map(|k| k.id).collect())
+}

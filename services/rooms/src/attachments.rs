@@ -519,6 +519,112 @@ async fn store_message(
     send_with_extras(store, &outgoing).await
 }
 
+/// Files younger than this that no message carries are left to the next sweep: an upload
+/// stores its file before the message that carries it commits.
+const SWEEP_GRACE_SECS: i64 = 3600;
+/// Objects looked up in the database at a time by a sweep.
+const SWEEP_BATCH: usize = 1000;
+
+/// An object the sweep found: where it is, its room, its file's id, and whether it is older
+/// than the grace period.
+struct Found {
+    path: Path,
+    room: Uuid,
+    id: String,
+    old: bool,
+}
+
+/// Removes from the store what nothing carries any more: every file of a deleted room (its
+/// messages stay in the database, unreadable), and files older than an hour that no message
+/// carries (left when rooms stopped between storing a file and committing its message).
+/// Returns how many objects it removed. The store must be this deployment's own: a room the
+/// database does not know is taken for deleted.
+pub async fn sweep(store: &Store, files: &Files) -> Result<usize> {
+    let cutoff = chrono::Utc::now() - chrono::Duration::seconds(SWEEP_GRACE_SECS);
+    let mut listing = files.store.list(None);
+    let (mut batch, mut removed) = (Vec::with_capacity(SWEEP_BATCH), 0);
+    while let Some(meta) = listing.next().await {
+        let meta = meta?;
+        let parts: Vec<_> = meta.location.parts().collect();
+        let (Some(room), Some(name)) = (parts.first(), parts.get(1)) else {
+            continue;
+        };
+        let id = name.as_ref().trim_end_matches(".thumbnail");
+        let (Ok(room), Ok(_), 2) = (
+            Uuid::parse_str(room.as_ref()),
+            Uuid::parse_str(id),
+            parts.len(),
+        ) else {
+            continue;
+        };
+        batch.push(Found {
+            room,
+            id: id.to_owned(),
+            old: meta.last_modified < cutoff,
+            path: meta.location,
+        });
+        if batch.len() == SWEEP_BATCH {
+            removed += sweep_batch(store, files, std::mem::take(&mut batch)).await?;
+        }
+    }
+    Ok(removed + sweep_batch(store, files, batch).await?)
+}
+
+async fn sweep_batch(store: &Store, files: &Files, batch: Vec<Found>) -> Result<usize> {
+    use std::collections::HashSet;
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let mut conn = store.conn().await?;
+    let rooms: HashSet<Uuid> = batch.iter().map(|f| f.room).collect();
+    let rooms: Vec<Uuid> = rooms.into_iter().collect();
+    let live: HashSet<Uuid> = chat_db::rooms::live(&mut conn, &rooms)
+        .await?
+        .into_iter()
+        .collect();
+    let ids: Vec<String> = batch
+        .iter()
+        .filter(|f| f.old && live.contains(&f.room))
+        .map(|f| f.id.clone())
+        .collect();
+    let kept: HashSet<String> = messages::attachments_kept(&mut conn, &ids)
+        .await?
+        .into_iter()
+        .collect();
+    drop(conn);
+    let mut removed = 0;
+    for f in batch {
+        let gone = !live.contains(&f.room) || (f.old && !kept.contains(&f.id));
+        if !gone {
+            continue;
+        }
+        match files.store.delete(&f.path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => removed += 1,
+            Err(e) => tracing::warn!(error = %e, path = %f.path, "a file was not swept"),
+        }
+    }
+    Ok(removed)
+}
+
+/// Sweeps the store every `every` (the first time `every` after the start), until cancelled.
+pub async fn sweep_forever(
+    state: Arc<crate::AppState>,
+    every: std::time::Duration,
+    cancel: tokio_util::sync::CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+        match sweep(&state.store, &state.files).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "files nothing carries were swept"),
+            Err(e) => tracing::warn!(error = %e, "sweeping files failed; will retry"),
+        }
+    }
+}
+
 /// A file to download: its description and a stream of its bytes.
 pub struct Download {
     pub attachment: Attachment,

@@ -33,6 +33,10 @@ pub struct Config {
     pub attachment_max_bytes: u64,
     /// How long a download link works, in seconds (`ROOMS_ATTACHMENT_LINK_SECS`, 10 minutes).
     pub attachment_link_secs: u64,
+    /// How often each replica sweeps the store of files nothing carries any more (the files of
+    /// deleted rooms, and files no message carries), in seconds
+    /// (`ROOMS_ATTACHMENT_SWEEP_SECS`, 6 hours; 0 = never).
+    pub attachment_sweep_secs: u64,
     /// Searches running at once per rooms replica (`ROOMS_SEARCH_CONCURRENCY`); more wait up to
     /// 5 s for a slot, then get 503. Keep it well below `DATABASE_POOL_SIZE`.
     pub search_concurrency: usize,
@@ -68,6 +72,11 @@ impl Config {
                 1..=1024 * 1024 * 1024,
             )?,
             attachment_link_secs: config::parse_in("ROOMS_ATTACHMENT_LINK_SECS", 600, 10..=86_400)?,
+            attachment_sweep_secs: config::parse_in(
+                "ROOMS_ATTACHMENT_SWEEP_SECS",
+                6 * 3600,
+                0..=7 * 86_400,
+            )?,
             search_concurrency: config::parse_in("ROOMS_SEARCH_CONCURRENCY", 2, 1..=256)?,
         })
     }
@@ -90,6 +99,7 @@ impl Config {
                 .into_owned(),
             attachment_max_bytes: 20 * 1024 * 1024,
             attachment_link_secs: 600,
+            attachment_sweep_secs: 0,
             search_concurrency: 2,
         }
     }

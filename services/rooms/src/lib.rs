@@ -123,6 +123,14 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         files,
         searches,
     });
+    if state.config.attachment_sweep_secs > 0 {
+        let every = Duration::from_secs(state.config.attachment_sweep_secs);
+        life.tasks.spawn(attachments::sweep_forever(
+            state.clone().into_inner(),
+            every,
+            life.cancel.clone(),
+        ));
+    }
     let openapi = web::Data::new(openapi::document());
     Ok(serve("rooms", &bind, json_limit, life, move |cfg| {
         cfg.app_data(state.clone())

@@ -12,12 +12,18 @@ use tokio::io::AsyncWriteExt;
 
 /// A service whose files go to a directory of the test's own, with a size limit.
 async fn spawn_files(max_bytes: u64) -> (TestApp, PathBuf) {
+    spawn_swept(max_bytes, 0).await
+}
+
+/// The same, sweeping its files every `sweep_secs` seconds (0: never).
+async fn spawn_swept(max_bytes: u64, sweep_secs: u64) -> (TestApp, PathBuf) {
     let db = chat_testkit::TestDb::new().await;
     let exchange = chat_testkit::test_exchange();
     let dir = std::env::temp_dir().join(format!("chat-files-{}", uuid::Uuid::new_v4()));
     let config = chat_rooms::Config {
         attachments_url: dir.to_string_lossy().into_owned(),
         attachment_max_bytes: max_bytes,
+        attachment_sweep_secs: sweep_secs,
         ..config(&db, &exchange)
     };
     (spawn_with(config, db).await, dir)
@@ -533,4 +539,76 @@ async fn a_forwarded_file_is_a_copy_of_its_own() {
         .await;
     assert_eq!(deleted.status, 204);
     assert!(stored(&dir).is_empty(), "{:?}", stored(&dir));
+}
+
+/// Puts a file into the store's directory as if written `age` ago.
+fn planted(path: &Path, age: Duration) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, b"left behind").unwrap();
+    aged(path, age);
+}
+
+fn aged(path: &Path, age: Duration) {
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(std::time::SystemTime::now() - age)
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_sweep_removes_what_nothing_carries_and_nothing_else() {
+    let (app, dir) = spawn_swept(1 << 20, 1).await;
+    let a = app.user("sw_a").await;
+    let kept_room = app.group(&a, "group", "Kept", &[]).await;
+    let gone_room = app.group(&a, "group", "Gone", &[]).await;
+    let photo = photo_with_location();
+    for room in [&kept_room, &gone_room] {
+        let sent = upload(&app, &a, room, "p.jpg", "image/jpeg", photo.clone(), &cid()).await;
+        assert_eq!(sent.status, 201, "{:?}", sent.body);
+    }
+    // A file a message carries stays however old it is.
+    let kept: Vec<PathBuf> = stored(&dir)
+        .into_iter()
+        .filter(|p| p.starts_with(dir.join(&kept_room)))
+        .collect();
+    assert_eq!(kept.len(), 2, "the file and its thumbnail");
+    for p in &kept {
+        aged(p, Duration::from_secs(7200));
+    }
+    // A deleted room's files go, whatever their age.
+    let deleted = app
+        .call(&a, Method::DELETE, &format!("/api/rooms/{gone_room}"), None)
+        .await;
+    assert_eq!(deleted.status, 204, "{:?}", deleted.body);
+    // What no message carries: young (an upload may be about to commit its message) stays;
+    // old goes, with its thumbnail. Not ours (another layout) stays.
+    let young = dir.join(&kept_room).join(uuid::Uuid::new_v4().to_string());
+    planted(&young, Duration::ZERO);
+    let foreign = dir.join("notes.txt");
+    planted(&foreign, Duration::from_secs(7200));
+    let orphan = uuid::Uuid::new_v4();
+    let orphan_thumb = dir.join(&kept_room).join(format!("{orphan}.thumbnail"));
+    planted(&orphan_thumb, Duration::from_secs(7200));
+    let orphan = dir.join(&kept_room).join(orphan.to_string());
+    planted(&orphan, Duration::from_secs(7200));
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while orphan.exists()
+        || orphan_thumb.exists()
+        || dir
+            .join(&gone_room)
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some())
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "swept: {:?}",
+            stored(&dir)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for p in kept.iter().chain([&young, &foreign]) {
+        assert!(p.exists(), "{p:?} was swept");
+    }
+    let got = get(&app, &a, &link(&app, &a, &kept_room, 1, false).await).await;
+    assert_eq!(got.status(), 200);
 }

@@ -306,6 +306,21 @@ async fn the_frequent_queries_never_scan_a_whole_table() {
             .await,
         ),
         (
+            "the files sweep: which files messages carry, which rooms live",
+            reads(&mut conn, |c| {
+                Box::pin(async move {
+                    let ids = vec![Uuid::new_v4().to_string(); 3];
+                    let kept = messages::attachments_kept(c, &ids).await.unwrap();
+                    assert!(kept.is_empty());
+                    let live = chat_db::rooms::live(c, &[room, Uuid::new_v4()])
+                        .await
+                        .unwrap();
+                    assert_eq!(live, vec![room]);
+                })
+            })
+            .await,
+        ),
+        (
             "user directory by prefix",
             reads(&mut conn, |c| {
                 Box::pin(async move {
