@@ -448,22 +448,6 @@ pub async fn set_extras(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn search_words_become_safe_prefix_queries() {
-        assert_eq!(
-            super::prefix_tsquery("Hel wor!").as_deref(),
-            Some("hel:* & wor:*")
-        );
-        assert_eq!(
-            super::prefix_tsquery("a' | b:* & !c").as_deref(),
-            Some("a:* & b:* & c:*")
-        );
-        assert_eq!(super::prefix_tsquery("  ...  "), None);
-    }
-}
-
 #[derive(QueryableByName)]
 struct Kept {
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -483,4 +467,20 @@ pub async fn attachments_kept(
     .load(conn)
     .await?;
     Ok(kept.into_iter().map(|k| k.id).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn search_words_become_safe_prefix_queries() {
+        assert_eq!(
+            super::prefix_tsquery("Hel wor!").as_deref(),
+            Some("hel:* & wor:*")
+        );
+        assert_eq!(
+            super::prefix_tsquery("a' | b:* & !c").as_deref(),
+            Some("a:* & b:* & c:*")
+        );
+        assert_eq!(super::prefix_tsquery("  ...  "), None);
+    }
 }

@@ -524,6 +524,16 @@ impl SummaryRow {
     }
 }
 
+/// Of the rooms `ids`, those that exist and are not deleted.
+pub async fn live(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Result<Vec<Uuid>, DbError> {
+    Ok(rooms::table
+        .filter(rooms::id.eq_any(ids))
+        .filter(rooms::deleted_at.is_null())
+        .select(rooms::id)
+        .load(conn)
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,14 +545,4 @@ mod tests {
         assert_eq!(direct_key(a, b), direct_key(b, a));
         assert_ne!(direct_key(a, a), direct_key(a, b));
     }
-}
-
-/// Of the rooms `ids`, those that exist and are not deleted.
-pub async fn live(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Result<Vec<Uuid>, DbError> {
-    Ok(rooms::table
-        .filter(rooms::id.eq_any(ids))
-        .filter(rooms::deleted_at.is_null())
-        .select(rooms::id)
-        .load(conn)
-        .await?)
 }
