@@ -102,6 +102,12 @@ async fn link(app: &TestApp, user: &User, room: &str, seq: i64, thumbnail: bool)
     got.body[key].as_str().expect("a link").to_owned()
 }
 
+/// `user` deletes the first message of `room`: the answer's status.
+async fn delete_first(app: &TestApp, user: &User, room: &str) -> u16 {
+    let path = format!("/api/rooms/{room}/messages/1");
+    app.call(user, Method::DELETE, &path, None).await.status
+}
+
 async fn get(app: &TestApp, user: &User, path: &str) -> reqwest::Response {
     app.http
         .client
@@ -233,15 +239,7 @@ async fn an_image_is_shown_inline_without_its_location_and_with_a_thumbnail() {
     assert_eq!(stored(&dir).len(), 2, "the image and its thumbnail");
 
     // Deleted with its message.
-    let deleted = app
-        .call(
-            &a,
-            Method::DELETE,
-            &format!("/api/rooms/{room}/messages/1"),
-            None,
-        )
-        .await;
-    assert_eq!(deleted.status, 204);
+    assert_eq!(delete_first(&app, &a, &room).await, 204);
     assert!(stored(&dir).is_empty(), "{:?}", stored(&dir));
     assert_eq!(get(&app, &b, &b_url).await.status(), 404);
     let tomb = app
@@ -510,15 +508,7 @@ async fn a_forwarded_file_is_a_copy_of_its_own() {
     assert_eq!(get(&app, &c, &theirs).await.status(), 404);
 
     // Deleting the original leaves the copy whole.
-    let deleted = app
-        .call(
-            &a,
-            Method::DELETE,
-            &format!("/api/rooms/{group}/messages/1"),
-            None,
-        )
-        .await;
-    assert_eq!(deleted.status, 204);
+    assert_eq!(delete_first(&app, &a, &group).await, 204);
     assert_eq!(stored(&dir).len(), 2, "{:?}", stored(&dir));
     let got = get(&app, &c, &link(&app, &c, &dm, 1, false).await).await;
     assert_eq!(got.status(), 200);
@@ -529,15 +519,7 @@ async fn a_forwarded_file_is_a_copy_of_its_own() {
     // A deleted message is not forwarded; deleting the copy deletes its file.
     let again = forward(&app, &b, &dm, &sent.body, &cid()).await;
     assert_eq!(again.status, 404, "{:?}", again.body);
-    let deleted = app
-        .call(
-            &b,
-            Method::DELETE,
-            &format!("/api/rooms/{dm}/messages/1"),
-            None,
-        )
-        .await;
-    assert_eq!(deleted.status, 204);
+    assert_eq!(delete_first(&app, &b, &dm).await, 204);
     assert!(stored(&dir).is_empty(), "{:?}", stored(&dir));
 }
 
