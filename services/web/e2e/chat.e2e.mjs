@@ -38,7 +38,6 @@ import {
   send,
   launch,
   closeBrowser,
-  waitInView,
 } from './support.mjs';
 
 before(launch);
@@ -483,25 +482,6 @@ describe('the web app', { concurrency: false }, () => {
       delete document.visibilityState;
       document.dispatchEvent(new Event('visibilitychange'));
     });
-    await pat.waitForFunction((id) => document.querySelector(`[data-room-id="${id}"]`)?.getAttribute('data-unread') === '0', roomId);
-  });
-
-  it('follows new messages in a room opened at its first unread with everything on screen', async () => {
-    const max = people.max.page;
-    const pat = people.pat.page;
-    const patId = await userId(max, 'pat');
-    const room = await api(max, 'POST', '/api/rooms', { kind: 'group', name: `Follow ${run}`, member_ids: [patId] });
-    const roomId = room.body.id;
-    await fill(max, roomId, 'follow', 3);
-    const item = roomItemById(pat, roomId);
-    await item.getByTestId('unread-badge').filter({ hasText: '3' }).waitFor();
-    // Opened at the first unread message, aligned to the top; all three are on screen and read.
-    await item.click();
-    await pat.getByTestId('unread-divider').waitFor();
-    await pat.waitForFunction((id) => document.querySelector(`[data-room-id="${id}"]`)?.getAttribute('data-unread') === '0', roomId);
-    // Many more than fit arrive: the newest comes into view, and everything is read.
-    await fill(max, roomId, 'follow', 30, 4);
-    await waitInView(pat, messageNamed(pat, 'follow 033'), 'the newest message');
     await pat.waitForFunction((id) => document.querySelector(`[data-room-id="${id}"]`)?.getAttribute('data-unread') === '0', roomId);
   });
 

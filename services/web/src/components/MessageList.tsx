@@ -236,26 +236,6 @@ function LoadedList({ roomId, timeline, kind, readUpTo, moderator, canPin, onSee
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [lastOwnFile, timeline.loaded]);
 
-  // New rows follow when the newest row was on screen, even if the list never reported being
-  // at the bottom: a room opened at its first unread message with everything on screen starts
-  // "not at the bottom" (it opened aligned to the top), and Virtuoso may not say otherwise
-  // until it scrolls, so followOutput alone left the new rows below the fold.
-  const lastSeq = last?.kind === 'message' ? last.item.seq : null;
-  const lastSeqBefore = useRef<number | null>(lastSeq);
-  useEffect(() => {
-    const before = lastSeqBefore.current;
-    lastSeqBefore.current = lastSeq;
-    if (atBottom || !scroller || before === null || lastSeq === null || lastSeq <= before) return;
-    const row = scroller.querySelector(`[data-testid="message"][data-seq="${before}"]`);
-    if (!row) return;
-    const [box, view] = [row.getBoundingClientRect(), scroller.getBoundingClientRect()];
-    if (box.top >= view.top - 1 && box.bottom <= view.bottom + 1) {
-      list.current?.scrollToIndex({ index: rows.length - 1, align: 'end', behavior: 'smooth' });
-    }
-    // Only a newer last message should scroll; the rest is read as it is then.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [lastSeq]);
-
   // A search hit: scroll to it and highlight it for a moment.
   useEffect(() => {
     if (focus === null) return;
