@@ -1,12 +1,14 @@
 #![doc = include_str!("../README.md")]
 
 mod consumer;
+pub mod pack;
 mod publisher;
 pub mod relay;
 pub mod revocations;
 
 pub use consumer::{ATTEMPTS_HEADER, Handled, QueueSpec, REASON_HEADER, consume};
 pub use lapin::message::Delivery;
+pub use pack::{Carried, PACK_HEADER, carried};
 pub use publisher::{Outgoing, Publisher};
 
 use lapin::options::ExchangeDeclareOptions;

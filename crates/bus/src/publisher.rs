@@ -28,6 +28,9 @@ pub struct Outgoing {
     /// Its place in the sync log (`<xid>.<id>`), sent as the [`crate::SYNC_CURSOR_HEADER`]
     /// header, for events from the outbox.
     pub sync_cursor: Option<String>,
+    /// For a pack of events (see [`crate::pack`]): how many it carries, sent as the
+    /// [`crate::PACK_HEADER`] header. `None` for a single event.
+    pub pack: Option<u32>,
     pub body: Vec<u8>,
 }
 
@@ -186,6 +189,9 @@ impl Publisher {
                 crate::SYNC_CURSOR_HEADER.into(),
                 AMQPValue::LongString(cursor.as_str().into()),
             );
+        }
+        if let Some(events) = msg.pack {
+            headers.insert(crate::PACK_HEADER.into(), AMQPValue::LongUInt(events));
         }
         if let Some(rid) = &msg.request_id {
             headers.insert(

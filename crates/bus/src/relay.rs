@@ -45,6 +45,7 @@ fn outgoing(row: outbox::OutboxRow) -> Outgoing {
     let traced: Traced = serde_json::from_str(&row.payload).unwrap_or_default();
     Outgoing {
         sync_cursor: Some(outbox::Cursor::of(&row).encode()),
+        pack: None,
         routing_key: row.routing_key,
         message_id: row.event_id.to_string(),
         request_id: traced.request_id,
@@ -57,7 +58,11 @@ fn outgoing(row: outbox::OutboxRow) -> Outgoing {
 /// many rows went out; 0 means the outbox is empty (or another relay holds every row). The
 /// transaction holds no xid and no row lock while the broker confirms (the claim is advisory
 /// locks, see `outbox::lock_batch`); it writes only when marking, after the confirms.
-async fn relay_batch(pool: &Pool, publisher: &Publisher) -> Result<usize, RelayError> {
+async fn relay_batch(
+    pool: &Pool,
+    publisher: &Publisher,
+    pack_max: usize,
+) -> Result<usize, RelayError> {
     let mut conn = chat_db::conn(pool).await?;
     conn.transaction::<usize, RelayError, _>(async |conn| {
         let rows = outbox::lock_batch(conn, BATCH).await?;
@@ -66,14 +71,16 @@ async fn relay_batch(pool: &Pool, publisher: &Publisher) -> Result<usize, RelayE
         }
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let batch: Vec<Outgoing> = rows.into_iter().map(outgoing).collect();
-        let started = std::time::Instant::now();
-        publisher.publish_all(&batch).await?;
-        metrics::histogram!("outbox_publish_duration_seconds")
-            .record(started.elapsed().as_secs_f64());
-        metrics::counter!("outbox_published_events_total").increment(batch.len() as u64);
         for out in &batch {
             log_if_sampled(out);
         }
+        let messages = crate::pack::pack(batch, pack_max);
+        let started = std::time::Instant::now();
+        publisher.publish_all(&messages).await?;
+        metrics::histogram!("outbox_publish_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
+        metrics::counter!("outbox_published_events_total").increment(ids.len() as u64);
+        metrics::counter!("outbox_published_messages_total").increment(messages.len() as u64);
         // The mark needs no flush of its own: if it is lost in a crash, the rows are published
         // again and every consumer drops the copy by its event id. The change the event
         // describes was committed durably before the relay ever saw it.
@@ -100,6 +107,7 @@ async fn checkpoint(pool: &Pool, publisher: &Publisher) -> Result<(), RelayError
             request_id: None,
             traceparent: None,
             sync_cursor: Some(at.encode()),
+            pack: None,
             body: b"{}".to_vec(),
         }])
         .await?;
@@ -142,10 +150,14 @@ pub const LEADER_RETRY: Duration = Duration::from_secs(2);
 /// `NOTIFY chat_outbox` (the leader `LISTEN`s), so a send stored on any replica is relayed at
 /// once, not at the leader's next poll. A standby takes over within [`LEADER_RETRY`] of the
 /// leader's connection ending.
+///
+/// Consecutive events of one routing key go to the broker in packs of up to `pack_max` (see
+/// [`crate::pack`]; 1: one message per event).
 pub async fn run(
     pool: Pool,
     publisher: Arc<Publisher>,
     wake: Arc<Notify>,
+    pack_max: usize,
     cancel: CancellationToken,
 ) {
     metrics::describe_gauge!(
@@ -177,7 +189,7 @@ pub async fn run(
             Ok(true) => {
                 tracing::info!("this instance relays the outbox");
                 metrics::gauge!("outbox_relay_leader").set(1.0);
-                lead(&pool, &publisher, &wake, conn, &cancel).await;
+                lead(&pool, &publisher, &wake, pack_max, conn, &cancel).await;
                 metrics::gauge!("outbox_relay_leader").set(0.0);
                 tracing::info!("this instance stopped relaying the outbox");
                 // Closed: the lock goes with it (a standby takes over), and a new one is made.
@@ -223,6 +235,7 @@ async fn lead(
     pool: &Pool,
     publisher: &Publisher,
     wake: &Notify,
+    pack_max: usize,
     lock_conn: &mut chat_db::AsyncPgConnection,
     cancel: &CancellationToken,
 ) {
@@ -234,7 +247,7 @@ async fn lead(
         () = pass_on(lock_conn.notifications_stream(), wake) => {
             tracing::warn!("lost the relay lock's connection: stepping down");
         }
-        () = relay_until_cancelled(pool, publisher, wake, cancel) => {}
+        () = relay_until_cancelled(pool, publisher, wake, pack_max, cancel) => {}
     }
 }
 
@@ -259,6 +272,7 @@ async fn relay_until_cancelled(
     pool: &Pool,
     publisher: &Publisher,
     wake: &Notify,
+    pack_max: usize,
     cancel: &CancellationToken,
 ) {
     let mut backoff = Duration::from_millis(100);
@@ -298,7 +312,7 @@ async fn relay_until_cancelled(
             published_since_vacuum = 0;
             vacuumed_at = std::time::Instant::now();
         }
-        match relay_batch(pool, publisher).await {
+        match relay_batch(pool, publisher, pack_max).await {
             Ok(n) if n > 0 => {
                 backoff = Duration::from_millis(100);
                 failed_tries = 0;
@@ -370,6 +384,11 @@ pub async fn watch_backlog(pool: Pool, cancel: CancellationToken) {
         "Outbox rows published and confirmed"
     );
     metrics::counter!("outbox_published_events_total").increment(0);
+    metrics::describe_counter!(
+        "outbox_published_messages_total",
+        "Broker messages the outbox rows went out in (packs count once)"
+    );
+    metrics::counter!("outbox_published_messages_total").increment(0);
     loop {
         let seen = async {
             let mut conn = chat_db::conn(&pool).await?;

@@ -7,17 +7,18 @@
 //! session revoked within the longest access-token lifetime from the database (auth's
 //! `refresh_tokens`, where the revocation is the source of truth).
 
-use crate::{Connected, Delivery, Handled, QueueSpec, consume};
+use crate::{Connected, Handled, QueueSpec, consume};
 use chat_db::Pool;
 use chat_domain::events::{SESSION_REVOKED, SessionsRevoked};
 use chat_http::auth::{MAX_ACCESS_TTL_SECS, Revocations};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// Adds the sessions of a `session.revoked` delivery to `revoked`; returns the event, if it was
-/// one. A malformed event is dropped (logged): it cannot become valid by waiting.
-pub fn apply(revoked: &Revocations, delivery: &Delivery) -> Option<SessionsRevoked> {
-    match serde_json::from_slice::<SessionsRevoked>(&delivery.data) {
+/// Adds the sessions of a `session.revoked` event (one a delivery carries, see
+/// [`crate::carried`]) to `revoked`; returns the event, if it was one. A malformed event is
+/// dropped (logged): it cannot become valid by waiting.
+pub fn apply(revoked: &Revocations, body: &[u8]) -> Option<SessionsRevoked> {
+    match serde_json::from_slice::<SessionsRevoked>(body) {
         Ok(event) => {
             revoked.revoke(
                 event.session_ids.iter().copied(),
@@ -108,7 +109,14 @@ pub async fn follow(
         connected,
         cancel,
         move |delivery| {
-            apply(&revoked, &delivery);
+            match crate::carried(&delivery) {
+                Ok(events) => {
+                    for event in events {
+                        apply(&revoked, event.body);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "session.revoked events dropped"),
+            }
             std::future::ready(Handled::Ack)
         },
     )

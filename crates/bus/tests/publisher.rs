@@ -12,6 +12,7 @@ fn event(routing_key: &str) -> Outgoing {
         request_id: None,
         traceparent: None,
         sync_cursor: None,
+        pack: None,
         body: b"{}".to_vec(),
     }
 }
@@ -50,6 +51,7 @@ async fn an_event_carries_its_request_id_trace_and_publication_time_in_headers()
             request_id: Some("req-1".to_owned()),
             traceparent: Some(traceparent.to_owned()),
             sync_cursor: None,
+            pack: None,
             ..event("room.message.created")
         }])
         .await

@@ -14,6 +14,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 const WAIT: Duration = Duration::from_secs(20);
+/// Events per broker message, as rooms sends them by default.
+const PACK_MAX: usize = 128;
 
 struct Replica {
     wake: Arc<Notify>,
@@ -29,6 +31,7 @@ fn replica(db: &TestDb, exchange: &str) -> Replica {
         pool,
         publisher,
         wake.clone(),
+        PACK_MAX,
         cancel.clone(),
     ));
     Replica { wake, cancel, task }
@@ -177,6 +180,31 @@ async fn one_replica_relays_in_order_and_a_standby_takes_over() {
         "no copies"
     );
     b.cancel.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_goes_out_in_packs_each_event_once_in_order_with_its_place() {
+    let db = TestDb::new().await;
+    let exchange = test_exchange();
+    let mut tap = EventTap::new(&exchange, "test.#").await;
+    let mut conn = db.conn().await;
+    // Written while no relay runs: the relay claims 256 rows, then the other 44.
+    write(&mut conn, 0, 300).await;
+    let relay = replica(&db, &exchange);
+    let got = received_at(&mut tap, 300).await;
+    assert_eq!(
+        got.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        (0..300).collect::<Vec<_>>()
+    );
+    for &(n, cursor) in got.iter().step_by(37) {
+        assert_eq!(cursor, Some(place_of(&mut conn, n).await), "event {n}");
+    }
+    assert_eq!(tap.messages(), 3, "packs of 128, 128 and 44 events");
+    assert!(
+        tap.next(Duration::from_millis(500)).await.is_none(),
+        "no copies"
+    );
+    relay.cancel.cancel();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,7 +14,7 @@ pub use db::TestDb;
 pub use http::{Http, Reply};
 pub use keys::{Keys, keys, mint_session_token, mint_token};
 pub use proxy::TcpProxy;
-pub use tap::{EventTap, Taken, publish_raw, take_from};
+pub use tap::{EventTap, Taken, publish_pack, publish_raw, take_from};
 pub use telegram::{FAKE_BOT_USERNAME, FakeTelegram, Sent};
 pub use ws::WsClient;
 

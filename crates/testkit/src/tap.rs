@@ -8,10 +8,18 @@ use lapin::{BasicProperties, Connection, ConnectionProperties, Consumer, Exchang
 use serde_json::Value;
 use std::time::Duration;
 
+/// The header of a pack of events (`chat_bus::PACK_HEADER`, which this crate cannot name).
+pub const PACK_HEADER: &str = "x-pack-events";
+const SYNC_CURSOR_HEADER: &str = "x-sync-cursor";
+
 /// Listens on a test exchange, like a consumer would, to see which events were published.
 pub struct EventTap {
     _conn: Connection,
     consumer: Consumer,
+    /// The rest of a pack taken.
+    unpacked: std::collections::VecDeque<Taken>,
+    /// Broker messages taken so far (a pack counts once).
+    messages: usize,
 }
 
 impl EventTap {
@@ -67,6 +75,8 @@ impl EventTap {
         Self {
             _conn: conn,
             consumer,
+            unpacked: std::collections::VecDeque::new(),
+            messages: 0,
         }
     }
 
@@ -76,13 +86,42 @@ impl EventTap {
         Some(serde_json::from_slice(&taken.body).expect("event is JSON"))
     }
 
-    /// The next message with its headers, or `None` if none arrives within `timeout`.
+    /// Broker messages taken so far: a pack of events counts once.
+    pub fn messages(&self) -> usize {
+        self.messages
+    }
+
+    /// The next event with its headers, or `None` if none arrives within `timeout`. The
+    /// events of a pack (see `chat_bus::pack`) come one by one, each with the pack's headers
+    /// but its own `x-sync-cursor`.
     pub async fn next_taken(&mut self, timeout: Duration) -> Option<Taken> {
+        if let Some(next) = self.unpacked.pop_front() {
+            return Some(next);
+        }
         let delivery = tokio::time::timeout(timeout, self.consumer.next())
             .await
             .ok()??
             .ok()?;
-        Some(Taken::from(delivery))
+        self.messages += 1;
+        let taken = Taken::from(delivery);
+        if !taken.headers.contains_key(PACK_HEADER) {
+            return Some(taken);
+        }
+        let items: Vec<Value> =
+            serde_json::from_slice(&taken.body).expect("a pack is a JSON array");
+        for item in items {
+            let mut headers = taken.headers.clone();
+            match item["cursor"].as_str() {
+                Some(cursor) => headers.insert(SYNC_CURSOR_HEADER.to_owned(), cursor.to_owned()),
+                None => headers.remove(SYNC_CURSOR_HEADER),
+            };
+            self.unpacked.push_back(Taken {
+                body: serde_json::to_vec(&item["event"]).expect("JSON"),
+                headers,
+                delivery_mode: taken.delivery_mode,
+            });
+        }
+        self.unpacked.pop_front()
     }
 }
 
@@ -97,6 +136,36 @@ async fn channel() -> (Connection, lapin::Channel) {
 /// Publishes `body` to `exchange` as the relay does (persistent, confirmed): a redelivery, or a
 /// poison message no service would publish.
 pub async fn publish_raw(exchange: &str, routing_key: &str, body: &[u8]) {
+    let properties = BasicProperties::default().with_delivery_mode(2);
+    publish_with(exchange, routing_key, body, properties).await;
+}
+
+/// Publishes `events` to `exchange` as one pack (persistent, confirmed), as the relay sends a
+/// run of events of one routing key; with no sync cursors.
+pub async fn publish_pack(exchange: &str, routing_key: &str, events: &[Value]) {
+    let items: Vec<Value> = events
+        .iter()
+        .map(|event| serde_json::json!({"cursor": null, "event": event}))
+        .collect();
+    let mut headers = FieldTable::default();
+    headers.insert(
+        PACK_HEADER.into(),
+        AMQPValue::LongUInt(u32::try_from(events.len()).expect("a small pack")),
+    );
+    let properties = BasicProperties::default()
+        .with_delivery_mode(2)
+        .with_headers(headers);
+    publish_with(
+        exchange,
+        routing_key,
+        &serde_json::to_vec(&items).expect("JSON"),
+        properties,
+    )
+    .await;
+}
+
+/// Publishes `body` with `properties`, confirmed.
+async fn publish_with(exchange: &str, routing_key: &str, body: &[u8], properties: BasicProperties) {
     let (_conn, ch) = channel().await;
     ch.confirm_select(ConfirmSelectOptions::default())
         .await
@@ -107,7 +176,7 @@ pub async fn publish_raw(exchange: &str, routing_key: &str, body: &[u8]) {
             routing_key.into(),
             BasicPublishOptions::default(),
             body,
-            BasicProperties::default().with_delivery_mode(2),
+            properties,
         )
         .await
         .expect("publish")

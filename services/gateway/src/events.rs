@@ -266,8 +266,8 @@ fn deliver(hub: &Hub, origin: &Origin, room_id: Uuid, frame: &ServerFrame, skip:
 
 /// A `session.revoked` event: its sessions' tokens are refused from now on and their sockets
 /// here end (close code 4003, so their clients find out the session is over).
-fn sessions_revoked(state: &AppState, delivery: &Delivery) {
-    if let Some(event) = chat_bus::revocations::apply(state.verifier.revocations(), delivery) {
+fn sessions_revoked(state: &AppState, body: &[u8]) {
+    if let Some(event) = chat_bus::revocations::apply(state.verifier.revocations(), body) {
         let ended = state.hub.end_sessions(event.user_id, &event.session_ids);
         tracing::info!(user.id = %event.user_id, sessions = event.session_ids.len(), sockets = ended, "sessions revoked");
     }
@@ -275,8 +275,8 @@ fn sessions_revoked(state: &AppState, delivery: &Delivery) {
 
 /// A `user.renamed` event: the members of the user's rooms and the user's own sockets get the
 /// new name, once per socket.
-fn user_renamed(hub: &Hub, delivery: &Delivery) {
-    match serde_json::from_slice::<UserRenamed>(&delivery.data) {
+fn user_renamed(hub: &Hub, body: &[u8]) {
+    match serde_json::from_slice::<UserRenamed>(body) {
         Ok(renamed) => {
             let frame = ServerFrame::UserRenamed {
                 user_id: renamed.user_id,
@@ -296,15 +296,8 @@ fn user_renamed(hub: &Hub, delivery: &Delivery) {
 /// dead-letter queue; the rooms service is the source of truth and clients resync).
 pub fn handle(state: &AppState, delivery: &Delivery) -> Handled {
     let hub = &state.hub;
-    if delivery.routing_key.as_str() == SESSION_REVOKED {
-        sessions_revoked(state, delivery);
-        return Handled::Ack;
-    }
-    if delivery.routing_key.as_str() == USER_RENAMED {
-        user_renamed(hub, delivery);
-        return Handled::Ack;
-    }
-    if delivery.routing_key.as_str() == SYNC_CHECKPOINT {
+    let key = delivery.routing_key.as_str();
+    if key == SYNC_CHECKPOINT {
         match chat_bus::sync_cursor(delivery) {
             Some(at) => {
                 hub.checkpoint(at);
@@ -313,7 +306,7 @@ pub fn handle(state: &AppState, delivery: &Delivery) -> Handled {
         }
         return Handled::Ack;
     }
-    if delivery.routing_key.as_str() == PRESENCE_CHANGED {
+    if key == PRESENCE_CHANGED {
         match serde_json::from_slice::<PresenceChanged>(&delivery.data) {
             Ok(change) => {
                 let frame = ServerFrame::Presence {
@@ -329,16 +322,27 @@ pub fn handle(state: &AppState, delivery: &Delivery) -> Handled {
         }
         return Handled::Ack;
     }
-    match serde_json::from_slice::<Event>(&delivery.data) {
-        Ok(event) => {
-            dispatch(hub, event, chat_bus::sync_cursor(delivery));
-            Handled::Ack
-        }
+    // Outbox events come alone or in packs of one routing key.
+    let events = match chat_bus::carried(delivery) {
+        Ok(events) => events,
         Err(e) => {
-            tracing::warn!(error = %e, "unreadable event dropped");
-            Handled::Ack
+            tracing::warn!(error = %e, routing_key = key, "unreadable events dropped");
+            return Handled::Ack;
+        }
+    };
+    for carried in events {
+        if key == SESSION_REVOKED {
+            sessions_revoked(state, carried.body);
+        } else if key == USER_RENAMED {
+            user_renamed(hub, carried.body);
+        } else {
+            match serde_json::from_slice::<Event>(carried.body) {
+                Ok(event) => dispatch(hub, event, carried.sync_cursor),
+                Err(e) => tracing::warn!(error = %e, "unreadable event dropped"),
+            }
         }
     }
+    Handled::Ack
 }
 
 /// Typing is ephemeral: published straight to the exchange for every gateway, never stored.
@@ -363,6 +367,7 @@ async fn publish_ephemeral(state: &AppState, routing_key: &str, id: Uuid, body: 
         request_id: None,
         traceparent: None,
         sync_cursor: None,
+        pack: None,
         body,
     };
     if let Err(e) = state.publisher.publish_unconfirmed(&[out]).await {

@@ -15,8 +15,33 @@ use tracing::Instrument;
 
 pub const CONSUMER: &str = "notifier";
 
+/// Handles every event a delivery carries (one, or a pack's, see `chat_bus::pack`). The pack is
+/// settled as its worst outcome: a retry brings it back whole at once (what was handled is
+/// dropped the second time by its id, or was decided by reads alone); a failure is told after
+/// the rest were handled, so only the failing event waits for the next attempt or ends in the
+/// dead-letter queue.
 pub async fn handle(state: &AppState, delivery: Delivery) -> Handled {
-    let event: Event = match serde_json::from_slice(&delivery.data) {
+    let events = match chat_bus::carried(&delivery) {
+        Ok(events) => events,
+        Err(e) => return Handled::DeadLetter(e),
+    };
+    let mut worst = Handled::Ack;
+    for carried in events {
+        let handled = handle_event(state, carried.body).await;
+        if handled == Handled::Retry {
+            return handled;
+        }
+        worst = match (worst, handled) {
+            (Handled::Ack, other) | (other, Handled::Ack) => other,
+            (Handled::DeadLetter(_), failed @ Handled::Failed(_)) => failed,
+            (kept, _) => kept,
+        };
+    }
+    worst
+}
+
+async fn handle_event(state: &AppState, body: &[u8]) -> Handled {
+    let event: Event = match serde_json::from_slice(body) {
         Ok(e) => e,
         Err(e) => return Handled::DeadLetter(format!("unreadable event: {e}")),
     };

@@ -40,6 +40,9 @@ pub struct Config {
     /// Searches running at once per rooms replica (`ROOMS_SEARCH_CONCURRENCY`); more wait up to
     /// 5 s for a slot, then get 503. Keep it well below `DATABASE_POOL_SIZE`.
     pub search_concurrency: usize,
+    /// The most events the outbox relay sends to the broker in one message, when consecutive
+    /// events share a routing key (`ROOMS_OUTBOX_PACK_MAX`, 128; 1 = one message per event).
+    pub outbox_pack_max: usize,
 }
 
 impl Config {
@@ -78,6 +81,7 @@ impl Config {
                 0..=7 * 86_400,
             )?,
             search_concurrency: config::parse_in("ROOMS_SEARCH_CONCURRENCY", 2, 1..=256)?,
+            outbox_pack_max: config::parse_in("ROOMS_OUTBOX_PACK_MAX", 128, 1..=256)?,
         })
     }
 
@@ -101,6 +105,7 @@ impl Config {
             attachment_link_secs: 600,
             attachment_sweep_secs: 0,
             search_concurrency: 2,
+            outbox_pack_max: 128,
         }
     }
 }

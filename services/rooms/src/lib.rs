@@ -71,6 +71,7 @@ pub async fn build(config: Config) -> anyhow::Result<Service> {
         pool.clone(),
         publisher.clone(),
         relay_wake.clone(),
+        config.outbox_pack_max,
         life.cancel.clone(),
     ));
     life.tasks.spawn(chat_bus::relay::watch_backlog(

@@ -2,7 +2,7 @@
 //! on every device, resync after a disconnect, membership changes, and slow clients.
 
 use chat_e2e::stack::{Stack, WAIT, send_frame};
-use chat_testkit::{TEST_ORIGIN, WsClient};
+use chat_testkit::{EventTap, TEST_ORIGIN, WsClient, publish_pack};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -455,4 +455,39 @@ async fn a_new_display_name_reaches_who_shares_a_room_and_my_other_devices_once(
     assert_eq!(same.status, 200);
     b.expect_none("user_renamed", Duration::from_millis(1000))
         .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_of_a_pack_reaches_the_sockets_in_order() {
+    let stack = Stack::start(1).await;
+    let exchange = stack.notifier_config.common.exchange.clone();
+    let mut tap = EventTap::new(&exchange, "room.message.created").await;
+    let (_, alice_token) = stack.user("alice").await;
+    let (bob, bob_token) = stack.user("bob").await;
+    let room = stack.direct(&alice_token, bob).await;
+    let mut b = stack.socket(0, &bob_token).await;
+    stack.send(&alice_token, &room, "first").await;
+    let event = tap.next(WAIT).await.expect("the message event");
+    b.expect("message_created", WAIT, |f| f["message"]["body"] == "first")
+        .await;
+    // Two more, as the relay sends a run of events: one broker message.
+    let seq = event["payload"]["message"]["seq"].as_i64().expect("seq");
+    let more = |n: i64, body: &str| {
+        let mut e = event.clone();
+        e["id"] = json!(Uuid::now_v7());
+        e["payload"]["message"]["id"] = json!(Uuid::now_v7());
+        e["payload"]["message"]["seq"] = json!(seq + n);
+        e["payload"]["message"]["body"] = json!(body);
+        e
+    };
+    let pack = [more(1, "second"), more(2, "third")];
+    publish_pack(&exchange, "room.message.created", &pack).await;
+    for (n, body) in [(1, "second"), (2, "third")] {
+        let frame = b.expect("message_created", WAIT, |_| true).await;
+        assert_eq!(
+            (frame["seq"].as_i64(), frame["message"]["body"].as_str()),
+            (Some(seq + n), Some(body)),
+            "{frame}"
+        );
+    }
 }

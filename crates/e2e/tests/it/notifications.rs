@@ -3,7 +3,7 @@
 //! and shutdown with a send in flight.
 
 use chat_e2e::stack::{Stack, WAIT};
-use chat_testkit::{EventTap, FakeTelegram, publish_raw, take_from};
+use chat_testkit::{EventTap, FakeTelegram, publish_pack, publish_raw, take_from};
 use serde_json::{Value, json};
 use std::time::Duration;
 use uuid::Uuid;
@@ -252,6 +252,45 @@ async fn a_redelivered_event_gives_no_second_notification() {
     publish_raw(&exchange, "room.message.created", &bytes).await;
     tokio::time::sleep(after_window()).await;
     assert_eq!(telegram.sent_to(501).len(), 2, "no second notification");
+    assert_eq!(pending_digests(&stack, bob_id).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_of_a_pack_is_handled_once() {
+    let telegram = FakeTelegram::start().await;
+    let stack = Stack::start_with_bot(0, &telegram, WINDOW).await;
+    let exchange = stack.notifier_config.common.exchange.clone();
+    let mut tap = EventTap::new(&exchange, "room.message.created").await;
+    let (_, alice) = stack.user("alice").await;
+    let (bob_id, bob) = stack.user("bob").await;
+    stack.link_telegram(&telegram, &bob, 701).await;
+    let room = stack.direct(&alice, bob_id).await;
+    stack.send(&alice, &room, "first").await;
+    let event = tap.next(WAIT).await.expect("the message event");
+    assert_eq!(telegram.wait_for(701, 2, after_window()).await.len(), 2);
+    // Two more messages, as the relay sends a run of them: one broker message, and a third
+    // copy of the second (a redelivery) in the same pack.
+    let more = |n: i64| {
+        let mut e = event.clone();
+        e["id"] = serde_json::json!(uuid::Uuid::now_v7());
+        e["payload"]["message"]["seq"] =
+            serde_json::json!(event["payload"]["message"]["seq"].as_i64().unwrap() + n);
+        e
+    };
+    let (second, third) = (more(1), more(2));
+    publish_pack(
+        &exchange,
+        "room.message.created",
+        &[second, third.clone(), third],
+    )
+    .await;
+    let got = telegram.wait_for(701, 3, after_window() * 2).await;
+    assert_eq!(got.len(), 3);
+    assert!(
+        got[2].text.starts_with("2 new messages from"),
+        "both, once each: {}",
+        got[2].text
+    );
     assert_eq!(pending_digests(&stack, bob_id).await, 0);
 }
 
