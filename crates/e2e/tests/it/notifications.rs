@@ -226,18 +226,30 @@ async fn a_chat_that_blocked_the_bot_is_unlinked() {
     assert_eq!(pending_digests(&stack, bob_id).await, 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_redelivered_event_gives_no_second_notification() {
-    let telegram = FakeTelegram::start().await;
-    let stack = Stack::start_with_bot(0, &telegram, WINDOW).await;
+/// A stack with a bot, where Bob (linked as `chat`, no socket) has a direct chat with Alice,
+/// who sent him `body`: the stack, its exchange, Bob's id and that message's event as
+/// published.
+async fn offline_bob_got(
+    telegram: &FakeTelegram,
+    chat: i64,
+    body: &str,
+) -> (Stack, String, uuid::Uuid, serde_json::Value) {
+    let stack = Stack::start_with_bot(0, telegram, WINDOW).await;
     let exchange = stack.notifier_config.common.exchange.clone();
     let mut tap = EventTap::new(&exchange, "room.message.created").await;
     let (_, alice) = stack.user("alice").await;
     let (bob_id, bob) = stack.user("bob").await;
-    stack.link_telegram(&telegram, &bob, 501).await;
+    stack.link_telegram(telegram, &bob, chat).await;
     let room = stack.direct(&alice, bob_id).await;
-    stack.send(&alice, &room, "only once").await;
+    stack.send(&alice, &room, body).await;
     let event = tap.next(WAIT).await.expect("the message event");
+    (stack, exchange, bob_id, event)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redelivered_event_gives_no_second_notification() {
+    let telegram = FakeTelegram::start().await;
+    let (stack, exchange, bob_id, event) = offline_bob_got(&telegram, 501, "only once").await;
     let bytes = serde_json::to_vec(&event).unwrap();
     // The broker hands the same event over again, before and after the digest went out.
     publish_raw(&exchange, "room.message.created", &bytes).await;
@@ -258,15 +270,7 @@ async fn a_redelivered_event_gives_no_second_notification() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_of_a_pack_is_handled_once() {
     let telegram = FakeTelegram::start().await;
-    let stack = Stack::start_with_bot(0, &telegram, WINDOW).await;
-    let exchange = stack.notifier_config.common.exchange.clone();
-    let mut tap = EventTap::new(&exchange, "room.message.created").await;
-    let (_, alice) = stack.user("alice").await;
-    let (bob_id, bob) = stack.user("bob").await;
-    stack.link_telegram(&telegram, &bob, 701).await;
-    let room = stack.direct(&alice, bob_id).await;
-    stack.send(&alice, &room, "first").await;
-    let event = tap.next(WAIT).await.expect("the message event");
+    let (stack, exchange, bob_id, event) = offline_bob_got(&telegram, 701, "first").await;
     assert_eq!(telegram.wait_for(701, 2, after_window()).await.len(), 2);
     // Two more messages, as the relay sends a run of them: one broker message, and a third
     // copy of the second (a redelivery) in the same pack.
