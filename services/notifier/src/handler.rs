@@ -31,13 +31,19 @@ pub async fn handle(state: &AppState, delivery: Delivery) -> Handled {
         if handled == Handled::Retry {
             return handled;
         }
-        worst = match (worst, handled) {
-            (Handled::Ack, other) | (other, Handled::Ack) => other,
-            (Handled::DeadLetter(_), failed @ Handled::Failed(_)) => failed,
-            (kept, _) => kept,
-        };
+        worst = worse(worst, handled);
     }
     worst
+}
+
+/// The outcome a pack is settled with, of two of its events' (never `Retry`, which settles
+/// it at once): a failure, which is tried again, before a dead letter; the first of a kind.
+fn worse(so_far: Handled, next: Handled) -> Handled {
+    match (so_far, next) {
+        (Handled::Ack, other) | (other, Handled::Ack) => other,
+        (Handled::DeadLetter(_), failed @ Handled::Failed(_)) => failed,
+        (kept, _) => kept,
+    }
 }
 
 async fn handle_event(state: &AppState, body: &[u8]) -> Handled {
@@ -182,4 +188,21 @@ async fn who_to_notify(
         mentioned,
         sender_name,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pack_is_settled_as_its_worst_event_a_failure_before_a_dead_letter() {
+        let fold = |outcomes: Vec<Handled>| outcomes.into_iter().fold(Handled::Ack, worse);
+        let failed = |r: &str| Handled::Failed(r.to_owned());
+        let dead = |r: &str| Handled::DeadLetter(r.to_owned());
+        assert_eq!(fold(vec![Handled::Ack, Handled::Ack]), Handled::Ack);
+        assert_eq!(fold(vec![Handled::Ack, dead("a"), Handled::Ack]), dead("a"));
+        assert_eq!(fold(vec![dead("a"), failed("b"), dead("c")]), failed("b"));
+        assert_eq!(fold(vec![failed("b"), dead("a")]), failed("b"));
+        assert_eq!(fold(vec![failed("b"), failed("c")]), failed("b"));
+    }
 }
