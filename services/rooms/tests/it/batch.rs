@@ -170,3 +170,114 @@ async fn batches_racing_with_the_same_sends_store_each_message_once() {
     assert_eq!(count, 60);
     assert_eq!(max.unwrap() - min.unwrap() + 1, 60, "no gap in the seqs");
 }
+
+#[tokio::test]
+async fn a_batch_without_repeats_is_stored_in_one_pass_and_answered_as_single_sends_would_be() {
+    // No send repeats another and none replies to one of its own: `store_messages` stores
+    // such a batch with one statement per step, not send by send (migration 000030).
+    let app = spawn().await;
+    let (a, b, eve, max) = (
+        app.user("ann").await,
+        app.user("ben").await,
+        app.user("eve").await,
+        app.user("max").await,
+    );
+    let id_of = |v: Value| v["id"].as_str().unwrap().to_owned();
+    let room = id_of(app.direct(&a, &b).await);
+    let other = id_of(app.direct(&a, &eve).await);
+    let closed = id_of(app.direct(&a, &max).await);
+    let send = |user: &User, room: &str, body: &str, reply_to: Option<&Value>| json!({"user_id": user.id, "room_id": room, "client_msg_id": cid(), "body": body, "reply_to": reply_to});
+    let alone = async |user: &User, room: &str, body: &str| {
+        let reply = batch(
+            &app,
+            chat_testkit::SERVICE_TOKEN,
+            json!([send(user, room, body, None)]),
+        )
+        .await;
+        reply.body["results"][0]["stored"]["message"].clone()
+    };
+    let first = alone(&a, &room, "first").await;
+    let elsewhere = alone(&a, &other, "elsewhere").await;
+    {
+        use diesel_async::RunQueryDsl;
+        let mut conn = app.db.conn().await;
+        diesel::sql_query("INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2)")
+            .bind::<diesel::sql_types::Uuid, _>(max.id)
+            .bind::<diesel::sql_types::Uuid, _>(a.id)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let reply = batch(
+        &app,
+        chat_testkit::SERVICE_TOKEN,
+        json!([
+            send(&a, &room, "one", None),
+            send(&eve, &room, "not a member", None),
+            send(&b, &room, "a reply", Some(&first["id"])),
+            send(&b, &room, "a reply to elsewhere", Some(&elsewhere["id"])),
+            send(&a, &closed, "blocked", None),
+            send(&eve, &other, "there", None),
+            send(&a, &room, "two", None),
+        ]),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let results = reply.body["results"].as_array().unwrap();
+    let status = |i: usize| results[i]["failed"]["status"].as_i64();
+    assert_eq!(
+        (status(1), status(3), status(4)),
+        (Some(404), Some(422), Some(403)),
+        "{results:?}"
+    );
+    let seq = |i: usize| results[i]["stored"]["message"]["seq"].as_i64().unwrap();
+    let first_seq = first["seq"].as_i64().unwrap();
+    assert_eq!([seq(0), seq(2), seq(6)], [1, 2, 3].map(|n| first_seq + n));
+    assert_eq!(seq(5), elsewhere["seq"].as_i64().unwrap() + 1);
+    assert_eq!(results[2]["stored"]["message"]["reply_to"], first["id"]);
+    assert!(results.iter().all(|r| r["stored"]["created"] != false));
+    let history = app
+        .http
+        .get(&format!("/api/rooms/{room}/messages"), Some(&a.token))
+        .await;
+    let bodies: Vec<&str> = history.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["first", "one", "a reply", "two"]);
+    // Each sender's read watermark is at their last message: Ben has "two" unread.
+    let rooms = app.http.get("/api/rooms", Some(&b.token)).await;
+    let listed = rooms.body["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == room.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(listed["unread"], 1, "{listed}");
+    // The outbox (the sync log, published in its id order) has the room's events in seq
+    // order, each with its own seq.
+    #[derive(diesel::QueryableByName)]
+    struct Logged {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        seq: i64,
+    }
+    let logged: Vec<i64> = {
+        use diesel_async::RunQueryDsl;
+        let mut conn = app.db.conn().await;
+        diesel::sql_query(
+            "SELECT (payload #>> '{payload,message,seq}')::bigint AS seq FROM outbox \
+             WHERE room_id = $1 AND routing_key = 'room.message.created' ORDER BY id",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(room.parse::<Uuid>().unwrap())
+        .load::<Logged>(&mut conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.seq)
+        .collect()
+    };
+    assert_eq!(logged, (first_seq..=first_seq + 3).collect::<Vec<_>>());
+}
