@@ -12,7 +12,10 @@
 --
 -- Rooms are locked in id order before anything is written, as the per-send path did by
 -- storing in room order, so two batches running at once cannot deadlock on each other.
-CREATE OR REPLACE FUNCTION store_messages(
+-- The per-send path (migration 000012) stays, under a name of its own.
+ALTER FUNCTION store_messages(UUID[], UUID[], UUID[], TEXT[], UUID[], TEXT[], TIMESTAMPTZ, UUID[], TEXT[], JSONB[]) RENAME TO store_messages_one_by_one;
+
+CREATE FUNCTION store_messages(
     p_ids UUID[],
     p_room_ids UUID[],
     p_sender_ids UUID[],
@@ -27,22 +30,14 @@ CREATE OR REPLACE FUNCTION store_messages(
 LANGUAGE plpgsql AS $$
 DECLARE
     v_seqs BIGINT[] := array_fill(NULL::BIGINT, ARRAY[cardinality(p_ids)]);
-    v_i INT;
 BEGIN
     IF cardinality(p_ids) <= 1
        OR p_reply_tos && p_ids
        OR EXISTS (SELECT 1 FROM unnest(p_sender_ids, p_client_msg_ids) AS t(s, c)
                   GROUP BY t.s, t.c HAVING count(*) > 1) THEN
-        FOR v_i IN
-            SELECT t.i FROM unnest(p_room_ids) WITH ORDINALITY AS t(room_id, i)
-            ORDER BY t.room_id, t.i
-        LOOP
-            v_seqs[v_i] := store_message(
-                p_ids[v_i], p_room_ids[v_i], p_sender_ids[v_i], p_bodies[v_i], p_reply_tos[v_i],
-                p_client_msg_ids[v_i], p_created_at, p_event_ids[v_i], p_routing_keys[v_i],
-                p_events[v_i]);
-        END LOOP;
-        RETURN v_seqs;
+        RETURN store_messages_one_by_one(
+            p_ids, p_room_ids, p_sender_ids, p_bodies, p_reply_tos, p_client_msg_ids,
+            p_created_at, p_event_ids, p_routing_keys, p_events);
     END IF;
     -- First, while this transaction has no xid yet.
     PERFORM outbox_writer();

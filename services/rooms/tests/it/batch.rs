@@ -18,6 +18,20 @@ async fn batch(app: &TestApp, token: &str, sends: Value) -> chat_testkit::Reply 
         .await
 }
 
+/// The bodies of `room`'s history, oldest first, as `token`'s holder reads them.
+async fn history_bodies(app: &TestApp, room: &str, token: &str) -> Vec<String> {
+    let history = app
+        .http
+        .get(&format!("/api/rooms/{room}/messages"), Some(token))
+        .await;
+    history.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 #[tokio::test]
 async fn a_batch_of_sends_is_answered_send_by_send_as_single_sends_would_be() {
     let app = spawn().await;
@@ -67,16 +81,7 @@ async fn a_batch_of_sends_is_answered_send_by_send_as_single_sends_would_be() {
     let seq = |i: usize| stored(i)["message"]["seq"].as_i64().unwrap();
     assert_eq!(seq(1), seq(0) + 1);
     assert_eq!(seq(6), seq(1) + 1);
-    let history = app
-        .http
-        .get(&format!("/api/rooms/{room}/messages"), Some(&a.token))
-        .await;
-    let bodies: Vec<&str> = history.body["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["body"].as_str().unwrap())
-        .collect();
+    let bodies = history_bodies(&app, &room, &a.token).await;
     assert_eq!(bodies, ["one", "two", "three"]);
     // Only a service may batch: a user's token cannot name other senders.
     let forged = batch(&app, &a.token, json!([send(&b, &room, &cid(), "x")])).await;
@@ -236,16 +241,7 @@ async fn a_batch_without_repeats_is_stored_in_one_pass_and_answered_as_single_se
     assert_eq!(seq(5), elsewhere["seq"].as_i64().unwrap() + 1);
     assert_eq!(results[2]["stored"]["message"]["reply_to"], first["id"]);
     assert!(results.iter().all(|r| r["stored"]["created"] != false));
-    let history = app
-        .http
-        .get(&format!("/api/rooms/{room}/messages"), Some(&a.token))
-        .await;
-    let bodies: Vec<&str> = history.body["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["body"].as_str().unwrap())
-        .collect();
+    let bodies = history_bodies(&app, &room, &a.token).await;
     assert_eq!(bodies, ["first", "one", "a reply", "two"]);
     // Each sender's read watermark is at their last message: Ben has "two" unread.
     let rooms = app.http.get("/api/rooms", Some(&b.token)).await;
