@@ -473,3 +473,81 @@ async fn a_sync_page_reads_about_a_page_of_each_room_not_everything_after_the_cu
         r.outbox_read
     );
 }
+
+#[derive(QueryableByName)]
+struct Member {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    room: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    user: Uuid,
+}
+
+/// Every send of the direct and big-room benchmarks goes through `store_messages`' set-wise
+/// statement (migration 000030): its checks, seq updates and inserts must probe by key, never
+/// scan `messages`, `room_members` or `outbox` whole, however big they grow.
+#[tokio::test]
+async fn a_set_wise_batch_of_sends_probes_by_key() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    conn.batch_execute(SEED).await.expect("seed");
+    // One member of each of three group rooms: three sends without repeats or replies, the
+    // batches that take the set-wise path.
+    let picks: Vec<Member> = diesel::sql_query(
+        "SELECT DISTINCT ON (m.room_id) m.room_id AS room, m.user_id AS user \
+         FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE r.kind = 'group' \
+         ORDER BY m.room_id, m.user_id LIMIT 3",
+    )
+    .load(&mut conn)
+    .await
+    .expect("members of groups");
+    assert_eq!(picks.len(), 3);
+    let now = chrono::DateTime::from_timestamp_micros(chrono::Utc::now().timestamp_micros())
+        .expect("now");
+    let messages: Vec<chat_domain::Message> = picks
+        .iter()
+        .enumerate()
+        .map(|(i, p)| chat_domain::Message {
+            id: Uuid::now_v7(),
+            room_id: p.room,
+            seq: 0,
+            sender_id: p.user,
+            body: format!("set-wise {i}"),
+            reply_to: None,
+            client_msg_id: format!("plan-{i}"),
+            created_at: now,
+            edited_at: None,
+            deleted: false,
+            reactions: None,
+            reactions_version: None,
+            forwarded_from: None,
+            attachment: None,
+        })
+        .collect();
+    let r = reads(&mut conn, |c| {
+        Box::pin(async move {
+            let sends: Vec<messages::Send<'_>> = messages
+                .iter()
+                .map(|m| messages::Send {
+                    message: m,
+                    event_id: Uuid::new_v4(),
+                    routing_key: "room.message.created",
+                    event: serde_json::json!({"payload": {"message": {"seq": 0}}}),
+                })
+                .collect();
+            let seqs = messages::store_many(c, &sends).await.expect("stored");
+            // Each seeded room holds seqs 1 to 100: every send is the 101st of its room.
+            assert_eq!(seqs, vec![Some(101); 3]);
+        })
+    })
+    .await;
+    assert!(
+        r.seq_scans.is_empty(),
+        "sequential scans: {:?}",
+        r.seq_scans
+    );
+    assert!(
+        r.messages_read < 20,
+        "{} message rows read to store three",
+        r.messages_read
+    );
+}
