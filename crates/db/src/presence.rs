@@ -177,30 +177,41 @@ pub struct Status {
     pub last_seen_at: Option<DateTime<Utc>>,
 }
 
-#[diesel::declare_sql_function]
-extern "SQL" {
-    /// The migration `offline_members` function: see [`offline_members`].
-    fn offline_members(
-        room_id: diesel::sql_types::Uuid,
-        except: diesel::sql_types::Uuid,
-        fresh_after: diesel::sql_types::Timestamptz,
-    ) -> diesel::sql_types::Array<diesel::sql_types::Uuid>;
-}
-
-/// The members of a room other than `except` who have not muted it and have no socket on a
-/// gateway whose heartbeat is newer than `fresh_after`: whom a message from `except` could
-/// notify. One statement (the database function `offline_members`).
-pub async fn offline_members_of(
+/// For each `(room, sender)` of `messages`, in their order, the members of the room other than
+/// the sender who have not muted it and have no socket on a gateway whose heartbeat is newer
+/// than `fresh_after`: whom that message could notify. One statement however many messages (the
+/// database function `offline_members_each`), so a pack of events costs one round trip.
+pub async fn offline_members_of_each(
     conn: &mut AsyncPgConnection,
-    room_id: Uuid,
-    except: Uuid,
+    messages: &[(Uuid, Uuid)],
     fresh_after: DateTime<Utc>,
-) -> Result<Vec<Uuid>, DbError> {
-    Ok(
-        diesel::select(offline_members(room_id, except, fresh_after))
-            .get_result(conn)
-            .await?,
-    )
+) -> Result<Vec<Vec<Uuid>>, DbError> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        i: i32,
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        user_id: Uuid,
+    }
+    let mut of = vec![Vec::new(); messages.len()];
+    if messages.is_empty() {
+        return Ok(of);
+    }
+    let (rooms, senders): (Vec<Uuid>, Vec<Uuid>) = messages.iter().copied().unzip();
+    let rows: Vec<Row> =
+        diesel::sql_query("SELECT i, user_id FROM offline_members_each($1, $2, $3)")
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(rooms)
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(senders)
+            .bind::<diesel::sql_types::Timestamptz, _>(fresh_after)
+            .load(conn)
+            .await?;
+    for row in rows {
+        // Ordinals start at 1; anything else would be the function's bug, not a reason to panic.
+        if let Some(members) = usize::try_from(row.i - 1).ok().and_then(|i| of.get_mut(i)) {
+            members.push(row.user_id);
+        }
+    }
+    Ok(of)
 }
 
 pub async fn status_of(

@@ -25,9 +25,52 @@ pub async fn handle(state: &AppState, delivery: Delivery) -> Handled {
         Ok(events) => events,
         Err(e) => return Handled::DeadLetter(e),
     };
+    let events: Vec<Result<Event, String>> = events
+        .iter()
+        .map(|carried| {
+            serde_json::from_slice(carried.body).map_err(|e| format!("unreadable event: {e}"))
+        })
+        .collect();
+    // Whom each new message could notify, for the whole pack in one statement: most messages
+    // have nobody (everyone online, muted or unlinked), and are then decided by that read alone.
+    let messages: Vec<(uuid::Uuid, uuid::Uuid)> = events
+        .iter()
+        .filter_map(|event| match event {
+            Ok(Event {
+                payload: EventPayload::MessageCreated { room_id, message },
+                ..
+            }) => Some((*room_id, message.sender_id)),
+            _ => None,
+        })
+        .collect();
+    let mut conn = None;
+    let mut offline = Vec::new().into_iter();
+    if !messages.is_empty() {
+        let mut c = match chat_db::conn(&state.pool).await {
+            Ok(c) => c,
+            Err(e) => return unavailable(&e),
+        };
+        match presence::offline_members_of_each(&mut c, &messages, state.fresh_after()).await {
+            Ok(of) => offline = of.into_iter(),
+            Err(e) => return settled(Err(e)),
+        }
+        conn = Some(c);
+    }
     let mut worst = Handled::Ack;
-    for carried in events {
-        let handled = handle_event(state, carried.body).await;
+    for event in events {
+        let handled = match event {
+            Err(why) => Handled::DeadLetter(why),
+            Ok(event) => {
+                // The reads are in the order of the pack's messages.
+                let read = match (&event.payload, conn.as_mut()) {
+                    (EventPayload::MessageCreated { .. }, Some(c)) => {
+                        offline.next().map(|members| (&mut **c, members))
+                    }
+                    _ => None,
+                };
+                handle_event(state, event, read).await
+            }
+        };
         if handled == Handled::Retry {
             return handled;
         }
@@ -46,14 +89,34 @@ fn worse(so_far: Handled, next: Handled) -> Handled {
     }
 }
 
-async fn handle_event(state: &AppState, body: &[u8]) -> Handled {
-    let event: Event = match serde_json::from_slice(body) {
-        Ok(e) => e,
-        Err(e) => return Handled::DeadLetter(format!("unreadable event: {e}")),
-    };
+/// Lost the database: not the event's fault, so it is tried again.
+fn unavailable(e: &chat_db::DbError) -> Handled {
+    tracing::warn!(error = %e, "database unavailable: will retry");
+    Handled::Retry
+}
+
+fn settled(result: Result<(), chat_db::DbError>) -> Handled {
+    match result {
+        Ok(()) => Handled::Ack,
+        Err(e @ chat_db::DbError::Pool(_)) => unavailable(&e),
+        Err(e) => Handled::Failed(e.to_string()),
+    }
+}
+
+/// One event of a delivery; a new message comes with a connection and the members it could
+/// notify (read for the whole delivery).
+async fn handle_event(
+    state: &AppState,
+    event: Event,
+    offline: Option<(&mut AsyncPgConnection, Vec<uuid::Uuid>)>,
+) -> Handled {
     let trace = event.trace();
     let EventPayload::MessageCreated { room_id, message } = event.payload else {
         return Handled::Ack;
+    };
+    let Some((conn, offline)) = offline else {
+        // Every new message of a delivery had its read: this is a bug, not the event's fault.
+        return Handled::Failed("no offline members read for a message".to_owned());
     };
     // The span goes with the future: an entered guard held across awaits would leak into
     // whatever else runs on the thread.
@@ -66,7 +129,7 @@ async fn handle_event(state: &AppState, body: &[u8]) -> Handled {
     );
     let sampled = trace.is_some_and(|t| t.sampled);
     async {
-        let handled = handle_message(state, event.id, message).await;
+        let handled = settled(handle_message(state, conn, event.id, message, offline).await);
         // One line per message would flood the log under load: only sampled traces get it.
         if sampled {
             tracing::info!(outcome = ?handled, "event handled");
@@ -77,51 +140,38 @@ async fn handle_event(state: &AppState, body: &[u8]) -> Handled {
     .await
 }
 
-async fn handle_message(state: &AppState, event_id: uuid::Uuid, message: Message) -> Handled {
-    let mut conn = match chat_db::conn(&state.pool).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!(error = %e, "database unavailable: will retry");
-            return Handled::Retry;
-        }
+/// Folds a message into the digests of whom it notifies. Most messages have nobody (everyone
+/// online, muted or unlinked): those are decided with reads alone, and cost no transaction and
+/// no flush. Handling them twice would change nothing, so they need no dedupe record either.
+async fn handle_message(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    event_id: uuid::Uuid,
+    message: Message,
+    offline: Vec<uuid::Uuid>,
+) -> Result<(), chat_db::DbError> {
+    let Some(arrival) = who_to_notify(state, conn, &message, offline).await? else {
+        return Ok(());
     };
-    // Most messages have nobody to notify (everyone online, muted or unlinked): those are
-    // decided with reads alone, and cost no transaction and no flush. Handling them twice
-    // would change nothing, so they need no dedupe record either.
-    let result = async {
-        let Some(arrival) = who_to_notify(state, &mut conn, &message).await? else {
+    conn.transaction::<_, chat_db::DbError, _>(async |conn| {
+        if !processed::first_time(conn, CONSUMER, event_id).await? {
+            tracing::info!("duplicate event dropped");
             return Ok(());
-        };
-        conn.transaction::<_, chat_db::DbError, _>(async |conn| {
-            if !processed::first_time(conn, CONSUMER, event_id).await? {
-                tracing::info!("duplicate event dropped");
-                return Ok(());
-            }
-            let fold = Arrival {
-                room_id: message.room_id,
-                seq: message.seq,
-                sender_name: &arrival.sender_name,
-            };
-            // A mention is sent at once; the rest waits for the digest window.
-            let (mentioned, others): (Vec<_>, Vec<_>) = arrival
-                .recipients
-                .iter()
-                .partition(|r| arrival.mentioned.contains(r));
-            digests::add(conn, &others, &fold, state.window_secs(), false).await?;
-            digests::add(conn, &mentioned, &fold, 0.0, true).await
-        })
-        .await
-    }
-    .await;
-    match result {
-        Ok(()) => Handled::Ack,
-        // Lost the database: not this event's fault.
-        Err(e @ chat_db::DbError::Pool(_)) => {
-            tracing::warn!(error = %e, "database unavailable: will retry");
-            Handled::Retry
         }
-        Err(e) => Handled::Failed(e.to_string()),
-    }
+        let fold = Arrival {
+            room_id: message.room_id,
+            seq: message.seq,
+            sender_name: &arrival.sender_name,
+        };
+        // A mention is sent at once; the rest waits for the digest window.
+        let (mentioned, others): (Vec<_>, Vec<_>) = arrival
+            .recipients
+            .iter()
+            .partition(|r| arrival.mentioned.contains(r));
+        digests::add(conn, &others, &fold, state.window_secs(), false).await?;
+        digests::add(conn, &mentioned, &fold, 0.0, true).await
+    })
+    .await
 }
 
 /// Who gets this message in a digest, and the sender's name; `None` when nobody does.
@@ -132,19 +182,14 @@ struct Recipients {
     sender_name: String,
 }
 
+/// `offline`: the members other than the sender, not muted, with no live socket (read for
+/// the whole delivery).
 async fn who_to_notify(
     state: &AppState,
     conn: &mut AsyncPgConnection,
     message: &Message,
+    mut offline: Vec<uuid::Uuid>,
 ) -> Result<Option<Recipients>, chat_db::DbError> {
-    // Members other than the sender, not muted, with no live socket: one statement.
-    let mut offline = presence::offline_members_of(
-        conn,
-        message.room_id,
-        message.sender_id,
-        state.fresh_after(),
-    )
-    .await?;
     // Who it mentions (recorded with the message): they are told even from a muted room.
     let mentioned = if message.body.contains("<@") {
         mentions::of_message(conn, message.id).await?

@@ -298,6 +298,56 @@ async fn every_event_of_a_pack_is_handled_once() {
     assert_eq!(pending_digests(&stack, bob_id).await, 0);
 }
 
+/// The notifier reads whom a pack's messages could notify with one statement for the whole
+/// pack: each message must still be matched with its own room's members.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_message_of_a_pack_notifies_its_own_rooms_members() {
+    let telegram = FakeTelegram::start().await;
+    let stack = Stack::start_with_bot(0, &telegram, WINDOW).await;
+    let exchange = stack.notifier_config.common.exchange.clone();
+    let mut tap = EventTap::new(&exchange, "room.message.created").await;
+    let (_, alice) = stack.user("alice").await;
+    let (bob_id, bob) = stack.user("bob").await;
+    let (carol_id, carol) = stack.user("carol").await;
+    stack.link_telegram(&telegram, &bob, 911).await;
+    stack.link_telegram(&telegram, &carol, 912).await;
+    let to_bob = stack.direct(&alice, bob_id).await;
+    let to_carol = stack.direct(&alice, carol_id).await;
+    stack.send(&alice, &to_bob, "hi bob").await;
+    let for_bob = tap.next(WAIT).await.expect("the message to Bob");
+    stack.send(&alice, &to_carol, "hi carol").await;
+    let for_carol = tap.next(WAIT).await.expect("the message to Carol");
+    assert_eq!(telegram.wait_for(911, 2, after_window()).await.len(), 2);
+    assert_eq!(telegram.wait_for(912, 2, after_window()).await.len(), 2);
+    let next = |event: &Value, n: i64| {
+        let mut e = event.clone();
+        e["id"] = json!(Uuid::now_v7());
+        e["payload"]["message"]["seq"] =
+            json!(event["payload"]["message"]["seq"].as_i64().unwrap() + n);
+        e
+    };
+    // One message to Carol, then two to Bob, in one broker message.
+    publish_pack(
+        &exchange,
+        "room.message.created",
+        &[next(&for_carol, 1), next(&for_bob, 1), next(&for_bob, 2)],
+    )
+    .await;
+    let bobs = telegram.wait_for(911, 3, after_window() * 2).await;
+    let carols = telegram.wait_for(912, 3, after_window() * 2).await;
+    assert_eq!((bobs.len(), carols.len()), (3, 3));
+    assert!(
+        bobs[2].text.starts_with("2 new messages from"),
+        "{}",
+        bobs[2].text
+    );
+    assert!(
+        carols[2].text.starts_with("1 new message from"),
+        "{}",
+        carols[2].text
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_poison_event_lands_in_the_dead_letter_queue_and_the_rest_flows() {
     let telegram = FakeTelegram::start().await;
