@@ -246,6 +246,16 @@ async fn offline_bob_got(
     (stack, exchange, bob_id, event)
 }
 
+/// A copy of a message event as a later message of its room: a new event id and the seq `n`
+/// after its own (no such message is stored: the digest counts it all the same).
+fn later(event: &Value, n: i64) -> Value {
+    let mut e = event.clone();
+    e["id"] = json!(Uuid::now_v7());
+    e["payload"]["message"]["seq"] =
+        json!(event["payload"]["message"]["seq"].as_i64().unwrap() + n);
+    e
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redelivered_event_gives_no_second_notification() {
     let telegram = FakeTelegram::start().await;
@@ -274,14 +284,7 @@ async fn every_event_of_a_pack_is_handled_once() {
     assert_eq!(telegram.wait_for(701, 2, after_window()).await.len(), 2);
     // Two more messages, as the relay sends a run of them: one broker message, and a third
     // copy of the second (a redelivery) in the same pack.
-    let more = |n: i64| {
-        let mut e = event.clone();
-        e["id"] = serde_json::json!(uuid::Uuid::now_v7());
-        e["payload"]["message"]["seq"] =
-            serde_json::json!(event["payload"]["message"]["seq"].as_i64().unwrap() + n);
-        e
-    };
-    let (second, third) = (more(1), more(2));
+    let (second, third) = (later(&event, 1), later(&event, 2));
     publish_pack(
         &exchange,
         "room.message.created",
@@ -319,18 +322,11 @@ async fn each_message_of_a_pack_notifies_its_own_rooms_members() {
     let for_carol = tap.next(WAIT).await.expect("the message to Carol");
     assert_eq!(telegram.wait_for(911, 2, after_window()).await.len(), 2);
     assert_eq!(telegram.wait_for(912, 2, after_window()).await.len(), 2);
-    let next = |event: &Value, n: i64| {
-        let mut e = event.clone();
-        e["id"] = json!(Uuid::now_v7());
-        e["payload"]["message"]["seq"] =
-            json!(event["payload"]["message"]["seq"].as_i64().unwrap() + n);
-        e
-    };
     // One message to Carol, then two to Bob, in one broker message.
     publish_pack(
         &exchange,
         "room.message.created",
-        &[next(&for_carol, 1), next(&for_bob, 1), next(&for_bob, 2)],
+        &[later(&for_carol, 1), later(&for_bob, 1), later(&for_bob, 2)],
     )
     .await;
     let bobs = telegram.wait_for(911, 3, after_window() * 2).await;

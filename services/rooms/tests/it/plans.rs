@@ -482,14 +482,6 @@ async fn a_sync_page_reads_about_a_page_of_each_room_not_everything_after_the_cu
     );
 }
 
-#[derive(QueryableByName)]
-struct Member {
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
-    room: Uuid,
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
-    user: Uuid,
-}
-
 /// Every send of the direct and big-room benchmarks goes through `store_messages`' set-wise
 /// statement (migration 000030): its checks, seq updates and inserts must probe by key, never
 /// scan `messages`, `room_members` or `outbox` whole, however big they grow.
@@ -500,7 +492,7 @@ async fn a_set_wise_batch_of_sends_probes_by_key() {
     conn.batch_execute(SEED).await.expect("seed");
     // One member of each of three group rooms: three sends without repeats or replies, the
     // batches that take the set-wise path.
-    let picks: Vec<Member> = diesel::sql_query(
+    let picks: Vec<Pick> = diesel::sql_query(
         "SELECT DISTINCT ON (m.room_id) m.room_id AS room, m.user_id AS user \
          FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE r.kind = 'group' \
          ORDER BY m.room_id, m.user_id LIMIT 3",
