@@ -222,7 +222,13 @@ export async function waitInView(page, locator, what) {
 export async function inView(page, locator) {
   // A row far from the view is not rendered at all (the list is virtualised).
   if ((await locator.count()) === 0) return false;
-  const box = await locator.boundingBox();
+  // The row can unmount between the count and the box: a short wait, with a
+  // timeout counted as "not in view", so the caller scrolls again instead of
+  // waiting out Playwright's whole action timeout.
+  const box = await locator.boundingBox({ timeout: 1000 }).catch((e) => {
+    if (e.name === 'TimeoutError') return null;
+    throw e;
+  });
   const list = await page.getByTestId('message-list').boundingBox();
   return Boolean(box && list && box.y >= list.y - 1 && box.y + box.height <= list.y + list.height + 1);
 }
