@@ -51,6 +51,9 @@ impl Latency {
 pub struct Recorder {
     phase: AtomicU32,
     latency: Mutex<Histogram<u64>>,
+    /// From a message's due time to its sender's `ack` (stored and committed), so a step's
+    /// latency splits into storing and relaying.
+    ack_latency: Mutex<Histogram<u64>>,
     pub delivered: AtomicU64,
     pub acked: AtomicU64,
     pub errors: AtomicU64,
@@ -62,6 +65,7 @@ impl Default for Recorder {
         Self {
             phase: AtomicU32::new(0),
             latency: Mutex::new(histogram()),
+            ack_latency: Mutex::new(histogram()),
             delivered: AtomicU64::new(0),
             acked: AtomicU64::new(0),
             errors: AtomicU64::new(0),
@@ -75,6 +79,7 @@ impl Recorder {
     pub fn start_phase(&self) -> u32 {
         let phase = self.phase.fetch_add(1, Ordering::SeqCst) + 1;
         self.latency.lock().expect("histogram lock").reset();
+        self.ack_latency.lock().expect("histogram lock").reset();
         self.delivered.store(0, Ordering::SeqCst);
         self.acked.store(0, Ordering::SeqCst);
         self.errors.store(0, Ordering::SeqCst);
@@ -92,28 +97,44 @@ impl Recorder {
 
     /// Records the receipt of a message with this body, if it belongs to the current phase.
     pub fn received(&self, body: &str, now: u64) {
+        if let Some(micros) = self.since_due(body, now) {
+            self.delivered.fetch_add(1, Ordering::Relaxed);
+            let _ = self.latency.lock().expect("histogram lock").record(micros);
+        }
+    }
+
+    /// Records the `ack` of a message with this body (counted whatever its phase; timed if it
+    /// belongs to the current one).
+    pub fn acked(&self, body: &str, now: u64) {
+        self.acked.fetch_add(1, Ordering::Relaxed);
+        if let Some(micros) = self.since_due(body, now) {
+            let _ = self
+                .ack_latency
+                .lock()
+                .expect("histogram lock")
+                .record(micros);
+        }
+    }
+
+    /// Microseconds from the due time in a body of the current phase to `now`.
+    fn since_due(&self, body: &str, now: u64) -> Option<u64> {
         let mut parts = body.split(' ');
         let (Some("bench"), Some(phase), Some(due)) = (parts.next(), parts.next(), parts.next())
         else {
-            return;
+            return None;
         };
         let (Ok(phase), Ok(due)) = (phase.parse::<u32>(), due.parse::<u64>()) else {
-            return;
+            return None;
         };
-        if phase != self.phase() {
-            return;
-        }
-        let micros = now.saturating_sub(due) / 1000;
-        self.delivered.fetch_add(1, Ordering::Relaxed);
-        let _ = self
-            .latency
-            .lock()
-            .expect("histogram lock")
-            .record(micros.clamp(1, 600_000_000));
+        (phase == self.phase()).then(|| (now.saturating_sub(due) / 1000).clamp(1, 600_000_000))
     }
 
     pub fn latency(&self) -> Latency {
         Latency::of(&self.latency.lock().expect("histogram lock"))
+    }
+
+    pub fn ack_latency(&self) -> Latency {
+        Latency::of(&self.ack_latency.lock().expect("histogram lock"))
     }
 }
 
@@ -144,5 +165,20 @@ mod tests {
         assert!((l.p50_ms - 2.0).abs() < 0.01, "{l:?}");
         r.start_phase();
         assert_eq!(r.latency().count, 0);
+    }
+
+    #[test]
+    fn acks_are_counted_always_and_timed_apart_from_deliveries() {
+        let r = Recorder::default();
+        let p = r.start_phase();
+        r.acked(&Recorder::body(p, 1_000_000), 4_000_000);
+        r.acked(&Recorder::body(p + 1, 1_000_000), 4_000_000);
+        assert_eq!(r.acked.load(Ordering::SeqCst), 2);
+        let a = r.ack_latency();
+        assert_eq!(a.count, 1);
+        assert!((a.p50_ms - 3.0).abs() < 0.01, "{a:?}");
+        assert_eq!(r.latency().count, 0, "an ack is not a delivery");
+        r.start_phase();
+        assert_eq!(r.ack_latency().count, 0);
     }
 }

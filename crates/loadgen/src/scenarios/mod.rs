@@ -88,9 +88,12 @@ impl Sink for RigSink {
                     self.recorder.received(body, now_ns());
                 }
             }
-            "ack" => {
-                self.recorder.acked.fetch_add(1, Ordering::Relaxed);
-            }
+            "ack" => match &f.message {
+                Some(m) => self.recorder.acked(&m.body, now_ns()),
+                None => {
+                    self.recorder.acked.fetch_add(1, Ordering::Relaxed);
+                }
+            },
             "error" => {
                 self.recorder.errors.fetch_add(1, Ordering::Relaxed);
                 let code = f.code.as_deref().unwrap_or("?").to_owned();
@@ -210,9 +213,10 @@ impl Rig {
             delivered,
             deliveries_per_sec: delivered as f64 / secs,
             latency: self.recorder.latency(),
+            ack_latency: self.recorder.ack_latency(),
         };
         log(&format!(
-            "  {:?} {rate}/s: sent {} acked {} errors {} delivered {}/{} p50 {:.2} ms p99 {:.2} ms max {:.1} ms",
+            "  {:?} {rate}/s: sent {} acked {} errors {} delivered {}/{} p50 {:.2} ms p99 {:.2} ms max {:.1} ms (acked: p50 {:.2} ms p99 {:.2} ms)",
             self.server,
             step.sent,
             step.acked,
@@ -221,7 +225,9 @@ impl Rig {
             step.expected,
             step.latency.p50_ms,
             step.latency.p99_ms,
-            step.latency.max_ms
+            step.latency.max_ms,
+            step.ack_latency.p50_ms,
+            step.ack_latency.p99_ms
         ));
         step
     }
@@ -243,6 +249,8 @@ pub struct Step {
     pub delivered: u64,
     pub deliveries_per_sec: f64,
     pub latency: Latency,
+    /// From due time to the sender's `ack` (empty where the server sends none).
+    pub ack_latency: Latency,
 }
 
 impl Step {
