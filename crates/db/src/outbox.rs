@@ -138,20 +138,14 @@ pub async fn lock_batch(
     conn: &mut AsyncPgConnection,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, DbError> {
-    // The first few batches' worth of ids, in order; a lock is tried on each in that order
-    // until `limit` are claimed (a CTE scan returns rows as they were stored), so a second
-    // relay claims the next rows instead of none, and no row is locked and left unread.
+    // The first 1,024 ids, in order; a lock is tried on each in that order until `limit` (at
+    // most 256) are claimed (a CTE scan returns rows as they were stored), so a second relay
+    // claims the next rows instead of none, and no row is locked and left unread. A PL/pgSQL
+    // function (migration 000032), so its plan is kept for the session.
     Ok(diesel::sql_query(
-        "WITH first AS MATERIALIZED ( \
-             SELECT p.id FROM outbox_pending p ORDER BY p.id LIMIT $1 * 4), \
-         claimed AS MATERIALIZED ( \
-             SELECT first.id FROM first \
-             WHERE pg_try_advisory_xact_lock($2, (first.id % 2147483647)::int) LIMIT $1) \
-         SELECT o.id, o.xid, o.event_id, o.routing_key, o.payload::text AS payload, o.created_at \
-         FROM claimed JOIN outbox o ON o.id = claimed.id \
-         ORDER BY o.id",
+        "SELECT id, xid, event_id, routing_key, payload, created_at FROM outbox_claim($1, $2)",
     )
-    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .bind::<diesel::sql_types::Integer, _>(limit.clamp(0, 256) as i32)
     .bind::<diesel::sql_types::Integer, _>(RELAY_CLAIM_CLASS)
     .load(conn)
     .await?)
@@ -160,12 +154,17 @@ pub async fn lock_batch(
 /// Marks rows the broker confirmed (they leave `outbox_pending`); they stay for sync until
 /// pruned.
 pub async fn mark_published(conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<usize, DbError> {
-    use crate::schema::outbox_pending;
-    Ok(
-        diesel::delete(outbox_pending::table.filter(outbox_pending::id.eq_any(ids)))
-            .execute(conn)
-            .await?,
-    )
+    #[derive(QueryableByName)]
+    struct Marked {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        n: i32,
+    }
+    // A PL/pgSQL function (migration 000032), so its plan is kept for the session.
+    let marked: Marked = diesel::sql_query("SELECT outbox_published($1) AS n")
+        .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(ids)
+        .get_result(conn)
+        .await?;
+    Ok(marked.n as usize)
 }
 
 /// Vacuums `outbox_pending`. The relay deletes every row soon after it was written, and

@@ -551,3 +551,77 @@ async fn a_set_wise_batch_of_sends_probes_by_key() {
         r.messages_read
     );
 }
+
+/// The relay's claim and mark and the notifier's read run many times a second, each on a few
+/// rows: their plans are kept for the session (migration 000032), not made again on every
+/// call, which cost more than running them. `auto_explain` shows the plan each statement inside
+/// the functions ran with: a kept (generic) plan names its parameters (`$2`), a plan made for
+/// the call shows their values. Run through `psql`, which prints the notices.
+#[tokio::test]
+async fn the_relays_and_the_notifiers_statements_keep_their_plans() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    conn.batch_execute(SEED).await.expect("seed");
+    let pick: Pick = diesel::sql_query(
+        "SELECT room_id AS room, user_id AS user FROM room_members ORDER BY room_id LIMIT 1",
+    )
+    .get_result(&mut conn)
+    .await
+    .expect("a member");
+    let calls = format!(
+        "SELECT count(*) FROM offline_members_each(ARRAY['{}']::uuid[], ARRAY['{}']::uuid[], \
+         now() - interval '1 minute');\n\
+         BEGIN;\nSELECT count(*) FROM outbox_claim(4, 7);\n\
+         SELECT outbox_published(ARRAY[1, 2]::bigint[]);\nROLLBACK;\n",
+        pick.room, pick.user
+    );
+    // Past the plan cache's five custom plans, then once more to look at.
+    let script = format!(
+        "LOAD 'auto_explain';\nSET auto_explain.log_min_duration = 0;\n\
+         SET auto_explain.log_nested_statements = on;\nSET auto_explain.log_level = notice;\n\
+         {}SELECT 'the last calls';\n{calls}",
+        calls.repeat(6)
+    );
+    let mut psql = std::process::Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", &db.url])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("psql runs");
+    use std::io::Write;
+    psql.stdin
+        .take()
+        .expect("psql's stdin")
+        .write_all(script.as_bytes())
+        .expect("the script is written");
+    let out = psql.wait_with_output().expect("psql ends");
+    let notices = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "psql failed: {notices}");
+    let last = notices
+        .split_once("the last calls")
+        .expect("the marker statement is explained")
+        .1;
+    // Each explained statement is one notice, from its query text to the next notice.
+    let plan_of = |text: &str| {
+        last.split("NOTICE:")
+            .find(|n| n.contains(&format!("Query Text: {text}")))
+            .unwrap_or_else(|| panic!("no plan for `{text}` in:\n{last}"))
+            .to_owned()
+    };
+    let read = plan_of("SELECT t.i::INT, m.user_id");
+    assert!(
+        read.contains("heartbeat_at > $3"),
+        "the notifier's read was planned for its values:\n{read}"
+    );
+    let claim = plan_of("WITH first AS MATERIALIZED");
+    assert!(
+        claim.contains("pg_try_advisory_xact_lock($2"),
+        "the relay's claim was planned for its values:\n{claim}"
+    );
+    let mark = plan_of("DELETE FROM outbox_pending");
+    assert!(
+        mark.contains("ANY ($1)"),
+        "the relay's mark was planned for its values:\n{mark}"
+    );
+}
