@@ -62,14 +62,15 @@ async fn relay_batch(
     pool: &Pool,
     publisher: &Publisher,
     pack_max: usize,
-) -> Result<usize, RelayError> {
+) -> Result<Published, RelayError> {
     let mut conn = chat_db::conn(pool).await?;
-    conn.transaction::<usize, RelayError, _>(async |conn| {
+    conn.transaction::<Published, RelayError, _>(async |conn| {
         let rows = outbox::lock_batch(conn, BATCH).await?;
         if rows.is_empty() {
-            return Ok(0);
+            return Ok(Published::default());
         }
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let top = rows.iter().map(outbox::Cursor::of).max();
         let batch: Vec<Outgoing> = rows.into_iter().map(outgoing).collect();
         for out in &batch {
             log_if_sampled(out);
@@ -86,16 +87,27 @@ async fn relay_batch(
         // describes was committed durably before the relay ever saw it.
         outbox::commit_lazily(conn).await?;
         outbox::mark_published(conn, &ids).await?;
-        Ok(ids.len())
+        Ok(Published {
+            count: ids.len(),
+            top,
+        })
     })
     .await
+}
+
+/// What one batch published: how many rows (0 when the outbox had none to claim), and the
+/// highest place in the sync log among them.
+#[derive(Default)]
+struct Published {
+    count: usize,
+    top: Option<outbox::Cursor>,
 }
 
 /// Publishes a checkpoint ([`chat_domain::events::SYNC_CHECKPOINT`]): read after the last batch
 /// committed, so every event before its cursor was confirmed by the broker before this message
 /// was published, and (on one channel, into each queue) reaches every consumer before it. A
 /// hint, not an event: unconfirmed, and a lost one only means the next.
-async fn checkpoint(pool: &Pool, publisher: &Publisher) -> Result<(), RelayError> {
+async fn checkpoint(pool: &Pool, publisher: &Publisher) -> Result<outbox::Cursor, RelayError> {
     let at = {
         let mut conn = chat_db::conn(pool).await?;
         outbox::checkpoint(&mut conn).await?
@@ -112,7 +124,7 @@ async fn checkpoint(pool: &Pool, publisher: &Publisher) -> Result<(), RelayError
         }])
         .await?;
     metrics::counter!("outbox_checkpoints_total").increment(1);
-    Ok(())
+    Ok(at)
 }
 
 /// Logs a published event at info when its trace is sampled (the others are not logged one
@@ -280,14 +292,19 @@ async fn relay_until_cancelled(
     let mut published_since_vacuum = 0;
     let mut vacuumed_at = std::time::Instant::now();
     let vacuuming = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    // Whether events went out since the last checkpoint, and when that was.
+    // Whether a checkpoint is owed (events went out that no checkpoint has passed yet), when
+    // the last was, and the highest place among the events published.
     let mut checkpoint_owed = false;
     let mut checkpointed_at = std::time::Instant::now();
+    let mut published_to: Option<outbox::Cursor> = None;
     loop {
         if checkpoint_owed && checkpointed_at.elapsed() >= CHECKPOINT_EVERY {
             checkpointed_at = std::time::Instant::now();
             match checkpoint(pool, publisher).await {
-                Ok(()) => checkpoint_owed = false,
+                // A checkpoint held below an event already out (by a transaction still open
+                // anywhere in the cluster, or a row another relay holds) stays owed: the next
+                // one, two seconds on, passes it once that ends, with no new event needed.
+                Ok(at) => checkpoint_owed = published_to.is_some_and(|top| at < top),
                 Err(e) => tracing::debug!(error = %e, "no checkpoint this time"),
             }
         }
@@ -313,10 +330,11 @@ async fn relay_until_cancelled(
             vacuumed_at = std::time::Instant::now();
         }
         match relay_batch(pool, publisher, pack_max).await {
-            Ok(n) if n > 0 => {
+            Ok(Published { count, top }) if count > 0 => {
                 backoff = Duration::from_millis(100);
                 failed_tries = 0;
-                published_since_vacuum += n;
+                published_since_vacuum += count;
+                published_to = published_to.max(top);
                 checkpoint_owed = true;
                 continue;
             }

@@ -326,3 +326,50 @@ async fn a_checkpoint_follows_every_event_before_it_and_stops_below_a_row_still_
     checkpoints_hold(&seen);
     relay.cancel.cancel();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_held_back_by_an_open_transaction_follows_once_it_ends_with_no_new_event() {
+    let db = TestDb::new().await;
+    let exchange = test_exchange();
+    let mut tap = EventTap::new(&exchange, "#").await;
+    // A writer of sync events that took its xid before the events were written and is still
+    // open (as a send in flight may be, anywhere in the cluster): sync stops below it.
+    let mut open = db.conn().await;
+    open.batch_execute("BEGIN; SELECT outbox_writer(); SELECT pg_current_xact_id()")
+        .await
+        .unwrap();
+    let mut conn = db.conn().await;
+    write(&mut conn, 0, 3).await;
+    let last = place_of(&mut conn, 2).await;
+    let relay = replica(&db, &exchange);
+    let mut seen = Vec::new();
+    take_until(&mut tap, &mut seen, |s| {
+        s.iter().any(|x| matches!(x, Seen::Checkpoint(_)))
+    })
+    .await;
+    let events = seen.iter().filter(|s| matches!(s, Seen::Event(..))).count();
+    assert_eq!(events, 3, "{seen:?}");
+    for s in &seen {
+        if let Seen::Checkpoint(k) = s {
+            assert!(
+                *k < last,
+                "{k:?} passes an event written after the open xid"
+            );
+        }
+    }
+    // It ends. No event follows and nothing wakes the relay, yet a checkpoint past the last
+    // event comes: the held-back one stayed owed.
+    open.batch_execute("COMMIT").await.unwrap();
+    take_until(&mut tap, &mut seen, |s| {
+        s.iter()
+            .any(|x| matches!(x, Seen::Checkpoint(k) if *k >= last))
+    })
+    .await;
+    assert!(
+        seen.iter()
+            .any(|x| matches!(x, Seen::Checkpoint(k) if *k >= last)),
+        "a checkpoint past the last event once the transaction ended: {seen:?}"
+    );
+    checkpoints_hold(&seen);
+    relay.cancel.cancel();
+}
