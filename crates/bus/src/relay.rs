@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-const BATCH: i64 = 256;
+const BATCH: i32 = 256;
 /// Rows published between two vacuums of `outbox_pending`, at most.
 const VACUUM_EVERY_ROWS: usize = 5_000;
 /// And at most one vacuum this often.
@@ -292,19 +292,19 @@ async fn relay_until_cancelled(
     let mut published_since_vacuum = 0;
     let mut vacuumed_at = std::time::Instant::now();
     let vacuuming = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    // Whether a checkpoint is owed (events went out that no checkpoint has passed yet), when
-    // the last was, and the highest place among the events published.
-    let mut checkpoint_owed = false;
-    let mut checkpointed_at = std::time::Instant::now();
+    // The highest place among the events published, and the last checkpoint's (and when it
+    // was). A checkpoint is owed while the first is past the second: after events went out,
+    // and also after a checkpoint held below one of them (by a transaction still open anywhere
+    // in the cluster, or a row another relay holds), so the next one, two seconds on, passes
+    // it once that ends, with no new event needed.
     let mut published_to: Option<outbox::Cursor> = None;
+    let mut checkpointed_to: Option<outbox::Cursor> = None;
+    let mut checkpointed_at = std::time::Instant::now();
     loop {
-        if checkpoint_owed && checkpointed_at.elapsed() >= CHECKPOINT_EVERY {
+        if published_to > checkpointed_to && checkpointed_at.elapsed() >= CHECKPOINT_EVERY {
             checkpointed_at = std::time::Instant::now();
             match checkpoint(pool, publisher).await {
-                // A checkpoint held below an event already out (by a transaction still open
-                // anywhere in the cluster, or a row another relay holds) stays owed: the next
-                // one, two seconds on, passes it once that ends, with no new event needed.
-                Ok(at) => checkpoint_owed = published_to.is_some_and(|top| at < top),
+                Ok(at) => checkpointed_to = Some(at),
                 Err(e) => tracing::debug!(error = %e, "no checkpoint this time"),
             }
         }
@@ -335,7 +335,6 @@ async fn relay_until_cancelled(
                 failed_tries = 0;
                 published_since_vacuum += count;
                 published_to = published_to.max(top);
-                checkpoint_owed = true;
                 continue;
             }
             Ok(_) => {
@@ -345,7 +344,7 @@ async fn relay_until_cancelled(
                     return;
                 }
                 // Idle: a checkpoint still owed is due by the end of this wait at the latest.
-                let wait = if checkpoint_owed {
+                let wait = if published_to > checkpointed_to {
                     CHECKPOINT_EVERY
                         .saturating_sub(checkpointed_at.elapsed())
                         .min(Duration::from_secs(1))

@@ -136,7 +136,7 @@ const RELAY_CLAIM_CLASS: i32 = 0x006f_7574;
 /// goes out twice, which every consumer already expects (it drops the copy by event id).
 pub async fn lock_batch(
     conn: &mut AsyncPgConnection,
-    limit: i64,
+    limit: i32,
 ) -> Result<Vec<OutboxRow>, DbError> {
     // The first 1,024 ids, in order; a lock is tried on each in that order until `limit` (at
     // most 256) are claimed (a CTE scan returns rows as they were stored), so a second relay
@@ -145,7 +145,7 @@ pub async fn lock_batch(
     Ok(diesel::sql_query(
         "SELECT id, xid, event_id, routing_key, payload, created_at FROM outbox_claim($1, $2)",
     )
-    .bind::<diesel::sql_types::Integer, _>(limit.clamp(0, 256) as i32)
+    .bind::<diesel::sql_types::Integer, _>(limit)
     .bind::<diesel::sql_types::Integer, _>(RELAY_CLAIM_CLASS)
     .load(conn)
     .await?)
@@ -154,17 +154,19 @@ pub async fn lock_batch(
 /// Marks rows the broker confirmed (they leave `outbox_pending`); they stay for sync until
 /// pruned.
 pub async fn mark_published(conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<usize, DbError> {
-    #[derive(QueryableByName)]
-    struct Marked {
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        n: i32,
-    }
     // A PL/pgSQL function (migration 000032), so its plan is kept for the session.
-    let marked: Marked = diesel::sql_query("SELECT outbox_published($1) AS n")
+    let marked: Count = diesel::sql_query("SELECT outbox_published($1)::bigint AS n")
         .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(ids)
         .get_result(conn)
         .await?;
     Ok(marked.n as usize)
+}
+
+/// How many rows a statement changed, as `n`.
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }
 
 /// Vacuums `outbox_pending`. The relay deletes every row soon after it was written, and
@@ -489,11 +491,6 @@ pub async fn prune(
     older_than: DateTime<Utc>,
     batch: i64,
 ) -> Result<usize, DbError> {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
     let done: Count = diesel::sql_query(
         "WITH gone AS (              DELETE FROM outbox WHERE id IN (                  SELECT id FROM outbox o WHERE o.created_at < $1 AND NOT EXISTS (SELECT 1 FROM outbox_pending p WHERE p.id = o.id)                  ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)              RETURNING xid, id),          top AS (SELECT xid, id FROM gone ORDER BY xid DESC, id DESC LIMIT 1),          moved AS (              UPDATE sync_horizon h SET xid = top.xid, id = top.id FROM top              WHERE (top.xid, top.id) > (h.xid, h.id) RETURNING 1)          SELECT count(*) AS n FROM gone",
     )

@@ -88,12 +88,9 @@ impl Sink for RigSink {
                     self.recorder.received(body, now_ns());
                 }
             }
-            "ack" => match &f.message {
-                Some(m) => self.recorder.acked(&m.body, now_ns()),
-                None => {
-                    self.recorder.acked.fetch_add(1, Ordering::Relaxed);
-                }
-            },
+            "ack" => self
+                .recorder
+                .acked(f.message.as_ref().map_or("", |m| &m.body), now_ns()),
             "error" => {
                 self.recorder.errors.fetch_add(1, Ordering::Relaxed);
                 let code = f.code.as_deref().unwrap_or("?").to_owned();
