@@ -118,19 +118,10 @@ pub async fn summaries(
     if message_ids.is_empty() {
         return Ok(out);
     }
+    // A function, so its plan is kept for the session (migration 000033).
     let rows: Vec<SummaryRow> = diesel::sql_query(
-        "SELECT v.message_id, v.version, r.emoji, r.n, r.first_users, r.mine
-         FROM message_reaction_versions v
-         LEFT JOIN LATERAL (
-             SELECT x.emoji, count(*) AS n,
-                    (array_agg(x.user_id ORDER BY x.created_at, x.user_id))[1:$3] AS first_users,
-                    coalesce(bool_or(x.user_id = $2), false) AS mine,
-                    min(x.created_at) AS first_at
-             FROM message_reactions x
-             WHERE x.message_id = v.message_id
-             GROUP BY x.emoji) r ON true
-         WHERE v.message_id = ANY($1)
-         ORDER BY v.message_id, r.first_at, r.emoji",
+        "SELECT message_id, version, emoji, n, first_users, mine \
+         FROM reaction_summaries($1, $2, $3)",
     )
     .bind::<Array<diesel::sql_types::Uuid>, _>(message_ids)
     .bind::<Nullable<diesel::sql_types::Uuid>, _>(viewer)

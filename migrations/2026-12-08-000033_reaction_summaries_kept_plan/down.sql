@@ -1,0 +1,1 @@
+DROP FUNCTION reaction_summaries(UUID[], UUID, INT);
