@@ -70,7 +70,12 @@ pub struct AppState {
 }
 
 pub async fn build(config: Config) -> anyhow::Result<Service> {
-    let verifier = config.common.verifier().map_err(anyhow::Error::msg)?;
+    // A socket's token is checked once, as it connects: nothing to gain from keeping it.
+    let verifier = config
+        .common
+        .verifier()
+        .map_err(anyhow::Error::msg)?
+        .keeping_none();
     let pool = config.common.pool()?;
     {
         let mut conn = chat_db::conn(&pool).await?;
