@@ -295,30 +295,21 @@ async fn slice(
     from: Option<i64>,
     limit: i64,
 ) -> Result<Vec<MessageRow>, DbError> {
-    // Three queries of static types, not one boxed query, so diesel finds each one's prepared
-    // statement by type without writing its SQL again per page. PostgreSQL still makes a
-    // custom plan for each call (about 100 us at 1,000 pages/s, docs/BENCHMARKS.md session 26).
-    let in_room = messages::table
+    let mut q = messages::table
         .filter(messages::room_id.eq(room_id))
         .select(MessageRow::as_select())
-        .limit(limit);
-    Ok(match (below, from) {
-        (Some(below), _) => {
-            in_room
-                .filter(messages::seq.lt(below))
-                .order(messages::seq.desc())
-                .load(conn)
-                .await?
-        }
-        (None, Some(from)) => {
-            in_room
-                .filter(messages::seq.ge(from))
-                .order(messages::seq.asc())
-                .load(conn)
-                .await?
-        }
-        (None, None) => in_room.order(messages::seq.desc()).load(conn).await?,
-    })
+        .limit(limit)
+        .into_boxed();
+    if let Some(below) = below {
+        q = q
+            .filter(messages::seq.lt(below))
+            .order(messages::seq.desc());
+    } else if let Some(from) = from {
+        q = q.filter(messages::seq.ge(from)).order(messages::seq.asc());
+    } else {
+        q = q.order(messages::seq.desc());
+    }
+    Ok(q.load(conn).await?)
 }
 
 /// One page of a room's history: index range scans on `(room_id, seq)`, never OFFSET. Reads

@@ -556,9 +556,10 @@ async fn a_set_wise_batch_of_sends_probes_by_key() {
 /// times a second, each on a few rows: their plans are kept for the session (migrations 000032
 /// and 000033), not made again on every call, which cost more than running them. (On this
 /// small database PostgreSQL keeps the reactions' generic plan even unforced: the force is for
-/// larger ones, where a custom plan sees the page's 50 ids and may look cheaper.) `auto_explain` shows the plan each statement inside
-/// the functions ran with: a kept (generic) plan names its parameters (`$2`), a plan made for
-/// the call shows their values. Run through `psql`, which prints the notices.
+/// larger ones, where a custom plan sees the page's 50 ids and may look cheaper.)
+/// `auto_explain` shows the plan each statement inside the functions ran with: a kept
+/// (generic) plan names its parameters (`$2`), a plan made for the call shows their values.
+/// Run through `psql`, which prints the notices.
 #[tokio::test]
 async fn the_relays_the_notifiers_and_the_history_pages_statements_keep_their_plans() {
     let db = TestDb::new().await;
