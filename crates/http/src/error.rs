@@ -237,8 +237,11 @@ impl From<DbError> for ApiError {
             DbError::Pool(_) => Self::dependency("database", err),
             DbError::Query(diesel::result::Error::NotFound) => Self::NotFound("not found".into()),
             // The database went away under a pooled connection: a 503 like the pool's own.
+            // Which of the two a dead connection gives depends on whether its task saw the
+            // socket close before the query was sent ("connection closed" either way).
             DbError::Query(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::ClosedConnection,
+                diesel::result::DatabaseErrorKind::ClosedConnection
+                | diesel::result::DatabaseErrorKind::UnableToSendCommand,
                 _,
             )) => Self::dependency("database", err),
             // A transaction PostgreSQL refused to commit as it stood and that may well succeed
@@ -376,6 +379,19 @@ pub fn configure(cfg: &mut web::ServiceConfig, json_limit_bytes: usize) {
 mod tests {
     use super::*;
     use actix_web::body::to_bytes;
+
+    #[test]
+    fn a_connection_the_database_closed_is_a_503_whenever_it_is_found_out() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        for kind in [
+            DatabaseErrorKind::ClosedConnection,
+            DatabaseErrorKind::UnableToSendCommand,
+        ] {
+            let closed = Error::DatabaseError(kind, Box::new("connection closed".to_owned()));
+            let err = ApiError::from(DbError::Query(closed));
+            assert_eq!(err.status_code().as_u16(), 503, "{err}");
+        }
+    }
 
     #[actix_web::test]
     async fn internal_errors_hide_their_detail() {
